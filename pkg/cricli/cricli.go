@@ -38,6 +38,7 @@ func subcommands() []*cli.Command {
 		newImagesCommand(),
 		newInspectImageCommand(),
 		newImageFsInfoCommand(),
+		newCompletionCommand(),
 	}
 	return cmds
 }
@@ -61,6 +62,7 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		Action:    unknownSubcommand,
 	}
 	setUsageErrors(cmd)
+	enableCompletion(cmd)
 	return cmd
 }
 
@@ -103,6 +105,9 @@ func CrictlCommand() *cli.Command {
 // "<prog>: <error>" line per failure on stderr.
 func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr io.Writer) int {
 	root.Writer, root.ErrWriter = stdout, stderr
+	if isDashDashCompletion(args) {
+		return ExitOK
+	}
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
 			return &UsageError{Err: err}

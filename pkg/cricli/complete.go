@@ -1,0 +1,559 @@
+package cricli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// Shell completion for the cri tree.
+//
+// urfave/cli v3's scripts complete by running the binary again with the
+// words before the cursor (plus the word under it when that starts with "-")
+// and --generate-shell-completion; the deepest command named prints one
+// candidate per line, "word" or "word:description" (zsh and fish show the
+// description; bash lists it on the second TAB). v3 itself only offers
+// subcommand and flag names, and takes a flag awaiting its value for a flag
+// to complete. completeCommand, set on every command of the tree, does the
+// rest: flag values by flag name, and positional arguments from the runtime
+// by command name (argSpecOf), so commands added later complete without
+// touching their files.
+
+// completionBudget bounds what one TAB waits for: connecting and one list
+// call. An unreachable runtime yields no candidates, never an error.
+const completionBudget = time.Second
+
+// completionFlag is what urfave/cli's scripts append to the words.
+const completionFlag = "--generate-shell-completion"
+
+// Shells has the shells whose completion scripts the binary prints.
+var Shells = []string{"bash", "zsh", "fish", "pwsh"}
+
+// noun is the kind of runtime object a command or a flag names.
+type noun int
+
+const (
+	nounNone noun = iota
+	nounContainers
+	nounPods
+	nounImages
+	nounShells
+)
+
+// Positional arguments completed by argSpec.args.
+const (
+	argsNone = 0
+	argsMany = -1
+)
+
+// argSpec says what a command's IDs refer to: its positional arguments (the
+// first args of them, or all with argsMany) and its --id, --name and --state
+// filters.
+type argSpec struct {
+	noun  noun
+	state string // offer only objects in this state: a container or pod state
+	args  int
+}
+
+// argSpecOf attaches completion to commands by name. Only running containers
+// make sense for exec, attach and stop, only created ones for start, only
+// ready pods for what needs a live sandbox.
+func argSpecOf(name string) argSpec {
+	switch name {
+	case "ps":
+		return argSpec{noun: nounContainers}
+	case "inspect", "rm", "stats", "update":
+		return argSpec{noun: nounContainers, args: argsMany}
+	case "logs":
+		return argSpec{noun: nounContainers, args: 1}
+	case "exec", "attach":
+		return argSpec{noun: nounContainers, state: "running", args: 1}
+	case "stop", "checkpoint":
+		return argSpec{noun: nounContainers, state: "running", args: argsMany}
+	case "start":
+		return argSpec{noun: nounContainers, state: "created", args: argsMany}
+	case "pods":
+		return argSpec{noun: nounPods}
+	case "inspectp", "rmp", "statsp", "metricsp":
+		return argSpec{noun: nounPods, args: argsMany}
+	case "stopp":
+		return argSpec{noun: nounPods, state: "ready", args: argsMany}
+	case "port-forward", "create":
+		return argSpec{noun: nounPods, state: "ready", args: 1}
+	case "images", "image", "img":
+		return argSpec{noun: nounImages, args: 1}
+	case "inspecti", "rmi", "save":
+		return argSpec{noun: nounImages, args: argsMany}
+	case "completion":
+		return argSpec{noun: nounShells, args: 1}
+	}
+	return argSpec{}
+}
+
+// enableCompletion sets completeCommand on cmd and every command below it.
+func enableCompletion(cmd *cli.Command) {
+	cmd.ShellComplete = completeCommand
+	for _, sub := range cmd.Commands {
+		enableCompletion(sub)
+	}
+}
+
+// candidate is one completion line.
+type candidate struct{ word, desc string }
+
+// completeCommand prints cmd's candidates for the word after the ones given.
+// It never writes to stderr: zsh's script shows the binary's stderr.
+func completeCommand(ctx context.Context, cmd *cli.Command) {
+	words := cmd.Root().Args().Slice()
+	last := ""
+	if len(words) > 0 {
+		last = words[len(words)-1]
+	}
+	writeCandidates(cmd.Root().Writer, candidates(ctx, cmd, last))
+}
+
+func candidates(ctx context.Context, cmd *cli.Command, last string) []candidate {
+	spec := argSpecOf(cmd.Name)
+	if strings.HasPrefix(last, "-") {
+		name, partial, hasValue := strings.Cut(strings.TrimLeft(last, "-"), "=")
+		f, own := lookupFlag(cmd, name)
+		switch {
+		case hasValue && own:
+			// zsh and fish keep --flag=value as one word: complete it whole.
+			prefix := last[:len(last)-len(partial)]
+			var out []candidate
+			for _, c := range flagValues(ctx, cmd, spec, f) {
+				out = append(out, candidate{prefix + c.word, c.desc})
+			}
+			return out
+		case f != nil && takesValue(f):
+			// The flag awaits its value; inherited flags have none to offer.
+			if own {
+				return flagValues(ctx, cmd, spec, f)
+			}
+			return nil
+		case f == nil || hasValue:
+			return flagNames(cmd, last)
+		}
+		// A complete boolean flag: what follows is a new word.
+	}
+	if subs := cmd.VisibleCommands(); len(subs) > 0 {
+		out := make([]candidate, 0, len(subs))
+		for _, sub := range subs {
+			out = append(out, candidate{sub.Name, sub.Usage})
+		}
+		return out
+	}
+	if spec.args == argsNone || spec.args > 0 && cmd.NArg() >= spec.args {
+		return nil
+	}
+	if spec.noun == nounShells {
+		return words(Shells...)
+	}
+	return fromRuntime(ctx, cmd, spec.noun, spec.state, offerAll)
+}
+
+// lookupFlag finds the flag a command line word names, in cmd or the
+// commands above it, and whether cmd owns it.
+func lookupFlag(cmd *cli.Command, name string) (cli.Flag, bool) {
+	for _, c := range cmd.Lineage() {
+		for _, f := range c.Flags {
+			if slices.Contains(f.Names(), name) {
+				return f, c == cmd
+			}
+		}
+	}
+	return nil, false
+}
+
+func takesValue(f cli.Flag) bool {
+	v, ok := f.(interface{ TakesValue() bool })
+	return ok && v.TakesValue()
+}
+
+// flagNames offers cmd's own flags matching the word being typed; inherited
+// ones belong before the subcommand.
+func flagNames(cmd *cli.Command, typed string) []candidate {
+	long := strings.HasPrefix(typed, "--")
+	prefix := strings.TrimLeft(typed, "-")
+	var out []candidate
+	for _, f := range cmd.VisibleFlags() {
+		name := f.Names()[0]
+		if !strings.HasPrefix(name, prefix) || long && len(name) == 1 {
+			continue
+		}
+		word := "--" + name
+		if len(name) == 1 {
+			word = "-" + name
+		}
+		usage := ""
+		if d, ok := f.(cli.DocGenerationFlag); ok {
+			usage = d.GetUsage()
+		}
+		out = append(out, candidate{word, usage})
+	}
+	return out
+}
+
+// flagValues completes a flag's value by the flag's name.
+func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag) []candidate {
+	switch f.Names()[0] {
+	case "output":
+		return outputFormats(f)
+	case "state":
+		if spec.noun == nounPods {
+			return words(runtime.PodStates...)
+		}
+		return words(runtime.ContainerStates...)
+	case "transport":
+		return words("spdy", "websocket")
+	case "pull":
+		return words("missing", "always", "never")
+	case "stream":
+		return words("stdout", "stderr")
+	case "filter":
+		return words("dangling=true", "dangling=false", "reference=", "before=", "since=")
+	case "get":
+		return words("runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run")
+	case "id":
+		if spec.noun != nounNone {
+			return fromRuntime(ctx, cmd, spec.noun, "", offerIDs)
+		}
+	case "name":
+		if spec.noun == nounContainers || spec.noun == nounPods {
+			return fromRuntime(ctx, cmd, spec.noun, "", offerNames)
+		}
+	case "pod":
+		return fromRuntime(ctx, cmd, nounPods, "", offerIDs)
+	case "pod-name":
+		return fromRuntime(ctx, cmd, nounPods, "", offerNames)
+	case "namespace":
+		return fromRuntime(ctx, cmd, nounPods, "", offerNamespaces)
+	case "image":
+		return fromRuntime(ctx, cmd, nounImages, "", offerAll)
+	}
+	return nil
+}
+
+// formatHelp describes -o values for zsh and fish.
+func formatHelp(format string) string {
+	switch format {
+	case printer.Table:
+		return "columns for people"
+	case printer.Wide:
+		return "table with extra columns"
+	case printer.JSON:
+		return "crictl's JSON shape"
+	case printer.YAML:
+		return "the JSON document as YAML"
+	case printer.GoTemplate:
+		return "Go template over the JSON document"
+	case printer.JSONPath:
+		return "kubectl JSONPath expression"
+	case printer.CustomColumns:
+		return "HEADER:EXPR,... columns"
+	}
+	return ""
+}
+
+// outputFormats reads the formats a command accepts from its -o flag, whose
+// usage outputFlag writes as "output format: a, b, c (...)"; a flag named
+// output that is not a format (save -o FILE) offers nothing.
+func outputFormats(f cli.Flag) []candidate {
+	d, ok := f.(cli.DocGenerationFlag)
+	if !ok {
+		return nil
+	}
+	list, ok := strings.CutPrefix(d.GetUsage(), "output format: ")
+	if !ok {
+		return nil
+	}
+	list, _, _ = strings.Cut(list, " (")
+	var out []candidate
+	for _, name := range strings.Split(list, ", ") {
+		word := name
+		switch name {
+		case printer.GoTemplate, printer.JSONPath, printer.CustomColumns:
+			word += "="
+		}
+		out = append(out, candidate{word, formatHelp(name)})
+	}
+	return out
+}
+
+func words(ws ...string) []candidate {
+	out := make([]candidate, len(ws))
+	for i, w := range ws {
+		out[i] = candidate{word: w}
+	}
+	return out
+}
+
+// offer selects which words of the listed objects are candidates.
+type offer int
+
+const (
+	offerAll        offer = iota // IDs and names
+	offerIDs                     // IDs only (--id, --pod filters are ID prefixes)
+	offerNames                   // names only
+	offerNamespaces              // pods' namespaces
+)
+
+// fromRuntime lists one kind of object with one list call under
+// completionBudget. Any failure means no candidates: a TAB must not print.
+func fromRuntime(ctx context.Context, cmd *cli.Command, n noun, state string, what offer) []candidate {
+	ep, err := resolveEndpoints(cmd)
+	if err != nil {
+		return nil
+	}
+	c, err := runtime.New(runtime.Options{
+		RuntimeEndpoint: ep.runtime, ImageEndpoint: ep.image,
+		Timeout: completionBudget, ListTimeout: completionBudget, ConnectTimeout: completionBudget,
+	})
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, completionBudget)
+	defer cancel()
+	switch n {
+	case nounContainers:
+		l, err := c.ListContainersUnjoined(ctx, state)
+		if err != nil {
+			return nil
+		}
+		return containerCandidates(l, what)
+	case nounPods:
+		f := runtime.PodFilter{State: state}
+		pods, err := c.ListPods(ctx, f)
+		if err != nil {
+			return nil
+		}
+		return podCandidates(pods, what)
+	case nounImages:
+		imgs, err := c.ListImages(ctx, runtime.ImageFilter{})
+		if err != nil {
+			return nil
+		}
+		return imageCandidates(imgs, what)
+	}
+	return nil
+}
+
+func short(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	return id[:min(13, len(id))]
+}
+
+func where(ns, name string) string {
+	if name == "" {
+		return ""
+	}
+	return " in pod " + ns + "/" + name
+}
+
+// uniqueNames keeps the names that resolve to one object: those given once,
+// or several times with exactly one live object (resolution picks it then).
+func uniqueNames[T any](items []T, name func(T) string, live func(T) bool) map[string]T {
+	count := map[string]int{}
+	alive := map[string]int{}
+	for _, it := range items {
+		count[name(it)]++
+		if live(it) {
+			alive[name(it)]++
+		}
+	}
+	out := map[string]T{}
+	for _, it := range items {
+		n := name(it)
+		if count[n] == 1 || alive[n] == 1 && live(it) {
+			out[n] = it
+		}
+	}
+	return out
+}
+
+func containerCandidates(l []runtime.Container, what offer) []candidate {
+	name := func(ct runtime.Container) string { return ct.GetMetadata().GetName() }
+	var out []candidate
+	if what == offerAll || what == offerIDs {
+		for _, ct := range l {
+			state := strings.ToLower(strings.TrimPrefix(ct.State.String(), "CONTAINER_"))
+			out = append(out, candidate{ct.Id, name(ct) + where(ct.PodNamespace, ct.PodName) + " (" + state + ")"})
+		}
+	}
+	if what == offerAll || what == offerNames {
+		names := uniqueNames(l, name, func(ct runtime.Container) bool {
+			return ct.State == runtimeapi.ContainerState_CONTAINER_RUNNING
+		})
+		for _, ct := range l {
+			if names[name(ct)].Container == ct.Container {
+				out = append(out, candidate{name(ct), "container " + short(ct.Id) + where(ct.PodNamespace, ct.PodName)})
+			}
+		}
+	}
+	return out
+}
+
+func podCandidates(pods []*runtime.Pod, what offer) []candidate {
+	name := func(p *runtime.Pod) string { return p.GetMetadata().GetName() }
+	nsName := func(p *runtime.Pod) string { return p.GetMetadata().GetNamespace() + "/" + name(p) }
+	var out []candidate
+	switch what {
+	case offerNamespaces:
+		for _, p := range pods {
+			out = append(out, candidate{word: p.GetMetadata().GetNamespace()})
+		}
+		return out
+	case offerAll, offerIDs:
+		for _, p := range pods {
+			state := strings.ToLower(strings.TrimPrefix(p.State.String(), "SANDBOX_"))
+			out = append(out, candidate{p.Id, nsName(p) + " (" + state + ")"})
+		}
+	}
+	if what == offerAll || what == offerNames {
+		ready := func(p *runtime.Pod) bool { return p.State == runtimeapi.PodSandboxState_SANDBOX_READY }
+		names := uniqueNames(pods, name, ready)
+		for _, p := range pods {
+			if names[name(p)] == p {
+				out = append(out, candidate{name(p), "pod " + short(p.Id) + " in " + p.GetMetadata().GetNamespace()})
+			}
+		}
+		full := uniqueNames(pods, nsName, ready)
+		for _, p := range pods {
+			if full[nsName(p)] == p {
+				out = append(out, candidate{nsName(p), "pod " + short(p.Id)})
+			}
+		}
+	}
+	return out
+}
+
+// imageCandidates offers image IDs without "sha256:" (a candidate cannot
+// hold a colon: lines split at the first one), described by their tags,
+// and the repository of each ":latest" tag, which resolves to that tag.
+func imageCandidates(imgs []*runtime.Image, what offer) []candidate {
+	var out []candidate
+	for _, im := range imgs {
+		desc := strings.Join(im.RepoTags, ", ")
+		if desc == "" {
+			desc = "<none>"
+		}
+		out = append(out, candidate{strings.TrimPrefix(im.Id, "sha256:"), desc})
+	}
+	if what == offerAll {
+		for _, im := range imgs {
+			for _, t := range im.RepoTags {
+				if repo, ok := strings.CutSuffix(t, ":latest"); ok {
+					out = append(out, candidate{repo, "image " + short(im.Id)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// writeCandidates prints candidates once each. Words come from the runtime
+// and bash's compgen -W expands what it is given, so only words made of
+// characters no shell interprets are offered; descriptions are escaped and
+// kept to one line.
+func writeCandidates(w io.Writer, cands []candidate) {
+	seen := map[string]bool{}
+	var b bytes.Buffer
+	for _, c := range cands {
+		if !safeWord(c.word) || seen[c.word] {
+			continue
+		}
+		seen[c.word] = true
+		b.WriteString(c.word)
+		if c.desc != "" {
+			b.WriteByte(':')
+			b.WriteString(printer.Escape(c.desc))
+		}
+		b.WriteByte('\n')
+	}
+	_, _ = w.Write(b.Bytes())
+}
+
+func safeWord(s string) bool {
+	if s == "" || s[0] == '~' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("._/@+=,-", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isDashDashCompletion reports a completion request with "--" before the
+// word being completed. urfave/cli then turns completion off and runs the
+// command for real (exec would run the half-typed command line in the
+// container on TAB); such a request gets no candidates instead.
+func isDashDashCompletion(args []string) bool {
+	n := len(args)
+	return n >= 3 && args[n-1] == completionFlag && slices.Contains(args[1:n-2], "--")
+}
+
+// CompletionScript returns urfave/cli's completion script for shell, for a
+// binary called prog ("ctr" or "crictl"). The scripts ask the binary itself
+// for candidates, so one script covers every command.
+func CompletionScript(prog, shell string) (string, error) {
+	if !slices.Contains(Shells, shell) {
+		return "", usageErrorf("unknown shell %q: use one of %s", shell, strings.Join(Shells, ", "))
+	}
+	var out bytes.Buffer
+	gen := &cli.Command{
+		Name: prog, EnableShellCompletion: true, Writer: &out, ErrWriter: io.Discard,
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
+	}
+	if err := gen.Run(context.Background(), []string{prog, "completion", shell}); err != nil {
+		return "", fmt.Errorf("render %s completion for %s: %w", shell, prog, err)
+	}
+	return out.String(), nil
+}
+
+func newCompletionCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "completion",
+		Usage:     "Print the shell completion script for bash, zsh, fish or pwsh",
+		UsageText: "ctr cri completion bash|zsh|fish|pwsh",
+		Description: `The script completes commands, flags, flag values and, from the runtime,
+container, pod and image IDs and names. It asks this binary for candidates,
+so it works for every command. It is the same script as "ctr completion SHELL"
+(or "crictl completion SHELL" when called as crictl).
+
+  bash:  source <(ctr cri completion bash)
+  zsh:   source <(ctr cri completion zsh)     (after compinit)
+  fish:  ctr cri completion fish > ~/.config/fish/completions/ctr.fish
+
+make install puts the scripts where bash-completion, zsh and fish look.`,
+		Category: catTools,
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 1 {
+				return usageErrorf("completion needs one shell: %s", strings.Join(Shells, ", "))
+			}
+			script, err := CompletionScript(cmd.Root().Name, cmd.Args().First())
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.Root().Writer, script)
+			return err
+		},
+	}
+}
