@@ -538,9 +538,9 @@ container, pod and image IDs and names. It asks this binary for candidates,
 so it works for every command. It is the same script as "ctr completion SHELL"
 (or "crictl completion SHELL" when called as crictl).
 
-  bash:  source <(ctr cri completion bash)
-  zsh:   source <(ctr cri completion zsh)     (after compinit)
-  fish:  ctr cri completion fish > ~/.config/fish/completions/ctr.fish
+    bash:  source <(ctr cri completion bash)    (needs bash-completion)
+    zsh:   source <(ctr cri completion zsh)     (after compinit)
+    fish:  ctr cri completion fish > ~/.config/fish/completions/ctr.fish
 
 make install puts the scripts where bash-completion, zsh and fish look.`,
 		Category: catTools,

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli"
+)
+
+// TestCheckedInDocsAreFresh regenerates man/ and completions/ into a
+// temporary directory and compares them with the repository's, file by file.
+func TestCheckedInDocsAreFresh(t *testing.T) {
+	tmp := t.TempDir()
+	if err := write(tmp); err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Join("..", "..")
+	for _, dir := range []string{cricli.ManDir, cricli.CompletionsDir} {
+		want, got := list(t, filepath.Join(tmp, dir)), list(t, filepath.Join(repo, dir))
+		for _, name := range want {
+			path := filepath.Join(dir, name)
+			fresh, _ := os.ReadFile(filepath.Join(tmp, path))
+			old, err := os.ReadFile(filepath.Join(repo, path))
+			switch {
+			case err != nil:
+				t.Errorf("%s is missing: run make docs", path)
+			case !bytes.Equal(old, fresh):
+				t.Errorf("%s is stale: run make docs", path)
+			}
+		}
+		for _, name := range got {
+			if !slices.Contains(want, name) {
+				t.Errorf("%s/%s is no longer generated: run make docs", dir, name)
+			}
+		}
+	}
+}
+
+func list(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestManPages checks what the pages promise a reader: one per visible
+// subcommand, section 8, a synopsis with its arguments, options listed.
+func TestManPages(t *testing.T) {
+	files, err := generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]string{}
+	for _, f := range files {
+		if name, ok := strings.CutPrefix(f.Path, cricli.ManDir+"/"); ok {
+			pages[name] = string(f.Data)
+		}
+	}
+	for _, sub := range cricli.Command().VisibleCommands() {
+		page, ok := pages["ctr-cri-"+sub.Name+".8"]
+		if !ok {
+			t.Errorf("no man page for %s", sub.Name)
+			continue
+		}
+		if !strings.Contains(page, "\n.TH ctr-cri-"+sub.Name+" 8\n") {
+			t.Errorf("ctr-cri-%s.8 does not open with its title in section 8:\n%.200s", sub.Name, page)
+		}
+		if !strings.Contains(page, "ctr cri "+sub.Name) {
+			t.Errorf("ctr-cri-%s.8 has no synopsis", sub.Name)
+		}
+	}
+	root := pages["ctr-cri.8"]
+	for _, want := range []string{"ctr [ctr options] cri [cri options] COMMAND", "--runtime-endpoint", `\fBctr-cri-ps\fP(8)`} {
+		if !strings.Contains(root, want) {
+			t.Errorf("ctr-cri.8 lacks %q", want)
+		}
+	}
+	if inspect := pages["ctr-cri-inspect.8"]; !strings.Contains(inspect, "CONTAINER-ID|NAME") || !strings.Contains(inspect, "--state") {
+		t.Errorf("ctr-cri-inspect.8 lacks its arguments or options:\n%s", inspect)
+	}
+}
