@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -137,5 +139,50 @@ func TestParseFilters(t *testing.T) {
 	}
 	if _, err := ParseImageFilters([]string{"dangling=maybe"}); err == nil {
 		t.Error("dangling=maybe should fail")
+	}
+}
+
+func TestSummaryDecodeKeepsWhatTablesShow(t *testing.T) {
+	full := &runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{{
+		Id: "c1", PodSandboxId: "p1", Metadata: &runtimeapi.ContainerMetadata{Name: "web", Attempt: 3},
+		Image: &runtimeapi.ImageSpec{Image: "busybox", Annotations: map[string]string{"x": "y"}}, ImageRef: "sha256:ab",
+		State: runtimeapi.ContainerState_CONTAINER_EXITED, CreatedAt: 1700000000000000000, ImageId: "sha256:cd",
+		Labels:      map[string]string{labelPodName: "pod", labelPodNamespace: "ns", "other": "drop"},
+		Annotations: map[string]string{"a": "b"},
+	}, {Id: "c2"}}}
+	b, err := proto.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got containerSummaries
+	if err := decodeSummaries(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(full.Containers[0]).(*runtimeapi.Container)
+	want.Image.Annotations = nil
+	want.Annotations = nil
+	delete(want.Labels, "other")
+	if len(got.items) != 2 || !proto.Equal(got.items[0], want) || got.items[1].Id != "c2" {
+		t.Errorf("summary decode:\n got %v\nwant %v", got.items, want)
+	}
+	if err := decodeSummaries(b[:len(b)-3], &got); err == nil {
+		t.Error("a truncated message must fail")
+	}
+	// The same bytes split across many small buffers, as gRPC hands over a
+	// large response, decode alike.
+	var chain mem.BufferSlice
+	for i := 0; i < len(b); i += 7 {
+		chain = append(chain, mem.SliceBuffer(b[i:min(i+7, len(b))]))
+	}
+	var streamed containerSummaries
+	if err := (summaryCodec{}).Unmarshal(chain, &streamed); err != nil {
+		t.Fatal(err)
+	}
+	if len(streamed.items) != 2 || !proto.Equal(streamed.items[0], want) {
+		t.Errorf("chained decode: %v", streamed.items)
+	}
+	chain = chain[:len(chain)-1]
+	if err := (summaryCodec{}).Unmarshal(chain, &streamed); err == nil {
+		t.Error("a truncated chain must fail")
 	}
 }
