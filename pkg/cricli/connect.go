@@ -1,0 +1,190 @@
+package cricli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// DefaultEndpoint is containerd's socket: CRI is served in-process there.
+const DefaultEndpoint = "unix:///run/containerd/containerd.sock"
+
+// DefaultConfigFile is crictl's configuration file.
+const DefaultConfigFile = "/etc/crictl.yaml"
+
+// crictlConfig is the subset of crictl's YAML config that ctr cri reads.
+type crictlConfig struct {
+	RuntimeEndpoint   string `json:"runtime-endpoint"`
+	ImageEndpoint     string `json:"image-endpoint"`
+	Timeout           int    `json:"timeout"`
+	Debug             bool   `json:"debug"`
+	PullImageOnCreate bool   `json:"pull-image-on-create"`
+	DisablePullOnRun  bool   `json:"disable-pull-on-run"`
+}
+
+// endpoints is the outcome of endpoint precedence, with the source named
+// for --debug.
+type endpoints struct {
+	runtime, runtimeSource string
+	image, imageSource     string
+	timeout                time.Duration
+	debug                  bool
+}
+
+// loadConfig reads crictl's config file: silent when the default file is
+// absent, an error when a named file cannot be read or parsed.
+func loadConfig(cmd *cli.Command) (*crictlConfig, string, error) {
+	path, explicit := DefaultConfigFile, false
+	if cmd.IsSet("config") {
+		path, explicit = cmd.String("config"), true
+	} else if v := os.Getenv("CRI_CONFIG_FILE"); v != "" {
+		path, explicit = v, true
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return nil, path, nil
+		}
+		return nil, path, &UsageError{Err: fmt.Errorf("read config %s: %w", path, errors.Unwrap(err))}
+	}
+	var cfg crictlConfig
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return nil, path, &UsageError{Err: fmt.Errorf("parse config %s: %v", path, err)}
+	}
+	return &cfg, path, nil
+}
+
+// resolveEndpoints applies the documented precedence: -r/-i flags, then
+// CONTAINER_RUNTIME_ENDPOINT/IMAGE_SERVICE_ENDPOINT, then an explicitly set
+// ctr --address/CONTAINERD_ADDRESS, then crictl's config file, then
+// containerd's default socket.
+func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
+	cfg, cfgPath, err := loadConfig(cmd)
+	if err != nil {
+		return nil, err
+	}
+	ep := &endpoints{timeout: cmd.Duration("timeout"), debug: cmd.Bool("debug")}
+	root := cmd.Root()
+	switch {
+	case cmd.IsSet("runtime-endpoint"):
+		ep.runtime, ep.runtimeSource = cmd.String("runtime-endpoint"), "--runtime-endpoint"
+	case os.Getenv("CONTAINER_RUNTIME_ENDPOINT") != "":
+		ep.runtime, ep.runtimeSource = os.Getenv("CONTAINER_RUNTIME_ENDPOINT"), "CONTAINER_RUNTIME_ENDPOINT"
+	case root != cmd && hasFlag(root, "address") && root.IsSet("address"):
+		ep.runtime, ep.runtimeSource = root.String("address"), "ctr --address/CONTAINERD_ADDRESS"
+	case cfg != nil && cfg.RuntimeEndpoint != "":
+		ep.runtime, ep.runtimeSource = cfg.RuntimeEndpoint, "config "+cfgPath
+	default:
+		ep.runtime, ep.runtimeSource = DefaultEndpoint, "default"
+	}
+	switch {
+	case cmd.IsSet("image-endpoint"):
+		ep.image, ep.imageSource = cmd.String("image-endpoint"), "--image-endpoint"
+	case os.Getenv("IMAGE_SERVICE_ENDPOINT") != "":
+		ep.image, ep.imageSource = os.Getenv("IMAGE_SERVICE_ENDPOINT"), "IMAGE_SERVICE_ENDPOINT"
+	case cfg != nil && cfg.ImageEndpoint != "" && strings.HasPrefix(ep.runtimeSource, "config"):
+		ep.image, ep.imageSource = cfg.ImageEndpoint, "config "+cfgPath
+	default:
+		ep.image, ep.imageSource = ep.runtime, "runtime endpoint"
+	}
+	if cfg != nil {
+		if !cmd.IsSet("timeout") && cfg.Timeout > 0 {
+			ep.timeout = time.Duration(cfg.Timeout) * time.Second
+		}
+		ep.debug = ep.debug || cfg.Debug
+	}
+	return ep, nil
+}
+
+func hasFlag(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withClient resolves the endpoint, builds a client (no I/O yet) and runs fn
+// under ctr's global --timeout, if any.
+func withClient(ctx context.Context, cmd *cli.Command, fn func(context.Context, *runtime.Client) error) error {
+	ep, err := resolveEndpoints(cmd)
+	if err != nil {
+		return err
+	}
+	root := cmd.Root()
+	opts := runtime.Options{RuntimeEndpoint: ep.runtime, ImageEndpoint: ep.image, Timeout: ep.timeout}
+	if root != cmd && hasFlag(root, "connect-timeout") {
+		opts.ConnectTimeout = root.Duration("connect-timeout")
+	}
+	errw := root.ErrWriter
+	if errw == nil {
+		errw = os.Stderr
+	}
+	if ep.debug {
+		fmt.Fprintf(errw, "DEBUG: runtime endpoint %s (from %s), image endpoint %s (from %s), timeout %s\n",
+			ep.runtime, ep.runtimeSource, ep.image, ep.imageSource, opts.Timeout)
+		opts.Trace = traceTo(errw)
+	}
+	c, err := runtime.New(opts)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if root != cmd && hasFlag(root, "timeout") {
+		if d := root.Duration("timeout"); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+	}
+	return fn(ctx, c)
+}
+
+// traceTo prints one line per RPC. Credentials never reach it: auth fields
+// are cleared from a copy of the request first.
+func traceTo(w io.Writer) runtime.TraceFunc {
+	const maxLen = 4096
+	short := func(v any) string {
+		m, ok := v.(proto.Message)
+		if !ok || m == nil {
+			return ""
+		}
+		s := prototext.MarshalOptions{}.Format(redact(m))
+		if len(s) > maxLen {
+			s = s[:maxLen] + "…"
+		}
+		return s
+	}
+	return func(method string, req, resp any, err error, took time.Duration) {
+		if err != nil {
+			fmt.Fprintf(w, "DEBUG: %s %s request={%s} error=%v\n", method, took.Round(time.Microsecond), short(req), err)
+			return
+		}
+		fmt.Fprintf(w, "DEBUG: %s %s request={%s} response={%s}\n", method, took.Round(time.Microsecond), short(req), short(resp))
+	}
+}
+
+func redact(m proto.Message) proto.Message {
+	if r, ok := m.(*runtimeapi.PullImageRequest); ok && r.Auth != nil {
+		c := proto.Clone(r).(*runtimeapi.PullImageRequest)
+		c.Auth = &runtimeapi.AuthConfig{Username: c.Auth.Username, Password: "<redacted>", Auth: "<redacted>", IdentityToken: "<redacted>", RegistryToken: "<redacted>"}
+		return c
+	}
+	return m
+}

@@ -1,0 +1,112 @@
+package cricli
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newPsCommand() *cli.Command {
+	return &cli.Command{
+		Name:     "ps",
+		Usage:    "List containers (running only unless -a), newest first, with their pod's name and namespace",
+		Category: catContainers,
+		Flags: append(containerFilterFlags(),
+			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers, not only running ones"},
+			&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Usage: "show the image's repo:tag instead of the ref it was created with"},
+			outputFlag(printer.Table, printer.ListFormats), templateFlag(), quietFlag("container"), verboseFlag(), noTruncFlag()),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			p, err := newPrinter(cmd, printer.ListFormats)
+			if err != nil {
+				return err
+			}
+			f, err := containerFilter(cmd)
+			if err != nil {
+				return err
+			}
+			f.All = cmd.Bool("all")
+			f.ResolveImages = cmd.Bool("resolve-image-path")
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				l, err := c.ListContainers(ctx, f)
+				if err != nil {
+					return err
+				}
+				return p.Print(cmd.Root().Writer, printer.Containers(l, clock(cmd)))
+			})
+		},
+	}
+}
+
+func newInspectCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "inspect",
+		Usage:       "Show the status of one or more containers",
+		UsageText:   "ctr cri inspect [options] [CONTAINER-ID|NAME ...]",
+		Description: "With no containers named, the filters select the targets (all states). One target prints an object, several an array.",
+		Category:    catContainers,
+		Flags:       append(containerFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("container")),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			p, err := newPrinter(cmd, printer.ObjectFormats)
+			if err != nil {
+				return err
+			}
+			f, err := containerFilter(cmd)
+			if err != nil {
+				return err
+			}
+			f.All = true
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				ids, errs, err := containerTargets(ctx, c, cmd.Args().Slice(), f)
+				if err != nil {
+					return err
+				}
+				items := make([]*printer.Inspected, 0, len(ids))
+				for _, id := range ids {
+					st, err := c.ContainerStatus(ctx, id, true)
+					if err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					items = append(items, printer.InspectContainer(st, clock(cmd)))
+				}
+				return printInspected(cmd, p, items, errs)
+			})
+		},
+	}
+}
+
+// containerTargets resolves named containers with one list call, or applies
+// the filters when none are named.
+func containerTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.ContainerFilter) ([]string, []error, error) {
+	if len(refs) == 0 {
+		l, err := c.ListContainers(ctx, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids := make([]string, len(l.Items))
+		for i := range l.Items {
+			ids[i] = l.Items[i].Id
+		}
+		return ids, nil, nil
+	}
+	res, err := c.ResolveContainers(ctx, refs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	var errs []error
+	for _, r := range res {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+			continue
+		}
+		ids = append(ids, r.Item.Id)
+	}
+	return ids, errs, nil
+}

@@ -1,0 +1,130 @@
+// Package cricli is the `ctr cri` command tree: thin commands that parse
+// flags, call pkg/runtime and hand typed results to pkg/printer.
+package cricli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+)
+
+// Help categories.
+const (
+	catContainers = "Containers"
+	catPods       = "Pods"
+	catImages     = "Images"
+	catInfo       = "Runtime"
+	catStreaming  = "Streaming and observability"
+	catContainerd = "containerd integration"
+	catTools      = "Tools"
+)
+
+// extraCommands lets later command groups join the tree; each entry is a
+// constructor so every tree gets fresh commands and flags.
+func subcommands() []*cli.Command {
+	cmds := []*cli.Command{
+		newVersionCommand(),
+		newInfoCommand(),
+		newRuntimeConfigCommand(),
+		newPodsCommand(),
+		newInspectPodCommand(),
+		newPsCommand(),
+		newInspectCommand(),
+		newImagesCommand(),
+		newInspectImageCommand(),
+		newImageFsInfoCommand(),
+	}
+	return cmds
+}
+
+// Command returns a fresh `cri` command for ctr's tree.
+func Command() *cli.Command {
+	cmd := &cli.Command{
+		Name:  "cri",
+		Usage: "Inspect and drive the Kubernetes CRI (pods, containers, images) of this containerd",
+		Description: `ctr cri speaks the Kubernetes CRI (v1) to containerd's in-process CRI plugin, with
+crictl's command and flag names. The endpoint is ctr --address (CONTAINERD_ADDRESS)
+unless -r, CONTAINER_RUNTIME_ENDPOINT or crictl's config file say otherwise.
+
+Flags given before the subcommand belong to ctr or ctr cri: subcommand flags with
+the same letter (ps -a, -n, -v) hide them, so write "ctr -a SOCK cri ps -a".
+
+Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.`,
+		UsageText: "ctr [ctr options] cri [cri options] COMMAND [options] [arguments...]",
+		Flags:     globalFlags(),
+		Commands:  subcommands(),
+		Action:    unknownSubcommand,
+	}
+	setUsageErrors(cmd)
+	return cmd
+}
+
+func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
+	if cmd.NArg() > 0 {
+		return usageErrorf("unknown command %q for %q", cmd.Args().First(), cmd.FullName())
+	}
+	return cli.ShowSubcommandHelp(cmd)
+}
+
+// setUsageErrors makes flag-parsing failures anywhere in the tree a
+// UsageError (exit 2) with no help text dumped on stdout.
+func setUsageErrors(cmd *cli.Command) {
+	cmd.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
+		return &UsageError{Err: err}
+	}
+	for _, sub := range cmd.Commands {
+		setUsageErrors(sub)
+	}
+}
+
+// IsCrictl reports whether argv[0] asks for the crictl personality.
+func IsCrictl(argv0 string) bool {
+	base := filepath.Base(argv0)
+	return base == "crictl" || strings.HasPrefix(base, "crictl.")
+}
+
+// CrictlCommand returns the tree as a standalone `crictl` root, for the
+// multicall personality.
+func CrictlCommand() *cli.Command {
+	cmd := Command()
+	cmd.Name = "crictl"
+	cmd.UsageText = "crictl [global options] COMMAND [options] [arguments...]"
+	cmd.Version = clientVersion()
+	cmd.EnableShellCompletion = true
+	return cmd
+}
+
+// Run executes root with args and returns the exit code, writing one
+// "<prog>: <error>" line per failure on stderr.
+func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr io.Writer) int {
+	root.Writer, root.ErrWriter = stdout, stderr
+	if root.OnUsageError == nil {
+		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
+			return &UsageError{Err: err}
+		}
+	}
+	// Our errors are reported here, once; never let urfave exit on its own.
+	root.ExitErrHandler = func(context.Context, *cli.Command, error) {}
+	err := root.Run(ctx, args)
+	prog := root.Name
+	for _, line := range ErrorLines(err) {
+		fmt.Fprintf(stderr, "%s: %s\n", prog, line)
+	}
+	return ExitCode(err)
+}
+
+// Main is the process entry point for both personalities.
+func Main(newCtr func() *cli.Command) int {
+	ctx := context.Background()
+	if IsCrictl(os.Args[0]) {
+		return Run(ctx, CrictlCommand(), os.Args, os.Stdout, os.Stderr)
+	}
+	root := newCtr()
+	root.Commands = append(root.Commands, Command())
+	return Run(ctx, root, os.Args, os.Stdout, os.Stderr)
+}

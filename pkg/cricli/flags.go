@@ -1,0 +1,164 @@
+package cricli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// globalFlags are ctr cri's own (crictl's global flags). Because urfave/cli
+// v3 flags are inherited, a subcommand flag with the same name or alias
+// hides them inside that subcommand: put them before the subcommand.
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); default: ctr --address"},
+		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Usage: "CRI image endpoint; default: the runtime endpoint"},
+		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and pull calls get at least 30s)"},
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ", or CRI_CONFIG_FILE)"},
+		&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Usage: "trace endpoint choice and every RPC on stderr"},
+	}
+}
+
+func outputFlag(def string, formats []string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: def,
+		Usage: "output format: " + strings.Join(formats, ", ") + " (jsonpath=EXPR, custom-columns=H:EXPR,…, go-template=T)"}
+}
+
+func templateFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "template", Usage: "Go template for -o go-template"}
+}
+
+func quietFlag(what string) *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only print " + what + " IDs"}
+}
+
+func verboseFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show details"}
+}
+
+func noTruncFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "no-trunc", Usage: "show full IDs"}
+}
+
+func labelFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{Name: "label", Usage: "filter by label key=value (repeatable)"}
+}
+
+func latestFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "latest", Aliases: []string{"l"}, Usage: "show only the most recently created"}
+}
+
+func lastFlag() *cli.IntFlag {
+	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created"}
+}
+
+func stateFlag(values []string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "state", Usage: "filter by state: " + strings.Join(values, ", "),
+		Validator: oneOf("state", values)}
+}
+
+func oneOf(flag string, values []string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		for _, ok := range values {
+			if strings.EqualFold(v, ok) {
+				return nil
+			}
+		}
+		return fmt.Errorf("invalid --%s %q: use one of %s", flag, v, strings.Join(values, ", "))
+	}
+}
+
+// containerFilterFlags are ps's filters, shared with inspect and exec.
+func containerFilterFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
+		&cli.StringFlag{Name: "name", Usage: "filter by container name (regular expression)"},
+		&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod ID prefix"},
+		&cli.StringFlag{Name: "pod-name", Usage: "filter by pod name (regular expression)"},
+		&cli.StringFlag{Name: "namespace", Usage: "filter by pod namespace (regular expression)"},
+		&cli.StringFlag{Name: "image", Usage: "filter by image (ref, tag or ID)"},
+		stateFlag(runtime.ContainerStates),
+		labelFlag(),
+		latestFlag(),
+		lastFlag(),
+	}
+}
+
+// containerFilter reads containerFilterFlags.
+func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
+	labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
+	if err != nil {
+		return runtime.ContainerFilter{}, &UsageError{Err: err}
+	}
+	if cmd.Int("last") < 0 {
+		return runtime.ContainerFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
+	}
+	return runtime.ContainerFilter{
+		ID: cmd.String("id"), Name: cmd.String("name"), PodID: cmd.String("pod"),
+		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
+		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
+	}, nil
+}
+
+// podFilterFlags are pods' filters, shared with inspectp.
+func podFilterFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"},
+		&cli.StringFlag{Name: "name", Usage: "filter by pod name (regular expression)"},
+		&cli.StringFlag{Name: "namespace", Usage: "filter by pod namespace (regular expression)"},
+		stateFlag(runtime.PodStates),
+		labelFlag(),
+		latestFlag(),
+		lastFlag(),
+	}
+}
+
+func podFilter(cmd *cli.Command) (runtime.PodFilter, error) {
+	labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
+	if err != nil {
+		return runtime.PodFilter{}, &UsageError{Err: err}
+	}
+	if cmd.Int("last") < 0 {
+		return runtime.PodFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
+	}
+	return runtime.PodFilter{
+		ID: cmd.String("id"), Name: cmd.String("name"), Namespace: cmd.String("namespace"),
+		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
+	}, nil
+}
+
+// newPrinter builds the printer from -o and friends; a bad -o fails here,
+// before any RPC.
+func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
+	opts := printer.Options{}
+	if hasFlag(cmd, "no-trunc") {
+		opts.NoTrunc = cmd.Bool("no-trunc")
+	}
+	if hasFlag(cmd, "quiet") {
+		opts.Quiet = cmd.Bool("quiet")
+	}
+	if hasFlag(cmd, "verbose") {
+		opts.Verbose = cmd.Bool("verbose")
+	}
+	if hasFlag(cmd, "template") {
+		opts.Template = cmd.String("template")
+	}
+	return printer.New(cmd.String("output"), formats, opts)
+}
+
+// clock is the time tables measure ages against; tests pin it through the
+// root command's Metadata so that golden files are stable.
+func clock(cmd *cli.Command) time.Time {
+	if t, ok := cmd.Root().Metadata["now"].(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}

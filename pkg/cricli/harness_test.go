@@ -1,0 +1,122 @@
+package cricli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containerd/containerd/v2/cmd/ctr/app"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// testNow pins ages in tables: every fixture is created relative to it.
+var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func ago(d time.Duration) int64 { return testNow.Add(-d).UnixNano() }
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// ctr runs the real upstream ctr tree plus ours, as the binary would, with
+// --address pointing at ep ("" leaves it unset).
+func ctr(t *testing.T, ep string, args ...string) result {
+	t.Helper()
+	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
+	t.Setenv("CRI_CONFIG_FILE", filepath.Join(t.TempDir(), "none.yaml"))
+	root := app.New()
+	root.Commands = append(root.Commands, Command())
+	root.Metadata = map[string]any{"now": testNow}
+	argv := []string{"ctr"}
+	if ep != "" {
+		argv = append(argv, "--address", ep)
+	}
+	argv = append(argv, args...)
+	// A missing config file named by CRI_CONFIG_FILE is an error; tests that
+	// don't exercise config read none.
+	os.Unsetenv("CRI_CONFIG_FILE")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), root, argv, &out, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+func (r result) ok(t *testing.T) result {
+	t.Helper()
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("want success with empty stderr, got exit %d\nstderr: %s\nstdout: %s", r.code, r.stderr, r.stdout)
+	}
+	return r
+}
+
+func (r result) fails(t *testing.T, code int, stderrHas ...string) result {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("want exit %d, got %d\nstderr: %s\nstdout: %s", code, r.code, r.stderr, r.stdout)
+	}
+	for _, s := range stderrHas {
+		if !strings.Contains(r.stderr, s) {
+			t.Errorf("stderr %q does not contain %q", r.stderr, s)
+		}
+	}
+	return r
+}
+
+// golden compares got with testdata/<name>, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+const (
+	podA = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2"
+	podB = "b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3"
+	ctrW = "c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4"
+	ctrX = "c3d4ffffa7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4"
+	ctrY = "d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5"
+	imgB = "sha256:e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2"
+	imgP = "sha256:f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3"
+)
+
+// node is a small fake node: two pods, three containers, two images.
+func node(t *testing.T) *runtimetest.Server {
+	t.Helper()
+	s := runtimetest.New(t)
+	s.SetPods(
+		runtimetest.Pod{ID: podA, Name: "web", Namespace: "shop", State: runtimeapi.PodSandboxState_SANDBOX_READY, CreatedAt: ago(2 * time.Hour), Labels: map[string]string{"app": "web"}},
+		runtimetest.Pod{ID: podB, Name: "db", Namespace: "data", State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY, CreatedAt: ago(time.Hour)},
+	)
+	s.SetContainers(
+		runtimetest.Container{ID: ctrW, Name: "nginx", PodID: podA, Image: "docker.io/library/busybox:latest", ImageRef: imgB, State: runtimeapi.ContainerState_CONTAINER_RUNNING, CreatedAt: ago(90 * time.Minute), Labels: map[string]string{"tier": "front"}},
+		runtimetest.Container{ID: ctrX, Name: "sidecar", PodID: podA, Image: "docker.io/library/busybox:latest", ImageRef: imgB, State: runtimeapi.ContainerState_CONTAINER_EXITED, CreatedAt: ago(80 * time.Minute), Attempt: 2},
+		runtimetest.Container{ID: ctrY, Name: "postgres", PodID: podB, Image: imgP, ImageRef: imgP, State: runtimeapi.ContainerState_CONTAINER_RUNNING, CreatedAt: ago(30 * time.Minute)},
+	)
+	s.SetImages(
+		&runtimeapi.Image{Id: imgB, RepoTags: []string{"docker.io/library/busybox:latest", "localhost:5000/tools/busybox:1.36"}, RepoDigests: []string{"docker.io/library/busybox@sha256:1111111111111111111111111111111111111111111111111111111111111111"}, Size: 4_500_000},
+		&runtimeapi.Image{Id: imgP, RepoTags: []string{"registry.k8s.io/pause:3.10"}, Size: 320_000, Pinned: true},
+	)
+	s.RuntimeCalls()
+	return s
+}

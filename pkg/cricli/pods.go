@@ -1,0 +1,130 @@
+package cricli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newPodsCommand() *cli.Command {
+	return &cli.Command{
+		Name:     "pods",
+		Usage:    "List pods (sandboxes), newest first",
+		Category: catPods,
+		Flags: append(podFilterFlags(), outputFlag(printer.Table, printer.ListFormats), templateFlag(),
+			quietFlag("pod"), verboseFlag(), noTruncFlag()),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			p, err := newPrinter(cmd, printer.ListFormats)
+			if err != nil {
+				return err
+			}
+			f, err := podFilter(cmd)
+			if err != nil {
+				return err
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				pods, err := c.ListPods(ctx, f)
+				if err != nil {
+					return err
+				}
+				return p.Print(cmd.Root().Writer, printer.Pods(pods, clock(cmd)))
+			})
+		},
+	}
+}
+
+func newInspectPodCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "inspectp",
+		Usage:       "Show the status of one or more pods",
+		UsageText:   "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
+		Description: "With no pods named, the filters select the targets. One target prints an object, several an array.",
+		Category:    catPods,
+		Flags:       append(podFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("pod")),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			p, err := newPrinter(cmd, printer.ObjectFormats)
+			if err != nil {
+				return err
+			}
+			f, err := podFilter(cmd)
+			if err != nil {
+				return err
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				ids, errs, err := podTargets(ctx, c, cmd.Args().Slice(), f)
+				if err != nil {
+					return err
+				}
+				items := make([]*printer.Inspected, 0, len(ids))
+				for _, id := range ids {
+					st, err := c.PodStatus(ctx, id, true)
+					if err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					items = append(items, printer.InspectPod(st, clock(cmd)))
+				}
+				return printInspected(cmd, p, items, errs)
+			})
+		},
+	}
+}
+
+// podTargets resolves named pods with one list call, or applies the filters
+// when none are named.
+func podTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.PodFilter) ([]string, []error, error) {
+	if len(refs) == 0 {
+		pods, err := c.ListPods(ctx, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids := make([]string, len(pods))
+		for i, p := range pods {
+			ids[i] = p.Id
+		}
+		return ids, nil, nil
+	}
+	res, err := c.ResolvePods(ctx, refs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []string
+	var errs []error
+	for _, r := range res {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+			continue
+		}
+		ids = append(ids, r.Item.Id)
+	}
+	return ids, errs, nil
+}
+
+// printInspected prints what succeeded and returns the failures joined, so
+// the exit code is 1 when any target failed.
+func printInspected(cmd *cli.Command, p printer.Printer, items []*printer.Inspected, errs []error) error {
+	if len(items) > 0 {
+		if err := p.Print(cmd.Root().Writer, printer.Inspect(items)); err != nil {
+			return err
+		}
+	} else if len(errs) == 0 {
+		return errNothingFound
+	}
+	return errors.Join(errs...)
+}
+
+// errNothingFound is an empty selection of an inspect-style command: not a
+// failure, but said on stderr.
+var errNothingFound = &notice{msg: "nothing found"}
+
+type notice struct{ msg string }
+
+func (n *notice) Error() string { return n.msg }
+func (n *notice) ExitCode() int { return ExitOK }

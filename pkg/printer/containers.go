@@ -1,0 +1,84 @@
+package printer
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// ContainerState is crictl's word for a container state.
+func ContainerState(s runtimeapi.ContainerState) string {
+	switch s {
+	case runtimeapi.ContainerState_CONTAINER_CREATED:
+		return "Created"
+	case runtimeapi.ContainerState_CONTAINER_RUNNING:
+		return "Running"
+	case runtimeapi.ContainerState_CONTAINER_EXITED:
+		return "Exited"
+	}
+	return "Unknown"
+}
+
+// containerImage is what the IMAGE column shows: the resolved tag with -r,
+// else the image as the container was created with (a digest shortened).
+func containerImage(c *runtime.Container) string {
+	if c.ImageName != "" {
+		return c.ImageName
+	}
+	img := c.GetImage().GetImage()
+	if img == "" {
+		img = c.ImageRef
+	}
+	if strings.HasPrefix(img, "sha256:") {
+		return TruncID(img)
+	}
+	return img
+}
+
+// Containers is ps's result: crictl's {"containers": [...]} document and a
+// table with the pod's real name and namespace.
+func Containers(l *runtime.ContainerList, now time.Time) *Resource {
+	ids := make([]string, len(l.Items))
+	for i := range l.Items {
+		ids[i] = l.Items[i].Id
+	}
+	return &Resource{
+		Doc:      &runtimeapi.ListContainersResponse{Containers: l.Raw()},
+		ItemsKey: "containers",
+		IDs:      ids,
+		Columns: []Column{
+			{Header: "CONTAINER", ID: true}, {Header: "IMAGE"}, {Header: "CREATED"}, {Header: "STATE"},
+			{Header: "NAME"}, {Header: "ATTEMPT"}, {Header: "POD ID", ID: true}, {Header: "POD"},
+			{Header: "NAMESPACE"}, {Header: "IMAGE REF", Wide: true, ID: true},
+		},
+		Rows: func(emit func(...string)) {
+			for i := range l.Items {
+				c := &l.Items[i]
+				emit(c.Id, containerImage(c), Age(now, c.CreatedAt), ContainerState(c.State),
+					c.GetMetadata().GetName(), strconv.FormatUint(uint64(c.GetMetadata().GetAttempt()), 10),
+					c.PodSandboxId, c.PodName, c.PodNamespace, c.ImageRef)
+			}
+		},
+		Text: func(w *TextWriter) error {
+			for i := range l.Items {
+				c := &l.Items[i]
+				w.Field("ID", c.Id)
+				w.Field("PodID", c.PodSandboxId)
+				w.Field("Pod", c.PodName)
+				w.Field("Namespace", c.PodNamespace)
+				w.Field("Name", c.GetMetadata().GetName())
+				w.Field("Attempt", c.GetMetadata().GetAttempt())
+				w.Field("State", ContainerState(c.State))
+				w.Field("Image", c.GetImage().GetImage())
+				w.Field("Created", Age(now, c.CreatedAt))
+				w.Map("Labels", c.Labels)
+				w.Map("Annotations", c.Annotations)
+				w.Printf("\n")
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,116 @@
+package printer
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"k8s.io/client-go/util/jsonpath"
+)
+
+type jsonPathExec func(w io.Writer, doc any) error
+
+// relaxed accepts kubectl's forms: "{.a.b}", ".a.b" and "a.b".
+func relaxed(expr string) string {
+	if strings.Contains(expr, "{") {
+		return expr
+	}
+	if !strings.HasPrefix(expr, ".") {
+		expr = "." + expr
+	}
+	return "{" + expr + "}"
+}
+
+func compileJSONPath(expr string) (*jsonpath.JSONPath, error) {
+	j := jsonpath.New("output").AllowMissingKeys(true)
+	if err := j.Parse(relaxed(expr)); err != nil {
+		return nil, &TemplateError{Format: JSONPath, Err: fmt.Errorf("%q: %v", expr, err)}
+	}
+	return j, nil
+}
+
+func parseJSONPath(expr string) (jsonPathExec, error) {
+	if expr == "" {
+		return nil, &TemplateError{Format: JSONPath, Err: fmt.Errorf("jsonpath needs an expression: -o jsonpath='{.items[*].id}'")}
+	}
+	j, err := compileJSONPath(expr)
+	if err != nil {
+		return nil, err
+	}
+	return func(w io.Writer, doc any) error {
+		v, err := decode(doc)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := j.Execute(&buf, v); err != nil {
+			return fmt.Errorf("execute jsonpath: %w", err)
+		}
+		buf.WriteByte('\n')
+		_, err = w.Write(buf.Bytes())
+		return err
+	}, nil
+}
+
+type customColumn struct {
+	header string
+	path   *jsonpath.JSONPath
+}
+
+func parseCustomColumns(spec string) ([]customColumn, error) {
+	if spec == "" {
+		return nil, &TemplateError{Format: CustomColumns, Err: fmt.Errorf("custom-columns needs HEADER:EXPR,... e.g. -o custom-columns=ID:.id,NAME:.metadata.name")}
+	}
+	var cols []customColumn
+	for _, part := range strings.Split(spec, ",") {
+		h, expr, ok := strings.Cut(part, ":")
+		if !ok || h == "" || expr == "" {
+			return nil, &TemplateError{Format: CustomColumns, Err: fmt.Errorf("custom-columns: %q is not HEADER:EXPR", part)}
+		}
+		j, err := compileJSONPath(expr)
+		if err != nil {
+			return nil, err
+		}
+		cols = append(cols, customColumn{header: h, path: j})
+	}
+	return cols, nil
+}
+
+func (p *printer) customColumns(w io.Writer, r *Resource) error {
+	v, err := decode(r.Doc)
+	if err != nil {
+		return err
+	}
+	var items []any
+	if m, ok := v.(map[string]any); ok && r.ItemsKey != "" {
+		items, _ = m[r.ItemsKey].([]any)
+	} else if arr, ok := v.([]any); ok {
+		items = arr
+	} else {
+		items = []any{v}
+	}
+	cols := make([]Column, len(p.cols))
+	for i, c := range p.cols {
+		cols[i] = Column{Header: c.header}
+	}
+	var ferr error
+	res := &Resource{Columns: cols, Rows: func(emit func(...string)) {
+		cells := make([]string, len(p.cols))
+		var buf bytes.Buffer
+		for _, it := range items {
+			for i, c := range p.cols {
+				buf.Reset()
+				if err := c.path.Execute(&buf, it); err != nil && ferr == nil {
+					ferr = fmt.Errorf("custom-columns %s: %w", c.header, err)
+				}
+				cells[i] = buf.String()
+			}
+			emit(cells...)
+		}
+	}}
+	if err := renderTable(w, res, false, true); err != nil {
+		return err
+	}
+	return ferr
+}

@@ -1,0 +1,65 @@
+package printer
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// PodState is crictl's word for a sandbox state.
+func PodState(s runtimeapi.PodSandboxState) string {
+	if s == runtimeapi.PodSandboxState_SANDBOX_READY {
+		return "Ready"
+	}
+	return "NotReady"
+}
+
+func runtimeHandler(h string) string {
+	if h == "" {
+		return "(default)"
+	}
+	return h
+}
+
+// Pods is the pods result: crictl's {"items": [...]} document and table.
+func Pods(pods []*runtime.Pod, now time.Time) *Resource {
+	ids := make([]string, len(pods))
+	for i, p := range pods {
+		ids[i] = p.Id
+	}
+	return &Resource{
+		Doc:      &runtimeapi.ListPodSandboxResponse{Items: pods},
+		ItemsKey: "items",
+		IDs:      ids,
+		Columns: []Column{
+			{Header: "POD ID", ID: true}, {Header: "CREATED"}, {Header: "STATE"}, {Header: "NAME"},
+			{Header: "NAMESPACE"}, {Header: "ATTEMPT"}, {Header: "RUNTIME"}, {Header: "UID", Wide: true},
+		},
+		Rows: func(emit func(...string)) {
+			for _, p := range pods {
+				m := p.GetMetadata()
+				emit(p.Id, Age(now, p.CreatedAt), PodState(p.State), m.GetName(), m.GetNamespace(),
+					strconv.FormatUint(uint64(m.GetAttempt()), 10), runtimeHandler(p.RuntimeHandler), m.GetUid())
+			}
+		},
+		Text: func(w *TextWriter) error {
+			for _, p := range pods {
+				m := p.GetMetadata()
+				w.Field("ID", p.Id)
+				w.Field("Name", m.GetName())
+				w.Field("UID", m.GetUid())
+				w.Field("Namespace", m.GetNamespace())
+				w.Field("Attempt", m.GetAttempt())
+				w.Field("Status", PodState(p.State))
+				w.Field("Created", Age(now, p.CreatedAt))
+				w.Field("Runtime", runtimeHandler(p.RuntimeHandler))
+				w.Map("Labels", p.Labels)
+				w.Map("Annotations", p.Annotations)
+				w.Printf("\n")
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,212 @@
+// Package runtime is the CRI client layer of ctr cri: one gRPC connection to
+// the runtime's socket serving RuntimeService and ImageService, ID and name
+// resolution, filters and typed errors. It never prints.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// Defaults for RPC budgets; list and pull calls move more data than a
+// status call and get the larger one.
+const (
+	DefaultTimeout     = 2 * time.Second
+	DefaultListTimeout = 30 * time.Second
+	// maxMsgSize matches kubelet's limit so that nodes with many thousands of
+	// containers can still be listed in one call.
+	maxMsgSize = 16 << 20
+)
+
+// TraceFunc observes every RPC; --debug uses it. It must not retain req/resp.
+type TraceFunc func(method string, req, resp any, err error, took time.Duration)
+
+// Options configure a Client.
+type Options struct {
+	RuntimeEndpoint string
+	ImageEndpoint   string // empty means RuntimeEndpoint
+	Timeout         time.Duration
+	ListTimeout     time.Duration
+	ConnectTimeout  time.Duration
+	Trace           TraceFunc
+}
+
+// Client talks CRI v1 to one runtime. Creating it performs no I/O: the first
+// real call reports connection problems.
+type Client struct {
+	opts      Options
+	runtimeEP string
+	imageEP   string
+	conn      *grpc.ClientConn
+	imgConn   *grpc.ClientConn
+	rt        runtimeapi.RuntimeServiceClient
+	img       runtimeapi.ImageServiceClient
+	dialErr   atomic.Pointer[error]
+}
+
+// New returns a Client for opts without dialing.
+func New(opts Options) (*Client, error) {
+	if opts.ImageEndpoint == "" {
+		opts.ImageEndpoint = opts.RuntimeEndpoint
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.ListTimeout <= 0 {
+		opts.ListTimeout = max(opts.Timeout, DefaultListTimeout)
+	}
+	c := &Client{opts: opts, runtimeEP: opts.RuntimeEndpoint, imageEP: opts.ImageEndpoint}
+	var err error
+	if c.conn, err = c.dial(opts.RuntimeEndpoint); err != nil {
+		return nil, err
+	}
+	c.imgConn = c.conn
+	if opts.ImageEndpoint != opts.RuntimeEndpoint {
+		if c.imgConn, err = c.dial(opts.ImageEndpoint); err != nil {
+			c.conn.Close()
+			return nil, err
+		}
+	}
+	c.rt = runtimeapi.NewRuntimeServiceClient(c.conn)
+	c.img = runtimeapi.NewImageServiceClient(c.imgConn)
+	return c, nil
+}
+
+func (c *Client) dial(endpoint string) (*grpc.ClientConn, error) {
+	path, err := ParseEndpoint(endpoint)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalid, Op: "connect", Err: err}
+	}
+	dialer := func(ctx context.Context, _ string) (net.Conn, error) {
+		if c.opts.ConnectTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.opts.ConnectTimeout)
+			defer cancel()
+		}
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "unix", path)
+		if err != nil {
+			c.dialErr.Store(&err)
+			return nil, err
+		}
+		c.dialErr.Store(nil)
+		return conn, nil
+	}
+	dopts := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(dialer),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsgSize), grpc.MaxCallSendMsgSize(maxMsgSize)),
+		// A local socket needs no retries with backoff: fail on the first try.
+		grpc.WithConnectParams(connectParams()),
+	}
+	if c.opts.Trace != nil {
+		dopts = append(dopts, grpc.WithChainUnaryInterceptor(c.traceUnary))
+	}
+	return grpc.NewClient("passthrough:///cri", dopts...)
+}
+
+func (c *Client) traceUnary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	start := time.Now()
+	err := invoker(ctx, method, req, reply, cc, opts...)
+	c.opts.Trace(method, req, reply, err, time.Since(start))
+	return err
+}
+
+// Close releases the connections.
+func (c *Client) Close() error {
+	err := c.conn.Close()
+	if c.imgConn != c.conn {
+		err = errors.Join(err, c.imgConn.Close())
+	}
+	return err
+}
+
+// Conn is the runtime connection. On containerd it also serves containerd's
+// own API, which the ctr-only commands use.
+func (c *Client) Conn() *grpc.ClientConn { return c.conn }
+
+// RuntimeEndpoint is the endpoint RuntimeService calls go to.
+func (c *Client) RuntimeEndpoint() string { return c.runtimeEP }
+
+// Runtime exposes the raw RuntimeService for streaming calls.
+func (c *Client) Runtime() runtimeapi.RuntimeServiceClient { return c.rt }
+
+// Images exposes the raw ImageService.
+func (c *Client) Images() runtimeapi.ImageServiceClient { return c.img }
+
+// Timeout is the per-RPC budget.
+func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
+
+func (c *Client) lastDialError() error {
+	if p := c.dialErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+type budgetKey struct{}
+
+func (c *Client) timeoutFor(ctx context.Context) time.Duration {
+	if d, ok := ctx.Value(budgetKey{}).(time.Duration); ok {
+		return d
+	}
+	return c.opts.Timeout
+}
+
+// call runs one unary RPC under the per-call budget and wraps its error.
+func call[T any](ctx context.Context, c *Client, budget time.Duration, op, id string, f func(context.Context) (T, error)) (T, error) {
+	ctx = context.WithValue(ctx, budgetKey{}, budget)
+	cctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	res, err := f(cctx)
+	if err != nil {
+		var zero T
+		return zero, c.wrap(ctx, op, id, err)
+	}
+	return res, nil
+}
+
+// unary is call with the default budget.
+func unary[T any](ctx context.Context, c *Client, op, id string, f func(context.Context) (T, error)) (T, error) {
+	return call(ctx, c, c.opts.Timeout, op, id, f)
+}
+
+// list is call with the list budget.
+func list[T any](ctx context.Context, c *Client, op string, f func(context.Context) (T, error)) (T, error) {
+	return call(ctx, c, c.opts.ListTimeout, op, "", f)
+}
+
+// Version returns the runtime's name and versions.
+func (c *Client) Version(ctx context.Context) (*runtimeapi.VersionResponse, error) {
+	return unary(ctx, c, "version", "", func(ctx context.Context) (*runtimeapi.VersionResponse, error) {
+		return c.rt.Version(ctx, &runtimeapi.VersionRequest{Version: "v1"})
+	})
+}
+
+// Status returns runtime conditions and, with verbose, the runtime's info map.
+func (c *Client) Status(ctx context.Context, verbose bool) (*runtimeapi.StatusResponse, error) {
+	return unary(ctx, c, "status", "", func(ctx context.Context) (*runtimeapi.StatusResponse, error) {
+		return c.rt.Status(ctx, &runtimeapi.StatusRequest{Verbose: verbose})
+	})
+}
+
+// RuntimeConfig returns the runtime's configuration (cgroup driver).
+func (c *Client) RuntimeConfig(ctx context.Context) (*runtimeapi.RuntimeConfigResponse, error) {
+	return unary(ctx, c, "runtime config", "", func(ctx context.Context) (*runtimeapi.RuntimeConfigResponse, error) {
+		return c.rt.RuntimeConfig(ctx, &runtimeapi.RuntimeConfigRequest{})
+	})
+}
+
+// ImageFsInfo returns image and container filesystem usage.
+func (c *Client) ImageFsInfo(ctx context.Context) (*runtimeapi.ImageFsInfoResponse, error) {
+	return unary(ctx, c, "image filesystem info", "", func(ctx context.Context) (*runtimeapi.ImageFsInfoResponse, error) {
+		return c.img.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
+	})
+}

@@ -1,0 +1,152 @@
+package runtime
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// ContainerFilter selects containers. ID and PodID are prefixes; Name,
+// PodName and Namespace are regexps; Image matches a ref, tag or image ID.
+type ContainerFilter struct {
+	ID        string
+	Name      string
+	PodID     string
+	PodName   string
+	Namespace string
+	Image     string
+	State     string
+	Labels    map[string]string
+	All       bool
+	Latest    bool
+	Last      int
+	// ResolveImages fills Container.ImageName from one ListImages call.
+	ResolveImages bool
+}
+
+// Container is a CRI container joined with its pod's name and namespace
+// (from the sandbox list) and, on request, its image's first repo tag.
+type Container struct {
+	*runtimeapi.Container
+	PodName      string
+	PodNamespace string
+	ImageName    string
+}
+
+// ContainerList is the result of ListContainers.
+type ContainerList struct {
+	Items []Container
+}
+
+// Raw returns the CRI messages, for crictl-compatible JSON.
+func (l *ContainerList) Raw() []*runtimeapi.Container {
+	out := make([]*runtimeapi.Container, len(l.Items))
+	for i := range l.Items {
+		out[i] = l.Items[i].Container
+	}
+	return out
+}
+
+// ListContainers lists containers newest first. It makes exactly one
+// ListContainers and one ListPodSandbox call, plus one ListImages when the
+// filter needs images, whatever the number of containers.
+func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*ContainerList, error) {
+	nameRe, err := compile("name", f.Name)
+	if err != nil {
+		return nil, err
+	}
+	podRe, err := compile("pod name", f.PodName)
+	if err != nil {
+		return nil, err
+	}
+	nsRe, err := compile("namespace", f.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	req := &runtimeapi.ContainerFilter{LabelSelector: f.Labels}
+	switch {
+	case f.State != "":
+		st, err := ParseContainerState(f.State)
+		if err != nil {
+			return nil, &Error{Kind: KindInvalid, Op: "list containers", Err: err}
+		}
+		req.State = &runtimeapi.ContainerStateValue{State: st}
+	case !f.All && !f.Latest && f.Last == 0:
+		req.State = &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}
+	}
+	resp, err := list(ctx, c, "list containers", func(ctx context.Context) (*runtimeapi.ListContainersResponse, error) {
+		return c.rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: req})
+	})
+	if err != nil {
+		return nil, err
+	}
+	pods, err := c.listPods(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	podByID := make(map[string]*Pod, len(pods))
+	for _, p := range pods {
+		podByID[p.Id] = p
+	}
+	var imgs *imageIndex
+	if f.Image != "" || f.ResolveImages {
+		all, err := c.listImages(ctx)
+		if err != nil {
+			return nil, err
+		}
+		imgs = newImageIndex(all)
+	}
+	var wantImage string
+	if f.Image != "" {
+		wantImage = imgs.resolveID(f.Image)
+	}
+
+	out := make([]Container, 0, len(resp.Containers))
+	for _, ct := range resp.Containers {
+		if !strings.HasPrefix(ct.Id, f.ID) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) {
+			continue
+		}
+		v := Container{Container: ct}
+		if p := podByID[ct.PodSandboxId]; p != nil {
+			v.PodName, v.PodNamespace = p.GetMetadata().GetName(), p.GetMetadata().GetNamespace()
+		} else {
+			v.PodName, v.PodNamespace = ct.Labels[labelPodName], ct.Labels[labelPodNamespace]
+		}
+		if !matches(nameRe, ct.GetMetadata().GetName()) || !matches(podRe, v.PodName) || !matches(nsRe, v.PodNamespace) {
+			continue
+		}
+		if imgs != nil {
+			id := imgs.resolveID(ct.ImageRef)
+			if id == "" {
+				id = imgs.resolveID(ct.GetImage().GetImage())
+			}
+			if f.Image != "" && id != wantImage && ct.GetImage().GetImage() != f.Image {
+				continue
+			}
+			if f.ResolveImages {
+				v.ImageName = imgs.name(id)
+			}
+		}
+		out = append(out, v)
+	}
+	slices.SortStableFunc(out, func(a, b Container) int {
+		if c := cmp.Compare(b.CreatedAt, a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Id, b.Id)
+	})
+	return &ContainerList{Items: limit(out, f.Latest, f.Last)}, nil
+}
+
+// ContainerStatus is the result of inspect for one container.
+type ContainerStatus = runtimeapi.ContainerStatusResponse
+
+// ContainerStatus returns the verbose status of one resolved container.
+func (c *Client) ContainerStatus(ctx context.Context, id string, verbose bool) (*ContainerStatus, error) {
+	return unary(ctx, c, "inspect container", id, func(ctx context.Context) (*runtimeapi.ContainerStatusResponse, error) {
+		return c.rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: verbose})
+	})
+}
