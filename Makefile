@@ -25,8 +25,9 @@ DEB_PKGS := busybox-static iptables iproute2 gcc libc6-dev
 # btrfs needs C headers we do not install; devmapper and zfs are never used
 # by the dev node (overlayfs only), leaving them out saves build time.
 CONTAINERD_TAGS := no_btrfs no_devmapper no_zfs
-# Evaluated lazily, only when a tool is (re)built.
-CONTAINERD_VERSION = $(shell $(GO) list -m -f '{{.Version}}' $(CONTAINERD_MOD))
+# No -X version ldflags: the daemon then reports the same version string
+# (2.4.2+unknown) as the containerd library linked into ctr, and upstream
+# `ctr version` does not warn about a mismatch.
 
 TOOL_BINS := $(BUILD)/bin/containerd $(BUILD)/bin/containerd-shim-runc-v2 $(BUILD)/bin/runc
 TOOL_PKGS := $(CONTAINERD_MOD)/cmd/containerd $(CONTAINERD_MOD)/cmd/containerd-shim-runc-v2 github.com/opencontainers/runc
@@ -62,9 +63,7 @@ tools: $(TOOL_BINS) $(CNI_BINS)
 # in parallel; touch because go build leaves an up-to-date binary untouched.
 $(TOOL_BINS) &: $(MODFILES)
 	@mkdir -p $(BUILD)/bin
-	$(GO) build -tags '$(CONTAINERD_TAGS)' \
-		-ldflags '-X $(CONTAINERD_MOD)/version.Version=$(CONTAINERD_VERSION)' \
-		-o $(BUILD)/bin/ $(TOOL_PKGS)
+	$(GO) build -tags '$(CONTAINERD_TAGS)' -o $(BUILD)/bin/ $(TOOL_PKGS)
 	@touch $(TOOL_BINS)
 
 $(CNI_BINS) &: $(MODFILES)

@@ -38,7 +38,7 @@ func (n *Node) Stop() error {
 	add(n.removePods())
 	n.Close()
 	add(n.stopContainerd())
-	add(killLeftovers(n.Dir, n.Socket))
+	add(killLeftovers(n.Dir, n.Socket, n.CgroupRoot))
 	add(unmountUnder(n.Dir))
 	add(n.removeNetwork())
 	add(removeCgroups(n.CgroupRoot))
@@ -164,7 +164,7 @@ func (n *Node) stopContainerd() error {
 type proc struct {
 	pid, ppid int
 	args      []string
-	root      string
+	cgroups   []string // one path per hierarchy
 	zombie    bool
 }
 
@@ -187,7 +187,13 @@ func readProc(pid int) (proc, bool) {
 	if cmd, err := os.ReadFile(base + "/cmdline"); err == nil {
 		p.args = strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
 	}
-	p.root, _ = os.Readlink(base + "/root")
+	if cg, err := os.ReadFile(base + "/cgroup"); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(cg)), "\n") {
+			if i := strings.LastIndexByte(line, ':'); i >= 0 {
+				p.cgroups = append(p.cgroups, line[i+1:])
+			}
+		}
+	}
 	return p, true
 }
 
@@ -209,12 +215,12 @@ func allProcs() []proc {
 // nodeBinaries are the programs a node runs besides its containers.
 var nodeBinaries = map[string]bool{"containerd": true, "containerd-shim-runc-v2": true, "runc": true}
 
-// nodeProcs finds the processes of a node whose containerd is gone: shims
-// (started with -address <socket>), anything whose arguments point into dir
-// (runc --root, a containerd not yet recorded), processes whose root is a
-// rootfs under dir, and all their descendants (container processes are
-// children of their shim).
-func nodeProcs(dir, socket string) []proc {
+// nodeProcs finds the processes of a node whose containerd is gone: node
+// binaries whose arguments name the socket (shims: -address) or a path in
+// dir (runc --root, a containerd not yet recorded), processes in the node's
+// pod cgroups, and all their descendants (a container's processes are
+// children of its shim). /proc/PID/root cannot tell: a container's reads "/".
+func nodeProcs(dir, socket, cgroupRoot string) []proc {
 	self, parent := os.Getpid(), os.Getppid()
 	ps := allProcs()
 	marked := map[int]bool{}
@@ -222,8 +228,10 @@ func nodeProcs(dir, socket string) []proc {
 		if p.pid == self || p.pid == parent {
 			continue
 		}
-		if strings.HasPrefix(p.root, dir+"/") {
-			marked[p.pid] = true
+		for _, cg := range p.cgroups {
+			if cgroupRoot != "" && strings.HasPrefix(cg, cgroupRoot+"/") {
+				marked[p.pid] = true
+			}
 		}
 		if !nodeBinaries[filepath.Base(p.args[0])] {
 			continue // a user's `tail -f <dir>/containerd.log` lives on
@@ -251,13 +259,13 @@ func nodeProcs(dir, socket string) []proc {
 	return out
 }
 
-func killLeftovers(dir, socket string) error {
+func killLeftovers(dir, socket, cgroupRoot string) error {
 	if dir == "" {
 		return nil
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		left := nodeProcs(dir, socket)
+		left := nodeProcs(dir, socket, cgroupRoot)
 		if len(left) == 0 {
 			return nil
 		}

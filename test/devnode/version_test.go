@@ -101,9 +101,4 @@ func TestBuiltContainerdIsCurrent(t *testing.T) {
 	if got != want {
 		t.Errorf("%s was built from containerd %q, the CLI links %s: run make tools", bin, got, want)
 	}
-	for _, s := range bi.Settings {
-		if s.Key == "-ldflags" && !strings.Contains(s.Value, "version.Version="+want) {
-			t.Errorf("%s reports another version: -ldflags %q", bin, s.Value)
-		}
-	}
 }
