@@ -39,7 +39,7 @@ IMAGE_SRC := $(shell find test/images -name '*.go' 2>/dev/null)
 E2E_PKGS = ./test/e2e/...
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/e2e')
 
-.PHONY: all deps build tools images up down demo test test-unit test-e2e bench install clean
+.PHONY: all deps build tools images up down demo vet test test-unit test-e2e bench install clean
 
 all: build
 
@@ -92,14 +92,21 @@ demo: deps build tools images up
 	echo "+ bin/ctr -n k8s.io containers ls"; bin/ctr --address "$$CONTAINERD_ADDRESS" -n k8s.io containers ls || true; \
 	cat $(DEV_DIR)/env
 
+vet:
+	@bad=$$(gofmt -l .); \
+	if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+	$(GO) vet ./...
+
 # CTRCRI_E2E=required turns "cannot start a dev node" from a skip into a
 # failure, for the root-only dev node tests and for the e2e suite.
-test: deps build tools images
-	$(MAKE) --no-print-directory test-unit CTRCRI_E2E=required
+test: deps build tools images vet
+	CTRCRI_E2E=required $(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e
 
+# Unit packages, plus test/devnode whose node tests need root and _build/
+# (they skip without, unless CTRCRI_E2E=required).
 test-unit:
-	CTRCRI_E2E=$${CTRCRI_E2E:-} $(GO) test -race $(UNIT_PKGS)
+	$(GO) test -race $(UNIT_PKGS)
 
 test-e2e: build tools images
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr $(GO) test $(E2E_PKGS) -count=1

@@ -196,7 +196,7 @@ func TestOrphanIsReaped(t *testing.T) {
 	if err := n.save(); err != nil {
 		t.Fatal(err)
 	}
-	n.cmd = nil // as if started by another process
+	n.cmd = nil          // as if started by another process
 	next := startNode(t) // reaps first, so it may take the orphan's slot
 	assertGoneBut(t, n, next.Bridge)
 }
