@@ -21,6 +21,9 @@ MODFILES       := go.mod go.sum
 # Debian packages a fresh machine of this kind lacks. busybox-static feeds the
 # busybox test image; iptables backs the CNI portmap plugin (hostPort).
 DEB_PKGS := busybox-static iptables iproute2 gcc libc6-dev
+# The completion tests drive the scripts in bash (with bash-completion, which
+# urfave/cli's bash script needs), zsh and fish.
+DEB_PKGS += bash-completion zsh fish
 
 # btrfs needs C headers we do not install; devmapper and zfs are never used
 # by the dev node (overlayfs only), leaving them out saves build time.
@@ -113,6 +116,12 @@ test-e2e: build tools images
 
 bench:
 	$(GO) run ./test/bench
+
+# man/ and completions/ are generated from the command tree and checked in;
+# a test (cmd/gen-docs) fails when they are stale.
+.PHONY: docs
+docs:
+	$(GO) run ./cmd/gen-docs
 
 install: build
 	install -D -m 0755 bin/ctr $(DESTDIR)$(PREFIX)/bin/ctr

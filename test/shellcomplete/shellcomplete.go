@@ -1,0 +1,135 @@
+// Package shellcomplete runs the checked-in completion scripts in real
+// shells, as a TAB would, for the unit tests (against a fake runtime) and
+// the e2e tests (against the dev node).
+package shellcomplete
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// BashCompletion is bash-completion's library, which urfave/cli's bash
+// script needs (_get_comp_words_by_ref or _comp_initialize).
+const BashCompletion = "/usr/share/bash-completion/bash_completion"
+
+// Need returns the path of a shell; when it is absent the test skips, or
+// fails under CTRCRI_E2E=required (make test), where make deps installs it.
+func Need(t testing.TB, shell string) string {
+	t.Helper()
+	path, err := exec.LookPath(shell)
+	if err != nil {
+		missing(t, shell)
+	}
+	return path
+}
+
+func missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CTRCRI_E2E") == "required" {
+		t.Fatalf("%s is not installed (make deps installs it)", what)
+	}
+	t.Skipf("%s is not installed (make deps installs it)", what)
+}
+
+// Env returns os.Environ() with binary on PATH as both ctr and crictl (the
+// scripts call the program by name), HOME in a temporary directory, and
+// extra appended.
+func Env(t testing.TB, binary string, extra ...string) []string {
+	t.Helper()
+	bin := t.TempDir()
+	for _, name := range []string{"ctr", "crictl"} {
+		if err := os.Symlink(binary, filepath.Join(bin, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
+	return append(env, extra...)
+}
+
+// bashDriver is what bash does on TAB, minus readline: the words typed so
+// far in COMP_WORDS (the last is the word under the cursor, often empty),
+// then the script's completion function; it prints COMPREPLY, one a line.
+const bashDriver = `
+source "$BASH_COMPLETION"
+source "$SCRIPT"
+COMP_WORDS=("$@")
+COMP_CWORD=$(( $# - 1 ))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+__${PROG}_bash_autocomplete
+printf '%s\n' "${COMPREPLY[@]}"
+`
+
+// Bash returns what TAB offers after words in bash with the script from
+// dir (completions/<words[0]>.bash). With list, bash is listing the matches
+// (the second TAB, COMP_TYPE 63), which shows descriptions: the lines are
+// returned whole. Anything on bash's stderr fails the test.
+func Bash(t testing.TB, dir string, env []string, list bool, words ...string) []string {
+	t.Helper()
+	sh := Need(t, "bash")
+	if _, err := os.Stat(BashCompletion); err != nil {
+		missing(t, "bash-completion ("+BashCompletion+")")
+	}
+	prog := words[0]
+	compType := "9" // a normal completion
+	if list {
+		compType = "63"
+	}
+	cmd := exec.Command(sh, append([]string{"--norc", "--noprofile", "-c", bashDriver, "bash"}, words...)...)
+	cmd.Env = append(env, "PROG="+prog, "SCRIPT="+filepath.Join(dir, prog+".bash"),
+		"BASH_COMPLETION="+BashCompletion, "COMP_TYPE="+compType)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("bash completion of %q: %v\n%s", words, err, stderr.String())
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// Fish returns what fish completes for a command line (complete -C) with
+// the script from dir, as word → description.
+func Fish(t testing.TB, dir string, env []string, prog, line string) map[string]string {
+	t.Helper()
+	sh := Need(t, "fish")
+	script := "source " + filepath.Join(dir, prog+".fish") + "; complete -C '" + line + "'"
+	cmd := exec.Command(sh, "--no-config", "-c", script)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("fish completion of %q: %v\n%s", line, err, stderr.String())
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if w, d, _ := strings.Cut(l, "\t"); w != "" {
+			got[w] = d
+		}
+	}
+	return got
+}
+
+// ZshLoads fails the test unless zsh, with its completion system, sources
+// the script from dir without a word and registers _<prog> for prog.
+func ZshLoads(t testing.TB, dir, prog string) {
+	t.Helper()
+	sh := Need(t, "zsh")
+	script := "autoload -Uz compinit && compinit -u -D && source " + filepath.Join(dir, prog+".zsh") +
+		" && (( $+functions[_" + prog + "] )) && [[ $_comps[" + prog + "] == _" + prog + " ]]"
+	cmd := exec.Command(sh, "-f", "-c", script)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("zsh could not load %s.zsh: %v\n%s", prog, err, out)
+	}
+}
