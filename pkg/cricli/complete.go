@@ -78,8 +78,10 @@ func argSpecOf(name string) argSpec {
 		return argSpec{noun: nounContainers, args: 1}
 	case "exec", "attach":
 		return argSpec{noun: nounContainers, state: "running", args: 1}
-	case "stop", "checkpoint":
+	case "stop":
 		return argSpec{noun: nounContainers, state: "running", args: argsMany}
+	case "checkpoint":
+		return argSpec{noun: nounContainers, state: "running", args: 1}
 	case "start":
 		return argSpec{noun: nounContainers, state: "created", args: argsMany}
 	case "pods":
@@ -127,6 +129,10 @@ func candidates(ctx context.Context, cmd *cli.Command, last string) []candidate 
 	if strings.HasPrefix(last, "-") {
 		name, partial, hasValue := strings.Cut(strings.TrimLeft(last, "-"), "=")
 		f, own := lookupFlag(cmd, name)
+		if f == nil && !hasValue && !strings.HasPrefix(last, "--") {
+			// A group of short flags (exec -it): the last one decides.
+			f, own = shortGroup(cmd, name)
+		}
 		switch {
 		case hasValue && own:
 			// zsh and fish keep --flag=value as one word: complete it whole.
@@ -174,6 +180,22 @@ func lookupFlag(cmd *cli.Command, name string) (cli.Flag, bool) {
 		}
 	}
 	return nil, false
+}
+
+// shortGroup resolves "-it" to its last flag when every letter is a flag
+// and the command groups short flags.
+func shortGroup(cmd *cli.Command, letters string) (cli.Flag, bool) {
+	if len(letters) < 2 || !slices.ContainsFunc(cmd.Lineage(), func(c *cli.Command) bool { return c.UseShortOptionHandling }) {
+		return nil, false
+	}
+	var f cli.Flag
+	var own bool
+	for _, l := range letters {
+		if f, own = lookupFlag(cmd, string(l)); f == nil {
+			return nil, false
+		}
+	}
+	return f, own
 }
 
 func takesValue(f cli.Flag) bool {
@@ -224,7 +246,19 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 	case "filter":
 		return words("dangling=true", "dangling=false", "reference=", "before=", "since=")
 	case "get":
-		return words("runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run")
+		return words(configKeys...)
+	case "set":
+		out := words(configKeys...)
+		for i := range out {
+			out[i].word += "="
+		}
+		return out
+	case "type":
+		if cmd.Name == "events" {
+			return words("created", "started", "stopped", "deleted")
+		}
+	case "container":
+		return fromRuntime(ctx, cmd, nounContainers, "", offerAll)
 	case "id":
 		if spec.noun != nounNone {
 			return fromRuntime(ctx, cmd, spec.noun, "", offerIDs)
@@ -244,6 +278,9 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 	}
 	return nil
 }
+
+// configKeys are the crictl config file's options (config --get/--set).
+var configKeys = []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run"}
 
 // formatHelp describes -o values for zsh and fish.
 func formatHelp(format string) string {

@@ -21,9 +21,23 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
-// stubbed are commands completion knows by name that other branches add;
-// until they are merged, stand-ins with no behaviour take their place.
-var stubbed = []string{"exec", "attach", "stop", "start", "logs", "rm", "rmp", "stopp", "rmi", "port-forward"}
+// stubs are commands completion knows by name that other branches add,
+// with the flags it completes by name; until those are merged, stand-ins
+// with no behaviour take their place.
+func stubs() []*cli.Command {
+	var out []*cli.Command
+	for _, name := range []string{"attach", "stop", "start", "logs", "rm", "rmp", "stopp", "rmi", "port-forward"} {
+		out = append(out, &cli.Command{Name: name})
+	}
+	return append(out,
+		&cli.Command{Name: "exec", UseShortOptionHandling: true, Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}}, &cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}}}},
+		&cli.Command{Name: "events", Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "type"}, &cli.StringFlag{Name: "container"}}},
+		&cli.Command{Name: "config", Flags: []cli.Flag{
+			&cli.StringFlag{Name: "get"}, &cli.StringSliceFlag{Name: "set"}}},
+	)
+}
 
 // ctrStubbed is ctr (harness_test.go) on a tree where every name of
 // stubbed exists, the real command when there is one.
@@ -44,12 +58,13 @@ func ctrStubbed(t *testing.T, ep string, args ...string) result {
 }
 
 func withStubs(t *testing.T, cri *cli.Command) *cli.Command {
-	for _, name := range stubbed {
-		if cri.Command(name) == nil {
-			cri.Commands = append(cri.Commands, &cli.Command{Name: name, Action: func(context.Context, *cli.Command) error {
-				t.Errorf("stand-in %s ran", name)
+	for _, stub := range stubs() {
+		if cri.Command(stub.Name) == nil {
+			stub.Action = func(context.Context, *cli.Command) error {
+				t.Errorf("stand-in %s ran", stub.Name)
 				return nil
-			}})
+			}
+			cri.Commands = append(cri.Commands, stub)
 		}
 	}
 	enableCompletion(cri)
@@ -131,6 +146,9 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"cri", "inspectp", "--state"}, runtime.PodStates},
 		{[]string{"cri", "images", "--filter"}, []string{"dangling=true", "dangling=false", "reference=", "before=", "since="}},
 		{[]string{"cri", "completion"}, []string{"bash", "zsh", "fish", "pwsh"}},
+		{[]string{"cri", "events", "--type"}, []string{"created", "started", "stopped", "deleted"}},
+		{[]string{"cri", "config", "--get"}, configKeys},
+		{[]string{"cri", "config", "--set"}, []string{"runtime-endpoint=", "image-endpoint=", "timeout=", "debug=", "pull-image-on-create=", "disable-pull-on-run="}},
 		// A complete boolean flag is followed by a new word: ps takes none.
 		{[]string{"cri", "ps", "-a"}, nil},
 		// A flag value given: what follows is positional again.
@@ -174,6 +192,10 @@ func TestCompleteContainersFromOneListCall(t *testing.T) {
 			}
 		})
 	}
+	// Short flags grouped, as in exec -it, are followed by the container.
+	if ws, _ := complete(t, s.Endpoint, "cri", "exec", "-it"); !sameSet(ws, []string{ctrW, "nginx", ctrY, "postgres"}) {
+		t.Errorf("exec -it <TAB> = %v", ws)
+	}
 	// exec completes the container only, not the command run in it.
 	if ws, _ := complete(t, s.Endpoint, "cri", "exec", "nginx"); len(ws) != 0 {
 		t.Errorf("exec nginx <TAB> offered %v", ws)
@@ -191,6 +213,9 @@ func TestCompleteContainersFromOneListCall(t *testing.T) {
 	}
 	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--name"); !sameSet(ws, []string{"nginx", "sidecar", "postgres"}) {
 		t.Errorf("ps --name <TAB> = %v", ws)
+	}
+	if ws, _ := complete(t, s.Endpoint, "cri", "events", "--container"); !sameSet(ws, []string{ctrW, "nginx", ctrX, "sidecar", ctrY, "postgres"}) {
+		t.Errorf("events --container <TAB> = %v", ws)
 	}
 }
 
