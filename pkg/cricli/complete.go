@@ -48,6 +48,7 @@ const (
 	nounPods
 	nounImages
 	nounShells
+	nounConfigKeys
 )
 
 // Positional arguments completed by argSpec.args.
@@ -86,7 +87,7 @@ func argSpecOf(name string) argSpec {
 		return argSpec{noun: nounContainers, state: "created", args: argsMany}
 	case "pods":
 		return argSpec{noun: nounPods}
-	case "inspectp", "rmp", "statsp", "metricsp":
+	case "inspectp", "rmp", "statsp":
 		return argSpec{noun: nounPods, args: argsMany}
 	case "stopp":
 		return argSpec{noun: nounPods, state: "ready", args: argsMany}
@@ -98,6 +99,8 @@ func argSpecOf(name string) argSpec {
 		return argSpec{noun: nounImages, args: argsMany}
 	case "completion":
 		return argSpec{noun: nounShells, args: 1}
+	case "config": // config KEY VALUE
+		return argSpec{noun: nounConfigKeys, args: 1}
 	}
 	return argSpec{}
 }
@@ -153,20 +156,20 @@ func candidates(ctx context.Context, cmd *cli.Command, last string) []candidate 
 		}
 		// A complete boolean flag: what follows is a new word.
 	}
-	if subs := cmd.VisibleCommands(); len(subs) > 0 {
-		out := make([]candidate, 0, len(subs))
-		for _, sub := range subs {
-			out = append(out, candidate{sub.Name, sub.Usage})
-		}
+	// Subcommands first; a command can have both (create jsonschema, create POD).
+	var out []candidate
+	for _, sub := range cmd.VisibleCommands() {
+		out = append(out, candidate{sub.Name, sub.Usage})
+	}
+	switch {
+	case spec.args == argsNone || spec.args > 0 && cmd.NArg() >= spec.args:
 		return out
+	case spec.noun == nounShells:
+		return append(out, words(Shells...)...)
+	case spec.noun == nounConfigKeys:
+		return append(out, words(configKeyWords...)...)
 	}
-	if spec.args == argsNone || spec.args > 0 && cmd.NArg() >= spec.args {
-		return nil
-	}
-	if spec.noun == nounShells {
-		return words(Shells...)
-	}
-	return fromRuntime(ctx, cmd, spec.noun, spec.state, offerAll)
+	return append(out, fromRuntime(ctx, cmd, spec.noun, spec.state, offerAll)...)
 }
 
 // lookupFlag finds the flag a command line word names, in cmd or the
@@ -246,9 +249,9 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 	case "filter":
 		return words("dangling=true", "dangling=false", "reference=", "before=", "since=")
 	case "get":
-		return words(configKeys...)
+		return words(configKeyWords...)
 	case "set":
-		out := words(configKeys...)
+		out := words(configKeyWords...)
 		for i := range out {
 			out[i].word += "="
 		}
@@ -279,8 +282,8 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 	return nil
 }
 
-// configKeys are the crictl config file's options (config --get/--set).
-var configKeys = []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run"}
+// configKeyWords are the crictl config file's options (config --get/--set).
+var configKeyWords = []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run"}
 
 // formatHelp describes -o values for zsh and fish.
 func formatHelp(format string) string {

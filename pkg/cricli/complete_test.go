@@ -147,7 +147,8 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"cri", "images", "--filter"}, []string{"dangling=true", "dangling=false", "reference=", "before=", "since="}},
 		{[]string{"cri", "completion"}, []string{"bash", "zsh", "fish", "pwsh"}},
 		{[]string{"cri", "events", "--type"}, []string{"created", "started", "stopped", "deleted"}},
-		{[]string{"cri", "config", "--get"}, configKeys},
+		{[]string{"cri", "config", "--get"}, configKeyWords},
+		{[]string{"cri", "config"}, configKeyWords},
 		{[]string{"cri", "config", "--set"}, []string{"runtime-endpoint=", "image-endpoint=", "timeout=", "debug=", "pull-image-on-create=", "disable-pull-on-run="}},
 		// A complete boolean flag is followed by a new word: ps takes none.
 		{[]string{"cri", "ps", "-a"}, nil},

@@ -46,7 +46,7 @@ Also called:{{ range $i, $a := .Command.Aliases }}{{ if $i }},{{ end }} **{{ $a 
 {{ range $c := .Command.VisibleCommands }}
 **{{ $c.Name }}**{{ range $c.Aliases }}, **{{ . }}**{{ end }}
 : {{ $c.Usage }} (**{{ $.Command.Name }}-{{ $c.Name }}**(8))
-{{ end }}{{ else }}
+{{ end }}{{ end }}{{ if ne .Command.Name "ctr-cri" }}
 # COMMON OPTIONS
 
 The options of **ctr** (**--address**/**-a**, **--namespace**/**-n**, **--timeout**,
@@ -63,7 +63,7 @@ or does not serve CRI v1. A command that says otherwise above (exec, diagnose) o
 
 # SEE ALSO
 
-{{ if .Command.VisibleCommands }}**ctr**(8){{ else }}**ctr-cri**(8), **ctr**(8){{ end }}
+{{ if eq .Command.Name "ctr-cri" }}**ctr**(8){{ else }}**ctr-cri**(8), **ctr**(8){{ end }}
 `
 
 // ManRenderer renders one command as a man page of a section; cmd/gen-docs
@@ -87,8 +87,8 @@ const (
 // way) and the bash, zsh and fish completion scripts of ctr and crictl.
 func Docs(render ManRenderer) ([]DocFile, error) {
 	var files []DocFile
-	var walk func(cmd *cli.Command, page string) error
-	walk = func(cmd *cli.Command, page string) error {
+	var walk func(cmd *cli.Command, page, full string) error
+	walk = func(cmd *cli.Command, page, full string) error {
 		var subs []*cli.Command
 		for _, sub := range cmd.Commands {
 			if !sub.Hidden {
@@ -98,7 +98,7 @@ func Docs(render ManRenderer) ([]DocFile, error) {
 		// The page renders before its commands are renamed for theirs.
 		cmd.Name = page
 		if cmd.UsageText == "" {
-			cmd.UsageText = usageFor(cmd, strings.ReplaceAll(page, "-cri-", " cri "))
+			cmd.UsageText = usageFor(cmd, full)
 		}
 		man, err := render(cmd, ManSection)
 		if err != nil {
@@ -106,13 +106,13 @@ func Docs(render ManRenderer) ([]DocFile, error) {
 		}
 		files = append(files, DocFile{path.Join(ManDir, fmt.Sprintf("%s.%d", page, ManSection)), []byte(man)})
 		for _, sub := range subs {
-			if err := walk(sub, page+"-"+sub.Name); err != nil {
+			if err := walk(sub, page+"-"+sub.Name, full+" "+sub.Name); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := walk(Command(), "ctr-cri"); err != nil {
+	if err := walk(Command(), "ctr-cri", "ctr cri"); err != nil {
 		return nil, err
 	}
 	for _, prog := range []string{"ctr", "crictl"} {
@@ -134,12 +134,13 @@ func usageFor(cmd *cli.Command, full string) string {
 	if len(cmd.Commands) > 0 {
 		return u + " COMMAND [options] [arguments...]"
 	}
-	spec := argSpecOf(strings.TrimPrefix(cmd.Name, "ctr-cri-"))
+	spec := argSpecOf(full[strings.LastIndexByte(full, ' ')+1:])
 	arg := map[noun]string{
 		nounContainers: "CONTAINER-ID|NAME",
 		nounPods:       "POD-ID|NAME|NAMESPACE/NAME",
 		nounImages:     "IMAGE-ID|REF",
 		nounShells:     strings.Join(Shells, "|"),
+		nounConfigKeys: "KEY VALUE",
 	}[spec.noun]
 	switch {
 	case spec.args == argsMany:
