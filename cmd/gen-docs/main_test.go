@@ -89,3 +89,17 @@ func TestManPages(t *testing.T) {
 		t.Errorf("ctr-cri-inspect.8 lacks its arguments or options:\n%s", inspect)
 	}
 }
+
+// TestMigrationGuideCoversEveryCommand: a command added to the tree must be
+// placed in the crictl migration table.
+func TestMigrationGuideCoversEveryCommand(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "migrating-from-crictl.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range cricli.Command().VisibleCommands() {
+		if !strings.Contains(string(guide), "| `"+sub.Name) {
+			t.Errorf("docs/migrating-from-crictl.md has no table row for %s", sub.Name)
+		}
+	}
+}
