@@ -541,13 +541,17 @@ func safeWord(s string) bool {
 	return true
 }
 
-// isDashDashCompletion reports a completion request with "--" before the
-// word being completed. urfave/cli then turns completion off and runs the
-// command for real (exec would run the half-typed command line in the
-// container on TAB); such a request gets no candidates instead.
-func isDashDashCompletion(args []string) bool {
+// completionRequest tells a completion request (the scripts' last word)
+// from a command, and whether it must be refused: with "--" before the word
+// being completed, urfave/cli turns completion off and runs the command for
+// real (exec would run the half-typed command line in the container on
+// TAB), so such a request gets no candidates instead.
+func completionRequest(args []string) (complete, refuse bool) {
 	n := len(args)
-	return n >= 3 && args[n-1] == completionFlag && slices.Contains(args[1:n-2], "--")
+	if n < 2 || args[n-1] != completionFlag {
+		return false, false
+	}
+	return true, n >= 3 && slices.Contains(args[1:n-2], "--")
 }
 
 // CompletionScript returns urfave/cli's completion script for shell, for a

@@ -3,6 +3,7 @@ package cricli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -364,6 +365,29 @@ func TestCompletionAfterDashDashRunsNothing(t *testing.T) {
 		if calls := s.RuntimeCalls(); len(calls) != 0 {
 			t.Errorf("%q made RPCs %v", args, calls)
 		}
+	}
+}
+
+func TestCompletionNeverWritesStderr(t *testing.T) {
+	s := node(t)
+	cri := withStubs(t, Command())
+	cri.Commands = append(cri.Commands, &cli.Command{Name: "failing",
+		Before: func(ctx context.Context, _ *cli.Command) (context.Context, error) {
+			return ctx, errors.New("a hook failed")
+		}})
+	enableCompletion(cri)
+	root := app.New()
+	root.Commands = append(root.Commands, cri)
+	var out, errb bytes.Buffer
+	Run(context.Background(), root, []string{"ctr", "--address", s.Endpoint, "cri", "failing", completionFlag}, &out, &errb)
+	if errb.Len() != 0 {
+		t.Errorf("completion wrote %q on stderr", errb.String())
+	}
+	// The same failure outside completion is reported.
+	errb.Reset()
+	Run(context.Background(), root, []string{"ctr", "cri", "failing"}, &out, &errb)
+	if !strings.Contains(errb.String(), "a hook failed") {
+		t.Errorf("stderr %q", errb.String())
 	}
 }
 

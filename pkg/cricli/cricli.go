@@ -104,10 +104,14 @@ func CrictlCommand() *cli.Command {
 // Run executes root with args and returns the exit code, writing one
 // "<prog>: <error>" line per failure on stderr.
 func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr io.Writer) int {
-	root.Writer, root.ErrWriter = stdout, stderr
-	if isDashDashCompletion(args) {
+	complete, refuse := completionRequest(args)
+	if refuse {
 		return ExitOK
 	}
+	if complete {
+		stderr = io.Discard // the shell shows it on the command line
+	}
+	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
 			return &UsageError{Err: err}
