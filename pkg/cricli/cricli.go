@@ -38,6 +38,20 @@ func subcommands() []*cli.Command {
 		newImagesCommand(),
 		newInspectImageCommand(),
 		newImageFsInfoCommand(),
+		newRunPodCommand(),
+		newCreateCommand(),
+		newStartCommand(),
+		newRunCommand(),
+		newStopCommand(),
+		newStopPodCommand(),
+		newRemoveCommand(),
+		newRemovePodCommand(),
+		newUpdateCommand(),
+		newCheckpointCommand(),
+		newUpdateRuntimeConfigCommand(),
+		newConfigCommand(),
+		newPullCommand(),
+		newRemoveImageCommand(),
 	}
 	return cmds
 }
