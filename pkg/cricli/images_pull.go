@@ -224,8 +224,11 @@ namespace k8s.io) is shown on stderr while the pull runs.`,
 				if errw := cmd.Root().ErrWriter; isTerminal(errw) {
 					line := &progressLine{w: errw}
 					defer line.done()
-					start := time.Now()
-					progress = func(in []runtime.Ingest) { line.draw(printer.PullProgress(image, in, time.Since(start))) }
+					start, fetched := time.Now(), false
+					progress = func(in []runtime.Ingest) {
+						fetched = fetched || len(in) > 0
+						line.draw(printer.PullProgress(image, in, fetched, time.Since(start)))
+					}
 				}
 				ref, err := c.PullImage(ctx, req, progress)
 				if err != nil {

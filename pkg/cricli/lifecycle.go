@@ -122,7 +122,7 @@ func loadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
 
 func cancelTimeoutFlag() *cli.DurationFlag {
 	return &cli.DurationFlag{Name: "cancel-timeout", Aliases: []string{"T"},
-		Usage: "give up on the run/create request after this long (default: the per-RPC --timeout)"}
+		Usage: "give up on each run/create/start request after this long (default: the lifecycle budget, at least 30s)"}
 }
 
 func runtimeHandlerFlag() *cli.StringFlag {

@@ -9,8 +9,10 @@ import (
 
 // PullProgress is the one-line status `pull` redraws on a terminal while
 // containerd downloads: the image, the blobs in flight and bytes so far.
-// It carries no cursor control; the caller owns the line.
-func PullProgress(image string, ingests []runtime.Ingest, elapsed time.Duration) string {
+// fetched says downloads were seen before, so that no blob in flight means
+// unpacking rather than resolving. It carries no cursor control; the caller
+// owns the line.
+func PullProgress(image string, ingests []runtime.Ingest, fetched bool, elapsed time.Duration) string {
 	var done, total int64
 	for _, in := range ingests {
 		done += in.Offset
@@ -18,6 +20,8 @@ func PullProgress(image string, ingests []runtime.Ingest, elapsed time.Duration)
 	}
 	line := fmt.Sprintf("Pulling %s: ", Escape(image))
 	switch {
+	case len(ingests) == 0 && fetched:
+		line += "unpacking"
 	case len(ingests) == 0:
 		line += "resolving"
 	case total > 0:

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -10,8 +11,8 @@ import (
 type rpcTimeoutKey struct{}
 
 // WithRPCTimeout makes the lifecycle calls made with ctx (run pod, create,
-// start, stop, remove) use d instead of the client's per-RPC timeout:
-// crictl's --cancel-timeout. d <= 0 keeps the client's.
+// start, stop, remove) use d instead of their default budget: crictl's
+// --cancel-timeout. d <= 0 keeps the default.
 func WithRPCTimeout(ctx context.Context, d time.Duration) context.Context {
 	if d <= 0 {
 		return ctx
@@ -23,14 +24,28 @@ func (c *Client) rpcTimeout(ctx context.Context) time.Duration {
 	if d, ok := ctx.Value(rpcTimeoutKey{}).(time.Duration); ok {
 		return d
 	}
-	return c.opts.Timeout
+	return c.opts.ListTimeout
 }
 
-// mutate runs one lifecycle RPC under the per-RPC (or --cancel-timeout) budget.
+// mutate runs one lifecycle RPC. These get the list budget by default, not
+// the 2s per-RPC timeout: running a pod sets up its network, stopping waits
+// for processes, and a deadline does not undo what the runtime goes on
+// doing, so a short one only turns a success into a confusing failure.
 func mutate(ctx context.Context, c *Client, op, id string, extra time.Duration, f func(context.Context) error) error {
 	_, err := call(ctx, c, c.rpcTimeout(ctx)+extra, op, id, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, f(ctx)
 	})
+	return err
+}
+
+// withCause keeps the runtime's message on a NotFound from run pod or
+// create container: there the missing thing is an image, a pod or a runtime
+// handler, not the object named in the error.
+func withCause(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Kind == KindNotFound && e.Err != nil {
+		e.Kind = KindFailed
+	}
 	return err
 }
 
@@ -48,7 +63,7 @@ func (c *Client) RunPod(ctx context.Context, cfg *runtimeapi.PodSandboxConfig, h
 		id = r.GetPodSandboxId()
 		return err
 	})
-	return id, err
+	return id, withCause(err)
 }
 
 // StopPod stops a pod's containers and tears down its sandbox.
@@ -76,7 +91,7 @@ func (c *Client) CreateContainer(ctx context.Context, podID string, cfg *runtime
 		id = r.GetContainerId()
 		return err
 	})
-	return id, err
+	return id, withCause(err)
 }
 
 // StartContainer starts a created container.

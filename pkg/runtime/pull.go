@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
@@ -68,7 +69,12 @@ func (c *Client) PullImage(ctx context.Context, r PullRequest, progress func([]I
 			return "", &Error{Kind: KindFailed, Op: op, ID: r.Image, Endpoint: c.imageEP,
 				Err: fmt.Errorf("not done within --pull-timeout %s", r.Timeout), Hint: "raise --pull-timeout, or 0 for no limit"}
 		}
-		return "", c.wrap(pctx, op, r.Image, err)
+		err = c.wrap(pctx, op, r.Image, err)
+		var e *Error
+		if errors.As(err, &e) && r.Auth == nil && e.Kind == KindFailed && strings.Contains(e.Error(), "authoriz") {
+			e.Hint = "if the registry needs a login: --creds, --auth or --username"
+		}
+		return "", err
 	}
 	return resp.ImageRef, nil
 }
