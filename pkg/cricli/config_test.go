@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -93,7 +92,7 @@ func TestConfigPullImageOnCreateMeansPullAlways(t *testing.T) {
 	p := file(t, "crictl.yaml", "pull-image-on-create: true\n")
 	ctrCfg := file(t, "c.yaml", strings.Replace(ctrConfigYAML, "docker.io/library/busybox:latest", imgB, 1))
 	ctr(t, s.Endpoint, "cri", "-c", p, "create", "web", ctrCfg, file(t, "p.yaml", podConfigYAML)).ok(t)
-	if img := s.ImageCalls(); !slices.Equal(img, []string{"PullImage"}) {
+	if img := s.ImageCalls(); !sameCalls(img, "PullImage") {
 		t.Errorf("pull-image-on-create: true should pull even a present image: %v", img)
 	}
 	p = file(t, "crictl.yaml", "disable-pull-on-run: true\n")

@@ -384,7 +384,7 @@ func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	slave.Close()
-	for deadline := time.Now().Add(30 * time.Second); !seen("Password for "+user+": "); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !seen("Password for " + user + ": "); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("no password prompt on the terminal")
 		}
