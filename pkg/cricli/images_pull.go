@@ -170,6 +170,21 @@ func (p *progressLine) done() {
 	}
 }
 
+// pullProgress returns the progress callback for pulling image, nil when
+// stderr is not a terminal, and a func that erases the line afterwards.
+func pullProgress(cmd *cli.Command, image string) (func([]runtime.Ingest), func()) {
+	errw := cmd.Root().ErrWriter
+	if !isTerminal(errw) {
+		return nil, func() {}
+	}
+	line := &progressLine{w: errw}
+	start, fetched := time.Now(), false
+	return func(in []runtime.Ingest) {
+		fetched = fetched || len(in) > 0
+		line.draw(printer.PullProgress(image, in, fetched, time.Since(start)))
+	}, line.done
+}
+
 func newPullCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "pull",
@@ -220,17 +235,9 @@ namespace k8s.io) is shown on stderr while the pull runs.`,
 			}
 			req := runtime.PullRequest{Image: image, Annotations: ann, Auth: auth, PodConfig: podCfg, Timeout: timeout}
 			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				var progress func([]runtime.Ingest)
-				if errw := cmd.Root().ErrWriter; isTerminal(errw) {
-					line := &progressLine{w: errw}
-					defer line.done()
-					start, fetched := time.Now(), false
-					progress = func(in []runtime.Ingest) {
-						fetched = fetched || len(in) > 0
-						line.draw(printer.PullProgress(image, in, fetched, time.Since(start)))
-					}
-				}
+				progress, done := pullProgress(cmd, image)
 				ref, err := c.PullImage(ctx, req, progress)
+				done()
 				if err != nil {
 					return err
 				}

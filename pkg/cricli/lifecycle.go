@@ -122,7 +122,7 @@ func loadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
 
 func cancelTimeoutFlag() *cli.DurationFlag {
 	return &cli.DurationFlag{Name: "cancel-timeout", Aliases: []string{"T"},
-		Usage: "give up on each run/create/start request after this long (default: the lifecycle budget, at least 30s)"}
+		Usage: "give up on each run/create/start request after this long; 0 means the lifecycle budget (>= 30s)"}
 }
 
 func runtimeHandlerFlag() *cli.StringFlag {
@@ -266,8 +266,9 @@ func imagesToPull(cfg *runtimeapi.ContainerConfig) []*runtimeapi.ImageSpec {
 	return specs
 }
 
-// ensureImages pulls what the policy asks for before a create.
-func ensureImages(ctx context.Context, c *runtime.Client, mode string, cfg *runtimeapi.ContainerConfig, podCfg *runtimeapi.PodSandboxConfig, auth *runtimeapi.AuthConfig, timeout time.Duration) error {
+// ensureImages pulls what the policy asks for before a create, with
+// progress on a terminal.
+func ensureImages(ctx context.Context, cmd *cli.Command, c *runtime.Client, mode string, cfg *runtimeapi.ContainerConfig, podCfg *runtimeapi.PodSandboxConfig, auth *runtimeapi.AuthConfig, timeout time.Duration) error {
 	if mode == "never" {
 		return nil
 	}
@@ -281,7 +282,10 @@ func ensureImages(ctx context.Context, c *runtime.Client, mode string, cfg *runt
 				continue
 			}
 		}
-		if _, err := c.PullImage(ctx, runtime.PullRequest{Image: spec.Image, Annotations: spec.Annotations, Auth: auth, PodConfig: podCfg, Timeout: timeout}, nil); err != nil {
+		progress, done := pullProgress(cmd, spec.Image)
+		_, err := c.PullImage(ctx, runtime.PullRequest{Image: spec.Image, Annotations: spec.Annotations, Auth: auth, PodConfig: podCfg, Timeout: timeout}, progress)
+		done()
+		if err != nil {
 			return err
 		}
 	}
@@ -366,7 +370,7 @@ key pull-image-on-create: true means --pull always).
 				if res[0].Err != nil {
 					return res[0].Err
 				}
-				if err := ensureImages(ctx, c, o.pull, ctrCfg, podCfg, o.auth, o.pullTimeout); err != nil {
+				if err := ensureImages(ctx, cmd, c, o.pull, ctrCfg, podCfg, o.auth, o.pullTimeout); err != nil {
 					return err
 				}
 				id, err := c.CreateContainer(ctx, res[0].Item.Id, ctrCfg, podCfg)
@@ -424,7 +428,7 @@ after the pod started fails, the pod is stopped and removed again.
 					return err
 				}
 				id, err := func() (string, error) {
-					if err := ensureImages(ctx, c, o.pull, ctrCfg, podCfg, o.auth, o.pullTimeout); err != nil {
+					if err := ensureImages(ctx, cmd, c, o.pull, ctrCfg, podCfg, o.auth, o.pullTimeout); err != nil {
 						return "", err
 					}
 					id, err := c.CreateContainer(ctx, podID, ctrCfg, podCfg)
@@ -434,7 +438,10 @@ after the pod started fails, the pod is stopped and removed again.
 					return id, c.StartContainer(ctx, id)
 				}()
 				if err != nil {
-					return errors.Join(err, undoPod(ctx, c, podID))
+					if uerr := undoPod(ctx, c, podID); uerr != nil {
+						return errors.Join(err, uerr)
+					}
+					return fmt.Errorf("%w (the pod it started was removed again)", err)
 				}
 				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
 				return nil

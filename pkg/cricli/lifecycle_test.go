@@ -191,7 +191,7 @@ func TestRunStartsPodAndContainer(t *testing.T) {
 func TestRunRemovesThePodItMadeWhenAStepFails(t *testing.T) {
 	s := runtimetest.New(t)
 	s.RuntimeService.InjectError("StartContainer", errors.New("exec: no such file"))
-	r := ctr(t, s.Endpoint, "cri", "run", file(t, "c.yaml", ctrConfigYAML), file(t, "p.yaml", podConfigYAML)).fails(t, 1, "start container", "exec: no such file")
+	r := ctr(t, s.Endpoint, "cri", "run", file(t, "c.yaml", ctrConfigYAML), file(t, "p.yaml", podConfigYAML)).fails(t, 1, "start container", "exec: no such file", "(the pod it started was removed again)")
 	if r.stdout != "" {
 		t.Errorf("a failed run printed %q", r.stdout)
 	}

@@ -198,7 +198,8 @@ func TestRunEndToEnd(t *testing.T) {
 func TestRunFailureRemovesItsPod(t *testing.T) {
 	name := "run-fails"
 	r := ctr(t, "cri", "run", "--pull", "never", ctrFile(t, "ghost", "localhost/ctrcri/nonexistent:1"), podFile(t, name))
-	if r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, `create container "ghost": `) || !strings.Contains(r.Stderr, "localhost/ctrcri/nonexistent:1") {
+	if r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, `create container "ghost": `) || !strings.Contains(r.Stderr, "localhost/ctrcri/nonexistent:1") ||
+		!strings.Contains(r.Stderr, "the pod it started was removed again") {
 		t.Errorf("run with a missing image: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	if left := podsLabelled(t, name); len(left) != 0 {
@@ -351,7 +352,7 @@ func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 
 	master, slavePath, err := console.NewPty()
 	if err != nil {
-		t.Skipf("no pty: %v", err)
+		t.Fatalf("no pty for the terminal test: %v", err)
 	}
 	defer master.Close()
 	slave, err := os.OpenFile(slavePath, os.O_RDWR, 0)
