@@ -172,7 +172,7 @@ func traceTo(w io.Writer) runtime.TraceFunc {
 		}
 		return s
 	}
-	var mu sync.Mutex // RPCs of one command may run concurrently
+	var mu sync.Mutex // list calls run concurrently
 	return func(method string, req, resp any, err error, took time.Duration) {
 		mu.Lock()
 		defer mu.Unlock()
