@@ -402,23 +402,24 @@ func where(ns, name string) string {
 	return " in pod " + ns + "/" + name
 }
 
-// uniqueNames keeps the names that resolve to one object: those given once,
-// or several times with exactly one live object (resolution picks it then).
-func uniqueNames[T any](items []T, name func(T) string, live func(T) bool) map[string]T {
-	count := map[string]int{}
-	alive := map[string]int{}
+// names offers the objects' names. As an argument, a name must resolve to
+// one object: given once, or several times with exactly one live (resolution
+// takes that one). As a filter (a regular expression) every name counts.
+func names[T comparable](items []T, name func(T) string, live func(T) bool, arg bool, desc func(T) string) []candidate {
+	count, alive := map[string]int{}, map[string]int{}
 	for _, it := range items {
 		count[name(it)]++
 		if live(it) {
 			alive[name(it)]++
 		}
 	}
-	out := map[string]T{}
+	var out []candidate
 	for _, it := range items {
 		n := name(it)
-		if count[n] == 1 || alive[n] == 1 && live(it) {
-			out[n] = it
+		if arg && count[n] > 1 && (alive[n] != 1 || !live(it)) {
+			continue
 		}
+		out = append(out, candidate{n, desc(it)})
 	}
 	return out
 }
@@ -433,48 +434,38 @@ func containerCandidates(l []runtime.Container, what offer) []candidate {
 		}
 	}
 	if what == offerAll || what == offerNames {
-		names := uniqueNames(l, name, func(ct runtime.Container) bool {
-			return ct.State == runtimeapi.ContainerState_CONTAINER_RUNNING
-		})
-		for _, ct := range l {
-			if names[name(ct)].Container == ct.Container {
-				out = append(out, candidate{name(ct), "container " + short(ct.Id) + where(ct.PodNamespace, ct.PodName)})
-			}
-		}
+		running := func(ct runtime.Container) bool { return ct.State == runtimeapi.ContainerState_CONTAINER_RUNNING }
+		out = append(out, names(l, name, running, what == offerAll, func(ct runtime.Container) string {
+			return "container " + short(ct.Id) + where(ct.PodNamespace, ct.PodName)
+		})...)
 	}
 	return out
 }
 
 func podCandidates(pods []*runtime.Pod, what offer) []candidate {
 	name := func(p *runtime.Pod) string { return p.GetMetadata().GetName() }
-	nsName := func(p *runtime.Pod) string { return p.GetMetadata().GetNamespace() + "/" + name(p) }
+	ready := func(p *runtime.Pod) bool { return p.State == runtimeapi.PodSandboxState_SANDBOX_READY }
 	var out []candidate
 	switch what {
 	case offerNamespaces:
 		for _, p := range pods {
 			out = append(out, candidate{word: p.GetMetadata().GetNamespace()})
 		}
-		return out
-	case offerAll, offerIDs:
+	case offerNames:
+		out = names(pods, name, ready, false, func(p *runtime.Pod) string { return "pod in " + p.GetMetadata().GetNamespace() })
+	case offerIDs, offerAll:
 		for _, p := range pods {
 			state := strings.ToLower(strings.TrimPrefix(p.State.String(), "SANDBOX_"))
-			out = append(out, candidate{p.Id, nsName(p) + " (" + state + ")"})
+			out = append(out, candidate{p.Id, p.GetMetadata().GetNamespace() + "/" + name(p) + " (" + state + ")"})
 		}
-	}
-	if what == offerAll || what == offerNames {
-		ready := func(p *runtime.Pod) bool { return p.State == runtimeapi.PodSandboxState_SANDBOX_READY }
-		names := uniqueNames(pods, name, ready)
-		for _, p := range pods {
-			if names[name(p)] == p {
-				out = append(out, candidate{name(p), "pod " + short(p.Id) + " in " + p.GetMetadata().GetNamespace()})
-			}
+		if what == offerIDs {
+			break
 		}
-		full := uniqueNames(pods, nsName, ready)
-		for _, p := range pods {
-			if full[nsName(p)] == p {
-				out = append(out, candidate{nsName(p), "pod " + short(p.Id)})
-			}
-		}
+		out = append(out, names(pods, name, ready, true, func(p *runtime.Pod) string {
+			return "pod " + short(p.Id) + " in " + p.GetMetadata().GetNamespace()
+		})...)
+		nsName := func(p *runtime.Pod) string { return p.GetMetadata().GetNamespace() + "/" + name(p) }
+		out = append(out, names(pods, nsName, ready, true, func(p *runtime.Pod) string { return "pod " + short(p.Id) })...)
 	}
 	return out
 }

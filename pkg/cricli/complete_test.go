@@ -238,6 +238,10 @@ func TestCompleteContainerNamesThatResolve(t *testing.T) {
 	if want := "container " + ctrW[:13] + " in pod shop/web"; desc["app"] != want {
 		t.Errorf("app described as %q, want %q", desc["app"], want)
 	}
+	// A filter is a regular expression: every name counts there.
+	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--name"); !sameSet(ws, []string{"app", "job"}) {
+		t.Errorf("ps --name <TAB> = %v, want both names", ws)
+	}
 	// The offered name resolves to the container described.
 	r := ctr(t, s.Endpoint, "cri", "inspect", "-q", "app").ok(t)
 	if strings.TrimSpace(r.stdout) != ctrW {
