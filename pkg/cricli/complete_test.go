@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -319,11 +318,7 @@ func TestCompleteNeverOffersWordsAShellWouldExpand(t *testing.T) {
 }
 
 func TestCompleteUnreachableRuntimePrintsNothing(t *testing.T) {
-	dir, err := os.MkdirTemp("", "cri")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := shortDir(t)
 	// A socket that accepts and never answers: only the budget ends the wait.
 	silent := filepath.Join(dir, "s.sock")
 	l, err := net.Listen("unix", silent)
