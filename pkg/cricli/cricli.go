@@ -38,6 +38,10 @@ func subcommands() []*cli.Command {
 		newImagesCommand(),
 		newInspectImageCommand(),
 		newImageFsInfoCommand(),
+		newLoadCommand(),
+		newSaveCommand(),
+		newOrphansCommand(),
+		newDiagnoseCommand(),
 	}
 	return cmds
 }

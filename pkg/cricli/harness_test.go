@@ -13,6 +13,7 @@ import (
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -28,6 +29,10 @@ type result struct {
 	code           int
 }
 
+// fakeContainerd, when set (withContainerd), stands in for containerd's own
+// API, which the fake CRI server does not serve.
+var fakeContainerd runtime.Containerd
+
 // ctr runs the real upstream ctr tree plus ours, as the binary would, with
 // --address pointing at ep ("" leaves it unset).
 func ctr(t *testing.T, ep string, args ...string) result {
@@ -37,6 +42,9 @@ func ctr(t *testing.T, ep string, args ...string) result {
 	root := app.New()
 	root.Commands = append(root.Commands, Command())
 	root.Metadata = map[string]any{"now": testNow}
+	if fakeContainerd != nil {
+		root.Metadata["containerd"] = func(*runtime.Client) runtime.Containerd { return fakeContainerd }
+	}
 	argv := []string{"ctr"}
 	if ep != "" {
 		argv = append(argv, "--address", ep)
