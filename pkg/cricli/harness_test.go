@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
+	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime"
@@ -38,24 +39,30 @@ var fakeContainerd runtime.Containerd
 func ctr(t *testing.T, ep string, args ...string) result {
 	t.Helper()
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
-	t.Setenv("CRI_CONFIG_FILE", filepath.Join(t.TempDir(), "none.yaml"))
+	// An empty config file: tests must not read the host's /etc/crictl.yaml.
+	empty := filepath.Join(t.TempDir(), "crictl.yaml")
+	os.WriteFile(empty, nil, 0o644)
+	t.Setenv("CRI_CONFIG_FILE", empty)
+	root := ctrRoot()
+	argv := []string{"ctr"}
+	if ep != "" {
+		argv = append(argv, "--address", ep)
+	}
+	argv = append(argv, args...)
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), root, argv, &out, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+// ctrRoot is the binary's tree: upstream ctr plus cri, with a pinned clock.
+func ctrRoot() *cli.Command {
 	root := app.New()
 	root.Commands = append(root.Commands, Command())
 	root.Metadata = map[string]any{"now": testNow}
 	if fakeContainerd != nil {
 		root.Metadata["containerd"] = func(*runtime.Client) runtime.Containerd { return fakeContainerd }
 	}
-	argv := []string{"ctr"}
-	if ep != "" {
-		argv = append(argv, "--address", ep)
-	}
-	argv = append(argv, args...)
-	// A missing config file named by CRI_CONFIG_FILE is an error; tests that
-	// don't exercise config read none.
-	os.Unsetenv("CRI_CONFIG_FILE")
-	var out, errb bytes.Buffer
-	code := Run(context.Background(), root, argv, &out, &errb)
-	return result{out.String(), errb.String(), code}
+	return root
 }
 
 func (r result) ok(t *testing.T) result {

@@ -240,7 +240,7 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 	if err != nil {
 		failed("cri", err)
 	}
-	cts, err := c.listAllContainers(ctx)
+	cts, err := c.listContainers(ctx, nil, true)
 	if err != nil {
 		failed("cri", err)
 	}

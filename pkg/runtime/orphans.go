@@ -50,7 +50,7 @@ func (c *Client) Orphans(ctx context.Context, cd Containerd) (*OrphanReport, err
 	if err != nil {
 		return nil, err
 	}
-	cts, err := c.listAllContainers(ctx)
+	cts, err := c.listContainers(ctx, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -95,16 +95,6 @@ func listCtrd(ctx context.Context, cd Containerd) (*ctrdState, error) {
 		return nil, err
 	}
 	return &s, nil
-}
-
-func (c *Client) listAllContainers(ctx context.Context) ([]*runtimeapi.Container, error) {
-	resp, err := list(ctx, c, "list containers", func(ctx context.Context) (*runtimeapi.ListContainersResponse, error) {
-		return c.rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return resp.Containers, nil
 }
 
 // taskAlive is a task that runs a process CRI can rely on.
