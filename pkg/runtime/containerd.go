@@ -237,7 +237,7 @@ func (a *ctrdAPI) RuntimeInfo(ctx context.Context, shim, binary string) (Runtime
 		// runc names its version in their annotations.
 		var feat struct{ Annotations map[string]string }
 		if f := info.GetFeatures(); f != nil && json.Unmarshal(f.GetValue(), &feat) == nil {
-			out.OCIVersion = feat.Annotations["org.opencontainers.runc.version"]
+			out.OCIVersion = strings.TrimSpace(feat.Annotations["org.opencontainers.runc.version"])
 		}
 		return out, nil
 	})

@@ -186,7 +186,8 @@ type MissingLog struct {
 // DiagnoseOptions shape Diagnose.
 type DiagnoseOptions struct {
 	ClientVersion string
-	// Details caps the ContainerStatus calls; 0 means DefaultDiagnoseDetails.
+	// Details caps the ContainerStatus calls (DefaultDiagnoseDetails is
+	// the CLI's default); 0 makes none.
 	Details int
 	Now     time.Time
 }
@@ -198,9 +199,6 @@ type DiagnoseOptions struct {
 // an unreachable runtime is an error (the first call); every other failure
 // is reported as a problem in the report.
 func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions) (*Report, error) {
-	if o.Details <= 0 {
-		o.Details = DefaultDiagnoseDetails
-	}
 	r := &Report{APIVersion: DiagnoseAPIVersion, Kind: "NodeDiagnosis", Time: o.Now.UTC(), Endpoint: c.runtimeEP,
 		Problems: []Problem{}, Conditions: []Condition{}, Orphans: []Orphan{}, MissingLogs: []MissingLog{},
 		ImageFilesystems: []FsUsage{}, ContainerFilesystems: []FsUsage{}}
@@ -315,7 +313,7 @@ func (r *Report) conditions(st *runtimeapi.StatusResponse) {
 		case runtimeapi.NetworkReady:
 			r.add(SeverityError, "network", "", msg)
 		default: // e.g. ContainerdHasNoDeprecationWarnings
-			r.add(SeverityWarning, "runtime", c.Type, msg)
+			r.add(SeverityWarning, "runtime", "", msg)
 		}
 	}
 }

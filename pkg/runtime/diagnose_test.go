@@ -51,7 +51,7 @@ func writeFile(t *testing.T, path, data string) {
 
 func diagnose(t *testing.T, s *runtimetest.Server, cd runtime.Containerd) *runtime.Report {
 	t.Helper()
-	rep, err := newClient(t, s).Diagnose(context.Background(), cd, runtime.DiagnoseOptions{ClientVersion: "test", Now: time.Unix(1e9, 0)})
+	rep, err := newClient(t, s).Diagnose(context.Background(), cd, runtime.DiagnoseOptions{ClientVersion: "test", Details: runtime.DefaultDiagnoseDetails, Now: time.Unix(1e9, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -378,19 +379,25 @@ func (c *Client) waitImagesListed(ctx context.Context, refs []string, budget tim
 	}
 }
 
-// archiveReader undoes gzip compression (docker save | gzip) and counts
-// what was read for progress.
+// archiveReader undoes gzip compression (docker save | gzip), checks that
+// what remains starts like a tar archive, and counts what was read for
+// progress.
 func archiveReader(r io.Reader, progress func(LoadProgress)) (io.Reader, error) {
 	if progress != nil {
 		r = &countingReader{r: r, report: progress}
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
-	magic, err := br.Peek(2)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("not a gzip-compressed archive: %w", err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
 	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		return gzip.NewReader(br)
+	// Every tar writer of this century puts "ustar" at offset 257 of the
+	// first header; an empty input is left to the importer to name.
+	if hdr, err := br.Peek(512); len(hdr) > 0 && (err != nil || !bytes.HasPrefix(hdr[257:], []byte("ustar"))) {
+		return nil, errors.New("not a tar archive")
 	}
 	return br, nil
 }
