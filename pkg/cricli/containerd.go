@@ -70,7 +70,8 @@ func newLoadCommand() *cli.Command {
 		UsageText: "ctr cri load [options] FILE|- ...",
 		Description: `Each archive is imported into the namespace CRI uses (k8s.io) and unpacked for
 CRI's snapshotter, so "ctr cri images" and new pods see its images at once; the
-loaded image names are printed, one per line. "-" reads standard input.
+loaded image names are printed, one per line. "-" reads standard input
+(last argument only). Progress is shown on stderr when it is a terminal.
 
 An archive that cannot be loaded (truncated, not an image archive) leaves
 nothing behind: its images are named only once everything is in place.
@@ -146,9 +147,6 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 		defer f.Close()
 		r, name = f, file
 	}
-	if r == nil {
-		r = os.Stdin
-	}
 	if isTTY(errw) {
 		p := &progressLine{w: errw}
 		defer p.done()
@@ -222,7 +220,7 @@ output (not a terminal).`,
 				return usageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
 			}
 			opts := runtime.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
-			if err := (runtime.LoadOptions{Platform: opts.Platform}).Check(); err != nil {
+			if err := opts.Check(); err != nil {
 				return &UsageError{Err: err}
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {

@@ -1,6 +1,7 @@
 package printer
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ func Diagnose(r *runtime.Report, now time.Time) *Resource {
 			line(w, "containerd", strings.TrimSpace(v.Containerd+" "+v.ContainerdRevision))
 		}
 		if v.Shim != "" || v.Runc != "" {
-			line(w, "shim", cmpOr(v.Shim, "?")+", runc "+cmpOr(v.Runc, "?"))
+			line(w, "shim", cmp.Or(v.Shim, "?")+", runc "+cmp.Or(v.Runc, "?"))
 		}
 
 		w.Printf("\nConditions:\n")
@@ -56,7 +57,7 @@ func Diagnose(r *runtime.Report, now time.Time) *Resource {
 		if c.SandboxImage.Present {
 			present = "present"
 		}
-		line(w, "sandbox image", cmpOr(c.SandboxImage.Ref, "(not named)")+", "+present)
+		line(w, "sandbox image", cmp.Or(c.SandboxImage.Ref, "(not named)")+", "+present)
 		cni := "no network config"
 		if c.CNI.ConfigFound {
 			cni = "config found"
@@ -149,11 +150,4 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

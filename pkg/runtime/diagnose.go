@@ -328,7 +328,7 @@ type goCNIConfig struct {
 }
 
 func (r *Report) config(cfg criConfig, info map[string]string, fs *runtimeapi.ImageFsInfoResponse, imgs []*Image, listed bool) {
-	s := criSettings(info, fs.GetImageFilesystems())
+	s := criSettings(cfg, fs.GetImageFilesystems())
 	if s.Snapshotter == "" {
 		s.Snapshotter = DefaultSnapshotter
 	}
@@ -340,7 +340,7 @@ func (r *Report) config(cfg criConfig, info map[string]string, fs *runtimeapi.Im
 	}
 
 	// The sandbox image: named by 1.x configs; in 2.x it is the image CRI pins.
-	c.SandboxImage.Ref = cmpOr(cfg.PinnedImages["sandbox"], cfg.SandboxImage)
+	c.SandboxImage.Ref = cmp.Or(cfg.PinnedImages["sandbox"], cfg.SandboxImage)
 	if listed {
 		idx := newImageIndex(imgs)
 		if c.SandboxImage.Ref != "" {
@@ -369,7 +369,7 @@ func (r *Report) config(cfg criConfig, info map[string]string, fs *runtimeapi.Im
 	}
 	var cni goCNIConfig
 	if raw := info["cniconfig"]; raw != "" && json.Unmarshal([]byte(raw), &cni) == nil {
-		c.CNI.ConfDir = cmpOr(c.CNI.ConfDir, cni.PluginConfDir)
+		c.CNI.ConfDir = cmp.Or(c.CNI.ConfDir, cni.PluginConfDir)
 		// go-cni always holds the loopback network; a second one came
 		// from a configuration file.
 		c.CNI.ConfigFound = len(cni.Networks) > 1
@@ -442,7 +442,7 @@ func (r *Report) orphans(os []Orphan) {
 		if o.Severe {
 			sev = SeverityError
 		}
-		r.add(sev, "orphan", cmpOr(o.Name, o.ID), o.Kind+": "+o.Problem)
+		r.add(sev, "orphan", cmp.Or(o.Name, o.ID), o.Kind+": "+o.Problem)
 	}
 }
 

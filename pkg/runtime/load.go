@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -50,13 +51,14 @@ func (c *Client) CRISettings(ctx context.Context) (CRISettings, error) {
 	if err != nil {
 		return CRISettings{}, err
 	}
-	s := criSettings(st.GetInfo(), nil)
+	cfg := parseCRIConfig(st.GetInfo())
+	s := criSettings(cfg, nil)
 	if s.Snapshotter == "" {
 		fs, err := c.ImageFsInfo(ctx)
 		if err != nil {
 			return CRISettings{}, err
 		}
-		s = criSettings(st.GetInfo(), fs.GetImageFilesystems())
+		s = criSettings(cfg, fs.GetImageFilesystems())
 	}
 	return s, nil
 }
@@ -94,10 +96,9 @@ func parseCRIConfig(info map[string]string) criConfig {
 	return cfg
 }
 
-func criSettings(info map[string]string, fs []*runtimeapi.FilesystemUsage) CRISettings {
-	cfg := parseCRIConfig(info)
-	s := CRISettings{Namespace: cmpOr(cfg.Namespace, CRINamespace)}
-	s.Snapshotter = cmpOr(cfg.Containerd.Runtimes[cfg.Containerd.DefaultRuntimeName].Snapshotter,
+func criSettings(cfg criConfig, fs []*runtimeapi.FilesystemUsage) CRISettings {
+	s := CRISettings{Namespace: cmp.Or(cfg.Namespace, CRINamespace)}
+	s.Snapshotter = cmp.Or(cfg.Containerd.Runtimes[cfg.Containerd.DefaultRuntimeName].Snapshotter,
 		cfg.Containerd.Snapshotter, cfg.Snapshotter)
 	if s.Snapshotter == "" && fs != nil {
 		for _, u := range fs {
@@ -112,15 +113,6 @@ func criSettings(info map[string]string, fs []*runtimeapi.FilesystemUsage) CRISe
 		}
 	}
 	return s
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // LoadOptions say where and what Load imports.
@@ -263,11 +255,10 @@ func (o LoadOptions) Check() error {
 func (o LoadOptions) matchers() (imp, unpack platforms.MatchComparer, err error) {
 	switch {
 	case o.Platform != "":
-		p, err := platforms.Parse(o.Platform)
+		m, err := platformMatcher(o.Platform)
 		if err != nil {
-			return nil, nil, fmt.Errorf("invalid --platform: %w", err)
+			return nil, nil, err
 		}
-		m := platforms.OnlyStrict(p)
 		if o.AllPlatforms {
 			return platforms.All, m, nil
 		}
@@ -276,6 +267,25 @@ func (o LoadOptions) matchers() (imp, unpack platforms.MatchComparer, err error)
 		return platforms.All, platforms.DefaultStrict(), nil
 	}
 	return platforms.DefaultStrict(), platforms.DefaultStrict(), nil
+}
+
+// platformMatcher matches exactly the platform named (os/arch[/variant]),
+// or this host's when none is.
+func platformMatcher(p string) (platforms.MatchComparer, error) {
+	if p == "" {
+		return platforms.DefaultStrict(), nil
+	}
+	spec, err := platforms.Parse(p)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --platform: %w", err)
+	}
+	return platforms.OnlyStrict(spec), nil
+}
+
+// Check validates the options before any RPC.
+func (o SaveOptions) Check() error {
+	_, err := platformMatcher(o.Platform)
+	return err
 }
 
 // imageName names a manifest of the archive: containerd's and docker's
@@ -474,14 +484,11 @@ func (c *Client) Save(ctx context.Context, w io.Writer, refs []string, o SaveOpt
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	opts := []archive.ExportOpt{archive.WithPlatform(platforms.DefaultStrict())}
-	if o.Platform != "" {
-		p, err := platforms.Parse(o.Platform)
-		if err != nil {
-			return &Error{Kind: KindInvalid, Op: "save", Err: fmt.Errorf("invalid --platform: %w", err)}
-		}
-		opts[0] = archive.WithPlatform(platforms.OnlyStrict(p))
+	m, err := platformMatcher(o.Platform)
+	if err != nil {
+		return &Error{Kind: KindInvalid, Op: "save", Err: err}
 	}
+	opts := []archive.ExportOpt{archive.WithPlatform(m)}
 	if o.AllPlatforms {
 		opts = append(opts, archive.WithAllPlatforms())
 	}

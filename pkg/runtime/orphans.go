@@ -145,7 +145,7 @@ func findOrphans(cv *ctrdState, cts []*runtimeapi.Container, pods []*Pod) []Orph
 	}
 	for _, s := range cv.sandboxes {
 		if !criKnows[s.ID] {
-			out = append(out, Orphan{Kind: OrphanCtrdSandbox, ID: s.ID, Problem: fmt.Sprintf("sandbox record (%s) CRI does not list", cmpOr(s.Sandboxer, "podsandbox"))})
+			out = append(out, Orphan{Kind: OrphanCtrdSandbox, ID: s.ID, Problem: fmt.Sprintf("sandbox record (%s) CRI does not list", cmp.Or(s.Sandboxer, "podsandbox"))})
 		}
 	}
 	for _, ct := range cts {
