@@ -8,11 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/urfave/cli/v3"
-	"golang.org/x/sys/unix"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
@@ -147,7 +145,7 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 		defer f.Close()
 		r, name = f, file
 	}
-	if isTTY(errw) {
+	if isTerminal(errw) {
 		p := &progressLine{w: errw}
 		defer p.done()
 		opts.Progress = func(lp runtime.LoadProgress) {
@@ -159,39 +157,6 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 		}
 	}
 	return c.Load(ctx, r, name, opts)
-}
-
-// isTTY reports whether w is a terminal: progress is for people, never
-// for pipes or files.
-func isTTY(w io.Writer) bool {
-	f, ok := w.(interface{ Fd() uintptr })
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-// progressLine redraws one status line on a terminal; done erases it.
-type progressLine struct {
-	mu    sync.Mutex
-	w     io.Writer
-	drawn bool
-}
-
-func (p *progressLine) draw(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "\r%s\x1b[K", s)
-	p.drawn = true
-}
-
-func (p *progressLine) done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-	}
 }
 
 func newSaveCommand() *cli.Command {
@@ -216,7 +181,7 @@ output (not a terminal).`,
 				return usageErrorf("save needs -o FILE (or -o - for standard output)")
 			}
 			root := cmd.Root()
-			if out == "-" && isTTY(root.Writer) {
+			if out == "-" && isTerminal(root.Writer) {
 				return usageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
 			}
 			opts := runtime.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}

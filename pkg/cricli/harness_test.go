@@ -135,3 +135,13 @@ func node(t *testing.T) *runtimetest.Server {
 	s.RuntimeCalls()
 	return s
 }
+
+// callCounts turns recorded RPCs into counts: list calls of one command run
+// concurrently, so their order is not part of the contract, their number is.
+func callCounts(calls []string) map[string]int {
+	m := map[string]int{}
+	for _, c := range calls {
+		m[c]++
+	}
+	return m
+}

@@ -19,10 +19,10 @@ func Diagnose(r *runtime.Report, now time.Time) *Resource {
 		errs := r.Errors()
 		verdict := "healthy"
 		if !r.Healthy {
-			verdict = plural(errs, "error")
+			verdict = fmt.Sprintf("%d %s", errs, plural(errs, "error", "errors"))
 		}
 		if warns := len(r.Problems) - errs; warns > 0 {
-			verdict += ", " + plural(warns, "warning")
+			verdict += fmt.Sprintf(", %d %s", warns, plural(warns, "warning", "warnings"))
 		}
 		w.Printf("Node %s: %s\n", Escape(r.Endpoint), verdict)
 
@@ -143,11 +143,4 @@ func Diagnose(r *runtime.Report, now time.Time) *Resource {
 
 func line(w *TextWriter, key, value string) {
 	w.Printf("  %-14s %s\n", Escape(key)+":", Escape(value))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }

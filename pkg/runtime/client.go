@@ -171,6 +171,10 @@ func call[T any](ctx context.Context, c *Client, budget time.Duration, op, id st
 	defer cancel()
 	res, err := f(cctx)
 	if err != nil {
+		if cctx.Err() == context.DeadlineExceeded {
+			// Our budget ran out, whatever the server said as it gave up.
+			err = context.DeadlineExceeded
+		}
 		var zero T
 		return zero, c.wrap(ctx, op, id, err)
 	}

@@ -23,10 +23,6 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// CRINamespace is the containerd namespace holding CRI's containers, pods
-// and images; containerd's CRI plugin hard-codes it.
-const CRINamespace = "k8s.io"
-
 // Keys CRI sets on the containerd containers it creates.
 const (
 	criKindLabel        = "io.cri-containerd.kind"

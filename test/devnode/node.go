@@ -141,7 +141,8 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 
 	if err := n.start(ctx, b, opts, logf); err != nil {
 		if tail := n.LogTail(20); tail != "" {
-			err = fmt.Errorf("%w\n--- tail of %s ---\n%s", err, filepath.Join(n.Dir, logFile), tail)
+			// Quoted because Stop removes the node dir, log included.
+			err = fmt.Errorf("%w\n--- last lines of containerd.log ---\n%s", err, tail)
 		}
 		n.stopFailed()
 		return nil, err

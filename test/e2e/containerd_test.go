@@ -65,7 +65,7 @@ func TestLoadSaveRoundTrip(t *testing.T) {
 		t.Fatalf("save: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	removePod(t, podID)
-	mustCtr(t, "-n", "k8s.io", "images", "rm", "--sync", spec.Ref)
+	mustCtr(t, "cri", "rmi", spec.Ref)
 	if out := mustCtr(t, "cri", "images", "-q", spec.Ref); out != "" {
 		t.Fatalf("image still listed after rm: %q", out)
 	}
