@@ -234,13 +234,13 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 	if err != nil {
 		failed("imagefs", err)
 	}
-	pods, err := c.listPods(ctx, nil)
-	if err != nil {
-		failed("cri", err)
+	pods, podsErr := c.listPods(ctx, nil)
+	if podsErr != nil {
+		failed("cri", podsErr)
 	}
-	cts, err := c.listContainers(ctx, nil, true)
-	if err != nil {
-		failed("cri", err)
+	cts, ctsErr := c.listContainers(ctx, nil, true)
+	if ctsErr != nil {
+		failed("cri", ctsErr)
 	}
 	imgs, imgsErr := c.listImages(ctx)
 	if imgsErr != nil {
@@ -266,7 +266,8 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 	r.filesystems(fsInfo)
 	podByID := r.pods(pods)
 	var logPaths map[string]string
-	if cv != nil {
+	// Without both CRI lists every containerd object would look orphaned.
+	if cv != nil && podsErr == nil && ctsErr == nil {
 		r.orphans(findOrphans(cv, cts, pods))
 		logPaths = make(map[string]string, len(cv.containers))
 		for _, ct := range cv.containers {

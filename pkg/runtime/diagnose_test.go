@@ -217,3 +217,15 @@ func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
 		t.Errorf("orphans without containerd: %v", err)
 	}
 }
+
+func TestDiagnoseWithAFailedCRIListReportsNoFalseOrphans(t *testing.T) {
+	s, cd, _ := healthyNode(t)
+	s.RuntimeService.InjectError("ListContainers", errors.New("boom"))
+	rep := diagnose(t, s, cd)
+	if rep.Healthy || len(rep.Orphans) != 0 {
+		t.Errorf("healthy %v, orphans %+v; want unhealthy and no orphans", rep.Healthy, rep.Orphans)
+	}
+	if len(rep.Problems) != 1 || rep.Problems[0].Check != "cri" || !strings.Contains(rep.Problems[0].Message, "boom") {
+		t.Errorf("problems %+v", rep.Problems)
+	}
+}

@@ -191,7 +191,6 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 		return nil, fail(describeImportError(err))
 	}
 	var imgs []images.Image
-	var named int
 	handler := images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
 		if desc.Digest != index.Digest {
 			return images.Children(ctx, cs, desc)
@@ -210,7 +209,6 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 				return nil, err
 			}
 			if n != "" {
-				named++
 				imgs = append(imgs, images.Image{Name: n, Target: m, Labels: map[string]string{criImageLabel: "managed"}})
 			}
 		}
@@ -219,7 +217,7 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 	if err := images.WalkNotEmpty(ctx, images.SetChildrenLabels(cs, images.FilterPlatforms(handler, importM)), index); err != nil {
 		return nil, fail(describeImportError(err))
 	}
-	if named == 0 {
+	if len(imgs) == 0 {
 		return nil, fail(errors.New("the archive names no image (OCI ref names that are only tags need --base-name)"))
 	}
 	for _, img := range imgs {
