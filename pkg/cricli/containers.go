@@ -38,6 +38,11 @@ func newPsCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				if cmd.String("output") == printer.Wide {
+					if err := runtime.JoinTaskPIDs(ctx, containerdFor(cmd, c), l); err != nil {
+						return err
+					}
+				}
 				return p.Print(cmd.Root().Writer, printer.Containers(l, clock(cmd)))
 			})
 		},
@@ -51,7 +56,7 @@ func newInspectCommand() *cli.Command {
 		UsageText:   "ctr cri inspect [options] [CONTAINER-ID|NAME ...]",
 		Description: "With no containers named, the filters select the targets (all states). One target prints an object, several an array.",
 		Category:    catContainers,
-		Flags:       append(containerFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("container")),
+		Flags:       append(containerFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("container"), containerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := newPrinter(cmd, printer.ObjectFormats)
 			if err != nil {
@@ -75,6 +80,9 @@ func newInspectCommand() *cli.Command {
 						continue
 					}
 					items = append(items, printer.InspectContainer(st, clock(cmd)))
+				}
+				if err := addContainerdViews(ctx, cmd, c, items); err != nil {
+					return err
 				}
 				return printInspected(cmd, p, items, errs)
 			})

@@ -52,6 +52,10 @@ func subcommands() []*cli.Command {
 		newConfigCommand(),
 		newPullCommand(),
 		newRemoveImageCommand(),
+		newLoadCommand(),
+		newSaveCommand(),
+		newOrphansCommand(),
+		newDiagnoseCommand(),
 		newCompletionCommand(),
 	}
 	return cmds

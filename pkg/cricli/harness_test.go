@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -28,6 +29,10 @@ type result struct {
 	stdout, stderr string
 	code           int
 }
+
+// fakeContainerd, when set (withContainerd), stands in for containerd's own
+// API, which the fake CRI server does not serve.
+var fakeContainerd runtime.Containerd
 
 // ctr runs the real upstream ctr tree plus ours, as the binary would, with
 // --address pointing at ep ("" leaves it unset).
@@ -54,6 +59,9 @@ func ctrRoot() *cli.Command {
 	root := app.New()
 	root.Commands = append(root.Commands, Command())
 	root.Metadata = map[string]any{"now": testNow}
+	if fakeContainerd != nil {
+		root.Metadata["containerd"] = func(*runtime.Client) runtime.Containerd { return fakeContainerd }
+	}
 	return root
 }
 

@@ -47,7 +47,7 @@ func newInspectPodCommand() *cli.Command {
 		UsageText:   "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
 		Description: "With no pods named, the filters select the targets. One target prints an object, several an array.",
 		Category:    catPods,
-		Flags:       append(podFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("pod")),
+		Flags:       append(podFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("pod"), containerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := newPrinter(cmd, printer.ObjectFormats)
 			if err != nil {
@@ -70,6 +70,9 @@ func newInspectPodCommand() *cli.Command {
 						continue
 					}
 					items = append(items, printer.InspectPod(st, clock(cmd)))
+				}
+				if err := addContainerdViews(ctx, cmd, c, items); err != nil {
+					return err
 				}
 				return printInspected(cmd, p, items, errs)
 			})

@@ -52,14 +52,14 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 		Columns: []Column{
 			{Header: "CONTAINER", ID: true}, {Header: "IMAGE"}, {Header: "CREATED"}, {Header: "STATE"},
 			{Header: "NAME"}, {Header: "ATTEMPT"}, {Header: "POD ID", ID: true}, {Header: "POD"},
-			{Header: "NAMESPACE"}, {Header: "IMAGE REF", Wide: true, ID: true},
+			{Header: "NAMESPACE"}, {Header: "IMAGE REF", Wide: true, ID: true}, {Header: "PID", Wide: true},
 		},
 		Rows: func(emit func(...string)) {
 			for i := range l.Items {
 				c := &l.Items[i]
 				emit(c.Id, containerImage(c), Age(now, c.CreatedAt), ContainerState(c.State),
 					c.GetMetadata().GetName(), strconv.FormatUint(uint64(c.GetMetadata().GetAttempt()), 10),
-					c.PodSandboxId, c.PodName, c.PodNamespace, c.ImageRef)
+					c.PodSandboxId, c.PodName, c.PodNamespace, c.ImageRef, pid(c.PID))
 			}
 		},
 		Text: func(w *TextWriter) error {

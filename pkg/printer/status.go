@@ -31,8 +31,10 @@ type Inspected struct {
 	ID     string
 	Status proto.Message
 	Info   map[string]string
-	// Extra adds keys beside status and info (inspect --containerd).
-	Extra map[string]any
+	// Extra adds keys beside status and info (inspect --containerd), and
+	// ExtraText their lines in table output.
+	Extra     map[string]any
+	ExtraText func(w *TextWriter)
 	// text is the human rendering of Status.
 	text func(w *TextWriter)
 }
@@ -69,6 +71,9 @@ func Inspect(items []*Inspected) *Resource {
 			}
 			if it.text != nil {
 				it.text(w)
+			}
+			if it.ExtraText != nil {
+				it.ExtraText(w)
 			}
 		}
 		return nil

@@ -41,6 +41,7 @@ type Container struct {
 	PodName      string
 	PodNamespace string
 	ImageName    string
+	PID          uint32 // containerd task PID, filled by JoinTaskPIDs (ps -o wide)
 }
 
 // ContainerList is the result of ListContainers.

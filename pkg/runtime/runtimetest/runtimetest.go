@@ -86,6 +86,10 @@ type Container struct {
 	CreatedAt                        int64
 	Attempt                          uint32
 	Labels                           map[string]string
+	// LogPath defaults to /var/log/pods/ID.log.
+	LogPath         string
+	ExitCode        int32
+	Reason, Message string
 }
 
 // SetPods replaces the fake's sandboxes.
@@ -107,6 +111,9 @@ func (s *Server) SetPods(pods ...Pod) {
 func (s *Server) SetContainers(cs ...Container) {
 	fc := make([]*apitest.FakeContainer, len(cs))
 	for i, c := range cs {
+		if c.LogPath == "" {
+			c.LogPath = "/var/log/pods/" + c.ID + ".log"
+		}
 		fc[i] = &apitest.FakeContainer{SandboxID: c.PodID, ContainerStatus: runtimeapi.ContainerStatus{
 			Id:        c.ID,
 			Metadata:  &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: c.Attempt},
@@ -115,7 +122,10 @@ func (s *Server) SetContainers(cs ...Container) {
 			Image:     &runtimeapi.ImageSpec{Image: c.Image},
 			ImageRef:  c.ImageRef,
 			Labels:    c.Labels,
-			LogPath:   "/var/log/pods/" + c.ID + ".log",
+			LogPath:   c.LogPath,
+			ExitCode:  c.ExitCode,
+			Reason:    c.Reason,
+			Message:   c.Message,
 		}}
 	}
 	s.RuntimeService.SetFakeContainers(fc)

@@ -1,0 +1,258 @@
+package cricli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// loadVisibleWait bounds how long load waits for CRI to list what it
+// imported (CRI learns of images from containerd's events).
+const loadVisibleWait = 10 * time.Second
+
+// containerdFor is containerd's API beside c's CRI. Tests put a
+// func(*runtime.Client) runtime.Containerd under the root's Metadata
+// "containerd", as the fake CRI server has no containerd API.
+func containerdFor(cmd *cli.Command, c *runtime.Client) runtime.Containerd {
+	if f, ok := cmd.Root().Metadata["containerd"].(func(*runtime.Client) runtime.Containerd); ok {
+		return f(c)
+	}
+	return c.Containerd(runtime.CRINamespace)
+}
+
+func containerdFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "containerd", Usage: "add containerd's view: namespace, container, task PID and status, shim, snapshotter and key, sandboxer"}
+}
+
+// addContainerdViews cross-references inspect results with containerd in
+// one set of list calls.
+func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client, items []*printer.Inspected) error {
+	if !cmd.Bool("containerd") || len(items) == 0 {
+		return nil
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	views, err := runtime.CtrdViews(ctx, containerdFor(cmd, c), ids)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		printer.WithContainerd(it, views[it.ID])
+	}
+	return nil
+}
+
+func platformFlags(verb string) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "platform", Usage: verb + " only this platform (os/arch[/variant]); default: this host's"},
+		&cli.BoolFlag{Name: "all-platforms", Usage: verb + " every platform"},
+	}
+}
+
+func newLoadCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "load",
+		Usage:     "Import image archives (OCI or docker, plain or gzipped) into CRI's containerd namespace, unpacked for CRI",
+		UsageText: "ctr cri load [options] FILE|- ...",
+		Description: `Each archive is imported into the namespace CRI uses (k8s.io) and unpacked for
+CRI's snapshotter, so "ctr cri images" and new pods see its images at once; the
+loaded image names are printed, one per line. "-" reads standard input
+(last argument only). Progress is shown on stderr when it is a terminal.
+
+An archive that cannot be loaded (truncated, not an image archive) leaves
+nothing behind: its images are named only once everything is in place.
+The other archives are still attempted; the exit code is then 1.`,
+		Category: catContainerd,
+		Flags: append(platformFlags("import"),
+			&cli.StringFlag{Name: "base-name", Usage: "name for images the archive only tags (OCI ref name \"v1\" becomes NAME:v1)"},
+			&cli.StringFlag{Name: "snapshotter", Usage: "unpack for this snapshotter (default: the one CRI uses)"},
+		),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			files := cmd.Args().Slice()
+			if len(files) == 0 {
+				return usageErrorf("load needs at least one archive (FILE, or - for standard input)")
+			}
+			if dashNotLast(cmd) {
+				return usageErrorf(`standard input (-) can be loaded only once, as the last archive`)
+			}
+			opts := runtime.LoadOptions{Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms"),
+				BaseName: cmd.String("base-name"), Visible: loadVisibleWait}
+			if err := opts.Check(); err != nil {
+				return &UsageError{Err: err}
+			}
+			root := cmd.Root()
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				set, err := c.CRISettings(ctx)
+				if err != nil {
+					return err
+				}
+				if s := cmd.String("snapshotter"); s != "" {
+					set.Snapshotter = s
+				}
+				opts.CRISettings = set
+				var errs []error
+				for _, file := range files {
+					refs, err := loadFile(ctx, c, file, root.Reader, root.ErrWriter, opts)
+					for _, ref := range refs {
+						fmt.Fprintln(root.Writer, ref)
+					}
+					if err != nil {
+						if runtime.KindOf(err) == runtime.KindUnreachable {
+							return errors.Join(append(errs, err)...)
+						}
+						errs = append(errs, err)
+					}
+				}
+				return errors.Join(errs...)
+			})
+		},
+	}
+}
+
+// dashNotLast reports a lone "-" followed by more arguments. urfave/cli v3
+// stops parsing at "-" and drops what follows, so the parent's copy of the
+// command line is the one to look at.
+func dashNotLast(cmd *cli.Command) bool {
+	lin := cmd.Lineage()
+	if len(lin) < 2 {
+		return false
+	}
+	args := lin[1].Args().Slice()
+	i := slices.Index(args, "-")
+	return i >= 0 && i < len(args)-1
+}
+
+func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, errw io.Writer, opts runtime.LoadOptions) ([]string, error) {
+	var r io.Reader = stdin
+	name := "-"
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, &runtime.Error{Kind: runtime.KindFailed, Op: "load", ID: file, Err: errors.Unwrap(err)}
+		}
+		defer f.Close()
+		r, name = f, file
+	}
+	if isTerminal(errw) {
+		p := &progressLine{w: errw}
+		defer p.done()
+		opts.Progress = func(lp runtime.LoadProgress) {
+			if lp.Unpacking != "" {
+				p.draw(fmt.Sprintf("%s: unpacking %s", name, printer.Escape(lp.Unpacking)))
+				return
+			}
+			p.draw(fmt.Sprintf("%s: %s read", name, printer.Size(uint64(lp.Read))))
+		}
+	}
+	return c.Load(ctx, r, name, opts)
+}
+
+func newSaveCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "save",
+		Usage:     "Export images from CRI's containerd namespace to an OCI archive (docker and podman load it too)",
+		UsageText: "ctr cri save -o FILE [options] IMAGE ...",
+		Description: `IMAGE is an image ID or unique prefix, a tag, or a familiar name ("busybox").
+The archive is written to a temporary file beside FILE and renamed when
+complete, so FILE is never left half-written. "-o -" writes to standard
+output (not a terminal).`,
+		Category: catContainerd,
+		Flags: append(platformFlags("export"),
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)"},
+		),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() == 0 {
+				return usageErrorf("save needs at least one image")
+			}
+			out := cmd.String("output")
+			if out == "" {
+				return usageErrorf("save needs -o FILE (or -o - for standard output)")
+			}
+			root := cmd.Root()
+			if out == "-" && isTerminal(root.Writer) {
+				return usageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
+			}
+			opts := runtime.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
+			if err := opts.Check(); err != nil {
+				return &UsageError{Err: err}
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				if out == "-" {
+					return c.Save(ctx, root.Writer, cmd.Args().Slice(), opts)
+				}
+				return writeAtomically(out, func(w io.Writer) error {
+					return c.Save(ctx, w, cmd.Args().Slice(), opts)
+				})
+			})
+		},
+	}
+}
+
+// writeAtomically writes through a temporary file in path's directory and
+// renames it over path only when write succeeded.
+func writeAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: errors.Unwrap(err)}
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: err}
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: err}
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: errors.Unwrap(err)}
+	}
+	return nil
+}
+
+func newOrphansCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "orphans",
+		Usage: "List containerd containers, tasks and sandboxes CRI does not know, and CRI objects whose containerd side is gone",
+		Description: `Compares CRI's containers and pods with containerd's records in CRI's namespace
+(k8s.io). Kinds: containerd-container, containerd-task, containerd-sandbox (no
+CRI object has that ID) and cri-container, cri-pod (CRI lists it, but containerd
+has no container, or no live task although CRI says running/ready).
+
+Listing orphans is not a failure: the exit code is 0 whatever is found; use
+-o json and check .orphans in scripts. A container being created or removed
+at that very moment can show up once: run again to confirm.`,
+		Category: catContainerd,
+		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), quietFlag("orphan"), noTruncFlag()},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			p, err := newPrinter(cmd, printer.OrphanFormats)
+			if err != nil {
+				return err
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				rep, err := c.Orphans(ctx, containerdFor(cmd, c))
+				if err != nil {
+					return err
+				}
+				return p.Print(cmd.Root().Writer, printer.Orphans(rep))
+			})
+		},
+	}
+}

@@ -1,0 +1,528 @@
+package runtime
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"cmp"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/images/archive"
+	"github.com/containerd/containerd/v2/core/leases"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/containerd/errdefs"
+	"github.com/containerd/errdefs/pkg/errgrpc"
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// criImageLabel marks images as CRI's own, as CRI does when it pulls.
+const criImageLabel = "io.cri-containerd.image"
+
+// DefaultSnapshotter is CRI's snapshotter when its configuration says nothing.
+const DefaultSnapshotter = "overlayfs"
+
+// CRISettings are the parts of the CRI plugin's configuration that decide
+// where images must go for CRI to use them.
+type CRISettings struct {
+	Namespace   string
+	Snapshotter string
+}
+
+// CRISettings reads the namespace and snapshotter CRI uses, from its
+// verbose status and, when that does not name a snapshotter, from the image
+// filesystem's mount point (containerd's io.containerd.snapshotter.v1.NAME).
+func (c *Client) CRISettings(ctx context.Context) (CRISettings, error) {
+	st, err := c.Status(ctx, true)
+	if err != nil {
+		return CRISettings{}, err
+	}
+	cfg := parseCRIConfig(st.GetInfo())
+	s := criSettings(cfg, nil)
+	if s.Snapshotter == "" {
+		fs, err := c.ImageFsInfo(ctx)
+		if err != nil {
+			return CRISettings{}, err
+		}
+		s = criSettings(cfg, fs.GetImageFilesystems())
+	}
+	return s, nil
+}
+
+// criConfig is the subset of CRI's verbose "config" ctr cri reads. Keys of
+// containerd 1.x (containerd.snapshotter, sandboxImage) are read too.
+type criConfig struct {
+	Namespace  string `json:"containerdNamespace"`
+	Containerd struct {
+		Snapshotter        string `json:"snapshotter"`
+		DefaultRuntimeName string `json:"defaultRuntimeName"`
+		Runtimes           map[string]struct {
+			Type        string         `json:"runtimeType"`
+			Path        string         `json:"runtimePath"`
+			Snapshotter string         `json:"snapshotter"`
+			Sandboxer   string         `json:"sandboxer"`
+			Options     map[string]any `json:"options"`
+		} `json:"runtimes"`
+	} `json:"containerd"`
+	Snapshotter  string            `json:"snapshotter"`
+	SandboxImage string            `json:"sandboxImage"`
+	PinnedImages map[string]string `json:"pinned_images"`
+	CNI          struct {
+		BinDirs []string `json:"binDirs"`
+		BinDir  string   `json:"binDir"`
+		ConfDir string   `json:"confDir"`
+	} `json:"cni"`
+}
+
+func parseCRIConfig(info map[string]string) criConfig {
+	var cfg criConfig
+	if raw := info["config"]; raw != "" {
+		_ = json.Unmarshal([]byte(raw), &cfg) // an unknown shape leaves defaults
+	}
+	return cfg
+}
+
+func criSettings(cfg criConfig, fs []*runtimeapi.FilesystemUsage) CRISettings {
+	s := CRISettings{Namespace: cmp.Or(cfg.Namespace, CRINamespace)}
+	s.Snapshotter = cmp.Or(cfg.Containerd.Runtimes[cfg.Containerd.DefaultRuntimeName].Snapshotter,
+		cfg.Containerd.Snapshotter, cfg.Snapshotter)
+	if s.Snapshotter == "" && fs != nil {
+		for _, u := range fs {
+			base := filepath.Base(u.GetFsId().GetMountpoint())
+			if name, ok := strings.CutPrefix(base, "io.containerd.snapshotter.v1."); ok {
+				s.Snapshotter = name
+				break
+			}
+		}
+		if s.Snapshotter == "" {
+			s.Snapshotter = DefaultSnapshotter
+		}
+	}
+	return s
+}
+
+// LoadOptions say where and what Load imports.
+type LoadOptions struct {
+	CRISettings
+	Platform     string // os/arch[/variant]; "" is this host's
+	AllPlatforms bool
+	// BaseName names images whose OCI ref name is only a tag.
+	BaseName string
+	// Progress, when set, is told how far reading got and which image is
+	// being unpacked; it runs on Load's goroutine.
+	Progress func(LoadProgress)
+	// Visible is how long to wait for CRI to list the loaded images; CRI
+	// learns of them from containerd's events.
+	Visible time.Duration
+}
+
+// LoadProgress is one progress report of Load.
+type LoadProgress struct {
+	Read      int64  // bytes of the archive read so far
+	Unpacking string // the image being unpacked, once reading is done
+}
+
+// Load imports one OCI or docker archive (optionally gzip-compressed) into
+// CRI's namespace, unpacks it for CRI's snapshotter and returns the image
+// names it created. Nothing is named before everything is in place: a
+// failure leaves no image records, and the lease holding the content is
+// deleted so the garbage collector takes it. name is the file, for errors.
+func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptions) (refs []string, err error) {
+	fail := func(err error) error {
+		var e *Error
+		switch {
+		case errors.As(err, &e):
+			return err
+		case errdefs.IsUnavailable(err), errdefs.IsNotImplemented(err),
+			errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			return c.wrapCtrd(ctx, "load", name, err)
+		}
+		return &Error{Kind: KindFailed, Op: "load", ID: name, Err: err}
+	}
+	importM, unpackM, err := o.matchers()
+	if err != nil {
+		return nil, &Error{Kind: KindInvalid, Op: "load", ID: name, Err: err}
+	}
+	cl, err := containerd.NewWithConn(c.conn, containerd.WithDefaultNamespace(o.Namespace))
+	if err != nil {
+		return nil, fail(err)
+	}
+	ctx = namespaces.WithNamespace(ctx, o.Namespace)
+	ls := cl.LeasesService()
+	lease, err := ls.Create(ctx, leases.WithRandomID(), leases.WithExpiration(time.Hour))
+	if err != nil {
+		return nil, c.wrapCtrd(ctx, "load", name, err)
+	}
+	// Cleanup must run even when ctx is cancelled or out of time.
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		var opts []leases.DeleteOpt
+		if err != nil {
+			opts = append(opts, leases.SynchronousDelete) // collect the garbage now
+		}
+		if derr := ls.Delete(cctx, lease, opts...); derr != nil && err == nil {
+			err = fail(fmt.Errorf("release lease: %w", derr))
+		}
+	}()
+	ctx = leases.WithLease(ctx, lease.ID)
+
+	in, err := archiveReader(r, o.Progress)
+	if err != nil {
+		return nil, fail(err)
+	}
+	cs := cl.ContentStore()
+	index, err := archive.ImportIndex(ctx, cs, in)
+	if err != nil {
+		return nil, fail(describeImportError(err))
+	}
+	var imgs []images.Image
+	handler := images.HandlerFunc(func(ctx context.Context, desc ocispec.Descriptor) ([]ocispec.Descriptor, error) {
+		if desc.Digest != index.Digest {
+			return images.Children(ctx, cs, desc)
+		}
+		p, err := content.ReadBlob(ctx, cs, desc)
+		if err != nil {
+			return nil, err
+		}
+		var idx ocispec.Index
+		if err := json.Unmarshal(p, &idx); err != nil {
+			return nil, fmt.Errorf("index.json: %w", err)
+		}
+		for _, m := range idx.Manifests {
+			n, err := o.imageName(m.Annotations)
+			if err != nil {
+				return nil, err
+			}
+			if n != "" {
+				imgs = append(imgs, images.Image{Name: n, Target: m, Labels: map[string]string{criImageLabel: "managed"}})
+			}
+		}
+		return idx.Manifests, nil
+	})
+	if err := images.WalkNotEmpty(ctx, images.SetChildrenLabels(cs, images.FilterPlatforms(handler, importM)), index); err != nil {
+		return nil, fail(describeImportError(err))
+	}
+	if len(imgs) == 0 {
+		return nil, fail(errors.New("the archive names no image (OCI ref names that are only tags need --base-name)"))
+	}
+	for _, img := range imgs {
+		if o.Progress != nil {
+			o.Progress(LoadProgress{Unpacking: img.Name})
+		}
+		ci := containerd.NewImageWithPlatform(cl, img, unpackM)
+		if err := ci.Unpack(ctx, o.Snapshotter); err != nil {
+			if o.AllPlatforms && errdefs.IsNotFound(err) {
+				continue // nothing for this host's platform: stored, not unpacked
+			}
+			return nil, fail(fmt.Errorf("unpack %s for snapshotter %s: %w", img.Name, o.Snapshotter, err))
+		}
+	}
+	if err := commitImages(ctx, cl.ImageService(), imgs); err != nil {
+		return nil, fail(err)
+	}
+	for _, img := range imgs {
+		refs = append(refs, img.Name)
+	}
+	if err := c.waitImagesListed(ctx, refs, o.Visible); err != nil {
+		return refs, err
+	}
+	return refs, nil
+}
+
+// Check validates the options before any RPC.
+func (o LoadOptions) Check() error {
+	_, _, err := o.matchers()
+	return err
+}
+
+func (o LoadOptions) matchers() (imp, unpack platforms.MatchComparer, err error) {
+	switch {
+	case o.Platform != "":
+		m, err := platformMatcher(o.Platform)
+		if err != nil {
+			return nil, nil, err
+		}
+		if o.AllPlatforms {
+			return platforms.All, m, nil
+		}
+		return m, m, nil
+	case o.AllPlatforms:
+		return platforms.All, platforms.DefaultStrict(), nil
+	}
+	return platforms.DefaultStrict(), platforms.DefaultStrict(), nil
+}
+
+// platformMatcher matches exactly the platform named (os/arch[/variant]),
+// or this host's when none is.
+func platformMatcher(p string) (platforms.MatchComparer, error) {
+	if p == "" {
+		return platforms.DefaultStrict(), nil
+	}
+	spec, err := platforms.Parse(p)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --platform: %w", err)
+	}
+	return platforms.OnlyStrict(spec), nil
+}
+
+// Check validates the options before any RPC.
+func (o SaveOptions) Check() error {
+	_, err := platformMatcher(o.Platform)
+	return err
+}
+
+// imageName names a manifest of the archive: containerd's and docker's
+// full name, else an OCI ref name that is a full reference, else a bare
+// tag under BaseName.
+func (o LoadOptions) imageName(ann map[string]string) (string, error) {
+	n := ann[images.AnnotationImageName]
+	if n == "" {
+		n = ann[ocispec.AnnotationRefName]
+		if n != "" && !strings.ContainsAny(n, "/:@") {
+			if o.BaseName == "" {
+				return "", nil
+			}
+			n = o.BaseName + ":" + n
+		}
+	}
+	if n == "" {
+		return "", nil
+	}
+	named, err := reference.ParseNormalizedNamed(n)
+	if err != nil {
+		return "", fmt.Errorf("image name %q in the archive: %w", n, err)
+	}
+	return reference.TagNameOnly(named).String(), nil
+}
+
+// commitImages creates or updates the image records; if one fails, those
+// already written are put back as they were.
+func commitImages(ctx context.Context, is images.Store, imgs []images.Image) error {
+	type undo struct {
+		name string
+		old  *images.Image // nil: the record was created
+	}
+	var done []undo
+	rollback := func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		for _, u := range slices.Backward(done) {
+			if u.old == nil {
+				_ = is.Delete(cctx, u.name)
+			} else {
+				_, _ = is.Update(cctx, *u.old, "target", "labels")
+			}
+		}
+	}
+	for _, img := range imgs {
+		old, err := is.Get(ctx, img.Name)
+		switch {
+		case err == nil:
+			if _, err := is.Update(ctx, img, "target", "labels."+criImageLabel); err != nil {
+				rollback()
+				return fmt.Errorf("update image %s: %w", img.Name, err)
+			}
+			done = append(done, undo{img.Name, &old})
+		case errdefs.IsNotFound(err):
+			if _, err := is.Create(ctx, img); err != nil {
+				rollback()
+				return fmt.Errorf("create image %s: %w", img.Name, err)
+			}
+			done = append(done, undo{name: img.Name})
+		default:
+			rollback()
+			return fmt.Errorf("image %s: %w", img.Name, err)
+		}
+	}
+	return nil
+}
+
+// waitImagesListed polls ListImages until CRI lists every ref, so that the
+// next ctr cri command sees what load printed.
+func (c *Client) waitImagesListed(ctx context.Context, refs []string, budget time.Duration) error {
+	if budget <= 0 {
+		return nil
+	}
+	deadline := time.Now().Add(budget)
+	for {
+		all, err := c.listImages(ctx)
+		if err != nil {
+			return err
+		}
+		idx := newImageIndex(all)
+		var missing []string
+		for _, r := range refs {
+			if _, ok := idx.byRef[r]; !ok {
+				missing = append(missing, r)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return &Error{Kind: KindFailed, Op: "load", ID: strings.Join(missing, ", "),
+				Err:  fmt.Errorf("imported into namespace, but CRI does not list it after %s", budget),
+				Hint: "see containerd's log for the CRI plugin's image events"}
+		}
+		select {
+		case <-ctx.Done():
+			return c.wrap(ctx, "load", "", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// archiveReader undoes gzip compression (docker save | gzip), checks that
+// what remains starts like a tar archive, and counts what was read for
+// progress.
+func archiveReader(r io.Reader, progress func(LoadProgress)) (io.Reader, error) {
+	if progress != nil {
+		r = &countingReader{r: r, report: progress}
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("not a gzip-compressed archive: %w", err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	// Every tar writer of this century puts "ustar" at offset 257 of the
+	// first header; an empty input is left to the importer to name.
+	if hdr, err := br.Peek(512); len(hdr) > 0 && (err != nil || !bytes.HasPrefix(hdr[257:], []byte("ustar"))) {
+		return nil, errors.New("not a tar archive")
+	}
+	return br, nil
+}
+
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	last   time.Time
+	report func(LoadProgress)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if now := time.Now(); now.Sub(c.last) > 100*time.Millisecond || err != nil {
+		c.last = now
+		c.report(LoadProgress{Read: c.n})
+	}
+	return n, err
+}
+
+// describeImportError says in plain words what is wrong with the file.
+func describeImportError(err error) error {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("truncated archive: %w", err)
+	case errors.Is(err, tar.ErrHeader), errors.Is(err, gzip.ErrHeader):
+		return fmt.Errorf("not a tar archive: %w", err)
+	case strings.Contains(err.Error(), "unrecognized image format"):
+		return errors.New("not an image archive: no oci-layout or manifest.json inside")
+	}
+	return err
+}
+
+// wrapCtrd classifies an error of containerd's client library, which has
+// turned gRPC statuses into errdefs errors.
+func (c *Client) wrapCtrd(ctx context.Context, op, id string, err error) error {
+	if errdefs.IsNotImplemented(err) && strings.Contains(err.Error(), "unknown service") {
+		return &Error{Kind: KindFailed, Op: op, ID: id, Endpoint: c.runtimeEP, Err: ErrNoContainerd,
+			Hint: "this command needs containerd, " + c.runtimeEP + " is another CRI runtime"}
+	}
+	return c.wrap(ctx, op, id, errgrpc.ToGRPC(err))
+}
+
+// SaveOptions say what Save exports.
+type SaveOptions struct {
+	Namespace    string
+	Platform     string // "" is this host's
+	AllPlatforms bool
+}
+
+// Save resolves refs through CRI's image list (ID prefix, tag, familiar
+// name) and writes those images to w as one OCI archive, with docker's
+// manifest.json beside it so docker and podman load it too. Any
+// unresolvable ref fails the whole save before a byte is written.
+func (c *Client) Save(ctx context.Context, w io.Writer, refs []string, o SaveOptions) error {
+	res, err := c.ResolveImages(ctx, refs)
+	if err != nil {
+		return err
+	}
+	var names []string
+	var errs []error
+	for _, r := range res {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+			continue
+		}
+		for _, n := range exportNames(r.Ref, r.Item) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	m, err := platformMatcher(o.Platform)
+	if err != nil {
+		return &Error{Kind: KindInvalid, Op: "save", Err: err}
+	}
+	opts := []archive.ExportOpt{archive.WithPlatform(m)}
+	if o.AllPlatforms {
+		opts = append(opts, archive.WithAllPlatforms())
+	}
+	cl, err := containerd.NewWithConn(c.conn, containerd.WithDefaultNamespace(o.Namespace))
+	if err != nil {
+		return &Error{Kind: KindFailed, Op: "save", Err: err}
+	}
+	ctx = namespaces.WithNamespace(ctx, o.Namespace)
+	is := cl.ImageService()
+	for _, n := range names {
+		opts = append(opts, archive.WithImage(is, n))
+	}
+	if err := cl.Export(ctx, w, opts...); err != nil {
+		if errdefs.IsNotFound(err) || !errdefs.IsUnavailable(err) && !errdefs.IsNotImplemented(err) {
+			return &Error{Kind: KindFailed, Op: "save", ID: strings.Join(names, ", "), Err: err}
+		}
+		return c.wrapCtrd(ctx, "save", "", err)
+	}
+	return nil
+}
+
+// exportNames picks the containerd image names that save exports for a
+// resolved CRI image: the tag or digest the user typed, else every tag (an
+// ID or prefix was given), else a repo digest.
+func exportNames(ref string, im *Image) []string {
+	norm := NormalizeRef(ref)
+	for _, n := range slices.Concat(im.RepoTags, im.RepoDigests) {
+		if n == ref || n == norm {
+			return []string{n}
+		}
+	}
+	if len(im.RepoTags) > 0 {
+		return im.RepoTags
+	}
+	if len(im.RepoDigests) > 0 {
+		return im.RepoDigests[:1]
+	}
+	return []string{im.Id}
+}
