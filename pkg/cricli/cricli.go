@@ -38,6 +38,15 @@ func subcommands() []*cli.Command {
 		newImagesCommand(),
 		newInspectImageCommand(),
 		newImageFsInfoCommand(),
+		newExecCommand(),
+		newAttachCommand(),
+		newPortForwardCommand(),
+		newLogsCommand(),
+		newStatsCommand(),
+		newPodStatsCommand(),
+		newPodMetricsCommand(),
+		newMetricDescsCommand(),
+		newEventsCommand(),
 	}
 	return cmds
 }
