@@ -150,8 +150,8 @@ for state and pod names), whatever the number of containers.`,
 							return err
 						}
 					}
-					cur := containerCPU(l)
-					cpu := func(id string) (float64, bool) { return runtime.CPUPercent(cur[id], prev[id]) }
+					cur, last := containerCPU(l), prev
+					cpu := func(id string) (float64, bool) { return runtime.CPUPercent(cur[id], last[id]) }
 					prev = cur
 					return w.print(p, printer.ContainerStats(l, cpu))
 				})
@@ -240,8 +240,8 @@ needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.
 							return err
 						}
 					}
-					cur := podCPU(stats)
-					cpu := func(id string) (float64, bool) { return runtime.CPUPercent(cur[id], prev[id]) }
+					cur, last := podCPU(stats), prev
+					cpu := func(id string) (float64, bool) { return runtime.CPUPercent(cur[id], last[id]) }
 					prev = cur
 					return w.print(p, printer.PodStats(stats, cpu))
 				})

@@ -295,4 +295,3 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	c.chunks = c.chunks[1:]
 	return n, nil
 }
-

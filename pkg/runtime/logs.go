@@ -79,7 +79,7 @@ func (c *Client) LogTarget(ctx context.Context, ref string, previous bool) (*Log
 // previousByFile finds the previous attempt's file when its container is
 // gone: kubelet names log files <attempt>.log in the container's directory.
 func (c *Client) previousByFile(ctx context.Context, cur *LogTarget) (*LogTarget, error) {
-	notFound := &Error{Kind: KindNotFound, Op: "logs of container", ID: cur.ID,
+	notFound := &Error{Kind: KindFailed, Op: "logs of container", ID: cur.ID,
 		Err: fmt.Errorf("no previous attempt of container %q in pod %q", cur.Name, cur.PodName)}
 	if cur.Attempt == 0 {
 		return nil, notFound
