@@ -39,7 +39,7 @@ IMAGE_SRC := $(shell find test/images -name '*.go' 2>/dev/null)
 E2E_PKGS = ./test/e2e/...
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/e2e')
 
-.PHONY: all deps build tools images up down demo vet test test-unit test-e2e bench install clean
+.PHONY: all deps build tools images up down demo vet test test-unit test-e2e bench bench-deps install clean
 
 all: build
 
@@ -111,7 +111,17 @@ test-unit:
 test-e2e: build tools images
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr $(GO) test $(E2E_PKGS) -count=1
 
-bench:
+# Upstream ctr from the same go.mod is the baseline for size, init and
+# start-up; GNU time reads child peak RSS without the parent's (see bench).
+bench-deps: $(BUILD)/bin/ctr-upstream
+	@dpkg-query -W -f='$${Status}' time 2>/dev/null | grep -q 'ok installed' || \
+		{ apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time; }
+
+$(BUILD)/bin/ctr-upstream: $(MODFILES)
+	@mkdir -p $(BUILD)/bin
+	$(GO) build -o $@ $(CONTAINERD_MOD)/cmd/ctr
+
+bench: build tools images bench-deps
 	$(GO) run ./test/bench
 
 install: build

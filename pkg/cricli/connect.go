@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -171,7 +172,10 @@ func traceTo(w io.Writer) runtime.TraceFunc {
 		}
 		return s
 	}
+	var mu sync.Mutex // list calls run concurrently
 	return func(method string, req, resp any, err error, took time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
 			fmt.Fprintf(w, "DEBUG: %s %s request={%s} error=%v\n", method, took.Round(time.Microsecond), short(req), err)
 			return

@@ -32,6 +32,7 @@ func newPsCommand() *cli.Command {
 			}
 			f.All = cmd.Bool("all")
 			f.ResolveImages = cmd.Bool("resolve-image-path")
+			f.Summary = tableOnly(cmd)
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				l, err := c.ListContainers(ctx, f)
 				if err != nil {

@@ -154,6 +154,16 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 	return printer.New(cmd.String("output"), formats, opts)
 }
 
+// tableOnly reports whether the output shows only table columns (or IDs),
+// so that lists may skip decoding labels and annotations.
+func tableOnly(cmd *cli.Command) bool {
+	if cmd.Bool("quiet") {
+		return true
+	}
+	out := cmd.String("output")
+	return !cmd.Bool("verbose") && (out == printer.Table || out == printer.Wide)
+}
+
 // clock is the time tables measure ages against; tests pin it through the
 // root command's Metadata so that golden files are stable.
 func clock(cmd *cli.Command) time.Time {

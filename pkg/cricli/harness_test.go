@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
+	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
@@ -33,21 +34,27 @@ type result struct {
 func ctr(t *testing.T, ep string, args ...string) result {
 	t.Helper()
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
-	t.Setenv("CRI_CONFIG_FILE", filepath.Join(t.TempDir(), "none.yaml"))
-	root := app.New()
-	root.Commands = append(root.Commands, Command())
-	root.Metadata = map[string]any{"now": testNow}
+	// An empty config file: tests must not read the host's /etc/crictl.yaml.
+	empty := filepath.Join(t.TempDir(), "crictl.yaml")
+	os.WriteFile(empty, nil, 0o644)
+	t.Setenv("CRI_CONFIG_FILE", empty)
+	root := ctrRoot()
 	argv := []string{"ctr"}
 	if ep != "" {
 		argv = append(argv, "--address", ep)
 	}
 	argv = append(argv, args...)
-	// A missing config file named by CRI_CONFIG_FILE is an error; tests that
-	// don't exercise config read none.
-	os.Unsetenv("CRI_CONFIG_FILE")
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), root, argv, &out, &errb)
 	return result{out.String(), errb.String(), code}
+}
+
+// ctrRoot is the binary's tree: upstream ctr plus cri, with a pinned clock.
+func ctrRoot() *cli.Command {
+	root := app.New()
+	root.Commands = append(root.Commands, Command())
+	root.Metadata = map[string]any{"now": testNow}
+	return root
 }
 
 func (r result) ok(t *testing.T) result {
@@ -119,4 +126,14 @@ func node(t *testing.T) *runtimetest.Server {
 	)
 	s.RuntimeCalls()
 	return s
+}
+
+// callCounts turns recorded RPCs into counts: list calls of one command run
+// concurrently, so their order is not part of the contract, their number is.
+func callCounts(calls []string) map[string]int {
+	m := map[string]int{}
+	for _, c := range calls {
+		m[c]++
+	}
+	return m
 }

@@ -94,23 +94,22 @@ func (p *printer) customColumns(w io.Writer, r *Resource) error {
 	for i, c := range p.cols {
 		cols[i] = Column{Header: c.header}
 	}
-	var ferr error
-	res := &Resource{Columns: cols, Rows: func(emit func(...string)) {
-		cells := make([]string, len(p.cols))
-		var buf bytes.Buffer
-		for _, it := range items {
-			for i, c := range p.cols {
-				buf.Reset()
-				if err := c.path.Execute(&buf, it); err != nil && ferr == nil {
-					ferr = fmt.Errorf("custom-columns %s: %w", c.header, err)
-				}
-				cells[i] = buf.String()
+	rows := make([][]string, len(items))
+	var buf bytes.Buffer
+	for r, it := range items {
+		rows[r] = make([]string, len(p.cols))
+		for i, c := range p.cols {
+			buf.Reset()
+			if err := c.path.Execute(&buf, it); err != nil {
+				return fmt.Errorf("custom-columns %s: %w", c.header, err)
 			}
-			emit(cells...)
+			rows[r][i] = buf.String()
+		}
+	}
+	res := &Resource{Columns: cols, Rows: func(emit func(...string)) {
+		for _, row := range rows {
+			emit(row...)
 		}
 	}}
-	if err := renderTable(w, res, false, true); err != nil {
-		return err
-	}
-	return ferr
+	return renderTable(w, res, false, true)
 }

@@ -51,7 +51,8 @@ type Resource struct {
 	// ItemsKey names the array in Doc that custom-columns iterates.
 	ItemsKey string
 	// Columns and Rows make the table; Rows emits one row of raw cells, one
-	// per column (wide ones included).
+	// per column (wide ones included). It may be called more than once and
+	// must emit the same rows each time.
 	Columns []Column
 	Rows    func(emit func(cells ...string))
 	// IDs are printed by -q.

@@ -77,10 +77,11 @@ type Resolved[T any] struct {
 }
 
 // ResolveContainers resolves IDs, prefixes or names with one
-// ListContainers and one ListPodSandbox call. Per-reference failures are in
+// ListContainers and one ListPodSandbox call. The items are summaries (see
+// ContainerFilter.Summary): use them for IDs, names and states. Per-reference failures are in
 // the results; the error is for the list calls themselves.
 func (c *Client) ResolveContainers(ctx context.Context, refs []string) ([]Resolved[Container], error) {
-	l, err := c.ListContainers(ctx, ContainerFilter{All: true})
+	l, err := c.ListContainers(ctx, ContainerFilter{All: true, Summary: true})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,188 @@
+package runtime
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"syscall"
+	"testing"
+
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func TestParseEndpoint(t *testing.T) {
+	for in, want := range map[string]string{"unix:///run/c.sock": "/run/c.sock", "/run/c.sock": "/run/c.sock"} {
+		if got, err := ParseEndpoint(in); err != nil || got != want {
+			t.Errorf("ParseEndpoint(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "unix://", "tcp://1.2.3.4:5", "npipe:////./pipe/x"} {
+		if _, err := ParseEndpoint(bad); err == nil {
+			t.Errorf("ParseEndpoint(%q) should fail", bad)
+		}
+	}
+}
+
+func TestUnreachableMessages(t *testing.T) {
+	c := &Client{runtimeEP: "unix:///run/x.sock"}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fs.ErrNotExist, "socket /run/x.sock does not exist"},
+		{fs.ErrPermission, "permission denied on /run/x.sock (try sudo)"},
+		{syscall.ECONNREFUSED, "nothing is listening on /run/x.sock"},
+	} {
+		err := c.unreachable("list pods", "", tc.err)
+		if KindOf(err) != KindUnreachable || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v", tc.err, err)
+		}
+	}
+}
+
+func TestGlob(t *testing.T) {
+	for _, tc := range []struct {
+		p, s string
+		ok   bool
+	}{
+		{"*pause*", "registry.k8s.io/pause:3.10", true},
+		{"busybox:*", "busybox:1.36", true},
+		{"busybox:?", "busybox:12", false},
+		{"busybox", "busybox:1", false},
+		{"*", "", true},
+	} {
+		if got := glob(tc.p, tc.s); got != tc.ok {
+			t.Errorf("glob(%q, %q) = %v", tc.p, tc.s, got)
+		}
+	}
+}
+
+func TestNormalizeRef(t *testing.T) {
+	for in, want := range map[string]string{
+		"busybox":                "docker.io/library/busybox:latest",
+		"localhost/ctrcri/pause": "localhost/ctrcri/pause:latest",
+		"quay.io/x/y:1":          "quay.io/x/y:1",
+		"NOT A REF":              "NOT A REF",
+	} {
+		if got := NormalizeRef(in); got != want {
+			t.Errorf("NormalizeRef(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPickPrefersExactIDThenNameThenPrefix(t *testing.T) {
+	type obj struct {
+		id, name string
+		live     bool
+	}
+	items := []obj{{"abc123", "web", false}, {"abd456", "web", true}, {"web999", "db", true}}
+	get := func(ref string) (obj, error) {
+		return pick("container", ref, items, func(o obj) string { return o.id },
+			func(o obj) []string { return []string{o.name} }, func(o obj) bool { return o.live },
+			func(o obj) string { return o.id })
+	}
+	if o, err := get("abc123"); err != nil || o.id != "abc123" {
+		t.Errorf("exact ID: %v %v", o, err)
+	}
+	// Two containers named web: the running one wins (a restarted container).
+	if o, err := get("web"); err != nil || o.id != "abd456" {
+		t.Errorf("name: %v %v", o, err)
+	}
+	if o, err := get("web9"); err != nil || o.id != "web999" {
+		t.Errorf("prefix: %v %v", o, err)
+	}
+	_, err := get("ab")
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindAmbiguous || len(e.Candidates) != 2 {
+		t.Errorf("ambiguous: %v", err)
+	}
+	if _, err := get("zz"); !IsNotFound(err) {
+		t.Errorf("not found: %v", err)
+	}
+	if _, err := get(""); KindOf(err) != KindInvalid {
+		t.Errorf("empty: %v", err)
+	}
+}
+
+func TestImageIndexResolve(t *testing.T) {
+	idx := newImageIndex([]*Image{
+		{Id: "sha256:aaaa1111", RepoTags: []string{"docker.io/library/busybox:latest"}, RepoDigests: []string{"docker.io/library/busybox@sha256:dddd"}},
+		{Id: "sha256:aaaa2222", RepoTags: []string{"registry.k8s.io/pause:3.10"}},
+	})
+	for ref, want := range map[string]string{
+		"busybox":                               "sha256:aaaa1111",
+		"docker.io/library/busybox:latest":      "sha256:aaaa1111",
+		"docker.io/library/busybox@sha256:dddd": "sha256:aaaa1111",
+		"aaaa2":                                 "sha256:aaaa2222",
+		"sha256:aaaa1":                          "sha256:aaaa1111",
+	} {
+		if got, err := idx.resolve(ref); err != nil || got != want {
+			t.Errorf("resolve(%q) = %q, %v", ref, got, err)
+		}
+	}
+	if _, err := idx.resolve("aaaa"); KindOf(err) != KindAmbiguous {
+		t.Errorf("aaaa should be ambiguous: %v", err)
+	}
+}
+
+func TestParseFilters(t *testing.T) {
+	if _, err := ParseContainerState("paused"); err == nil {
+		t.Error("paused is not a CRI state")
+	}
+	if s, err := ParsePodState("NotReady"); err != nil || s != runtimeapi.PodSandboxState_SANDBOX_NOTREADY {
+		t.Errorf("NotReady: %v %v", s, err)
+	}
+	if m, err := ParseLabels([]string{"a=b", "c="}); err != nil || m["a"] != "b" || m["c"] != "" {
+		t.Errorf("labels: %v %v", m, err)
+	}
+	if _, err := ParseImageFilters([]string{"dangling=maybe"}); err == nil {
+		t.Error("dangling=maybe should fail")
+	}
+}
+
+func TestSummaryDecodeKeepsWhatTablesShow(t *testing.T) {
+	full := &runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{{
+		Id: "c1", PodSandboxId: "p1", Metadata: &runtimeapi.ContainerMetadata{Name: "web", Attempt: 3},
+		Image: &runtimeapi.ImageSpec{Image: "busybox", Annotations: map[string]string{"x": "y"}}, ImageRef: "sha256:ab",
+		State: runtimeapi.ContainerState_CONTAINER_EXITED, CreatedAt: 1700000000000000000, ImageId: "sha256:cd",
+		Labels:      map[string]string{labelPodName: "pod", labelPodNamespace: "ns", "other": "drop"},
+		Annotations: map[string]string{"a": "b"},
+	}, {Id: "c2"}}}
+	b, err := proto.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got containerSummaries
+	if err := decodeSummaries(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := proto.Clone(full.Containers[0]).(*runtimeapi.Container)
+	want.Image.Annotations = nil
+	want.Annotations = nil
+	delete(want.Labels, "other")
+	if len(got.items) != 2 || !proto.Equal(got.items[0], want) || got.items[1].Id != "c2" {
+		t.Errorf("summary decode:\n got %v\nwant %v", got.items, want)
+	}
+	if err := decodeSummaries(b[:len(b)-3], &got); err == nil {
+		t.Error("a truncated message must fail")
+	}
+	// The same bytes split across many small buffers, as gRPC hands over a
+	// large response, decode alike.
+	var chain mem.BufferSlice
+	for i := 0; i < len(b); i += 7 {
+		chain = append(chain, mem.SliceBuffer(b[i:min(i+7, len(b))]))
+	}
+	var streamed containerSummaries
+	if err := (summaryCodec{}).Unmarshal(chain, &streamed); err != nil {
+		t.Fatal(err)
+	}
+	if len(streamed.items) != 2 || !proto.Equal(streamed.items[0], want) {
+		t.Errorf("chained decode: %v", streamed.items)
+	}
+	chain = chain[:len(chain)-1]
+	if err := (summaryCodec{}).Unmarshal(chain, &streamed); err == nil {
+		t.Error("a truncated chain must fail")
+	}
+}

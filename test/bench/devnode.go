@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ctrcri/ctrcri/test/devnode"
+)
+
+// benchDevnode measures ps/pods/images on a real containerd with 1 and
+// then 50 pods (each with one running container), and ID completion.
+func benchDevnode(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	n, err := devnode.Start(ctx, devnode.Options{})
+	if err != nil {
+		return fmt.Errorf("dev node: %w", err)
+	}
+	defer n.Stop()
+	addr := []string{"--address", n.Socket}
+	pods := 0
+	for _, want := range []int{1, 50} {
+		for ; pods < want; pods++ {
+			cfg := n.PodConfig(fmt.Sprintf("bench-%d", pods), "bench")
+			id, err := n.RunPod(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			if _, err := n.RunContainer(ctx, id, cfg, devnode.ContainerConfig("sleep", devnode.BusyboxImage, "sleep", "3600")); err != nil {
+				return err
+			}
+		}
+		fmt.Printf("dev node, %d pod(s) with one running container each:\n", want)
+		for _, cmd := range [][]string{{"ps"}, {"pods"}, {"images"}} {
+			args := append(append(append([]string{}, addr...), "cri"), cmd...)
+			c, v, d, err := paired(*runs, nil, append([]string{*ours}, args...), []string{*ours, "--version"})
+			if err != nil {
+				return err
+			}
+			st, err := repeat(3, nil, *ours, args...)
+			if err != nil {
+				return err
+			}
+			dbg, err := run(nil, *ours, append(append(append([]string{}, addr...), "cri", "--debug"), cmd...)...)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  ctr cri %-7s wall %-9s (--version %s, paired diff %s)  peak RSS %5.1f MiB  RPCs %d\n",
+				cmd[0], ms(c), ms(v), ms(d), float64(st.rss)/1024, rpcs(dbg.stderr))
+			if cmd[0] == "ps" {
+				check(d <= 10*time.Millisecond, "ps with %d pods costs %s over --version (<= 10 ms)", want, ms(d))
+				check(rpcs(dbg.stderr) == 2, "ps with %d pods makes %d RPCs", want, rpcs(dbg.stderr))
+			}
+		}
+	}
+	// Completion of pod IDs/names: what a shell runs on TAB.
+	comp := append(append([]string{}, addr...), "cri", "inspectp", "--generate-shell-completion")
+	st, err := repeat(*runs, nil, *ours, comp...)
+	if err != nil {
+		return err
+	}
+	words := len(strings.Fields(string(st.out.stdout)))
+	fmt.Printf("  completion (ctr cri inspectp <TAB>, 50 pods): wall %s, %d candidates\n", ms(st.wall), words)
+	check(st.wall < 60*time.Millisecond && words >= 50, "ID completion with 50 pods %s < 60 ms (%d candidates)", ms(st.wall), words)
+	fmt.Fprintln(os.Stderr)
+	return nil
+}
