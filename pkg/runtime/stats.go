@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -69,12 +70,18 @@ func (c *Client) ContainerStatsSample(ctx context.Context, f StatsFilter) (map[s
 // ListContainerStats, one ListContainers and one ListPodSandbox call,
 // whatever the number of containers.
 func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerStatsList, error) {
-	stats, err := c.listContainerStats(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels})
-	if err != nil {
+	// Independent calls: one round trip of latency, not two.
+	var (
+		stats []*runtimeapi.ContainerStats
+		cl    *ContainerList
+		g     errgroup.Group
+	)
+	g.Go(func() (err error) { stats, err = c.listContainerStats(ctx, f); return })
+	g.Go(func() (err error) {
+		cl, err = c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels, Summary: true})
+		return
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	byID := make(map[string]*Container, len(cl.Items))
