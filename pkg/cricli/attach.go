@@ -50,7 +50,7 @@ or Ctrl-C: the container keeps running.`,
 				err = session(ctx, cmd, o, func(ctx context.Context, s runtime.Streams) error {
 					return c.Attach(ctx, id, s, cfg)
 				})
-				if ended(ctx, err) {
+				if interrupted(ctx, err) {
 					// Leaving an attach with Ctrl-C is a detach.
 					return nil
 				}

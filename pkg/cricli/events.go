@@ -49,7 +49,7 @@ or when the runtime closes the stream.`,
 				err := c.Events(ctx, f, func(ev *runtimeapi.ContainerEventResponse) error {
 					return p.Print(cmd.Root().Writer, printer.Event(ev))
 				})
-				if ended(ctx, err) {
+				if interrupted(ctx, err) {
 					return nil
 				}
 				return err

@@ -181,7 +181,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 			switch {
 			case errors.As(err, &ee):
 				return &silentExit{code: ee.Code}
-			case ended(ctx, err):
+			case interrupted(ctx, err):
 				return &silentExit{code: exitInterrupted}
 			}
 			return err
@@ -236,7 +236,7 @@ func execMany(ctx context.Context, cmd *cli.Command, c *runtime.Client, targets 
 			run(i)
 		}
 	}
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		return &silentExit{code: exitInterrupted}
 	}
 	if o.ignoreErrors {

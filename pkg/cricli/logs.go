@@ -78,7 +78,7 @@ time without a zone) or a Unix time (1714557600).`,
 					}
 				}
 				err = c.ReadLogs(ctx, t, o)
-				if ended(ctx, err) {
+				if interrupted(ctx, err) {
 					return nil
 				}
 				return err

@@ -48,7 +48,7 @@ func newWatcher(cmd *cli.Command, table bool) (*watcher, error) {
 func (w *watcher) run(ctx context.Context, refresh func(ctx context.Context) error) error {
 	for {
 		err := refresh(ctx)
-		if ended(ctx, err) {
+		if interrupted(ctx, err) {
 			return nil
 		}
 		if err != nil || !w.watch {

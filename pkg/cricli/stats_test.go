@@ -176,6 +176,9 @@ func TestStatsp(t *testing.T) {
 	if !strings.HasPrefix(r.stdout, "{\n  \"stats\": [") || !strings.Contains(r.stdout, podA) || strings.Contains(r.stdout, podB) {
 		t.Errorf("statsp -o json shop/web: %s", r.stdout)
 	}
+
+	n.RuntimeService.InjectError("ListPodSandboxStats", fmt.Errorf(`sandbox %q has no cgroup parent`, podA))
+	ctr(t, n.Endpoint, "cri", "statsp").fails(t, 1, "has no cgroup parent (pod stats need the pod config's linux.cgroup_parent")
 }
 
 func TestMetricspAndMetricdescs(t *testing.T) {

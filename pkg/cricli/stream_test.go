@@ -182,6 +182,10 @@ func TestExecBadInput(t *testing.T) {
 	}
 	ctr(t, n.Endpoint, "cri", "exec", "-i", "--state", "running", "cat").fails(t, 2, "-i and -t need exactly one container; the filters selected 2")
 	ctr(t, n.Endpoint, "cri", "exec", "nosuch", "true").fails(t, 1, `container "nosuch": not found`)
+	r := ctr(t, n.Endpoint, "cri", "exec", "nginx", "bogus").fails(t, 1, `exec in container "`+ctrW+`": error executing command in container: fake: unknown command "bogus"`)
+	if strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "Internal error occurred") {
+		t.Errorf("a command the runtime cannot start: want one plain line, got %q", r.stderr)
+	}
 	ctr(t, n.Endpoint, "cri", "exec", "c3d4", "true").fails(t, 1, `container "c3d4": ambiguous`)
 	ctr(t, n.Endpoint, "cri", "exec", "--name", "^zzz", "true").fails(t, 1, "no container matches the filters")
 }

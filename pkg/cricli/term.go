@@ -22,9 +22,12 @@ func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
-// ended reports whether err only says that ctx was interrupted.
-func ended(ctx context.Context, err error) bool {
-	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+// interrupted reports whether err is the consequence of Ctrl-C or a signal
+// cancelling ctx: whatever was in flight then fails in its own way, a
+// wrapped RPC error as much as context.Canceled. ctr's global --timeout
+// running out is not an interruption: that error is reported.
+func interrupted(ctx context.Context, err error) bool {
+	return err != nil && errors.Is(ctx.Err(), context.Canceled)
 }
 
 // terminalFd returns the descriptor behind a reader or writer and whether it

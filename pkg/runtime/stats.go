@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -130,6 +131,10 @@ func (c *Client) PodStats(ctx context.Context, f StatsFilter) ([]*runtimeapi.Pod
 	resp, err := list(ctx, c, "list pod stats", func(ctx context.Context) (*runtimeapi.ListPodSandboxStatsResponse, error) {
 		return c.rt.ListPodSandboxStats(ctx, &runtimeapi.ListPodSandboxStatsRequest{Filter: req})
 	})
+	var rerr *Error
+	if errors.As(err, &rerr) && strings.Contains(rerr.Error(), "has no cgroup parent") {
+		rerr.Hint = "pod stats need the pod config's linux.cgroup_parent, which kubelet always sets"
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -197,7 +197,9 @@ func streamError(ctx context.Context, op, id string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return &Error{Kind: KindFailed, Op: op, ID: id, Err: err}
+	// The streaming server reports failures as a Kubernetes status whose
+	// "Internal error occurred: " adds nothing for the user.
+	return &Error{Kind: KindFailed, Op: op, ID: id, Err: errors.New(strings.TrimPrefix(err.Error(), "Internal error occurred: "))}
 }
 
 func isUpgradeFailure(err error) bool {
@@ -375,7 +377,7 @@ func (s *lineSink) Error(err error, msg string, kv ...any) {
 		line += " (" + strings.Join(ports, ", ") + ")"
 	}
 	if err != nil {
-		line += ": " + err.Error()
+		line += ": " + strings.TrimSpace(err.Error())
 	}
 	fmt.Fprintln(s.w, "port-forward: "+line)
 }

@@ -109,6 +109,31 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	if *after != *before {
 		t.Errorf("terminal not restored:\nbefore %+v\nafter  %+v", before, after)
 	}
+
+	// Killed from elsewhere mid-session: the terminal still comes back.
+	cmd = exec.Command(ctrBin, "--address", testNode(t).Socket, "cri", "exec", "-it", id, "sh")
+	cmd.Env = cleanEnv()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done = make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	master.Write([]byte("echo ready-$((1+1))\r"))
+	screen.waitFor(t, "ready-2")
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("exec -it did not end on SIGTERM")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Errorf("exec -it after SIGTERM: exit %d, want 130", code)
+	}
+	if after, _ := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS); *after != *before {
+		t.Error("terminal not restored after SIGTERM")
+	}
 }
 
 // exec with filters runs in every selected container, each line prefixed
@@ -461,4 +486,3 @@ func openPTY(t *testing.T, cols, rows uint16) (master, slave *os.File) {
 	}
 	return m, s
 }
-
