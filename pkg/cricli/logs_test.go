@@ -143,7 +143,7 @@ func TestLogsFollowAcrossRotationUntilExitPollingAtMostOncePerSecond(t *testing.
 	if r.code != 0 || r.stderr != "" {
 		t.Errorf("after the container exited: exit %d stderr %q", r.code, r.stderr)
 	}
-	if d := time.Since(exited); d > 3*time.Second {
+	if d := time.Since(exited); d > 5*time.Second {
 		t.Errorf("follow took %s to notice the container exited", d)
 	}
 }

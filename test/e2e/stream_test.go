@@ -90,9 +90,18 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	screen := &lockedBuffer{}
 	go io.Copy(screen, master)
 
-	master.Write([]byte("stty size; echo $((6*7))\r"))
-	screen.waitFor(t, "30 100")
-	screen.waitFor(t, "42")
+	// The size travels on its own stream and may land just after the
+	// shell starts: ask until the shell has seen it.
+	screen.waitFor(t, "# ")
+	for i := 0; !strings.Contains(screen.String(), "\n30 100\r"); i++ {
+		if i == 50 {
+			t.Fatalf("the shell never saw the terminal size 100x30:\n%q", screen.String())
+		}
+		master.Write([]byte("stty size\r"))
+		time.Sleep(100 * time.Millisecond)
+	}
+	master.Write([]byte("echo $((6*7))\r"))
+	screen.waitFor(t, "\n42\r")
 	master.Write([]byte("exit 3\r"))
 	select {
 	case <-done:
@@ -203,7 +212,9 @@ func TestPortForwardToListenersInThePod(t *testing.T) {
 // exits.
 func TestLogsTailSinceFollowRotation(t *testing.T) {
 	// The container prints whatever is written into its /say fifo.
-	_, id := busyPod(t, "logger", "sh", "-c", "mkfifo /say; echo first; echo oops >&2; echo second; while :; do cat /say; done")
+	// stdout and stderr reach the log through separate pipes: the pause
+	// keeps their order in the file deterministic.
+	_, id := busyPod(t, "logger", "sh", "-c", "mkfifo /say; echo first; echo oops >&2; sleep 0.5; echo second; while :; do cat /say; done")
 	rt := runtimeClient(t)
 	say := func(text string) {
 		t.Helper()
