@@ -82,15 +82,20 @@ up: tools images
 down:
 	@$(GO) run ./test/devnode/cmd/devnode down --dir $(DEV_DIR)
 
-# Until `ctr cri runp/create` exist, the sample pod is made through the CRI
-# directly; the ctr lines below already show what an operator would type.
+# The sample pod goes through ctr cri itself, as an operator would run it;
+# a second `make demo` keeps the pod it finds.
 demo: deps build tools images up
-	@$(GO) run ./test/devnode/cmd/devnode sample --dir $(DEV_DIR)
-	@. $(DEV_DIR)/env; \
-	echo "+ bin/ctr cri pods"; bin/ctr --address "$$CONTAINERD_ADDRESS" cri pods || echo "(ctr cri pods not available yet)"; \
-	echo "+ bin/ctr cri ps"; bin/ctr --address "$$CONTAINERD_ADDRESS" cri ps || echo "(ctr cri ps not available yet)"; \
-	echo "+ bin/ctr -n k8s.io containers ls"; bin/ctr --address "$$CONTAINERD_ADDRESS" -n k8s.io containers ls || true; \
-	cat $(DEV_DIR)/env
+	@$(GO) run ./test/devnode/cmd/devnode configs --dir $(DEV_DIR)
+	@. $(DEV_DIR)/env; ctr="bin/ctr --address $$CONTAINERD_ADDRESS"; \
+	if [ -z "$$($$ctr cri pods --namespace '^default$$' --name '^demo$$' --state ready -q)" ]; then \
+		echo "+ ctr cri run $(DEV_DIR)/demo-container.yaml $(DEV_DIR)/demo-pod.yaml"; \
+		$$ctr cri run $(DEV_DIR)/demo-container.yaml $(DEV_DIR)/demo-pod.yaml; \
+	fi; \
+	echo; echo "+ ctr cri pods"; $$ctr cri pods; \
+	echo; echo "+ ctr cri ps"; $$ctr cri ps; \
+	echo; echo "Point your shell at the dev node (make down stops it):"; \
+	echo "  $$(cat $(DEV_DIR)/env)"; \
+	echo "  bin/ctr cri ps"
 
 vet:
 	@bad=$$(gofmt -l .); \

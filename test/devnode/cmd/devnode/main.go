@@ -3,18 +3,18 @@
 //
 //	devnode up     [--dir D]   start (or reuse) the node in D, print the export line
 //	devnode down   [--dir D]   stop everything of the node in D and remove D
-//	devnode sample [--dir D]   run pod default/demo with a busybox `sleep 3600`
+//	devnode configs [--dir D]  write demo-pod.yaml and demo-container.yaml for `ctr cri run`
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ctrcri/ctrcri/test/devnode"
 )
@@ -36,8 +36,8 @@ func main() {
 		err = up(*dir, *timeout)
 	case "down":
 		err = devnode.Teardown(*dir)
-	case "sample":
-		err = sample(*dir)
+	case "configs":
+		err = configs(*dir)
 	default:
 		usage()
 	}
@@ -48,7 +48,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: devnode up|down|sample [--dir DIR]")
+	fmt.Fprintln(os.Stderr, "usage: devnode up|down|configs [--dir DIR]")
 	os.Exit(2)
 }
 
@@ -63,43 +63,25 @@ func up(dir string, timeout time.Duration) error {
 	return nil
 }
 
-// sample runs pod default/demo with a busybox container `sleep 3600`, the
-// demo's stand-in for `ctr cri runp` + `create` + `start`. An existing demo
-// pod is kept.
-func sample(dir string) error {
+// configs writes demo-pod.yaml and demo-container.yaml into the node
+// directory: a pod default/demo and a busybox `sleep 3600`, shaped for this
+// node (cgroup parent, log directory), for `ctr cri run` to use.
+func configs(dir string) error {
 	n, err := devnode.Attach(dir)
 	if err != nil {
 		return fmt.Errorf("no node in %s (make up): %w", dir, err)
 	}
 	defer n.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	rt, err := n.RuntimeClient()
-	if err != nil {
-		return err
-	}
-	pods, err := rt.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{Filter: &runtimeapi.PodSandboxFilter{
-		State: &runtimeapi.PodSandboxStateValue{State: runtimeapi.PodSandboxState_SANDBOX_READY},
-	}})
-	if err != nil {
-		return err
-	}
-	for _, p := range pods.Items {
-		if p.Metadata.Name == "demo" && p.Metadata.Namespace == "default" {
-			fmt.Printf("pod default/demo already running: %s\n", p.Id)
-			return nil
+	pod := n.PodConfig("demo", "default")
+	ctr := devnode.ContainerConfig("sleep", devnode.BusyboxImage, "sleep", "3600")
+	for name, cfg := range map[string]any{"demo-pod.yaml": pod, "demo-container.yaml": ctr} {
+		b, err := yaml.Marshal(cfg)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
 		}
 	}
-	podCfg := n.PodConfig("demo", "default")
-	podID, err := n.RunPod(ctx, podCfg)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("pod default/demo: %s\n", podID)
-	ctrID, err := n.RunContainer(ctx, podID, podCfg, devnode.ContainerConfig("sleep", devnode.BusyboxImage, "sleep", "3600"))
-	if err != nil {
-		return errors.Join(err, fmt.Errorf("see %s", n.LogPath()))
-	}
-	fmt.Printf("container sleep: %s\n", ctrID)
 	return nil
 }

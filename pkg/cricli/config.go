@@ -1,0 +1,314 @@
+package cricli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// configKey is one of crictl's config file options.
+type configKey struct {
+	name, tag, def, usage string
+}
+
+// configKeys are crictl's options, in crictl's order. tag is the YAML type.
+var configKeys = []configKey{
+	{"runtime-endpoint", "!!str", "", "CRI runtime endpoint"},
+	{"image-endpoint", "!!str", "", "CRI image endpoint (default: the runtime endpoint)"},
+	{"timeout", "!!int", "2", "per-RPC timeout in seconds"},
+	{"debug", "!!bool", "false", "trace RPCs on stderr"},
+	{"pull-image-on-create", "!!bool", "false", "create pulls the image (--pull always)"},
+	{"disable-pull-on-run", "!!bool", "false", "run never pulls (--pull never)"},
+}
+
+func findConfigKey(name string) (configKey, error) {
+	for _, k := range configKeys {
+		if k.name == name {
+			return k, nil
+		}
+	}
+	names := make([]string, len(configKeys))
+	for i, k := range configKeys {
+		names[i] = k.name
+	}
+	return configKey{}, usageErrorf("no config option %q: options are %s", name, strings.Join(names, ", "))
+}
+
+// normalize checks a value for key and returns it as YAML will store it.
+func (k configKey) normalize(v string) (string, error) {
+	switch k.tag {
+	case "!!int":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return "", usageErrorf("invalid %s %q: want whole seconds (0: the default)", k.name, v)
+		}
+		return strconv.Itoa(n), nil
+	case "!!bool":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return "", usageErrorf("invalid %s %q: want true or false", k.name, v)
+		}
+		return strconv.FormatBool(b), nil
+	}
+	if v != "" {
+		if _, err := runtime.ParseEndpoint(v); err != nil {
+			return "", usageErrorf("invalid %s: %v", k.name, err)
+		}
+	}
+	return v, nil
+}
+
+// configFilePath is the file ctr cri reads its crictl settings from.
+func configFilePath(cmd *cli.Command) string {
+	g := globalsOf(cmd)
+	if g.IsSet("config") {
+		return g.String("config")
+	}
+	if v := os.Getenv("CRI_CONFIG_FILE"); v != "" {
+		return v
+	}
+	return DefaultConfigFile
+}
+
+// configDoc is the config file as a YAML node tree, so that comments and
+// keys ctr cri does not know survive an edit.
+type configDoc struct {
+	path string
+	doc  *yaml3.Node // DocumentNode
+	top  *yaml3.Node // its MappingNode
+	mode fs.FileMode
+}
+
+func readConfigDoc(path string) (*configDoc, error) {
+	d := &configDoc{path: path, mode: 0o644}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("read config %s: %w", path, errors.Unwrap(err))
+	default:
+		if fi, err := os.Stat(path); err == nil {
+			d.mode = fi.Mode().Perm()
+		}
+		var doc yaml3.Node
+		if err := yaml3.Unmarshal(data, &doc); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("config %s: %v", path, err)}
+		}
+		if doc.Kind == yaml3.DocumentNode {
+			d.doc = &doc
+		}
+	}
+	if d.doc == nil || len(d.doc.Content) == 0 {
+		d.top = &yaml3.Node{Kind: yaml3.MappingNode, Tag: "!!map"}
+		if d.doc == nil {
+			d.doc = &yaml3.Node{Kind: yaml3.DocumentNode}
+		}
+		d.doc.Content = []*yaml3.Node{d.top}
+	} else {
+		d.top = d.doc.Content[0]
+		if d.top.Kind != yaml3.MappingNode {
+			return nil, &UsageError{Err: fmt.Errorf("config %s:%d:%d: want key: value pairs", path, d.top.Line, d.top.Column)}
+		}
+	}
+	return d, nil
+}
+
+// get returns a key's value as written, or its default.
+func (d *configDoc) get(k configKey) string {
+	if v := d.value(k.name); v != nil {
+		return v.Value
+	}
+	return k.def
+}
+
+func (d *configDoc) value(name string) *yaml3.Node {
+	for i := 0; i+1 < len(d.top.Content); i += 2 {
+		if d.top.Content[i].Value == name {
+			return d.top.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// set changes or appends a key, keeping the comments around it.
+func (d *configDoc) set(k configKey, v string) {
+	if n := d.value(k.name); n != nil {
+		n.Kind, n.Tag, n.Value, n.Style, n.Content, n.Alias = yaml3.ScalarNode, k.tag, v, 0, nil, nil
+		return
+	}
+	d.top.Content = append(d.top.Content,
+		&yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: k.name},
+		&yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, Value: v})
+}
+
+// write replaces the file atomically, keeping its mode; a symlinked config
+// is written where the link points.
+func (d *configDoc) write() error {
+	var buf bytes.Buffer
+	enc := yaml3.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(d.doc); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	path := d.path
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write config %s: %w", d.path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write config %s: %w", d.path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(buf.Bytes())
+	if err == nil {
+		err = tmp.Chmod(d.mode)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write config %s: %w", d.path, err)
+	}
+	return nil
+}
+
+func newConfigCommand() *cli.Command {
+	var b strings.Builder
+	for _, k := range configKeys {
+		fmt.Fprintf(&b, "\n   %-21s %s (default %q)", k.name, k.usage, k.def)
+	}
+	formats := []string{printer.Table, printer.JSON, printer.YAML}
+	return &cli.Command{
+		Name:  "config",
+		Usage: "Get, set and list options of crictl's config file (comments are kept)",
+		UsageText: `ctr cri config --get KEY
+ctr cri config --set KEY=VALUE[,KEY=VALUE] [--set ...]
+ctr cri config KEY VALUE
+ctr cri config --list [-o table|json|yaml]`,
+		Description: "The file is ctr cri --config, CRI_CONFIG_FILE or " + DefaultConfigFile + `; --set creates it.
+Edits keep comments, key order and keys ctr cri does not know. Options:` + b.String(),
+		Category: catTools,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "get", Usage: "print the value of `KEY`"},
+			&cli.StringSliceFlag{Name: "set", Usage: "set `KEY=VALUE` (repeatable, or comma-separated)"},
+			&cli.BoolFlag{Name: "list", Usage: "show all options"},
+			outputFlag(printer.Table, formats),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			modes := 0
+			for _, f := range []string{"get", "set", "list"} {
+				if cmd.IsSet(f) {
+					modes++
+				}
+			}
+			if cmd.NArg() > 0 {
+				modes++
+			}
+			if modes != 1 {
+				return usageErrorf("config: give one of --get KEY, --set KEY=VALUE, --list, or KEY VALUE")
+			}
+			p, err := newPrinter(cmd, formats)
+			if err != nil {
+				return err
+			}
+			path := configFilePath(cmd)
+			var sets [][2]string
+			switch {
+			case cmd.IsSet("get"):
+				k, err := findConfigKey(cmd.String("get"))
+				if err != nil {
+					return err
+				}
+				d, err := readConfigDoc(path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.Root().Writer, printer.Escape(d.get(k)))
+				return nil
+			case cmd.Bool("list"):
+				d, err := readConfigDoc(path)
+				if err != nil {
+					return err
+				}
+				return p.Print(cmd.Root().Writer, configList(d))
+			case cmd.NArg() > 0:
+				if cmd.NArg() != 2 {
+					return usageErrorf("config: give KEY VALUE, got %d arguments", cmd.NArg())
+				}
+				sets = append(sets, [2]string{cmd.Args().Get(0), cmd.Args().Get(1)})
+			default:
+				for _, kv := range cmd.StringSlice("set") {
+					k, v, ok := strings.Cut(kv, "=")
+					if !ok {
+						return usageErrorf("invalid --set %q: want KEY=VALUE", kv)
+					}
+					sets = append(sets, [2]string{k, v})
+				}
+			}
+			d, err := readConfigDoc(path)
+			if err != nil {
+				return err
+			}
+			// Check every pair before writing anything.
+			for _, kv := range sets {
+				k, err := findConfigKey(kv[0])
+				if err != nil {
+					return err
+				}
+				v, err := k.normalize(kv[1])
+				if err != nil {
+					return err
+				}
+				d.set(k, v)
+			}
+			return d.write()
+		},
+	}
+}
+
+func configList(d *configDoc) *printer.Resource {
+	doc := map[string]any{}
+	for _, k := range configKeys {
+		v := d.get(k)
+		switch k.tag {
+		case "!!int":
+			n, _ := strconv.Atoi(v)
+			doc[k.name] = n
+		case "!!bool":
+			b, _ := strconv.ParseBool(v)
+			doc[k.name] = b
+		default:
+			doc[k.name] = v
+		}
+	}
+	return &printer.Resource{
+		Doc:     doc,
+		Columns: []printer.Column{{Header: "KEY"}, {Header: "VALUE"}},
+		Rows: func(emit func(cells ...string)) {
+			for _, k := range configKeys {
+				emit(k.name, d.get(k))
+			}
+		},
+	}
+}

@@ -1,0 +1,306 @@
+package cricli
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/containerd/console"
+	"github.com/distribution/reference"
+	"github.com/urfave/cli/v3"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+const authHelp = `Registry credentials: --creds USER[:PASS], --auth BASE64(USER:PASS), or
+--username USER with the password typed at a prompt or piped with
+--password-stdin. Prefer CRICTL_CREDS/CRICTL_AUTH or --password-stdin over
+secrets in the command line (other users can read it in ps). Credentials are
+never printed, not even by --debug.`
+
+// pullAuthFlags are the registry flags of pull, create and run.
+func pullAuthFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "creds", Usage: "registry credentials `USER[:PASS]` (the password is asked for when missing)", Sources: cli.EnvVars("CRICTL_CREDS")},
+		&cli.StringFlag{Name: "auth", Usage: "registry credentials as base64 of USER:PASS", Sources: cli.EnvVars("CRICTL_AUTH")},
+		&cli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "registry `USER`; the password is asked for on the terminal"},
+		&cli.BoolFlag{Name: "password-stdin", Usage: "read the registry password from stdin"},
+		&cli.DurationFlag{Name: "pull-timeout", Aliases: []string{"pt"}, Usage: "give up pulling after this long (0: no limit)", Sources: cli.EnvVars("CRICTL_PULL_TIMEOUT")},
+	}
+}
+
+func pullTimeout(cmd *cli.Command) (time.Duration, error) {
+	d := cmd.Duration("pull-timeout")
+	if d < 0 {
+		return 0, usageErrorf("invalid --pull-timeout %s: must not be negative", d)
+	}
+	return d, nil
+}
+
+// authFrom builds the registry credentials from the flags, asking for a
+// password when one is needed. It runs before any RPC.
+func authFrom(cmd *cli.Command) (*runtimeapi.AuthConfig, error) {
+	creds, b64, user := cmd.String("creds"), cmd.String("auth"), cmd.String("username")
+	n := 0
+	for _, s := range []string{creds, b64, user} {
+		if s != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, usageErrorf("--creds, --auth and --username are alternatives: give one")
+	}
+	stdin := cmd.Bool("password-stdin")
+	switch {
+	case b64 != "":
+		if stdin {
+			return nil, usageErrorf("--password-stdin goes with --username or --creds USER, not --auth")
+		}
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || !strings.Contains(string(raw), ":") {
+			return nil, usageErrorf("invalid --auth: want base64 of USER:PASSWORD")
+		}
+		return &runtimeapi.AuthConfig{Auth: b64}, nil
+	case creds != "":
+		u, p, hasPass := strings.Cut(creds, ":")
+		if u == "" {
+			return nil, usageErrorf("invalid --creds: the user name is empty (want USER[:PASS])")
+		}
+		if hasPass && stdin {
+			return nil, usageErrorf("--password-stdin with --creds USER:PASS: the password is given twice")
+		}
+		if !hasPass {
+			var err error
+			if p, err = readPassword(cmd, u); err != nil {
+				return nil, err
+			}
+		}
+		return &runtimeapi.AuthConfig{Username: u, Password: p}, nil
+	case user != "":
+		p, err := readPassword(cmd, user)
+		if err != nil {
+			return nil, err
+		}
+		return &runtimeapi.AuthConfig{Username: user, Password: p}, nil
+	case stdin:
+		return nil, usageErrorf("--password-stdin needs --username (or --creds USER)")
+	}
+	return nil, nil
+}
+
+// readPassword reads one line from stdin (--password-stdin) or asks on the
+// terminal without echo.
+func readPassword(cmd *cli.Command, user string) (string, error) {
+	in := cmd.Root().Reader
+	if in == nil {
+		in = os.Stdin
+	}
+	if cmd.Bool("password-stdin") {
+		line, err := bufio.NewReader(in).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", fmt.Errorf("read password from stdin: %w", err)
+		}
+		p := strings.TrimRight(line, "\r\n")
+		if p == "" {
+			return "", usageErrorf("--password-stdin: stdin held no password")
+		}
+		return p, nil
+	}
+	f, ok := in.(*os.File)
+	var con console.Console
+	var err error
+	if ok {
+		con, err = console.ConsoleFromFile(f)
+	}
+	if !ok || err != nil {
+		return "", usageErrorf("password for %q: stdin is not a terminal to ask on; pipe it with --password-stdin", user)
+	}
+	errw := cmd.Root().ErrWriter
+	fmt.Fprintf(errw, "Password for %s: ", printer.Escape(user))
+	if err := con.DisableEcho(); err != nil {
+		return "", fmt.Errorf("password prompt: %w", err)
+	}
+	line, rerr := bufio.NewReader(f).ReadString('\n')
+	con.Reset()
+	fmt.Fprintln(errw)
+	if rerr != nil && rerr != io.EOF {
+		return "", fmt.Errorf("read password: %w", rerr)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// isTerminal reports whether w is a terminal (progress and prompts only go
+// to people, never into pipes or files).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := console.ConsoleFromFile(f)
+	return err == nil
+}
+
+// progressLine redraws one status line on a terminal; done erases it.
+type progressLine struct {
+	mu    sync.Mutex
+	w     io.Writer
+	drawn bool
+}
+
+func (p *progressLine) draw(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r\x1b[K%s", s)
+	p.drawn = true
+}
+
+func (p *progressLine) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// pullProgress returns the progress callback for pulling image, nil when
+// stderr is not a terminal, and a func that erases the line afterwards.
+func pullProgress(cmd *cli.Command, image string) (func([]runtime.Ingest), func()) {
+	errw := cmd.Root().ErrWriter
+	if !isTerminal(errw) {
+		return nil, func() {}
+	}
+	line := &progressLine{w: errw}
+	start, fetched := time.Now(), false
+	return func(in []runtime.Ingest) {
+		fetched = fetched || len(in) > 0
+		line.draw(printer.PullProgress(image, in, fetched, time.Since(start)))
+	}, line.done
+}
+
+func newPullCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "pull",
+		Usage:     "Pull an image from a registry",
+		UsageText: "ctr cri pull [options] NAME[:TAG|@DIGEST]",
+		Description: authHelp + `
+
+On a terminal, progress (blobs and bytes containerd is downloading in the CRI
+namespace k8s.io) is shown on stderr while the pull runs.`,
+		Category: catImages,
+		Flags: append(pullAuthFlags(),
+			&cli.StringFlag{Name: "pod-config", Usage: "pod config (`FILE`.json|yaml) to pull for; some runtimes pick a handler or platform from it", TakesFile: true},
+			&cli.StringSliceFlag{Name: "annotation", Aliases: []string{"a"}, Usage: "annotation `KEY=VALUE` for the image (repeatable)"},
+		),
+		Commands: []*cli.Command{jsonSchemaCommand(true)},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 1 {
+				return usageErrorf("pull takes one image reference, got %d arguments", cmd.NArg())
+			}
+			image := cmd.Args().First()
+			if _, err := reference.ParseAnyReference(image); err != nil {
+				return usageErrorf("invalid image reference %q: %v", image, err)
+			}
+			timeout, err := pullTimeout(cmd)
+			if err != nil {
+				return err
+			}
+			var ann map[string]string
+			for _, kv := range cmd.StringSlice("annotation") {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return usageErrorf("invalid --annotation %q: want KEY=VALUE", kv)
+				}
+				if ann == nil {
+					ann = map[string]string{}
+				}
+				ann[k] = v
+			}
+			var podCfg *runtimeapi.PodSandboxConfig
+			if f := cmd.String("pod-config"); f != "" {
+				if podCfg, err = loadPodConfig(f); err != nil {
+					return err
+				}
+			}
+			auth, err := authFrom(cmd)
+			if err != nil {
+				return err
+			}
+			req := runtime.PullRequest{Image: image, Annotations: ann, Auth: auth, PodConfig: podCfg, Timeout: timeout}
+			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				progress, done := pullProgress(cmd, image)
+				ref, err := c.PullImage(ctx, req, progress)
+				done()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.Root().Writer, "Image is up to date for %s\n", printer.Escape(ref))
+				return nil
+			})
+		},
+	}
+}
+
+func newRemoveImageCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "rmi",
+		Usage:     "Remove one or more images",
+		UsageText: "ctr cri rmi [options] IMAGE [IMAGE...] | -a | --prune",
+		Description: `IMAGE is a reference, an image ID or a unique ID prefix; all are resolved from one
+image list, and each removed image's full ID is printed. --prune removes the
+images no container (in any state) uses, found from one container list and one
+image list; pinned images are kept.`,
+		Category: catImages,
+		Flags: []cli.Flag{
+			allFlag("remove all images"),
+			&cli.BoolFlag{Name: "prune", Aliases: []string{"q"}, Usage: "remove the images no container uses"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			all, prune := cmd.Bool("all"), cmd.Bool("prune")
+			switch {
+			case all && prune:
+				return usageErrorf("rmi: -a and --prune contradict each other: give one")
+			case (all || prune) && cmd.NArg() > 0:
+				return usageErrorf("rmi: give image IDs or -a/--prune, not both")
+			case !all && !prune && cmd.NArg() == 0:
+				return usageErrorf("rmi needs at least one image, or -a or --prune")
+			}
+			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				var ids []string
+				var failed []error
+				switch {
+				case prune:
+					imgs, err := c.UnusedImages(ctx)
+					if err != nil {
+						return err
+					}
+					for _, im := range imgs {
+						ids = append(ids, im.Id)
+					}
+				case all:
+					imgs, err := c.ListImages(ctx, runtime.ImageFilter{})
+					if err != nil {
+						return err
+					}
+					for _, im := range imgs {
+						ids = append(ids, im.Id)
+					}
+				default:
+					res, err := c.ResolveImages(ctx, cmd.Args().Slice())
+					if err != nil {
+						return err
+					}
+					_, ids, failed = split(res, func(im *runtime.Image) string { return im.Id })
+				}
+				return forEach(ctx, cmd, ids, failed, c.RemoveImage)
+			})
+		},
+	}
+}

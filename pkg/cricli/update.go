@@ -1,0 +1,201 @@
+package cricli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	units "github.com/docker/go-units"
+	"github.com/urfave/cli/v3"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// Kernel limits of the CFS and cpu.shares knobs (cgroup v1 and v2 alike).
+const (
+	minCPUPeriod = 1000    // 1ms
+	maxCPUPeriod = 1000000 // 1s
+	minCPUQuota  = 1000
+	minCPUShares = 2
+	maxCPUShares = 262144
+)
+
+func newUpdateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "update",
+		Usage:     "Update the resources of one or more containers",
+		UsageText: "ctr cri update [options] CONTAINER [CONTAINER...]",
+		Description: `Only the resources given are sent; the others keep their current value. Zero
+means "not set" in CRI, so a zero (or a value the kernel rejects) is refused here
+instead of being silently ignored by the runtime.`,
+		Category: catContainers,
+		Flags: []cli.Flag{
+			&cli.Int64Flag{Name: "cpu-period", Usage: "CFS period in microseconds (1000-1000000)"},
+			&cli.Int64Flag{Name: "cpu-quota", Usage: "CFS quota in microseconds per period (>= 1000, or -1 for no limit)"},
+			&cli.Int64Flag{Name: "cpu-share", Usage: "CPU shares, the weight against other containers (2-262144)"},
+			&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs the container may use (e.g. 0-3,6)"},
+			&cli.StringFlag{Name: "cpuset-mems", Usage: "memory nodes the container may use (e.g. 0,1)"},
+			&cli.StringFlag{Name: "memory", Usage: "memory limit: bytes or binary units (512Mi, 512m, 1g, 1GiB)"},
+			&cli.Int64Flag{Name: "oom-score-adj", Usage: "OOM killer score adjustment (-1000-1000)"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() == 0 {
+				return usageErrorf("update needs at least one container ID or name")
+			}
+			res, err := resourcesFrom(cmd)
+			if err != nil {
+				return err
+			}
+			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				rr, err := c.ResolveContainers(ctx, cmd.Args().Slice())
+				if err != nil {
+					return err
+				}
+				_, ids, failed := split(rr, containerID)
+				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
+					return c.UpdateContainerResources(ctx, id, res)
+				})
+			})
+		},
+	}
+}
+
+// resourcesFrom validates the resource flags the user set; unset ones stay
+// zero, which CRI (and containerd) read as "leave as is".
+func resourcesFrom(cmd *cli.Command) (*runtimeapi.LinuxContainerResources, error) {
+	r := &runtimeapi.LinuxContainerResources{}
+	set := false
+	intFlag := func(name string, ok func(int64) bool, want string, dst *int64) error {
+		if !cmd.IsSet(name) {
+			return nil
+		}
+		set = true
+		v := cmd.Int64(name)
+		if !ok(v) {
+			return usageErrorf("invalid --%s %d: want %s", name, v, want)
+		}
+		*dst = v
+		return nil
+	}
+	if err := intFlag("cpu-period", func(v int64) bool { return v >= minCPUPeriod && v <= maxCPUPeriod },
+		"microseconds between 1000 and 1000000", &r.CpuPeriod); err != nil {
+		return nil, err
+	}
+	if err := intFlag("cpu-quota", func(v int64) bool { return v == -1 || v >= minCPUQuota },
+		"microseconds >= 1000, or -1 for no limit (0 would mean \"unchanged\")", &r.CpuQuota); err != nil {
+		return nil, err
+	}
+	if err := intFlag("cpu-share", func(v int64) bool { return v >= minCPUShares && v <= maxCPUShares },
+		"shares between 2 and 262144 (0 would mean \"unchanged\")", &r.CpuShares); err != nil {
+		return nil, err
+	}
+	if err := intFlag("oom-score-adj", func(v int64) bool { return v >= -1000 && v <= 1000 },
+		"a score between -1000 and 1000", &r.OomScoreAdj); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"cpuset-cpus", &r.CpusetCpus}, {"cpuset-mems", &r.CpusetMems}} {
+		if !cmd.IsSet(f.name) {
+			continue
+		}
+		set = true
+		v := cmd.String(f.name)
+		if err := checkCPUSet(v); err != nil {
+			return nil, usageErrorf("invalid --%s %q: %v", f.name, v, err)
+		}
+		*f.dst = v
+	}
+	if cmd.IsSet("memory") {
+		set = true
+		v := cmd.String("memory")
+		n, err := parseMemory(v)
+		if err != nil {
+			return nil, usageErrorf("invalid --memory %q: %v", v, err)
+		}
+		r.MemoryLimitInBytes = n
+	}
+	if !set {
+		return nil, usageErrorf("update needs at least one resource flag (--cpu-period, --cpu-quota, --cpu-share, --cpuset-cpus, --cpuset-mems, --memory, --oom-score-adj)")
+	}
+	return r, nil
+}
+
+// parseMemory reads a byte count with optional binary units, as docker and
+// crictl users write them (512m, 1g) and as Kubernetes does (512Mi, 1Gi).
+func parseMemory(s string) (int64, error) {
+	if strings.HasPrefix(strings.TrimSpace(s), "-") {
+		return 0, fmt.Errorf("must be positive")
+	}
+	// go-units reads k/m/g as binary (docker's convention); accept the
+	// Kubernetes spelling Ki/Mi/Gi too.
+	t := strings.TrimSpace(s)
+	if l := strings.ToLower(t); strings.HasSuffix(l, "i") || strings.HasSuffix(l, "ib") {
+		i := strings.LastIndexAny(t, "iI")
+		t = t[:i] + t[i+1:]
+	}
+	n, err := units.RAMInBytes(t)
+	if err != nil {
+		return 0, fmt.Errorf("want bytes or a size such as 512Mi, 512m, 1g")
+	}
+	if n <= 0 {
+		return 0, fmt.Errorf("must be positive (0 would mean \"unchanged\")")
+	}
+	return n, nil
+}
+
+// checkCPUSet validates the kernel's list format: "0-3,6,8-9".
+func checkCPUSet(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty list")
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 32)
+		if err != nil {
+			return fmt.Errorf("want numbers and ranges such as 0-3,6")
+		}
+		if isRange {
+			b, err := strconv.ParseUint(hi, 10, 32)
+			if err != nil || b < a {
+				return fmt.Errorf("bad range %q", part)
+			}
+		}
+	}
+	return nil
+}
+
+func newUpdateRuntimeConfigCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "update-runtime-config",
+		Usage:     "Update the runtime configuration (the pod CIDR)",
+		UsageText: "ctr cri update-runtime-config --pod-cidr CIDR[,CIDR]",
+		Category:  catInfo,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "pod-cidr", Aliases: []string{"p"}, Usage: "pod IP range(s), comma-separated for dual stack; \"\" clears it"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			if !cmd.IsSet("pod-cidr") {
+				return usageErrorf("update-runtime-config needs --pod-cidr")
+			}
+			cidr := cmd.String("pod-cidr")
+			if cidr != "" {
+				for c := range strings.SplitSeq(cidr, ",") {
+					if _, _, err := net.ParseCIDR(c); err != nil {
+						return usageErrorf("invalid --pod-cidr %q: %q is not a CIDR such as 10.88.0.0/16", cidr, c)
+					}
+				}
+			}
+			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				return c.UpdatePodCIDR(ctx, cidr)
+			})
+		},
+	}
+}

@@ -1,0 +1,124 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// CRINamespace is the containerd namespace the CRI plugin keeps its images,
+// containers and content ingests in.
+const CRINamespace = "k8s.io"
+
+// PullRequest is one image pull.
+type PullRequest struct {
+	Image       string
+	Annotations map[string]string
+	Auth        *runtimeapi.AuthConfig // nil: anonymous
+	PodConfig   *runtimeapi.PodSandboxConfig
+	// Timeout bounds the pull; 0 leaves it to ctx (pulls may take minutes).
+	Timeout time.Duration
+}
+
+// Ingest is one blob containerd is writing into its content store.
+type Ingest struct {
+	Ref           string
+	Offset, Total int64
+}
+
+// ProgressInterval is how often PullImage reports content ingests.
+const ProgressInterval = 200 * time.Millisecond
+
+// PullImage pulls an image through CRI and returns the image ref the
+// runtime reports (the image ID on containerd). While the pull runs and
+// progress is not nil, progress gets containerd's active content ingests in
+// the CRI namespace every ProgressInterval; it is never called after
+// PullImage returns. A runtime that does not serve containerd's content API
+// just gets no progress.
+func (c *Client) PullImage(ctx context.Context, r PullRequest, progress func([]Ingest)) (string, error) {
+	const op = "pull image"
+	pctx := ctx
+	if r.Timeout > 0 {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, r.Timeout)
+		defer cancel()
+	}
+	if progress != nil {
+		wctx, stop := context.WithCancel(pctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.watchIngests(wctx, progress)
+		}()
+		defer func() { stop(); <-done }()
+	}
+	resp, err := c.img.PullImage(pctx, &runtimeapi.PullImageRequest{
+		Image:         &runtimeapi.ImageSpec{Image: r.Image, Annotations: r.Annotations},
+		Auth:          r.Auth,
+		SandboxConfig: r.PodConfig,
+	})
+	if err != nil {
+		if r.Timeout > 0 && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			// A slow registry is not an unreachable runtime (exit 3).
+			return "", &Error{Kind: KindFailed, Op: op, ID: r.Image, Endpoint: c.imageEP,
+				Err: fmt.Errorf("not done within --pull-timeout %s", r.Timeout), Hint: "raise --pull-timeout, or 0 for no limit"}
+		}
+		err = c.wrap(pctx, op, r.Image, err)
+		var e *Error
+		if errors.As(err, &e) && r.Auth == nil && e.Kind == KindFailed && strings.Contains(e.Error(), "authoriz") {
+			e.Hint = "if the registry needs a login: --creds, --auth or --username"
+		}
+		return "", err
+	}
+	return resp.ImageRef, nil
+}
+
+// watchIngests polls containerd's content store (served on the same socket
+// as CRI) until ctx ends or the first error.
+func (c *Client) watchIngests(ctx context.Context, progress func([]Ingest)) {
+	cd, err := containerd.NewWithConn(c.conn)
+	if err != nil {
+		return
+	}
+	cs := cd.ContentStore()
+	ctx = namespaces.WithNamespace(ctx, CRINamespace)
+	tick := time.NewTicker(ProgressInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		st, err := cs.ListStatuses(ctx)
+		if err != nil || ctx.Err() != nil {
+			return
+		}
+		out := make([]Ingest, len(st))
+		for i, s := range st {
+			out[i] = Ingest{Ref: s.Ref, Offset: s.Offset, Total: s.Total}
+		}
+		progress(out)
+	}
+}
+
+// HasImage reports whether the runtime has an image for ref (a name as
+// given in a container config, or an ID), with one ImageStatus call.
+func (c *Client) HasImage(ctx context.Context, ref string) (bool, error) {
+	resp, err := unary(ctx, c, "image status", ref, func(ctx context.Context) (*runtimeapi.ImageStatusResponse, error) {
+		return c.img.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: ref}})
+	})
+	if err != nil {
+		if IsNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return resp.Image != nil, nil
+}
