@@ -11,7 +11,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func event(ctrID, ctrName, podID, podName, ns string, typ runtimeapi.ContainerEventType) *runtimeapi.ContainerEventResponse {
+func containerEvent(ctrID, ctrName, podID, podName, ns string, typ runtimeapi.ContainerEventType) *runtimeapi.ContainerEventResponse {
 	return &runtimeapi.ContainerEventResponse{
 		ContainerId:        ctrID,
 		ContainerEventType: typ,
@@ -24,10 +24,10 @@ func event(ctrID, ctrName, podID, podName, ns string, typ runtimeapi.ContainerEv
 func eventsNode(t *testing.T) *streamNode {
 	n := newStreamNode(t)
 	n.events = []*runtimeapi.ContainerEventResponse{
-		event(ctrW, "nginx", podA, "web", "shop", runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT),
-		event(ctrW, "nginx", podA, "web", "shop", runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT),
-		event(ctrY, "postgres", podB, "db", "data", runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT),
-		event(ctrY, "postgres", podB, "db", "data", runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT),
+		containerEvent(ctrW, "nginx", podA, "web", "shop", runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT),
+		containerEvent(ctrW, "nginx", podA, "web", "shop", runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT),
+		containerEvent(ctrY, "postgres", podB, "db", "data", runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT),
+		containerEvent(ctrY, "postgres", podB, "db", "data", runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT),
 	}
 	return n
 }
@@ -86,7 +86,7 @@ func TestEventsStreamUntilTheRuntimeClosesIt(t *testing.T) {
 func TestEventsEndCleanlyOnInterrupt(t *testing.T) {
 	n := eventsNode(t)
 	n.eventsHold = true
-	s := start(t, n.Endpoint, sessionIO{}, "cri", "events", "--type", "deleted")
+	s := startBg(t, n.Endpoint, sessionIO{}, "cri", "events", "--type", "deleted")
 	s.stdout.waitFor(t, "CONTAINER_DELETED_EVENT")
 	s.cancel()
 	if r := s.wait(t); r.code != 0 || r.stderr != "" {

@@ -115,7 +115,7 @@ func TestLogsPreviousAttempt(t *testing.T) {
 
 func TestLogsFollowAcrossRotationUntilExitPollingAtMostOncePerSecond(t *testing.T) {
 	n, path := logNode(t)
-	s := start(t, n.Endpoint, sessionIO{}, "cri", "logs", "-f", "--tail", "1", "nginx")
+	s := startBg(t, n.Endpoint, sessionIO{}, "cri", "logs", "-f", "--tail", "1", "nginx")
 	s.stdout.waitFor(t, "red\n")
 	n.RuntimeCalls()
 
@@ -150,7 +150,7 @@ func TestLogsFollowAcrossRotationUntilExitPollingAtMostOncePerSecond(t *testing.
 
 func TestLogsFollowEndsOnInterrupt(t *testing.T) {
 	n, _ := logNode(t)
-	s := start(t, n.Endpoint, sessionIO{}, "cri", "logs", "-f", "nginx")
+	s := startBg(t, n.Endpoint, sessionIO{}, "cri", "logs", "-f", "nginx")
 	s.stdout.waitFor(t, "red\n")
 	s.cancel()
 	if r := s.wait(t); r.code != 0 || r.stderr != "two\n" {

@@ -111,7 +111,7 @@ func TestStatsMeasuresCPUFromTwoSamplesWithoutARate(t *testing.T) {
 
 func TestStatsWatchClearsTheScreenOnlyOnATerminal(t *testing.T) {
 	n := statsNode(t)
-	s := start(t, n.Endpoint, sessionIO{}, "cri", "stats", "-w", "-s", "1")
+	s := startBg(t, n.Endpoint, sessionIO{}, "cri", "stats", "-w", "-s", "1")
 	s.stdout.waitFor(t, "CONTAINER")
 	time.Sleep(1200 * time.Millisecond)
 	s.cancel()
@@ -120,7 +120,7 @@ func TestStatsWatchClearsTheScreenOnlyOnATerminal(t *testing.T) {
 		t.Errorf("stats -w into a pipe: exit %d, stdout %q; want refreshed tables and no escape sequences", r.code, r.stdout)
 	}
 
-	s = start(t, n.Endpoint, sessionIO{}, "cri", "stats", "-w", "-o", "yaml")
+	s = startBg(t, n.Endpoint, sessionIO{}, "cri", "stats", "-w", "-o", "yaml")
 	s.stdout.waitFor(t, "---\n")
 	s.cancel()
 	s.wait(t)
@@ -128,7 +128,7 @@ func TestStatsWatchClearsTheScreenOnlyOnATerminal(t *testing.T) {
 	master, slave := openPTY(t)
 	out := &syncBuffer{}
 	go io.Copy(out, master)
-	s = start(t, n.Endpoint, sessionIO{stdout: slave}, "cri", "stats", "-w")
+	s = startBg(t, n.Endpoint, sessionIO{stdout: slave}, "cri", "stats", "-w")
 	out.waitFor(t, "\x1b[2J\x1b[H")
 	s.cancel()
 	s.wait(t)

@@ -79,7 +79,7 @@ func TestExecTTYRawModeResizeDetachAndRestore(t *testing.T) {
 	out := &syncBuffer{}
 	go io.Copy(out, master)
 
-	s := start(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "tty", "size", "cat")
+	s := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "tty", "size", "cat")
 	out.waitFor(t, "tty=true size=80x24")
 	if raw := termios(t, slave); raw.Lflag&unix.ICANON != 0 || raw.Lflag&unix.ECHO != 0 {
 		t.Errorf("terminal not in raw mode during the session: lflag %#x", raw.Lflag)
@@ -107,7 +107,7 @@ func TestExecTTYExitCodeAndRestoreOnInterrupt(t *testing.T) {
 	master, slave := openPTY(t)
 	before := termios(t, slave)
 	go io.Copy(io.Discard, master)
-	r := start(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "exit", "7").wait(t)
+	r := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "exit", "7").wait(t)
 	if r.code != 7 {
 		t.Errorf("exit %d, want the remote 7", r.code)
 	}
@@ -115,7 +115,7 @@ func TestExecTTYExitCodeAndRestoreOnInterrupt(t *testing.T) {
 		t.Error("terminal not restored after the command exited")
 	}
 
-	s := start(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "sleep")
+	s := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "sleep")
 	deadline := time.Now().Add(10 * time.Second)
 	for termios(t, slave).Lflag&unix.ICANON != 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -213,7 +213,7 @@ func TestPortForwardForwardsSeveralPortsAndStopsOnInterrupt(t *testing.T) {
 	for _, transport := range []string{"spdy", "websocket"} {
 		t.Run(transport, func(t *testing.T) {
 			n.RuntimeCalls()
-			s := start(t, n.Endpoint, sessionIO{}, "cri", "port-forward", "--transport", transport, "shop/web", ":8080", "0:9090")
+			s := startBg(t, n.Endpoint, sessionIO{}, "cri", "port-forward", "--transport", transport, "shop/web", ":8080", "0:9090")
 			out := s.stdout.waitFor(t, "-> 9090")
 			ms := forwardingRe.FindAllStringSubmatch(out, -1)
 			if len(ms) != 2 {

@@ -299,8 +299,8 @@ type sessionIO struct {
 	stdout, stderr io.Writer
 }
 
-// start runs ctr with args against ep in the background.
-func start(t *testing.T, ep string, sio sessionIO, args ...string) *bgRun {
+// startBg runs ctr with args against ep in the background.
+func startBg(t *testing.T, ep string, sio sessionIO, args ...string) *bgRun {
 	t.Helper()
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
 	t.Setenv("CRI_CONFIG_FILE", "")
@@ -352,7 +352,7 @@ func (s *bgRun) wait(t *testing.T) result {
 // runIn runs ctr to completion with stdin.
 func runIn(t *testing.T, ep string, stdin io.Reader, args ...string) result {
 	t.Helper()
-	return start(t, ep, sessionIO{stdin: stdin}, args...).wait(t)
+	return startBg(t, ep, sessionIO{stdin: stdin}, args...).wait(t)
 }
 
 // readLine reads one line from a connection with a deadline.
