@@ -56,6 +56,15 @@ func subcommands() []*cli.Command {
 		newSaveCommand(),
 		newOrphansCommand(),
 		newDiagnoseCommand(),
+		newExecCommand(),
+		newAttachCommand(),
+		newPortForwardCommand(),
+		newLogsCommand(),
+		newStatsCommand(),
+		newPodStatsCommand(),
+		newPodMetricsCommand(),
+		newMetricDescsCommand(),
+		newEventsCommand(),
 		newCompletionCommand(),
 	}
 	return cmds

@@ -1,0 +1,59 @@
+package cricli
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newEventsCommand() *cli.Command {
+	return &cli.Command{
+		Name:    "events",
+		Aliases: []string{"event"},
+		Usage:   "Stream container events (GetContainerEvents) until Ctrl-C",
+		Description: `Prints one document per event: JSON objects one after another, YAML documents
+separated by "---", or the template's output. Beyond crictl, --pod (ID prefix, name or
+namespace/name), --container (ID prefix or name) and --type (created, started,
+stopped, deleted; repeatable) keep only matching events. Ends with exit 0 on Ctrl-C
+or when the runtime closes the stream.`,
+		Category: catStreaming,
+		Flags: []cli.Flag{
+			outputFlag(printer.JSON, printer.DocFormats), templateFlag(),
+			&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "only events of this pod (ID prefix, name or namespace/name)"},
+			&cli.StringFlag{Name: "container", Usage: "only events of this container (ID prefix or name)"},
+			&cli.StringSliceFlag{Name: "type", Usage: "only events of this type: created, started, stopped or deleted (repeatable)"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			p, err := printer.NewStream(cmd.String("output"), printer.DocFormats, printer.Options{Template: cmd.String("template")})
+			if err != nil {
+				return err
+			}
+			f := runtime.EventFilter{Pod: cmd.String("pod"), Container: cmd.String("container")}
+			for _, t := range cmd.StringSlice("type") {
+				et, err := runtime.ParseEventType(t)
+				if err != nil {
+					return &UsageError{Err: err}
+				}
+				f.Types = append(f.Types, et)
+			}
+			ctx, stop := interruptible(ctx)
+			defer stop()
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				err := c.Events(ctx, f, func(ev *runtimeapi.ContainerEventResponse) error {
+					return p.Print(cmd.Root().Writer, printer.Event(ev))
+				})
+				if interrupted(ctx, err) {
+					return nil
+				}
+				return err
+			})
+		},
+	}
+}

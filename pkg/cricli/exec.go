@@ -1,0 +1,317 @@
+package cricli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// exitInterrupted is what exec returns when Ctrl-C or SIGTERM ends the
+// session (128 + SIGINT, as shells report it).
+const exitInterrupted = 130
+
+// silentExit carries an exit code and nothing to print: the remote command
+// already said what it had to say.
+type silentExit struct{ code int }
+
+func (e *silentExit) Error() string { return "" }
+func (e *silentExit) ExitCode() int { return e.code }
+
+// targetExit is one of several exec targets exiting non-zero.
+type targetExit struct {
+	id   string
+	code int
+}
+
+func (e *targetExit) Error() string {
+	return fmt.Sprintf("exec in container %q: command exited with code %d", printer.TruncID(e.id), e.code)
+}
+func (e *targetExit) ExitCode() int { return e.code }
+
+// streamFlags are the transport and TLS flags of exec, attach and
+// port-forward, with crictl's names.
+func streamFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "transport", Aliases: []string{"r"}, Value: runtime.TransportSPDY,
+			Usage:     "streaming transport: spdy, or websocket (retried over spdy when the server refuses it)",
+			Validator: oneOf("transport", runtime.Transports)},
+		&cli.StringFlag{Name: "tls-sni", Aliases: []string{"tls-server-name"}, Usage: "server name the streaming server's certificate must carry"},
+		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate that signed the streaming server's certificate (enables verification)"},
+		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate for the streaming server"},
+		&cli.StringFlag{Name: "tls-key", Usage: "key of --tls-cert"},
+	}
+}
+
+func streamConfig(cmd *cli.Command) (runtime.StreamConfig, error) {
+	cfg := runtime.StreamConfig{
+		Transport: strings.ToLower(cmd.String("transport")),
+		TLS: runtime.TLSConfig{ServerName: cmd.String("tls-sni"), CAFile: cmd.String("tls-ca"),
+			CertFile: cmd.String("tls-cert"), KeyFile: cmd.String("tls-key")},
+	}
+	if (cfg.TLS.CertFile == "") != (cfg.TLS.KeyFile == "") {
+		return cfg, usageErrorf("--tls-cert and --tls-key go together")
+	}
+	return cfg, nil
+}
+
+// containerFilterNames are the flags that make exec select its targets
+// with filters instead of a CONTAINER argument.
+var containerFilterNames = []string{"id", "name", "pod", "pod-name", "namespace", "image", "state", "label", "latest", "last"}
+
+func newExecCommand() *cli.Command {
+	stopAfterCommand := 1
+	return &cli.Command{
+		Name:  "exec",
+		Usage: "Run a command in a running container, or in every container the filters select",
+		UsageText: `ctr cri exec [options] CONTAINER COMMAND [ARG...]
+ctr cri exec [options] --pod|--name|--label|--state|... COMMAND [ARG...]`,
+		Description: `CONTAINER is an ID, a unique ID prefix or a container name. With a filter flag
+(--id --name --pod --pod-name --namespace --image --state --label -l -n) there is
+no CONTAINER argument: the command runs in every selected container (running ones
+unless --state says otherwise), one after another or with -x all at once, each
+output line prefixed with the container's ID unless -q.
+
+-s runs the command through ExecSync: stdout and stderr stay separate. Otherwise
+the command streams through the runtime's streaming server: -i passes stdin, -t
+allocates a terminal (raw mode; detach with ctrl-p ctrl-q).
+
+The exit code is the remote command's; 130 if interrupted.`,
+		Category:               catStreaming,
+		UseShortOptionHandling: true,
+		StopOnNthArg:           &stopAfterCommand,
+		Flags: append(append([]cli.Flag{
+			&cli.BoolFlag{Name: "sync", Aliases: []string{"s"}, Usage: "run the command synchronously (ExecSync); no stdin, no terminal"},
+			&cli.IntFlag{Name: "timeout", Usage: "with -s: seconds the command may run (0: no limit)"},
+			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
+			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "pass stdin to the command"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "with several containers: do not prefix output lines with the container ID"},
+			&cli.BoolFlag{Name: "ignore-errors", Aliases: []string{"e"}, Usage: "with several containers: exit 0 even if some fail"},
+			&cli.BoolFlag{Name: "parallel", Aliases: []string{"x"}, Usage: "with several containers: run in all of them at once"},
+		}, containerFilterFlags()...), streamFlags()...),
+		Action: runExec,
+	}
+}
+
+type execOptions struct {
+	sync, tty, stdin              bool
+	quiet, ignoreErrors, parallel bool
+	timeout                       time.Duration
+	stream                        runtime.StreamConfig
+}
+
+func runExec(ctx context.Context, cmd *cli.Command) error {
+	o := execOptions{
+		sync: cmd.Bool("sync"), tty: cmd.Bool("tty"), stdin: cmd.Bool("interactive"),
+		quiet: cmd.Bool("quiet"), ignoreErrors: cmd.Bool("ignore-errors"), parallel: cmd.Bool("parallel"),
+		timeout: time.Duration(cmd.Int("timeout")) * time.Second,
+	}
+	var err error
+	if o.stream, err = streamConfig(cmd); err != nil {
+		return err
+	}
+	switch {
+	case cmd.Int("timeout") < 0:
+		return usageErrorf("invalid --timeout %d: must not be negative", cmd.Int("timeout"))
+	case cmd.IsSet("timeout") && !o.sync:
+		return usageErrorf("--timeout applies to -s (ExecSync) only")
+	case o.sync && (o.tty || o.stdin):
+		return usageErrorf("-s runs the command without stdin or a terminal: drop -i/-t, or drop -s")
+	}
+	filtered := false
+	for _, n := range containerFilterNames {
+		filtered = filtered || cmd.IsSet(n)
+	}
+	args := cmd.Args().Slice()
+	var ref string
+	switch {
+	case filtered && len(args) == 0:
+		return usageErrorf("exec needs a command to run")
+	case !filtered && len(args) < 2:
+		return usageErrorf("exec needs a container and a command: ctr cri exec [options] CONTAINER COMMAND [ARG...]")
+	case !filtered:
+		ref, args = args[0], args[1:]
+	}
+	var f runtime.ContainerFilter
+	if filtered {
+		if f, err = containerFilter(cmd); err != nil {
+			return err
+		}
+	}
+	if o.tty && o.stdin {
+		if _, ok := terminalFd(cmd.Root().Reader); !ok {
+			return usageErrorf("-t needs a terminal on stdin: drop -t to pipe input into the command")
+		}
+	}
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+		var targets []runtime.Container
+		if filtered {
+			l, err := c.ListContainers(ctx, f)
+			if err != nil {
+				return err
+			}
+			if len(l.Items) == 0 {
+				return errors.New("exec: no container matches the filters")
+			}
+			targets = l.Items
+		} else {
+			res, err := c.ResolveContainers(ctx, []string{ref})
+			if err != nil {
+				return err
+			}
+			if res[0].Err != nil {
+				return res[0].Err
+			}
+			targets = []runtime.Container{res[0].Item}
+		}
+		if len(targets) == 1 {
+			err := execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter)
+			var ee *runtime.ExitError
+			switch {
+			case errors.As(err, &ee):
+				return &silentExit{code: ee.Code}
+			case interrupted(ctx, err):
+				return &silentExit{code: exitInterrupted}
+			}
+			return err
+		}
+		if o.stdin || o.tty {
+			return usageErrorf("-i and -t need exactly one container; the filters selected %d", len(targets))
+		}
+		return execMany(ctx, cmd, c, targets, args, o)
+	})
+}
+
+// execMany runs the command in several containers and reports each
+// failure; the exit code is the first failing container's.
+func execMany(ctx context.Context, cmd *cli.Command, c *runtime.Client, targets []runtime.Container, args []string, o execOptions) error {
+	root := cmd.Root()
+	var outMu, errMu sync.Mutex
+	errs := make([]error, len(targets))
+	run := func(i int) {
+		id := targets[i].Id
+		out, errOut := root.Writer, root.ErrWriter
+		if !o.quiet {
+			prefix := printer.TruncID(id) + ": "
+			lo := &lineWriter{w: out, mu: &outMu, prefix: prefix}
+			le := &lineWriter{w: errOut, mu: &errMu, prefix: prefix}
+			defer lo.Close()
+			defer le.Close()
+			out, errOut = lo, le
+		} else if o.parallel {
+			out = &lineWriter{w: out, mu: &outMu}
+			errOut = &lineWriter{w: errOut, mu: &errMu}
+			defer out.(io.Closer).Close()
+			defer errOut.(io.Closer).Close()
+		}
+		err := execIn(ctx, cmd, c, id, args, o, out, errOut)
+		var ee *runtime.ExitError
+		if errors.As(err, &ee) {
+			err = &targetExit{id: id, code: ee.Code}
+		}
+		errs[i] = err
+	}
+	if o.parallel {
+		var wg sync.WaitGroup
+		for i := range targets {
+			wg.Go(func() { run(i) })
+		}
+		wg.Wait()
+	} else {
+		for i := range targets {
+			if ctx.Err() != nil {
+				break
+			}
+			run(i)
+		}
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return &silentExit{code: exitInterrupted}
+	}
+	if o.ignoreErrors {
+		return nil
+	}
+	return errors.Join(errs...)
+}
+
+// execIn runs the command once in one container.
+func execIn(ctx context.Context, cmd *cli.Command, c *runtime.Client, id string, args []string, o execOptions, out, errOut io.Writer) error {
+	if o.sync {
+		resp, err := c.ExecSync(ctx, id, args, o.timeout)
+		if err != nil {
+			return err
+		}
+		if _, err := out.Write(resp.Stdout); err != nil {
+			return err
+		}
+		if _, err := errOut.Write(resp.Stderr); err != nil {
+			return err
+		}
+		if resp.ExitCode != 0 {
+			return &runtime.ExitError{Code: int(resp.ExitCode)}
+		}
+		return nil
+	}
+	return session(ctx, cmd, sessionOptions{stdin: o.stdin, tty: o.tty, out: out, errOut: errOut},
+		func(ctx context.Context, s runtime.Streams) error {
+			return c.Exec(ctx, id, args, s, o.stream)
+		})
+}
+
+type sessionOptions struct {
+	stdin, tty  bool
+	out, errOut io.Writer
+}
+
+// session runs an exec or attach stream with the local terminal prepared:
+// with -t and -i the terminal is raw for the session and restored on every
+// way out (return, panic, signal), window size changes are forwarded, and
+// ctrl-p ctrl-q detaches (a nil error).
+func session(ctx context.Context, cmd *cli.Command, o sessionOptions, run func(context.Context, runtime.Streams) error) error {
+	root := cmd.Root()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s := runtime.Streams{Stdout: o.out, Stderr: o.errOut, TTY: o.tty}
+	if o.stdin {
+		s.Stdin = root.Reader
+	}
+	var detached atomic.Bool
+	if o.tty {
+		if o.stdin {
+			fd, ok := terminalFd(root.Reader)
+			if !ok {
+				return usageErrorf("-t needs a terminal on stdin")
+			}
+			raw, err := makeRaw(fd)
+			if err != nil {
+				return fmt.Errorf("set terminal to raw mode: %w", err)
+			}
+			defer raw.Restore()
+			// A signal ends ctx: give the terminal back at once, not only
+			// once the stream has wound down.
+			go func() { <-ctx.Done(); raw.Restore() }()
+			s.Stdin = &detachReader{r: root.Reader, onDetach: func() { detached.Store(true); cancel() }}
+		}
+		if fd, ok := terminalFd(root.Writer); ok {
+			s.Resize = newSizeQueue(ctx, fd)
+		} else if fd, ok := terminalFd(root.Reader); ok {
+			s.Resize = newSizeQueue(ctx, fd)
+		}
+	}
+	err := run(ctx, s)
+	if detached.Load() {
+		return nil
+	}
+	return err
+}

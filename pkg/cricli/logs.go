@@ -1,0 +1,112 @@
+package cricli
+
+import (
+	"context"
+	"fmt"
+
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newLogsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "logs",
+		Usage:     "Print a container's logs from its CRI log file",
+		UsageText: "ctr cri logs [options] CONTAINER",
+		Description: `Reads the file ContainerStatus.log_path names (kubelet's CRI log format) on this
+machine; lines go to stdout or stderr as the container wrote them.
+-f follows the file across rotation (the runtime reopening it) and ends once the
+container has exited; it asks the runtime for the container's state at most once a
+second. -p reads the previous attempt of the same container name in the same pod.
+--since takes a duration (42m), an RFC 3339 time (2024-05-01T10:00:00Z, or local
+time without a zone) or a Unix time (1714557600).`,
+		Category:               catStreaming,
+		UseShortOptionHandling: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow the log until the container exits"},
+			&cli.BoolFlag{Name: "previous", Aliases: []string{"p"}, Usage: "print the logs of the previous attempt of this container in its pod"},
+			&cli.BoolFlag{Name: "reopen", Aliases: []string{"r"}, Usage: "ask the runtime to reopen the log file first (after rotating it)"},
+			&cli.Int64Flag{Name: "tail", Value: -1, Usage: "number of lines to show from the end (-1: all)"},
+			&cli.Int64Flag{Name: "limit-bytes", Value: -1, Usage: "maximum bytes to print (-1: no limit)"},
+			&cli.StringFlag{Name: "since", Usage: "only lines since a duration ago, an RFC 3339 time or a Unix time"},
+			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix each line with its RFC 3339 timestamp"},
+			&cli.StringFlag{Name: "stream", Aliases: []string{"s"}, Usage: "only this stream: stdout or stderr (default both)",
+				Validator: oneOf("stream", []string{"stdout", "stderr"})},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 1 {
+				return usageErrorf("logs needs exactly one container: ctr cri logs [options] CONTAINER")
+			}
+			root := cmd.Root()
+			o := runtime.LogOptions{
+				Follow: cmd.Bool("follow"), Tail: cmd.Int64("tail"), LimitBytes: cmd.Int64("limit-bytes"),
+				Timestamps: cmd.Bool("timestamps"), Stdout: root.Writer, Stderr: root.ErrWriter,
+			}
+			switch strings.ToLower(cmd.String("stream")) {
+			case "stdout":
+				o.Stderr = nil
+			case "stderr":
+				o.Stdout = nil
+			}
+			if cmd.IsSet("tail") && cmd.IsSet("stream") {
+				// The file interleaves both streams; a tail counts lines of both.
+				return usageErrorf("--tail counts lines of both streams and cannot be combined with --stream")
+			}
+			if s := cmd.String("since"); s != "" {
+				t, err := parseSince(s, time.Now())
+				if err != nil {
+					return &UsageError{Err: err}
+				}
+				o.Since = t
+			}
+			ctx, stop := interruptible(ctx)
+			defer stop()
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				t, err := c.LogTarget(ctx, cmd.Args().First(), cmd.Bool("previous"))
+				if err != nil {
+					return err
+				}
+				if cmd.Bool("reopen") && t.ID != "" {
+					if err := c.ReopenContainerLog(ctx, t.ID); err != nil {
+						return err
+					}
+				}
+				err = c.ReadLogs(ctx, t, o)
+				if interrupted(ctx, err) {
+					return nil
+				}
+				return err
+			})
+		},
+	}
+}
+
+// parseSince reads --since: a duration back from now, an RFC 3339 time
+// (local time when it has no zone), or a Unix time with optional fraction.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("invalid --since %q: a duration must not be negative", s)
+		}
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && !math.IsInf(f, 0) {
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)), nil
+	}
+	return time.Time{}, fmt.Errorf("invalid --since %q: want a duration (42m), an RFC 3339 time (2024-05-01T10:00:00Z) or a Unix time (1714557600)", s)
+}

@@ -1,0 +1,52 @@
+package cricli
+
+import (
+	"context"
+	"sync"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newPortForwardCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "port-forward",
+		Usage:     "Forward local ports to ports inside a pod's network namespace",
+		UsageText: "ctr cri port-forward [options] POD [LOCAL:]REMOTE...",
+		Description: `Listens on localhost (127.0.0.1 and ::1) only. LOCAL defaults to REMOTE; 0 or an
+empty LOCAL (":8080") picks a free port, printed in the "Forwarding from" line.
+Runs until Ctrl-C (exit 0) or until the connection to the pod is lost (exit 1).
+POD is an ID, a unique prefix, a name or namespace/name.`,
+		Category: catStreaming,
+		Flags:    streamFlags(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() < 2 {
+				return usageErrorf("port-forward needs a pod and at least one port: ctr cri port-forward [options] POD [LOCAL:]REMOTE...")
+			}
+			cfg, err := streamConfig(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := interruptible(ctx)
+			defer stop()
+			root := cmd.Root()
+			errOut := &lineWriter{w: root.ErrWriter, mu: &sync.Mutex{}, prefix: root.Name + ": "}
+			defer errOut.Close()
+			fw, err := runtime.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
+			if err != nil {
+				return &UsageError{Err: err}
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				res, err := c.ResolvePods(ctx, cmd.Args().Slice()[:1])
+				if err != nil {
+					return err
+				}
+				if res[0].Err != nil {
+					return res[0].Err
+				}
+				return fw.Run(ctx, c, res[0].Item.Id)
+			})
+		},
+	}
+}

@@ -1,0 +1,301 @@
+package cricli
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func TestExecSyncKeepsStreamsSeparateAndPassesTheExitCode(t *testing.T) {
+	n := newStreamNode(t)
+	for _, code := range []int32{0, 3} {
+		n.execSync = func(*runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
+			return &runtimeapi.ExecSyncResponse{Stdout: []byte("to stdout\n"), Stderr: []byte("to stderr\n"), ExitCode: code}, nil
+		}
+		r := ctr(t, n.Endpoint, "cri", "exec", "-s", "nginx", "sh", "-c", "echo hi")
+		if r.code != int(code) || r.stdout != "to stdout\n" || r.stderr != "to stderr\n" {
+			t.Errorf("exit %d: got code %d, stdout %q, stderr %q; want the remote code and each stream on its own", code, r.code, r.stdout, r.stderr)
+		}
+	}
+	req := n.syncReqs[len(n.syncReqs)-1]
+	if req.ContainerId != ctrW || strings.Join(req.Cmd, " ") != "sh -c echo hi" || req.Timeout != 0 {
+		t.Errorf("ExecSync request %v: want container %s, the command after the container (flags included) and no timeout", req, ctrW)
+	}
+}
+
+func TestExecSyncTimeout(t *testing.T) {
+	n := newStreamNode(t)
+	ctr(t, n.Endpoint, "cri", "exec", "-s", "--timeout", "5", ctrW[:8], "true").ok(t)
+	if got := n.syncReqs[0].Timeout; got != 5 {
+		t.Errorf("ExecSync timeout %d, want 5", got)
+	}
+	n.execSync = func(*runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
+		return nil, status.Error(codes.DeadlineExceeded, "timeout 5s exceeded: context deadline exceeded")
+	}
+	ctr(t, n.Endpoint, "cri", "exec", "-s", "--timeout", "5", ctrW[:8], "sleep", "60").
+		fails(t, 1, `exec in container "`+ctrW+`": command did not finish within 5s`)
+}
+
+func TestExecStreamsPassExitCodesOverBothTransports(t *testing.T) {
+	n := newStreamNode(t)
+	for _, transport := range []string{"spdy", "websocket"} {
+		n.RuntimeCalls()
+		r := ctr(t, n.Endpoint, "cri", "exec", "--transport", transport, "nginx", "out", "hello", "err", "oops", "exit", "3")
+		if got := n.count("Exec"); got != 1 {
+			// Over websocket the CRI server speaks v4.channel.k8s.io: no
+			// fallback (a second URL) needed.
+			t.Errorf("%s: Exec called %d times, want 1", transport, got)
+		}
+		if r.code != 3 || r.stdout != "hello\n" || r.stderr != "oops\n" {
+			t.Errorf("%s: got code %d stdout %q stderr %q; want 3, hello, oops", transport, r.code, r.stdout, r.stderr)
+		}
+		ctr(t, n.Endpoint, "cri", "exec", "-r", transport, "nginx", "exit", "0").ok(t)
+	}
+}
+
+func TestExecInteractivePassesPipedStdin(t *testing.T) {
+	n := newStreamNode(t)
+	r := runIn(t, n.Endpoint, strings.NewReader("line one\nline two\n"), "cri", "exec", "-i", "nginx", "cat").ok(t)
+	if r.stdout != "line one\nline two\n" {
+		t.Errorf("stdout %q, want stdin echoed back by cat", r.stdout)
+	}
+}
+
+func TestExecTTYRawModeResizeDetachAndRestore(t *testing.T) {
+	n := newStreamNode(t)
+	master, slave := openPTY(t)
+	before := termios(t, slave)
+	out := &syncBuffer{}
+	go io.Copy(out, master)
+
+	s := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "tty", "size", "cat")
+	out.waitFor(t, "tty=true size=80x24")
+	if raw := termios(t, slave); raw.Lflag&unix.ICANON != 0 || raw.Lflag&unix.ECHO != 0 {
+		t.Errorf("terminal not in raw mode during the session: lflag %#x", raw.Lflag)
+	}
+	setSize(t, slave, 120, 40)
+	syscall.Kill(os.Getpid(), syscall.SIGWINCH)
+	out.waitFor(t, "size=120x40")
+	master.Write([]byte("typed\n"))
+	out.waitFor(t, "typed\n")
+	// ctrl-p alone is passed on once the next key shows it was no detach.
+	master.Write([]byte{0x10, 'x', '\n'})
+	out.waitFor(t, "\x10x\n")
+	master.Write([]byte{0x10, 0x11})
+	r := s.wait(t)
+	if r.code != 0 {
+		t.Errorf("detach: exit %d, want 0", r.code)
+	}
+	if after := termios(t, slave); *after != *before {
+		t.Errorf("terminal not restored after detach:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+func TestExecTTYExitCodeAndRestoreOnInterrupt(t *testing.T) {
+	n := newStreamNode(t)
+	master, slave := openPTY(t)
+	before := termios(t, slave)
+	go io.Copy(io.Discard, master)
+	r := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "exit", "7").wait(t)
+	if r.code != 7 {
+		t.Errorf("exit %d, want the remote 7", r.code)
+	}
+	if after := termios(t, slave); *after != *before {
+		t.Error("terminal not restored after the command exited")
+	}
+
+	s := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "sleep")
+	deadline := time.Now().Add(10 * time.Second)
+	for termios(t, slave).Lflag&unix.ICANON != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.cancel() // what SIGINT/SIGTERM do through signal.NotifyContext
+	if r := s.wait(t); r.code != exitInterrupted {
+		t.Errorf("interrupted: exit %d, want %d", r.code, exitInterrupted)
+	}
+	if after := termios(t, slave); *after != *before {
+		t.Error("terminal not restored after an interrupt")
+	}
+}
+
+func TestExecOnSeveralContainersPrefixesLines(t *testing.T) {
+	n := newStreamNode(t)
+	// The running containers: nginx (ctrW) and postgres (ctrY), newest first.
+	r := ctr(t, n.Endpoint, "cri", "exec", "--state", "running", "out", "hi", "err", "warn")
+	wantOut := ctrY[:13] + ": hi\n" + ctrW[:13] + ": hi\n"
+	wantErr := ctrY[:13] + ": warn\n" + ctrW[:13] + ": warn\n"
+	if r.code != 0 || r.stdout != wantOut || r.stderr != wantErr {
+		t.Errorf("got stdout %q stderr %q\nwant %q and %q", r.stdout, r.stderr, wantOut, wantErr)
+	}
+
+	r = ctr(t, n.Endpoint, "cri", "exec", "-q", "-x", "--state", "running", "out", "hi")
+	if r.ok(t); r.stdout != "hi\nhi\n" {
+		t.Errorf("-q -x: stdout %q, want unprefixed lines", r.stdout)
+	}
+
+	n.execSync = func(req *runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
+		if req.ContainerId == ctrW {
+			return &runtimeapi.ExecSyncResponse{ExitCode: 4}, nil
+		}
+		return &runtimeapi.ExecSyncResponse{Stdout: []byte("fine")}, nil
+	}
+	r = ctr(t, n.Endpoint, "cri", "exec", "-s", "--state", "running", "check")
+	r.fails(t, 4, `exec in container "`+ctrW[:13]+`": command exited with code 4`)
+	if r.stdout != ctrY[:13]+": fine\n" {
+		t.Errorf("stdout %q: an unterminated last line still gets its prefix and a newline", r.stdout)
+	}
+	ctr(t, n.Endpoint, "cri", "exec", "-s", "-e", "--state", "running", "check").ok(t)
+}
+
+func TestExecBadInput(t *testing.T) {
+	n := newStreamNode(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"exec", "nginx"}, "exec needs a container and a command"},
+		{[]string{"exec", "--name", "n"}, "exec needs a command"},
+		{[]string{"exec", "-s", "-t", "nginx", "sh"}, "-s runs the command without stdin or a terminal"},
+		{[]string{"exec", "--timeout", "3", "nginx", "sh"}, "--timeout applies to -s"},
+		{[]string{"exec", "-it", "nginx", "sh"}, "-t needs a terminal on stdin"},
+		{[]string{"exec", "--transport", "carrier-pigeon", "nginx", "sh"}, `invalid --transport "carrier-pigeon"`},
+		{[]string{"exec", "--tls-cert", "c.pem", "nginx", "sh"}, "--tls-cert and --tls-key go together"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			n.RuntimeCalls()
+			runIn(t, n.Endpoint, strings.NewReader(""), append([]string{"cri"}, tc.args...)...).fails(t, 2, tc.want)
+			if calls := n.RuntimeCalls(); len(calls) != 0 {
+				t.Errorf("made RPCs %v before rejecting the command line", calls)
+			}
+		})
+	}
+	ctr(t, n.Endpoint, "cri", "exec", "-i", "--state", "running", "cat").fails(t, 2, "-i and -t need exactly one container; the filters selected 2")
+	ctr(t, n.Endpoint, "cri", "exec", "nosuch", "true").fails(t, 1, `container "nosuch": not found`)
+	r := ctr(t, n.Endpoint, "cri", "exec", "nginx", "bogus").fails(t, 1, `exec in container "`+ctrW+`": error executing command in container: fake: unknown command "bogus"`)
+	if strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "Internal error occurred") {
+		t.Errorf("a command the runtime cannot start: want one plain line, got %q", r.stderr)
+	}
+	ctr(t, n.Endpoint, "cri", "exec", "c3d4", "true").fails(t, 1, `container "c3d4": ambiguous`)
+	ctr(t, n.Endpoint, "cri", "exec", "--name", "^zzz", "true").fails(t, 1, "no container matches the filters")
+}
+
+func TestAttach(t *testing.T) {
+	n := newStreamNode(t)
+	r := runIn(t, n.Endpoint, strings.NewReader("input\n"), "cri", "attach", "-i", "nginx").ok(t)
+	if r.stdout != "attached\ninput\n" {
+		t.Errorf("stdout %q, want the container's output and stdin echoed", r.stdout)
+	}
+	n.RuntimeCalls()
+	runIn(t, n.Endpoint, nil, "cri", "attach").fails(t, 2, "attach needs exactly one container")
+	runIn(t, n.Endpoint, nil, "cri", "attach", "nginx", "postgres").fails(t, 2, "attach needs exactly one container")
+	runIn(t, n.Endpoint, strings.NewReader(""), "cri", "attach", "-it", "nginx").fails(t, 2, "-t needs a terminal on stdin")
+	if calls := n.RuntimeCalls(); len(calls) != 0 {
+		t.Errorf("made RPCs %v for bad command lines", calls)
+	}
+	ctr(t, n.Endpoint, "cri", "attach", "nosuch").fails(t, 1, `container "nosuch": not found`)
+}
+
+var forwardingRe = regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)`)
+
+func TestPortForwardForwardsSeveralPortsAndStopsOnInterrupt(t *testing.T) {
+	n := newStreamNode(t)
+	for _, transport := range []string{"spdy", "websocket"} {
+		t.Run(transport, func(t *testing.T) {
+			n.RuntimeCalls()
+			s := startBg(t, n.Endpoint, sessionIO{}, "cri", "port-forward", "--transport", transport, "shop/web", ":8080", "0:9090")
+			out := s.stdout.waitFor(t, "-> 9090")
+			ms := forwardingRe.FindAllStringSubmatch(out, -1)
+			if len(ms) != 2 {
+				t.Fatalf("want one 127.0.0.1 listener per port, got %q", out)
+			}
+			for _, m := range ms {
+				c, err := net.Dial("tcp", "127.0.0.1:"+m[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := bufio.NewReader(c)
+				if got := readLine(t, c, r); got != "port="+m[2]+"\n" {
+					t.Errorf("local %s: pod side says %q, want port %s", m[1], got, m[2])
+				}
+				c.Write([]byte("ping\n"))
+				if got := readLine(t, c, r); got != "ping\n" {
+					t.Errorf("echo %q, want ping", got)
+				}
+				c.Close()
+			}
+			s.cancel()
+			r := s.wait(t)
+			if r.code != 0 || r.stderr != "" {
+				t.Errorf("after Ctrl-C: exit %d stderr %q, want a clean exit", r.code, r.stderr)
+			}
+			want := 1
+			if transport == "websocket" {
+				// The CRI server refuses SPDY-over-websocket; the single-use URL
+				// is replaced before falling back to SPDY.
+				want = 2
+			}
+			if got := n.count("PortForward"); got != want {
+				t.Errorf("PortForward called %d times, want %d", got, want)
+			}
+			if _, err := net.Dial("tcp", "127.0.0.1:"+ms[0][1]); err == nil {
+				t.Error("listener still open after port-forward ended")
+			}
+		})
+	}
+}
+
+func TestPortForwardBadInput(t *testing.T) {
+	n := newStreamNode(t)
+	for _, args := range [][]string{{"port-forward", "web"}, {"port-forward", "web", "http"}, {"port-forward", "web", "1:2:3"}, {"port-forward", "web", "8080:0"}} {
+		n.RuntimeCalls()
+		ctr(t, n.Endpoint, append([]string{"cri"}, args...)...).fails(t, 2)
+		if calls := n.RuntimeCalls(); len(calls) != 0 {
+			t.Errorf("%v: made RPCs %v before rejecting the ports", args, calls)
+		}
+	}
+	ctr(t, n.Endpoint, "cri", "port-forward", "nosuch", "80").fails(t, 1, `pod "nosuch": not found`)
+}
+
+// A detach sequence split across reads is still recognised, and input that
+// only starts like one is passed through intact.
+func TestDetachReader(t *testing.T) {
+	for _, tc := range []struct {
+		chunks   []string
+		want     string
+		detached bool
+	}{
+		{[]string{"ab\x10", "\x11cd"}, "ab", true},
+		{[]string{"ab\x10", "c"}, "ab\x10c", false},
+		{[]string{"\x10\x10\x11"}, "\x10", true},
+		{[]string{"x\x10"}, "x\x10", false},
+	} {
+		detached := false
+		r := &detachReader{r: &chunkReader{chunks: tc.chunks}, onDetach: func() { detached = true }}
+		got, err := io.ReadAll(r)
+		if err != nil || string(got) != tc.want || detached != tc.detached {
+			t.Errorf("%q: got %q detached=%v err=%v; want %q detached=%v", tc.chunks, got, detached, err, tc.want, tc.detached)
+		}
+	}
+}
+
+type chunkReader struct{ chunks []string }
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.chunks[0])
+	c.chunks = c.chunks[1:]
+	return n, nil
+}

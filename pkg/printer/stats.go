@@ -1,0 +1,106 @@
+package printer
+
+import (
+	"strconv"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// StatsFormats are what stats and statsp print.
+var StatsFormats = []string{Table, JSON, YAML, GoTemplate}
+
+// cpuCell is CPU % with two decimals, "-" when no rate could be computed
+// (one sample of a runtime that reports no rate, or a container that just
+// appeared).
+func cpuCell(pct float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return strconv.FormatFloat(pct, 'f', 2, 64)
+}
+
+// CPUFunc returns the CPU % of the object with the given ID, ok false if
+// unknown.
+type CPUFunc func(id string) (pct float64, ok bool)
+
+// ContainerStats is stats' result: crictl's {"stats": [...]} document and
+// its table, with the pod's name joined from the sandbox list.
+func ContainerStats(l *runtime.ContainerStatsList, cpu CPUFunc) *Resource {
+	ids := make([]string, len(l.Items))
+	for i := range l.Items {
+		ids[i] = l.Items[i].GetAttributes().GetId()
+	}
+	return &Resource{
+		Doc:      &runtimeapi.ListContainerStatsResponse{Stats: l.Raw()},
+		ItemsKey: "stats",
+		IDs:      ids,
+		Columns: []Column{
+			{Header: "CONTAINER", ID: true}, {Header: "NAME"}, {Header: "CPU %"}, {Header: "MEM"},
+			{Header: "DISK"}, {Header: "INODES"}, {Header: "SWAP"}, {Header: "POD"},
+		},
+		Rows: func(emit func(...string)) {
+			for i := range l.Items {
+				s := &l.Items[i]
+				id := s.GetAttributes().GetId()
+				pct, ok := cpu(id)
+				emit(id, s.GetAttributes().GetMetadata().GetName(), cpuCell(pct, ok),
+					Size(s.GetMemory().GetWorkingSetBytes().GetValue()),
+					Size(s.GetWritableLayer().GetUsedBytes().GetValue()),
+					itoa(s.GetWritableLayer().GetInodesUsed().GetValue()),
+					Size(s.GetSwap().GetSwapUsageBytes().GetValue()),
+					s.PodName)
+			}
+		},
+	}
+}
+
+// PodStats is statsp's result: crictl's {"stats": [...]} document and table.
+func PodStats(stats []*runtimeapi.PodSandboxStats, cpu CPUFunc) *Resource {
+	ids := make([]string, len(stats))
+	for i, s := range stats {
+		ids[i] = s.GetAttributes().GetId()
+	}
+	return &Resource{
+		Doc:      &runtimeapi.ListPodSandboxStatsResponse{Stats: stats},
+		ItemsKey: "stats",
+		IDs:      ids,
+		Columns:  []Column{{Header: "POD"}, {Header: "POD ID", ID: true}, {Header: "CPU %"}, {Header: "MEM"}, {Header: "NAMESPACE", Wide: true}},
+		Rows: func(emit func(...string)) {
+			for _, s := range stats {
+				id := s.GetAttributes().GetId()
+				pct, ok := cpu(id)
+				m := s.GetAttributes().GetMetadata()
+				emit(m.GetName(), id, cpuCell(pct, ok), Size(runtime.PodMemory(s)), m.GetNamespace())
+			}
+		},
+	}
+}
+
+// PodMetrics is metricsp's result: crictl's {"podMetrics": [...]}.
+func PodMetrics(m *runtimeapi.ListPodSandboxMetricsResponse) *Resource {
+	return &Resource{Doc: m, ItemsKey: "podMetrics"}
+}
+
+// MetricDescriptors is metricdescs' result: crictl's {"descriptors": [...]}
+// and a table of names, help and label keys.
+func MetricDescriptors(m *runtimeapi.ListMetricDescriptorsResponse) *Resource {
+	return &Resource{
+		Doc:      m,
+		ItemsKey: "descriptors",
+		Columns:  []Column{{Header: "NAME"}, {Header: "LABELS"}, {Header: "HELP"}},
+		Rows: func(emit func(...string)) {
+			for _, d := range m.Descriptors {
+				labels := ""
+				for i, k := range d.LabelKeys {
+					if i > 0 {
+						labels += ","
+					}
+					labels += k
+				}
+				emit(d.Name, labels, d.Help)
+			}
+		},
+	}
+}
