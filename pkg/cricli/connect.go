@@ -48,6 +48,7 @@ type endpoints struct {
 // loadConfig reads crictl's config file: silent when the default file is
 // absent, an error when a named file cannot be read or parsed.
 func loadConfig(cmd *cli.Command) (*crictlConfig, string, error) {
+	cmd = criCommand(cmd)
 	path, explicit := DefaultConfigFile, false
 	if cmd.IsSet("config") {
 		path, explicit = cmd.String("config"), true
@@ -77,8 +78,9 @@ func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 	if err != nil {
 		return nil, err
 	}
-	ep := &endpoints{timeout: cmd.Duration("timeout"), debug: cmd.Bool("debug")}
 	root := cmd.Root()
+	cmd = criCommand(cmd)
+	ep := &endpoints{timeout: cmd.Duration("timeout"), debug: cmd.Bool("debug")}
 	switch {
 	case cmd.IsSet("runtime-endpoint"):
 		ep.runtime, ep.runtimeSource = cmd.String("runtime-endpoint"), "--runtime-endpoint"
@@ -108,6 +110,19 @@ func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 		ep.debug = ep.debug || cfg.Debug
 	}
 	return ep, nil
+}
+
+// criCommand is the command that defines ctr cri's global flags (`cri`, or
+// the root in the crictl personality). Their values must be read there:
+// a subcommand with a flag of the same name (exec --timeout, stop -t, ps -r)
+// would otherwise answer with its own.
+func criCommand(cmd *cli.Command) *cli.Command {
+	for _, c := range cmd.Lineage() {
+		if hasFlag(c, "runtime-endpoint") {
+			return c
+		}
+	}
+	return cmd
 }
 
 func hasFlag(cmd *cli.Command, name string) bool {

@@ -250,3 +250,17 @@ func TestUpstreamCtrCommandsStillPresent(t *testing.T) {
 		t.Errorf("ctr --version: %d %q %q", code, out.String(), errb.String())
 	}
 }
+
+// A subcommand's own --timeout (exec, stop -t) must not hide ctr cri's.
+func TestCriFlagsAreReadFromCriNotTheSubcommand(t *testing.T) {
+	s := node(t)
+	for _, args := range [][]string{
+		{"cri", "-D", "--timeout", "7s", "exec", "-s", "nginx", "true"},
+		{"cri", "-D", "-t", "7s", "stop", "nginx"},
+	} {
+		r := ctr(t, s.Endpoint, args...)
+		if !strings.Contains(r.stderr, "timeout 7s") {
+			t.Errorf("%v: the cri --timeout was lost:\n%s", args, r.stderr)
+		}
+	}
+}
