@@ -23,88 +23,14 @@ func clientVersion() string {
 	return "(devel)"
 }
 
-func newVersionCommand() *cli.Command {
+// docCommand builds a command that takes no arguments, makes one call and
+// prints its result: version, info, runtime-config, imagefsinfo, metricdescs.
+func docCommand(name, usage, category, def string, formats []string, fetch func(context.Context, *runtime.Client) (*printer.Resource, error)) *cli.Command {
 	return &cli.Command{
-		Name:     "version",
-		Usage:    "Show the runtime's name and version and the CRI API version",
-		Category: catInfo,
-		Flags:    []cli.Flag{outputFlag(printer.Table, printer.VersionFormats), templateFlag()},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
-			p, err := newPrinter(cmd, printer.VersionFormats)
-			if err != nil {
-				return err
-			}
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				v, err := c.Version(ctx)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, printer.Version(v, clientVersion()))
-			})
-		},
-	}
-}
-
-func newInfoCommand() *cli.Command {
-	return &cli.Command{
-		Name:     "info",
-		Usage:    "Show runtime conditions (RuntimeReady, NetworkReady) and the runtime's configuration",
-		Category: catInfo,
-		Flags:    []cli.Flag{outputFlag(printer.JSON, printer.DocFormats), templateFlag()},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
-			p, err := newPrinter(cmd, printer.DocFormats)
-			if err != nil {
-				return err
-			}
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				s, err := c.Status(ctx, true)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, printer.Info(s))
-			})
-		},
-	}
-}
-
-func newRuntimeConfigCommand() *cli.Command {
-	return &cli.Command{
-		Name:     "runtime-config",
-		Usage:    "Show the runtime's configuration as the kubelet sees it (cgroup driver)",
-		Category: catInfo,
-		Flags:    []cli.Flag{outputFlag(printer.JSON, printer.DocFormats), templateFlag()},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
-			p, err := newPrinter(cmd, printer.DocFormats)
-			if err != nil {
-				return err
-			}
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				r, err := c.RuntimeConfig(ctx)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, printer.Message(r))
-			})
-		},
-	}
-}
-
-func newImageFsInfoCommand() *cli.Command {
-	formats := []string{printer.Table, printer.JSON, printer.YAML, printer.GoTemplate}
-	return &cli.Command{
-		Name:     "imagefsinfo",
-		Usage:    "Show image and container filesystem usage",
-		Category: catImages,
-		Flags:    []cli.Flag{outputFlag(printer.Table, formats), templateFlag()},
+		Name:     name,
+		Usage:    usage,
+		Category: category,
+		Flags:    []cli.Flag{outputFlag(def, formats), templateFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
@@ -114,14 +40,59 @@ func newImageFsInfoCommand() *cli.Command {
 				return err
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				r, err := c.ImageFsInfo(ctx)
+				r, err := fetch(ctx, c)
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, printer.ImageFsInfo(r))
+				return p.Print(cmd.Root().Writer, r)
 			})
 		},
 	}
+}
+
+func newVersionCommand() *cli.Command {
+	return docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
+		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
+			v, err := c.Version(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return printer.Version(v, clientVersion()), nil
+		})
+}
+
+func newInfoCommand() *cli.Command {
+	return docCommand("info", "Show runtime conditions (RuntimeReady, NetworkReady) and the runtime's configuration", catInfo,
+		printer.JSON, printer.DocFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
+			s, err := c.Status(ctx, true)
+			if err != nil {
+				return nil, err
+			}
+			return printer.Info(s), nil
+		})
+}
+
+func newRuntimeConfigCommand() *cli.Command {
+	return docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
+		printer.JSON, printer.DocFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
+			r, err := c.RuntimeConfig(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return printer.Message(r), nil
+		})
+}
+
+func newImageFsInfoCommand() *cli.Command {
+	return docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
+		printer.Table, []string{printer.Table, printer.JSON, printer.YAML, printer.GoTemplate},
+		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
+			r, err := c.ImageFsInfo(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return printer.ImageFsInfo(r), nil
+		})
 }
 
 func noArgs(cmd *cli.Command) error {

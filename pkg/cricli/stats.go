@@ -302,27 +302,13 @@ func newPodMetricsCommand() *cli.Command {
 }
 
 func newMetricDescsCommand() *cli.Command {
-	formats := []string{printer.JSON, printer.YAML, printer.GoTemplate, printer.Table}
-	return &cli.Command{
-		Name:     "metricdescs",
-		Usage:    "List the descriptors of the metrics metricsp shows (containerd 2.2 or newer)",
-		Category: catStreaming,
-		Flags:    []cli.Flag{outputFlag(printer.JSON, formats), templateFlag()},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
-			p, err := newPrinter(cmd, formats)
+	return docCommand("metricdescs", "List the descriptors of the metrics metricsp shows (containerd 2.2 or newer)", catStreaming,
+		printer.JSON, []string{printer.JSON, printer.YAML, printer.GoTemplate, printer.Table},
+		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
+			d, err := c.MetricDescriptors(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				d, err := c.MetricDescriptors(ctx)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, printer.MetricDescriptors(d))
-			})
-		},
-	}
+			return printer.MetricDescriptors(d), nil
+		})
 }
