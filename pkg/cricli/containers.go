@@ -72,19 +72,13 @@ func newInspectCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				items := make([]*printer.Inspected, 0, len(ids))
-				for _, id := range ids {
+				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
 					st, err := c.ContainerStatus(ctx, id, true)
 					if err != nil {
-						errs = append(errs, err)
-						continue
+						return nil, err
 					}
-					items = append(items, printer.InspectContainer(st, clock(cmd)))
-				}
-				if err := addContainerdViews(ctx, cmd, c, items); err != nil {
-					return err
-				}
-				return printInspected(cmd, p, items, errs)
+					return printer.InspectContainer(st, clock(cmd)), nil
+				})
 			})
 		},
 	}

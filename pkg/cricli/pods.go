@@ -62,19 +62,13 @@ func newInspectPodCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				items := make([]*printer.Inspected, 0, len(ids))
-				for _, id := range ids {
+				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
 					st, err := c.PodStatus(ctx, id, true)
 					if err != nil {
-						errs = append(errs, err)
-						continue
+						return nil, err
 					}
-					items = append(items, printer.InspectPod(st, clock(cmd)))
-				}
-				if err := addContainerdViews(ctx, cmd, c, items); err != nil {
-					return err
-				}
-				return printInspected(cmd, p, items, errs)
+					return printer.InspectPod(st, clock(cmd)), nil
+				})
 			})
 		},
 	}
@@ -108,6 +102,25 @@ func podTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime
 		ids = append(ids, r.Item.Id)
 	}
 	return ids, errs, nil
+}
+
+// inspectEach fetches every target's status, adds containerd's view when
+// asked, and prints what succeeded; failures so far (errs) and new ones are
+// returned joined.
+func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, ids []string, errs []error, status func(id string) (*printer.Inspected, error)) error {
+	items := make([]*printer.Inspected, 0, len(ids))
+	for _, id := range ids {
+		it, err := status(id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		items = append(items, it)
+	}
+	if err := addContainerdViews(ctx, cmd, c, items); err != nil {
+		return err
+	}
+	return printInspected(cmd, p, items, errs)
 }
 
 // printInspected prints what succeeded and returns the failures joined, so
