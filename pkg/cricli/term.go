@@ -62,7 +62,7 @@ func (t *rawTerminal) Restore() {
 }
 
 // sizeQueue reports a terminal's size at the start and after every
-// SIGWINCH until ctx ends; it implements remotecommand's TerminalSizeQueue.
+// SIGWINCH until ctx ends; it implements runtime.TerminalSizeQueue.
 type sizeQueue struct {
 	fd   int
 	ch   chan runtime.TerminalSize

@@ -2,27 +2,13 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
-	"github.com/go-logr/logr"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	apihttpstream "k8s.io/apimachinery/pkg/util/httpstream"
-	remotecommandconsts "k8s.io/apimachinery/pkg/util/remotecommand"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/portforward"
-	"k8s.io/client-go/tools/remotecommand"
-	"k8s.io/client-go/transport/spdy"
-	utilexec "k8s.io/client-go/util/exec"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
-	"k8s.io/klog/v2"
-	streamhttp "k8s.io/streaming/pkg/httpstream"
 )
 
 // Transports for exec, attach and port-forward sessions.
@@ -50,11 +36,17 @@ type TLSConfig struct {
 	ServerName, CAFile, CertFile, KeyFile string
 }
 
-// TerminalSize is a terminal's size in characters.
-type TerminalSize = remotecommand.TerminalSize
+// TerminalSize is a terminal's size in characters. The field names are
+// the resize stream's JSON keys.
+type TerminalSize struct {
+	Width  uint16
+	Height uint16
+}
 
 // TerminalSizeQueue yields terminal sizes; Next returns nil when done.
-type TerminalSizeQueue = remotecommand.TerminalSizeQueue
+type TerminalSizeQueue interface {
+	Next() *TerminalSize
+}
 
 // Streams are the local ends of an exec or attach session. A nil Stdin or
 // Stderr is not requested from the runtime; with TTY, stderr is merged into
@@ -136,248 +128,4 @@ func (c *Client) Attach(ctx context.Context, id string, s Streams, cfg StreamCon
 		return resp.GetUrl(), err
 	}
 	return c.stream(ctx, op, id, getURL, s, cfg)
-}
-
-func (c *Client) stream(ctx context.Context, op, id string, getURL func(context.Context) (string, error), s Streams, cfg StreamConfig) error {
-	rc, err := restConfig(cfg.TLS)
-	if err != nil {
-		return &Error{Kind: KindInvalid, Op: op, ID: id, Err: err}
-	}
-	opts := remotecommand.StreamOptions{Stdin: s.Stdin, Stdout: s.Stdout, Tty: s.TTY, TerminalSizeQueue: s.Resize}
-	if !s.TTY {
-		opts.Stderr = s.Stderr
-	}
-	// client-go logs through the context's logger; keep its chatter off
-	// the user's terminal: failures come back as errors.
-	ctx = klog.NewContext(ctx, logr.Discard())
-	run := func(transport string) error {
-		raw, err := getURL(ctx)
-		if err != nil {
-			return err
-		}
-		u, err := streamingURL(raw)
-		if err != nil {
-			return &Error{Kind: KindFailed, Op: op, ID: id, Err: err}
-		}
-		var ex remotecommand.Executor
-		if transport == TransportWebSocket {
-			// v4 is what the CRI streaming server (kubelet's, containerd's)
-			// speaks over websockets; v5 adds stdin half-close.
-			ex, err = remotecommand.NewWebSocketExecutorForProtocols(rc, http.MethodGet, u.String(),
-				remotecommandconsts.StreamProtocolV5Name, remotecommandconsts.StreamProtocolV4Name)
-		} else {
-			ex, err = remotecommand.NewSPDYExecutor(rc, http.MethodPost, u)
-		}
-		if err != nil {
-			return &Error{Kind: KindFailed, Op: op, ID: id, Err: err}
-		}
-		return ex.StreamWithContext(ctx, opts)
-	}
-	err = run(cfg.Transport)
-	if cfg.Transport == TransportWebSocket && isUpgradeFailure(err) {
-		err = run(TransportSPDY)
-	}
-	return streamError(ctx, op, id, err)
-}
-
-// streamError maps what client-go returns: the remote exit code, the
-// caller's cancellation, or a failure of the session itself.
-func streamError(ctx context.Context, op, id string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var rerr *Error
-	if errors.As(err, &rerr) {
-		return err
-	}
-	var ee utilexec.ExitError
-	if errors.As(err, &ee) {
-		return &ExitError{Code: ee.ExitStatus()}
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	// The streaming server reports failures as a Kubernetes status whose
-	// "Internal error occurred: " adds nothing for the user.
-	return &Error{Kind: KindFailed, Op: op, ID: id, Err: errors.New(strings.TrimPrefix(err.Error(), "Internal error occurred: "))}
-}
-
-func isUpgradeFailure(err error) bool {
-	return streamhttp.IsUpgradeFailure(err) || apihttpstream.IsUpgradeFailure(err) ||
-		streamhttp.IsHTTPSProxyError(err)
-}
-
-// streamingURL completes a URL the runtime returned, as kubelet would: a
-// runtime may hand out a bare path on kubelet's streaming address.
-func streamingURL(raw string) (*url.URL, error) {
-	if raw == "" {
-		return nil, errors.New("the runtime returned no streaming URL")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("bad streaming URL from the runtime: %v", err)
-	}
-	if u.Scheme == "" {
-		u.Scheme = "http"
-	}
-	if u.Host == "" {
-		u.Host = "127.0.0.1:10250"
-	}
-	return u, nil
-}
-
-func restConfig(tls TLSConfig) (*rest.Config, error) {
-	cfg := &rest.Config{TLSClientConfig: rest.TLSClientConfig{
-		ServerName: tls.ServerName, CAFile: tls.CAFile, CertFile: tls.CertFile, KeyFile: tls.KeyFile,
-	}}
-	if tls.CAFile == "" && tls.CertFile == "" && tls.KeyFile == "" {
-		cfg.TLSClientConfig = rest.TLSClientConfig{Insecure: true}
-		return cfg, nil
-	}
-	if (tls.CertFile == "") != (tls.KeyFile == "") {
-		return nil, errors.New("TLS streaming needs both a certificate and its key")
-	}
-	return cfg, nil
-}
-
-// PortForwarder forwards local ports on localhost to ports inside a pod's
-// network namespace. The port specs are checked when it is built, before
-// any RPC.
-type PortForwarder struct {
-	dialer *pfDialer
-	pf     *portforward.PortForwarder
-	// Ready is closed once every listener is up.
-	Ready chan struct{}
-}
-
-// NewPortForwarder validates ports ("[LOCAL:]REMOTE", LOCAL 0 or empty for
-// any free port) and prepares listeners on 127.0.0.1 and ::1. It runs until
-// ctx ends. Progress lines go to out; per-connection errors, one line each,
-// to errOut.
-func NewPortForwarder(ctx context.Context, ports []string, cfg StreamConfig, out, errOut io.Writer) (*PortForwarder, error) {
-	const op = "port-forward"
-	rc, err := restConfig(cfg.TLS)
-	if err != nil {
-		return nil, &Error{Kind: KindInvalid, Op: op, Err: err}
-	}
-	d := &pfDialer{cfg: cfg, rc: rc}
-	ctx = klog.NewContext(ctx, logr.New(&lineSink{w: errOut}))
-	ready := make(chan struct{})
-	pf, err := portforward.NewOnAddressesWithContext(ctx, d, []string{"localhost"}, ports, ready, out, errOut)
-	if err != nil {
-		return nil, &Error{Kind: KindInvalid, Op: op, Err: err}
-	}
-	return &PortForwarder{dialer: d, pf: pf, Ready: ready}, nil
-}
-
-// Run asks the runtime for the pod's port-forward URL, connects and serves
-// until the forwarder's context ends (nil) or the connection to the pod is
-// lost (an error).
-func (p *PortForwarder) Run(ctx context.Context, c *Client, podID string) error {
-	const op = "port-forward to pod"
-	p.dialer.getURL = func() (*url.URL, error) {
-		resp, err := unary(ctx, c, op, podID, func(ctx context.Context) (*runtimeapi.PortForwardResponse, error) {
-			return c.rt.PortForward(ctx, &runtimeapi.PortForwardRequest{PodSandboxId: podID})
-		})
-		if err != nil {
-			return nil, err
-		}
-		u, err := streamingURL(resp.GetUrl())
-		if err != nil {
-			return nil, &Error{Kind: KindFailed, Op: op, ID: podID, Err: err}
-		}
-		return u, nil
-	}
-	// Ask once up front so that RPC failures keep their type and message.
-	u, err := p.dialer.getURL()
-	if err != nil {
-		return err
-	}
-	p.dialer.first = u
-	err = p.pf.ForwardPorts()
-	if err == nil || ctx.Err() != nil {
-		return nil
-	}
-	var rerr *Error
-	if errors.As(err, &rerr) {
-		return err
-	}
-	return &Error{Kind: KindFailed, Op: op, ID: podID, Err: errors.New(strings.TrimPrefix(err.Error(), "error upgrading connection: "))}
-}
-
-// pfDialer dials the pod's port-forward URL; over websocket it falls back to
-// SPDY with a fresh URL when the server refuses the upgrade.
-type pfDialer struct {
-	cfg    StreamConfig
-	rc     *rest.Config
-	first  *url.URL
-	getURL func() (*url.URL, error)
-}
-
-func (d *pfDialer) url() (*url.URL, error) {
-	if u := d.first; u != nil {
-		d.first = nil
-		return u, nil
-	}
-	return d.getURL()
-}
-
-func (d *pfDialer) Dial(protocols ...string) (apihttpstream.Connection, string, error) {
-	u, err := d.url()
-	if err != nil {
-		return nil, "", err
-	}
-	if d.cfg.Transport == TransportWebSocket {
-		wd, err := portforward.NewSPDYOverWebsocketDialer(u, d.rc)
-		if err != nil {
-			return nil, "", err
-		}
-		conn, proto, err := wd.Dial(protocols...)
-		if !isUpgradeFailure(err) {
-			return conn, proto, err
-		}
-		if u, err = d.getURL(); err != nil {
-			return nil, "", err
-		}
-	}
-	tr, upgrader, err := spdy.RoundTripperFor(d.rc)
-	if err != nil {
-		return nil, "", err
-	}
-	return spdy.NewDialer(upgrader, &http.Client{Transport: tr}, http.MethodPost, u).Dial(protocols...)
-}
-
-// lineSink turns client-go's error logs into one plain line each; its
-// informational logs are dropped.
-type lineSink struct{ w io.Writer }
-
-func (s *lineSink) Init(logr.RuntimeInfo)          {}
-func (s *lineSink) Enabled(int) bool               { return false }
-func (s *lineSink) Info(int, string, ...any)       {}
-func (s *lineSink) WithValues(...any) logr.LogSink { return s }
-func (s *lineSink) WithName(string) logr.LogSink   { return s }
-func (s *lineSink) Error(err error, msg string, kv ...any) {
-	if s.w == nil {
-		return
-	}
-	var ports []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		switch kv[i] {
-		case "localPort":
-			ports = append(ports, fmt.Sprintf("local %v", kv[i+1]))
-		case "remotePort":
-			ports = append(ports, fmt.Sprintf("remote %v", kv[i+1]))
-		}
-	}
-	line := msg
-	if line != "" {
-		line = strings.ToLower(line[:1]) + line[1:]
-	}
-	if len(ports) > 0 {
-		line += " (" + strings.Join(ports, ", ") + ")"
-	}
-	if err != nil {
-		line += ": " + strings.TrimSpace(err.Error())
-	}
-	fmt.Fprintln(s.w, "port-forward: "+line)
 }

@@ -1,0 +1,43 @@
+package runtime
+
+import (
+	"errors"
+	"testing"
+)
+
+// The error stream decides how a session ended: the remote exit code must
+// come through as *ExitError, anything else as the server's message.
+func TestStatusError(t *testing.T) {
+	exit3 := `{"status":"Failure","message":"command terminated with non-zero exit code: 3","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}`
+	var ee *ExitError
+	if err := statusError(protoV4, []byte(exit3)); !errors.As(err, &ee) || ee.Code != 3 {
+		t.Errorf("non-zero exit: got %v, want exit code 3", err)
+	}
+	for _, ok := range []string{``, `{"status":"Success"}`} {
+		if err := statusError(protoV4, []byte(ok)); err != nil {
+			t.Errorf("%q: got %v, want success", ok, err)
+		}
+	}
+	if err := statusError(protoV4, []byte(`{"status":"Failure","message":"Internal error occurred: boom"}`)); err == nil || err.Error() != "Internal error occurred: boom" {
+		t.Errorf("failure: got %v, want the server's message", err)
+	}
+	if err := statusError(protoV3, []byte("plain text")); err == nil || err.Error() != "plain text" {
+		t.Errorf("v3: got %v, want the text as the error", err)
+	}
+	if err := statusError(protoV4, []byte(`{"status":"Failure","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"x"}]}}`)); err == nil || errors.As(err, &ee) && ee.Code == 0 {
+		t.Errorf("garbled exit code: got %v, want an error that is not exit 0", err)
+	}
+}
+
+func TestParsePortSpec(t *testing.T) {
+	for spec, want := range map[string]forwardedPort{"80": {80, 80}, ":8080": {0, 8080}, "0:9090": {0, 9090}, "8000:80": {8000, 80}} {
+		if got, err := parsePortSpec(spec); err != nil || got != want {
+			t.Errorf("%q: got %+v, %v; want %+v", spec, got, err, want)
+		}
+	}
+	for _, bad := range []string{"http", "1:2:3", "8080:0", "70000", "-1:80", ""} {
+		if _, err := parsePortSpec(bad); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+}
