@@ -11,5 +11,6 @@ import (
 )
 
 func main() {
+	tuneGC()
 	os.Exit(cricli.Main(app.New))
 }
