@@ -102,14 +102,6 @@ func containerTargets(ctx context.Context, c *runtime.Client, refs []string, f r
 	if err != nil {
 		return nil, nil, err
 	}
-	var ids []string
-	var errs []error
-	for _, r := range res {
-		if r.Err != nil {
-			errs = append(errs, r.Err)
-			continue
-		}
-		ids = append(ids, r.Item.Id)
-	}
+	_, ids, errs := split(res, containerID)
 	return ids, errs, nil
 }

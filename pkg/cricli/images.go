@@ -67,21 +67,14 @@ func newInspectImageCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				var items []*printer.Inspected
-				var errs []error
-				for _, r := range res {
-					if r.Err != nil {
-						errs = append(errs, r.Err)
-						continue
-					}
-					st, err := c.ImageStatus(ctx, r.Item.Id, true)
+				_, ids, errs := split(res, func(im *runtime.Image) string { return im.Id })
+				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
+					st, err := c.ImageStatus(ctx, id, true)
 					if err != nil {
-						errs = append(errs, err)
-						continue
+						return nil, err
 					}
-					items = append(items, printer.InspectImage(st))
-				}
-				return printInspected(cmd, p, items, errs)
+					return printer.InspectImage(st), nil
+				})
 			})
 		},
 	}

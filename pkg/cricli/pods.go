@@ -92,15 +92,7 @@ func podTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime
 	if err != nil {
 		return nil, nil, err
 	}
-	var ids []string
-	var errs []error
-	for _, r := range res {
-		if r.Err != nil {
-			errs = append(errs, r.Err)
-			continue
-		}
-		ids = append(ids, r.Item.Id)
-	}
+	_, ids, errs := split(res, podID)
 	return ids, errs, nil
 }
 

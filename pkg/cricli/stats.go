@@ -124,16 +124,11 @@ for state and pod names), whatever the number of containers.`,
 					if err != nil {
 						return err
 					}
-					var errs []error
-					for _, r := range res {
-						if r.Err == nil {
-							f.IDs = append(f.IDs, r.Item.Id)
-						}
-						errs = append(errs, r.Err)
-					}
+					_, ids, errs := split(res, containerID)
 					if err := errors.Join(errs...); err != nil {
 						return err
 					}
+					f.IDs = ids
 				}
 				var prev map[string]*runtimeapi.CpuUsage
 				return w.run(ctx, func(ctx context.Context) error {
@@ -214,16 +209,11 @@ needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.
 					if err != nil {
 						return err
 					}
-					var errs []error
-					for _, r := range res {
-						if r.Err == nil {
-							f.IDs = append(f.IDs, r.Item.Id)
-						}
-						errs = append(errs, r.Err)
-					}
+					_, ids, errs := split(res, podID)
 					if err := errors.Join(errs...); err != nil {
 						return err
 					}
+					f.IDs = ids
 				}
 				var prev map[string]*runtimeapi.CpuUsage
 				return w.run(ctx, func(ctx context.Context) error {
