@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -166,8 +166,11 @@ func newSaveCommand() *cli.Command {
 		UsageText: "ctr cri save -o FILE [options] IMAGE ...",
 		Description: `IMAGE is an image ID or unique prefix, a tag, or a familiar name ("busybox").
 The archive is written to a temporary file beside FILE and renamed when
-complete, so FILE is never left half-written. "-o -" writes to standard
-output (not a terminal).`,
+complete, so FILE is never left half-written; an existing FILE keeps its
+mode, and a symlink keeps pointing where it did (its target is replaced).
+A device or FIFO (/dev/null, /dev/stdout, a named pipe) is written in place.
+"-o -" writes to standard output (not a terminal). Interrupted, save exits
+130 and leaves FILE as it was.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("export"),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)"},
@@ -189,39 +192,25 @@ output (not a terminal).`,
 				return &UsageError{Err: err}
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				if out == "-" {
-					return c.Save(ctx, root.Writer, cmd.Args().Slice(), opts)
-				}
-				return writeAtomically(out, func(w io.Writer) error {
+				return saveError(outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
 					return c.Save(ctx, w, cmd.Args().Slice(), opts)
-				})
+				}))
 			})
 		},
 	}
 }
 
-// writeAtomically writes through a temporary file in path's directory and
-// renames it over path only when write succeeded.
-func writeAtomically(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: errors.Unwrap(err)}
+// saveError names the output file in a failure of the file itself, and
+// turns an interruption into exit 130 with nothing more to say.
+func saveError(err error) error {
+	var oe *outfile.Error
+	switch {
+	case errors.Is(err, outfile.ErrInterrupted):
+		return &silentExit{code: exitInterrupted}
+	case errors.As(err, &oe):
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: oe.Path, Err: oe.Err}
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: err}
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: err}
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: errors.Unwrap(err)}
-	}
-	return nil
+	return err
 }
 
 func newOrphansCommand() *cli.Command {
