@@ -310,12 +310,16 @@ func (o LoadOptions) imageName(ann map[string]string) (string, error) {
 	return reference.TagNameOnly(named).String(), nil
 }
 
-// commitImages creates or updates the image records; if one fails, those
-// already written are put back as they were.
+// commitImages names the loaded images. Each record is created, or, if
+// it exists, verified: the same name on the same target is success, so
+// concurrent loads of one archive all succeed. A name on another target is
+// moved to the archive's. On failure the rollback undoes only what this
+// call did, and only where the record still points where it set it: a
+// concurrent loader's records are never touched.
 func commitImages(ctx context.Context, is images.Store, imgs []images.Image) error {
 	type undo struct {
-		name string
-		old  *images.Image // nil: the record was created
+		img images.Image  // as this call set it
+		old *images.Image // nil: the record was created
 	}
 	var done []undo
 	rollback := func() {
@@ -323,33 +327,58 @@ func commitImages(ctx context.Context, is images.Store, imgs []images.Image) err
 		defer cancel()
 		for _, u := range slices.Backward(done) {
 			if u.old == nil {
-				_ = is.Delete(cctx, u.name)
-			} else {
+				// Deleted only if it still has our target.
+				_ = is.Delete(cctx, u.img.Name, images.DeleteTarget(&u.img.Target))
+				continue
+			}
+			if cur, err := is.Get(cctx, u.img.Name); err == nil && cur.Target.Digest == u.img.Target.Digest {
 				_, _ = is.Update(cctx, *u.old, "target", "labels")
 			}
 		}
 	}
 	for _, img := range imgs {
-		old, err := is.Get(ctx, img.Name)
-		switch {
-		case err == nil:
-			if _, err := is.Update(ctx, img, "target", "labels."+criImageLabel); err != nil {
-				rollback()
-				return fmt.Errorf("update image %s: %w", img.Name, err)
-			}
-			done = append(done, undo{img.Name, &old})
-		case errdefs.IsNotFound(err):
-			if _, err := is.Create(ctx, img); err != nil {
-				rollback()
-				return fmt.Errorf("create image %s: %w", img.Name, err)
-			}
-			done = append(done, undo{name: img.Name})
-		default:
+		if err := commitImage(ctx, is, img, func(old *images.Image) { done = append(done, undo{img, old}) }); err != nil {
 			rollback()
-			return fmt.Errorf("image %s: %w", img.Name, err)
+			return err
 		}
 	}
 	return nil
+}
+
+// commitImage creates img's record, or verifies or moves an existing one;
+// changed is told what it did, for the rollback.
+func commitImage(ctx context.Context, is images.Store, img images.Image, changed func(old *images.Image)) error {
+	// A record can be deleted between a failed Create and the Get (rmi
+	// running beside load): try again, a few times.
+	for range 3 {
+		_, err := is.Create(ctx, img)
+		if err == nil {
+			changed(nil)
+			return nil
+		}
+		if !errdefs.IsAlreadyExists(err) {
+			return fmt.Errorf("create image %s: %w", img.Name, err)
+		}
+		old, err := is.Get(ctx, img.Name)
+		if errdefs.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("image %s: %w", img.Name, err)
+		}
+		if old.Target.Digest == img.Target.Digest {
+			return nil // already there: another load of the same archive, or a reload
+		}
+		if _, err := is.Update(ctx, img, "target", "labels."+criImageLabel); err != nil {
+			if errdefs.IsNotFound(err) {
+				continue
+			}
+			return fmt.Errorf("update image %s: %w", img.Name, err)
+		}
+		changed(&old)
+		return nil
+	}
+	return fmt.Errorf("create image %s: created and removed concurrently, again and again", img.Name)
 }
 
 // waitImagesListed polls ListImages until CRI lists every ref, so that the
