@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/docker/go-units"
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/outfile"
@@ -73,11 +74,21 @@ loaded image names are printed, one per line. "-" reads standard input
 
 An archive that cannot be loaded (truncated, not an image archive) leaves
 nothing behind: its images are named only once everything is in place.
-The other archives are still attempted; the exit code is then 1.`,
+The other archives are still attempted; the exit code is then 1.
+An archive holding more than --max-size uncompressed (64GiB), more than
+--max-entries entries (100000), or, with the default size bound, a gzip
+archive expanding more than 100 times (a compression bomb) is refused and
+leaves nothing behind.
+Interrupted (Ctrl-C, SIGTERM), load exits 130 and its content is released
+at once; if ctr itself is killed, containerd releases it within minutes.
+Loading an archive that is already loaded, even by several loads at once,
+succeeds: the same name on the same image is not a conflict.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("import"),
 			&cli.StringFlag{Name: "base-name", Usage: "name for images the archive only tags (OCI ref name \"v1\" becomes NAME:v1)"},
 			&cli.StringFlag{Name: "snapshotter", Usage: "unpack for this snapshotter (default: the one CRI uses)"},
+			&cli.StringFlag{Name: "max-size", Usage: "refuse an archive holding more than this, uncompressed (default 64GiB; setting it also lifts the 100x gzip expansion check)"},
+			&cli.IntFlag{Name: "max-entries", Usage: "refuse an archive with more entries than this (default 100000)"},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			files := cmd.Args().Slice()
@@ -92,8 +103,24 @@ The other archives are still attempted; the exit code is then 1.`,
 			if err := opts.Check(); err != nil {
 				return &UsageError{Err: err}
 			}
+			if v := cmd.String("max-size"); v != "" {
+				n, err := units.RAMInBytes(v)
+				if err != nil || n <= 0 {
+					return usageErrorf("invalid --max-size %q: want a positive size such as 100GiB", v)
+				}
+				opts.MaxBytes = n
+			}
+			if cmd.IsSet("max-entries") {
+				opts.MaxEntries = cmd.Int("max-entries")
+				if opts.MaxEntries <= 0 {
+					return usageErrorf("invalid --max-entries %d: want a positive count", opts.MaxEntries)
+				}
+			}
 			root := cmd.Root()
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			// Ctrl-C or SIGTERM returns through Load, which deletes its lease.
+			ctx, stop := interruptible(ctx)
+			defer stop()
+			err := withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				set, err := c.CRISettings(ctx)
 				if err != nil {
 					return err
@@ -109,7 +136,7 @@ The other archives are still attempted; the exit code is then 1.`,
 						fmt.Fprintln(root.Writer, ref)
 					}
 					if err != nil {
-						if runtime.KindOf(err) == runtime.KindUnreachable {
+						if runtime.KindOf(err) == runtime.KindUnreachable || interrupted(ctx, err) {
 							return errors.Join(append(errs, err)...)
 						}
 						errs = append(errs, err)
@@ -117,6 +144,10 @@ The other archives are still attempted; the exit code is then 1.`,
 				}
 				return errors.Join(errs...)
 			})
+			if interrupted(ctx, err) {
+				return &silentExit{code: exitInterrupted}
+			}
+			return err
 		},
 	}
 }
@@ -144,6 +175,9 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 		}
 		defer f.Close()
 		r, name = f, file
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			opts.Size = fi.Size()
+		}
 	}
 	if isTerminal(errw) {
 		p := &progressLine{w: errw}
