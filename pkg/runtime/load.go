@@ -228,6 +228,8 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 	}()
 	ctx = leases.WithLease(ctx, lease.ID)
 
+	r, unblock := cancelable(ctx, r)
+	defer unblock()
 	in, done, err := archiveReader(r, o.Progress, o.limits())
 	if err != nil {
 		return nil, fail(err)
@@ -461,6 +463,23 @@ func (c *Client) waitImagesListed(ctx context.Context, refs []string, budget tim
 			return c.wrap(ctx, "load", "", ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// cancelable makes reads of r end when ctx does: a read of a pipe
+// (load -) blocks in the kernel, where neither a cancelled ctx nor a
+// signal reaches, so an interrupted load would never get to release its
+// lease. The blocked read is left behind; the process is about to exit.
+func cancelable(ctx context.Context, r io.Reader) (io.Reader, func()) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	return pr, func() {
+		stop()
+		pr.Close()
 	}
 }
 
