@@ -90,10 +90,14 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 	}
 	setUsageErrors(cmd)
 	enableCompletion(cmd)
+	attachSession(cmd)
 	return cmd
 }
 
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
+	if cmd.NArg() > 0 && isCrictl(cmd) {
+		return helpTopicError(cmd.Args().First())
+	}
 	if cmd.NArg() > 0 {
 		return usageErrorf("unknown command %q for %q", cmd.Args().First(), cmd.FullName())
 	}
@@ -121,10 +125,7 @@ func IsCrictl(argv0 string) bool {
 // multicall personality.
 func CrictlCommand() *cli.Command {
 	cmd := Command()
-	cmd.Name = "crictl"
-	cmd.UsageText = "crictl [global options] COMMAND [options] [arguments...]"
-	cmd.Version = clientVersion()
-	cmd.EnableShellCompletion = true
+	crictlize(cmd)
 	return cmd
 }
 
@@ -138,6 +139,12 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	if complete {
 		stderr = io.Discard // the shell shows it on the command line
 	}
+	installVersionPrinter()
+	watchAddressEnv(root)
+	crictl := root.Name == "crictl"
+	if crictl {
+		ctx = crictlContext(ctx)
+	}
 	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
@@ -149,7 +156,18 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	err := root.Run(ctx, args)
 	prog := root.Name
 	for _, line := range ErrorLines(err) {
+		if crictl {
+			// Messages built for ctr cri name the command as crictl users type it.
+			line = strings.ReplaceAll(line, "ctr cri ", "crictl ")
+		}
 		fmt.Fprintf(stderr, "%s: %s\n", prog, line)
+	}
+	if crictl {
+		return crictlExitCode(err)
+	}
+	if isHelpTopicError(err) {
+		// urfave says 3, which ctr cri reserves for an unreachable runtime.
+		return ExitUsage
 	}
 	return ExitCode(err)
 }

@@ -57,7 +57,11 @@ func newVersionCommand() *cli.Command {
 			if err != nil {
 				return nil, err
 			}
-			return printer.Version(v, clientVersion()), nil
+			cv := clientVersion()
+			if isCrictlContext(ctx) {
+				cv = "" // crictl prints the runtime's lines only
+			}
+			return printer.Version(v, cv), nil
 		})
 }
 

@@ -26,7 +26,7 @@ func (c *Client) unreachable(op, id string, dialErr error) error {
 	switch {
 	case errors.Is(dialErr, fs.ErrNotExist):
 		e.Err = fmt.Errorf("socket %s does not exist", path)
-		e.Hint = "is containerd running? point ctr at it with --address, or set -r/CONTAINER_RUNTIME_ENDPOINT"
+		e.Hint = "is containerd running? " + c.opts.Hints.Endpoint
 	case errors.Is(dialErr, fs.ErrPermission):
 		e.Err = fmt.Errorf("permission denied on %s", path)
 		e.Hint = "try sudo"
