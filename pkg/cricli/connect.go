@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,13 @@ const DefaultEndpoint = "unix:///run/containerd/containerd.sock"
 
 // DefaultConfigFile is crictl's configuration file.
 const DefaultConfigFile = "/etc/crictl.yaml"
+
+// Seams for the config-file fallback test: the default file and the
+// binary's path.
+var (
+	defaultConfigFile = DefaultConfigFile
+	executable        = os.Executable
+)
 
 // crictlConfig is the subset of crictl's YAML config that ctr cri reads.
 type crictlConfig struct {
@@ -51,17 +59,26 @@ type endpoints struct {
 // absent, an error when a named file cannot be read or parsed.
 func loadConfig(cmd *cli.Command) (*crictlConfig, string, error) {
 	cmd = criCommand(cmd)
-	path, explicit := DefaultConfigFile, false
+	path, explicit := defaultConfigFile, false
 	if cmd.IsSet("config") {
 		path, explicit = cmd.String("config"), true
 	} else if v := os.Getenv("CRI_CONFIG_FILE"); v != "" {
 		path, explicit = v, true
 	}
 	data, err := os.ReadFile(path)
-	if err != nil {
-		if !explicit && errors.Is(err, fs.ErrNotExist) {
+	if !explicit && errors.Is(err, fs.ErrNotExist) {
+		// As crictl: a crictl.yaml beside the binary (the real one, not the
+		// crictl symlink) serves when the default file is absent.
+		exe, xerr := executable()
+		if xerr != nil {
 			return nil, path, nil
 		}
+		path = filepath.Join(filepath.Dir(exe), "crictl.yaml")
+		if data, err = os.ReadFile(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, path, nil
+		}
+	}
+	if err != nil {
 		return nil, path, &UsageError{Err: fmt.Errorf("read config %s: %w", path, errors.Unwrap(err))}
 	}
 	var cfg crictlConfig
