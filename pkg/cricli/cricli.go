@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v3"
@@ -89,6 +90,7 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		Action:    unknownSubcommand,
 	}
 	setUsageErrors(cmd)
+	shortOptions(cmd)
 	enableCompletion(cmd)
 	attachSession(cmd)
 	return cmd
@@ -102,6 +104,30 @@ func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
 		return usageErrorf("unknown command %q for %q", cmd.Args().First(), cmd.FullName())
 	}
 	return cli.ShowSubcommandHelp(cmd)
+}
+
+// combinedShortOptions are the commands on which crictl accepts combined
+// short options (ps -aq, rm -af, images -qv, ps -an 2), plus the
+// jsonschema subcommands of create and run (create js -pc).
+var combinedShortOptions = []string{
+	"attach", "checkpoint", "config", "events", "exec", "imagefsinfo", "images", "info", "inspecti",
+	"inspectp", "logs", "metricdescs", "metricsp", "pods", "ps", "pull", "rm", "rmi", "rmp",
+	"runtime-config", "stats", "statsp", "stop", "update-runtime-config",
+}
+
+func shortOptions(cri *cli.Command) {
+	for _, c := range cri.Commands {
+		if slices.Contains(combinedShortOptions, c.Name) {
+			c.UseShortOptionHandling = true
+		}
+		if c.Name == "create" || c.Name == "run" {
+			for _, sub := range c.Commands {
+				if sub.Name == "jsonschema" {
+					sub.UseShortOptionHandling = true
+				}
+			}
+		}
+	}
 }
 
 // setUsageErrors makes flag-parsing failures anywhere in the tree a

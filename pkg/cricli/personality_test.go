@@ -368,3 +368,29 @@ func TestConfigNextToTheExecutable(t *testing.T) {
 		t.Errorf("the default file must win: exit %d stderr %s", code, errb.String())
 	}
 }
+
+// A01, E16: combined short options where crictl accepts them, in both
+// personalities.
+func TestCombinedShortOptions(t *testing.T) {
+	s := node(t)
+	r := crictl(t, "-r", s.Endpoint, "ps", "-aq").ok(t)
+	if got := strings.Fields(r.stdout); len(got) != 3 {
+		t.Errorf("ps -aq printed %v", got)
+	}
+	r = ctr(t, s.Endpoint, "cri", "ps", "-an", "1", "-q").ok(t)
+	if got := strings.Fields(r.stdout); len(got) != 1 || got[0] != ctrY {
+		t.Errorf("ps -an 1 -q printed %v", got)
+	}
+	r = crictl(t, "-r", s.Endpoint, "images", "-qv").ok(t)
+	if r.stdout == "" {
+		t.Errorf("images -qv printed nothing")
+	}
+	r = crictl(t, "-r", s.Endpoint, "pods", "-ql").ok(t)
+	if got := strings.Fields(r.stdout); len(got) != 1 || got[0] != podB {
+		t.Errorf("pods -ql printed %v", got)
+	}
+	r = crictl(t, "create", "js", "-pc").ok(t)
+	if !strings.Contains(r.stdout, "PodSandboxConfig") || !strings.Contains(r.stdout, "ContainerConfig") {
+		t.Errorf("create js -pc:\n%.200s", r.stdout)
+	}
+}
