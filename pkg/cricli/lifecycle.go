@@ -523,9 +523,10 @@ func newStopCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
+				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, func(ctx context.Context, id string) error {
 					return c.StopContainer(ctx, id, grace)
 				})
+				return forEach(ctx, cmd, ids, failed, op)
 			})
 		},
 	}
@@ -592,7 +593,8 @@ func newStopPodCommand() *cli.Command {
 				for i, p := range pods {
 					ids[i] = p.Id
 				}
-				return forEach(ctx, cmd, ids, failed, c.StopPod)
+				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, c.StopPod)
+				return forEach(ctx, cmd, ids, failed, op)
 			})
 		},
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // The crictl personality is ctr cri under crictl's name: the same commands,
@@ -158,4 +160,34 @@ func crictlContext(ctx context.Context) context.Context {
 func isCrictlContext(ctx context.Context) bool {
 	v, _ := ctx.Value(crictlKey{}).(bool)
 	return v
+}
+
+// stopUnknownAsCrictl gives stop and stopp crictl's answer to an ID that
+// matches nothing: under crictl the runtime is asked anyway, and containerd
+// reports success for an unknown ID, so crictl prints it and exits 0 (C15).
+// The crictl personality prints it without the call; ctr cri keeps the
+// not-found error.
+func stopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func(context.Context, string) error) ([]string, []error, func(context.Context, string) error) {
+	if !isCrictl(cmd) {
+		return ids, failed, op
+	}
+	known := map[string]bool{}
+	for _, id := range ids {
+		known[id] = true
+	}
+	var still []error
+	for _, err := range failed {
+		var e *runtime.Error
+		if errors.As(err, &e) && e.Kind == runtime.KindNotFound && e.ID != "" && !known[e.ID] {
+			ids = append(ids, e.ID)
+			continue
+		}
+		still = append(still, err)
+	}
+	return ids, still, func(ctx context.Context, id string) error {
+		if !known[id] {
+			return nil
+		}
+		return op(ctx, id)
+	}
 }

@@ -394,3 +394,23 @@ func TestCombinedShortOptions(t *testing.T) {
 		t.Errorf("create js -pc:\n%.200s", r.stdout)
 	}
 }
+
+// C15, E38, E39: stop/stopp of an unknown ID succeed under crictl, as
+// crictl on containerd; ctr cri reports it.
+func TestStopUnknownPerPersonality(t *testing.T) {
+	s := node(t)
+	for _, cmd := range []string{"stop", "stopp"} {
+		r := crictl(t, "-r", s.Endpoint, cmd, "deadbeef").ok(t)
+		if !strings.Contains(r.stdout, "deadbeef") {
+			t.Errorf("crictl %s deadbeef printed %q", cmd, r.stdout)
+		}
+		ctr(t, s.Endpoint, "cri", cmd, "deadbeef").fails(t, ExitFailed, "not found")
+	}
+	r := crictl(t, "-r", s.Endpoint, "stop", "deadbeef", "nginx").ok(t)
+	if !strings.Contains(r.stdout, ctrW) {
+		t.Errorf("crictl stop deadbeef nginx: %q", r.stdout)
+	}
+	if calls := callCounts(s.RuntimeCalls())["StopContainer"]; calls != 1 {
+		t.Errorf("StopContainer called %d times, want 1 (the known container)", calls)
+	}
+}
