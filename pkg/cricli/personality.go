@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -190,4 +191,17 @@ func stopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func
 		}
 		return op(ctx, id)
 	}
+}
+
+// configOptions: crictl ignores unknown fields in pod and container
+// configs (C14); its personality warns on stderr and goes on, while ctr
+// cri refuses the file.
+func configOptions(cmd *cli.Command) []runtime.ConfigOptions {
+	if !isCrictl(cmd) {
+		return nil
+	}
+	w := cmd.Root().ErrWriter
+	return []runtime.ConfigOptions{{Unknown: func(e *runtime.ConfigError) {
+		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
+	}}}
 }

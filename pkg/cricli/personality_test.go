@@ -414,3 +414,17 @@ func TestStopUnknownPerPersonality(t *testing.T) {
 		t.Errorf("StopContainer called %d times, want 1 (the known container)", calls)
 	}
 }
+
+// C14, X05: unknown fields in a pod config are a warning under crictl (which
+// ignores them) and an error under ctr cri; a wrong type stays an error.
+func TestUnknownConfigFieldsPerPersonality(t *testing.T) {
+	s := node(t)
+	extra := file(t, "pod.yaml", podConfigYAML+"extra_field: x\nlogDirectory: /tmp/x\n")
+	r := crictl(t, "-r", s.Endpoint, "runp", extra)
+	if r.code != 0 || strings.TrimSpace(r.stdout) == "" || !strings.Contains(r.stderr, "extra_field: unknown field in PodSandboxConfig (ignored)") {
+		t.Errorf("crictl runp: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	ctr(t, s.Endpoint, "cri", "runp", extra).fails(t, ExitUsage, "extra_field: unknown field in PodSandboxConfig")
+	bad := file(t, "pod.yaml", podConfigYAML+"hostname: [1]\n")
+	crictl(t, "-r", s.Endpoint, "runp", bad).fails(t, 1, "hostname")
+}
