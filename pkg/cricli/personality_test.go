@@ -14,6 +14,7 @@ import (
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -427,4 +428,18 @@ func TestUnknownConfigFieldsPerPersonality(t *testing.T) {
 	ctr(t, s.Endpoint, "cri", "runp", extra).fails(t, ExitUsage, "extra_field: unknown field in PodSandboxConfig")
 	bad := file(t, "pod.yaml", podConfigYAML+"hostname: [1]\n")
 	crictl(t, "-r", s.Endpoint, "runp", bad).fails(t, 1, "hostname")
+}
+
+// C01, E02: crictl -t bounds each call, never the whole command: an exec -s
+// that runs longer than -t still answers.
+func TestCrictlTimeoutDoesNotEndExecSync(t *testing.T) {
+	n := newStreamNode(t)
+	n.execSync = func(*runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
+		time.Sleep(400 * time.Millisecond)
+		return &runtimeapi.ExecSyncResponse{Stdout: []byte("done\n")}, nil
+	}
+	r := crictl(t, "-r", n.Endpoint, "-t", "150ms", "exec", "-s", "nginx", "sleep", "1")
+	if r.code != 0 || r.stdout != "done\n" {
+		t.Errorf("crictl -t 150ms exec -s: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
 }
