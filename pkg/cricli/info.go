@@ -100,7 +100,7 @@ func newImageFsInfoCommand() *cli.Command {
 }
 
 func noArgs(cmd *cli.Command) error {
-	if cmd.NArg() > 0 {
+	if cmd.NArg() > 0 && !crictlIgnoresArgs(cmd) {
 		return usageErrorf("%s takes no arguments, got %q", cmd.Name, cmd.Args().First())
 	}
 	return nil

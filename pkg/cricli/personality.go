@@ -205,3 +205,9 @@ func configOptions(cmd *cli.Command) []runtime.ConfigOptions {
 		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
 	}}}
 }
+
+// crictlIgnoresArgs: crictl's pods takes no arguments and ignores any it
+// is given (X03); ctr cri calls them a usage error.
+func crictlIgnoresArgs(cmd *cli.Command) bool {
+	return isCrictl(cmd) && cmd.Name == "pods"
+}

@@ -185,6 +185,11 @@ func TestCrictlHelpForWrongArgumentCounts(t *testing.T) {
 		}
 		ctr(t, s.Endpoint, append([]string{"cri"}, args...)...).fails(t, ExitUsage)
 	}
+	// pods ignores arguments under crictl.
+	if r := crictl(t, "-r", s.Endpoint, "pods", "-q", "x").ok(t); len(strings.Fields(r.stdout)) != 2 {
+		t.Errorf("crictl pods x: %q", r.stdout)
+	}
+	ctr(t, s.Endpoint, "cri", "pods", "x").fails(t, ExitUsage, "takes no arguments")
 	// Missing IDs where crictl says "ID cannot be empty": exit 1, no help.
 	for _, args := range [][]string{{"stop"}, {"start"}, {"logs"}, {"attach"}} {
 		if r := crictl(t, append([]string{"-r", s.Endpoint}, args...)...); r.code != 1 || r.stdout != "" {
