@@ -77,8 +77,9 @@ func Command() *cli.Command {
 		Name:  "cri",
 		Usage: "Inspect and drive the Kubernetes CRI (pods, containers, images) of this containerd",
 		Description: `ctr cri speaks the Kubernetes CRI (v1) to containerd's in-process CRI plugin, with
-crictl's command and flag names. The endpoint is ctr --address (CONTAINERD_ADDRESS)
-unless -r, CONTAINER_RUNTIME_ENDPOINT or crictl's config file say otherwise.
+crictl's command and flag names. Endpoint, first match wins: cri -r, ctr --address on
+the command line, CONTAINER_RUNTIME_ENDPOINT, CONTAINERD_ADDRESS, crictl's config file,
+/run/containerd/containerd.sock.
 
 Flags given before the subcommand belong to ctr or ctr cri: subcommand flags with
 the same letter (ps -a, -n, -v) hide them, so write "ctr -a SOCK cri ps -a".
