@@ -448,3 +448,13 @@ func TestCrictlTimeoutDoesNotEndExecSync(t *testing.T) {
 		t.Errorf("crictl -t 150ms exec -s: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// B-D2: a bad image endpoint is named as such, not as the runtime socket.
+func TestBadImageEndpointIsNamed(t *testing.T) {
+	s := node(t)
+	gone := filepath.Join(shortDir(t), "img.sock")
+	r := crictl(t, "-r", s.Endpoint, "-i", gone, "--max-retries", "0", "images").fails(t, 1, "socket "+gone+" does not exist", "--image-endpoint/-i")
+	if strings.Contains(r.stderr, strings.TrimPrefix(s.Endpoint, "unix://")) {
+		t.Errorf("names the runtime socket: %q", r.stderr)
+	}
+}

@@ -80,7 +80,7 @@ type Client struct {
 	imgConn   *grpc.ClientConn
 	rt        runtimeapi.RuntimeServiceClient
 	img       runtimeapi.ImageServiceClient
-	dialErr   atomic.Pointer[error]
+	dialErr   atomic.Pointer[dialFailure]
 	connected atomic.Bool
 }
 
@@ -132,7 +132,7 @@ func (c *Client) dial(endpoint string) (*grpc.ClientConn, error) {
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, "unix", path)
 		if err != nil {
-			c.dialErr.Store(&err)
+			c.dialErr.Store(&dialFailure{endpoint: endpoint, err: err})
 			return nil, err
 		}
 		c.dialErr.Store(nil)
@@ -191,9 +191,19 @@ func (c *Client) Images() runtimeapi.ImageServiceClient { return c.img }
 // Timeout is the per-RPC budget.
 func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
 
+// dialFailure is a failed dial and the endpoint it was for: with separate
+// runtime and image endpoints, the message must name the one that failed.
+type dialFailure struct {
+	endpoint string
+	err      error
+}
+
+func (d *dialFailure) Error() string { return d.err.Error() }
+func (d *dialFailure) Unwrap() error { return d.err }
+
 func (c *Client) lastDialError() error {
 	if p := c.dialErr.Load(); p != nil {
-		return *p
+		return p
 	}
 	return nil
 }
