@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // Help categories.
@@ -149,7 +151,9 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	err := root.Run(ctx, args)
 	prog := root.Name
 	for _, line := range ErrorLines(err) {
-		fmt.Fprintf(stderr, "%s: %s\n", prog, line)
+		// Error text carries runtime, registry and config strings: one
+		// escaped line each, whatever they contain.
+		fmt.Fprintf(stderr, "%s: %s\n", prog, printer.Escape(line))
 	}
 	return ExitCode(err)
 }
