@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/containerd/log"
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
@@ -89,10 +91,24 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		Flags:     globalFlags(),
 		Commands:  subcommands(),
 		Action:    unknownSubcommand,
+		Before:    quietContainerdLog,
 	}
 	setUsageErrors(cmd)
 	enableCompletion(cmd)
 	return cmd
+}
+
+// quietContainerdLog gives the commands a context whose containerd logger
+// discards: the containerd client logs through it (load's "apply failure,
+// attempting cleanup"), and a failure must be exactly one "ctr:" line. With
+// ctr --debug the lines stay, for whoever is debugging.
+func quietContainerdLog(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+	if cmd.Root().Bool("debug") {
+		return ctx, nil
+	}
+	l := logrus.New()
+	l.Out = io.Discard
+	return log.WithLogger(ctx, logrus.NewEntry(l)), nil
 }
 
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
