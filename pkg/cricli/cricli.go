@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/containerd/log"
@@ -160,6 +161,21 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
 			return &UsageError{Err: err}
+		}
+	}
+	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as
+	// "ctr cri completion SHELL": its bash script eval'ed the command line.
+	root.ConfigureShellCompletionCommand = func(c *cli.Command) {
+		for _, sub := range c.Commands {
+			if slices.Contains(Shells, sub.Name) {
+				sub.Action = func(_ context.Context, cmd *cli.Command) error {
+					script, err := CompletionScript(cmd.Root().Name, cmd.Name)
+					if err == nil {
+						_, err = io.WriteString(cmd.Root().Writer, script)
+					}
+					return err
+				}
+			}
 		}
 	}
 	// Our errors are reported here, once; never let urfave exit on its own.
