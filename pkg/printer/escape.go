@@ -2,6 +2,7 @@ package printer
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,4 +60,66 @@ func needsEscape(s string) bool {
 		}
 	}
 	return false
+}
+
+// TerminalWriter wraps w, a terminal, for container output (logs): SGR
+// colour sequences (ESC [ digits ; m) and newlines and tabs pass; every
+// other control is shown escaped as Escape does, so a container cannot
+// clear the screen, move the cursor, set the title or the clipboard (OSC),
+// or send DCS/APC strings to the operator's terminal. Each Write is handled
+// on its own: the log reader writes whole lines.
+func TerminalWriter(w io.Writer) io.Writer { return &terminalWriter{w: w} }
+
+type terminalWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (t *terminalWriter) Write(p []byte) (int, error) {
+	b := t.buf[:0]
+	for i := 0; i < len(p); {
+		c := p[i]
+		switch {
+		case c == '\n' || c == '\t':
+			b = append(b, c)
+			i++
+		case c == 0x1b:
+			if n := sgrLen(p[i:]); n > 0 {
+				b = append(b, p[i:i+n]...)
+				i += n
+			} else {
+				b = append(b, `\x1b`...)
+				i++
+			}
+		default:
+			j := i + 1
+			for j < len(p) && p[j] != 0x1b && p[j] != '\n' && p[j] != '\t' {
+				j++
+			}
+			b = append(b, Escape(string(p[i:j]))...)
+			i = j
+		}
+	}
+	t.buf = b
+	if _, err := t.w.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sgrLen is the length of the SGR sequence p starts with, 0 if none.
+func sgrLen(p []byte) int {
+	if len(p) < 3 || p[0] != 0x1b || p[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == 'm':
+			return i + 1
+		case c >= '0' && c <= '9', c == ';', c == ':':
+		default:
+			return 0
+		}
+	}
+	return 0
 }
