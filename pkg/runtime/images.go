@@ -32,6 +32,10 @@ func ParseImageFilters(kvs []string) (ImageFilter, error) {
 		if !ok {
 			return f, fmt.Errorf("invalid filter %q: want key=value", kv)
 		}
+		if v == "" {
+			// An unset shell variable must not turn a filter into "all".
+			return f, fmt.Errorf("invalid filter %q: %s needs a value", kv, k)
+		}
 		switch k {
 		case "dangling":
 			b := v == "true"
