@@ -33,6 +33,23 @@ func templateFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "template", Usage: "Go template for -o go-template"}
 }
 
+// inspectQuietFlag is crictl's -q of inspect, inspectp, inspecti and info:
+// the status without the runtime's verbose info (IDs are ps -q's job).
+func inspectQuietFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"}
+}
+
+// withShortState gives --state crictl's -s alias (ps, pods, inspect,
+// inspectp; not exec, whose -s is --sync).
+func withShortState(flags []cli.Flag) []cli.Flag {
+	for _, f := range flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "state" {
+			sf.Aliases = append(sf.Aliases, "s")
+		}
+	}
+	return flags
+}
+
 func quietFlag(what string) *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only print " + what + " IDs"}
 }
