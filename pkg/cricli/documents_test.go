@@ -8,6 +8,8 @@ import (
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
 // These tests pin the documents and lines crictl scripts read, as the real
@@ -190,5 +192,40 @@ func TestInspectTableIsCrictlText(t *testing.T) {
 	r = ctr(t, s.Endpoint, "cri", "inspectp", "-o", "table", "shop/web").ok(t)
 	if !strings.Contains(r.stdout, "Status: SANDBOX_READY\n") || !strings.Contains(r.stdout, "Attempt: 0\n") {
 		t.Errorf("inspectp -o table:\n%s", r.stdout)
+	}
+}
+
+func TestNothingToRemoveMessages(t *testing.T) {
+	s := runtimetest.New(t)
+	for _, tc := range []struct {
+		args           []string
+		stdout, stderr string
+	}{
+		{[]string{"rm", "-a"}, "", "No containers to remove\n"},
+		{[]string{"rmp", "-a"}, "", "No pods to remove\n"},
+		{[]string{"rmi", "-a"}, "", "No images to remove\n"},
+		{[]string{"rmi", "--prune"}, "", "No images to remove\n"},
+		{[]string{"stop", "-a"}, "No running containers found.\n", ""},
+	} {
+		r := ctr(t, s.Endpoint, append([]string{"cri"}, tc.args...)...)
+		if r.code != 0 || r.stdout != tc.stdout || r.stderr != tc.stderr {
+			t.Errorf("%v: exit %d stdout %q stderr %q; want 0, %q, %q", tc.args, r.code, r.stdout, r.stderr, tc.stdout, tc.stderr)
+		}
+	}
+}
+
+func TestRmiAllWithPrunePrunes(t *testing.T) {
+	s := node(t)
+	unused := "sha256:" + strings.Repeat("9", 64)
+	s.SetImages(
+		&runtimeapi.Image{Id: imgB, RepoTags: []string{"docker.io/library/busybox:latest"}},
+		&runtimeapi.Image{Id: imgP, RepoTags: []string{"registry.k8s.io/pause:3.10"}},
+		&runtimeapi.Image{Id: unused, RepoDigests: []string{"docker.io/library/old@sha256:" + strings.Repeat("7", 64)}},
+	)
+	// -a with --prune (-aq) prunes, as crictl; an image pulled by digest
+	// only is named by its digest.
+	r := ctr(t, s.Endpoint, "cri", "rmi", "-a", "--prune").ok(t)
+	if r.stdout != "Deleted: docker.io/library/old@sha256:"+strings.Repeat("7", 64)+"\n" {
+		t.Errorf("rmi -a --prune printed %q", r.stdout)
 	}
 }

@@ -41,9 +41,23 @@ func run(ctx context.Context, cmd *cli.Command, fn func(context.Context, *runtim
 // are done; the failures come back joined (resolution failures first), so
 // main prints one line each and exits 1.
 func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error, op func(ctx context.Context, id string) error) error {
+	return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+		if err := op(ctx, id); err != nil {
+			return nil, err
+		}
+		return []string{id}, nil
+	})
+}
+
+// forEachSay is forEach for commands whose stdout lines are crictl's
+// sentences (Stopped sandbox ID, Deleted: REF): op returns the lines for
+// its target, printed in target order, also those of a step that succeeded
+// before a later one failed.
+func forEachSay(ctx context.Context, cmd *cli.Command, ids []string, failed []error, op func(ctx context.Context, id string) ([]string, error)) error {
 	ids = uniq(ids)
 	w := cmd.Root().Writer
 	errs := make([]error, len(ids))
+	lines := make([][]string, len(ids))
 	done := make([]bool, len(ids))
 	var mu sync.Mutex
 	next := 0
@@ -54,14 +68,14 @@ func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			err := op(ctx, id)
+			said, err := op(ctx, id)
 			<-sem
 			mu.Lock()
 			defer mu.Unlock()
-			errs[i], done[i] = err, true
+			errs[i], lines[i], done[i] = err, said, true
 			for next < len(ids) && done[next] {
-				if errs[next] == nil {
-					fmt.Fprintln(w, printer.Escape(ids[next]))
+				for _, l := range lines[next] {
+					fmt.Fprintln(w, printer.Escape(l))
 				}
 				next++
 			}
@@ -69,6 +83,11 @@ func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error
 	}
 	wg.Wait()
 	return errors.Join(append(failed, errs...)...)
+}
+
+// nothingToDo says on stderr, as crictl does, that -a found no targets.
+func nothingToDo(cmd *cli.Command, what string) {
+	fmt.Fprintf(cmd.Root().ErrWriter, "No %s to remove\n", what)
 }
 
 func uniq(ids []string) []string {
@@ -523,6 +542,11 @@ func newStopCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				if cmd.Bool("all") && len(ids) == 0 {
+					// crictl says so on stdout; scripts grep for it.
+					fmt.Fprintln(cmd.Root().Writer, "No running containers found.")
+					return nil
+				}
 				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
 					return c.StopContainer(ctx, id, grace)
 				})
@@ -592,7 +616,12 @@ func newStopPodCommand() *cli.Command {
 				for i, p := range pods {
 					ids[i] = p.Id
 				}
-				return forEach(ctx, cmd, ids, failed, c.StopPod)
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					if err := c.StopPod(ctx, id); err != nil {
+						return nil, err
+					}
+					return []string{"Stopped sandbox " + id}, nil
+				})
 			})
 		},
 	}
@@ -622,6 +651,10 @@ container for the log path.`,
 				items, failed, err := resolveContainers(ctx, c, cmd, runtime.ContainerFilter{All: true})
 				if err != nil {
 					return err
+				}
+				if cmd.Bool("all") && len(items) == 0 {
+					nothingToDo(cmd, "containers")
+					return nil
 				}
 				running := map[string]bool{}
 				ids := make([]string, len(items))
@@ -696,22 +729,31 @@ func newRemovePodCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				if cmd.Bool("all") && len(pods) == 0 {
+					nothingToDo(cmd, "pods")
+					return nil
+				}
 				ready := map[string]bool{}
 				ids := make([]string, len(pods))
 				for i, p := range pods {
 					ids[i] = p.Id
 					ready[p.Id] = p.State == runtimeapi.PodSandboxState_SANDBOX_READY
 				}
-				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					var said []string
 					if ready[id] {
 						if !force {
-							return &runtime.Error{Kind: runtime.KindFailed, Op: "remove pod", ID: id, Err: errors.New("it is ready (running)"), Hint: "stop it first with stopp, or use rmp -f"}
+							return nil, &runtime.Error{Kind: runtime.KindFailed, Op: "remove pod", ID: id, Err: errors.New("it is ready (running)"), Hint: "stop it first with stopp, or use rmp -f"}
 						}
 						if err := c.StopPod(ctx, id); err != nil {
-							return err
+							return nil, err
 						}
+						said = append(said, "Stopped sandbox "+id)
 					}
-					return c.RemovePod(ctx, id)
+					if err := c.RemovePod(ctx, id); err != nil {
+						return said, err
+					}
+					return append(said, "Removed sandbox "+id), nil
 				})
 			})
 		},
