@@ -229,3 +229,44 @@ func TestRmiAllWithPrunePrunes(t *testing.T) {
 		t.Errorf("rmi -a --prune printed %q", r.stdout)
 	}
 }
+
+func TestQuietYieldsToDocumentFormats(t *testing.T) {
+	s := node(t)
+	r := ctr(t, s.Endpoint, "cri", "pods", "-q", "-o", "json", "--id", podA).ok(t)
+	if !strings.HasPrefix(r.stdout, "{\n  \"items\": [") {
+		t.Errorf("pods -q -o json: want the document, got %q", r.stdout)
+	}
+	r = ctr(t, s.Endpoint, "cri", "ps", "-q", "-o", "yaml").ok(t)
+	if !strings.HasPrefix(r.stdout, "containers:\n") || !strings.Contains(r.stdout, "tier: front") {
+		t.Errorf("ps -q -o yaml: want the document, got %q", r.stdout)
+	}
+	r = ctr(t, s.Endpoint, "cri", "images", "-q", "-o", "json").ok(t)
+	if !strings.HasPrefix(r.stdout, "{\n  \"images\": [") {
+		t.Errorf("images -q -o json: want the document, got %q", r.stdout)
+	}
+	if r := ctr(t, s.Endpoint, "cri", "ps", "-q", "-o", "table").ok(t); r.stdout != ctrY+"\n"+ctrW+"\n" {
+		t.Errorf("ps -q -o table: %q", r.stdout)
+	}
+}
+
+func TestVerboseListsAreCrictlText(t *testing.T) {
+	s := node(t)
+	r := ctr(t, s.Endpoint, "cri", "pods", "-v", "--id", podA).ok(t)
+	want := "ID: " + podA + "\nName: web\nUID: uid-" + podA + "\nNamespace: shop\nStatus: Ready\nCreated: " +
+		time.Unix(0, ago(2*time.Hour)).String() + "\nLabels:\n\tapp -> web\nRuntime: (default)\n\n"
+	if r.stdout != want {
+		t.Errorf("pods -v:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	r = ctr(t, s.Endpoint, "cri", "ps", "-v", "--id", ctrW).ok(t)
+	if strings.Contains(r.stdout, "\nPod:") || !strings.HasPrefix(r.stdout, "ID: "+ctrW+"\nPodID: "+podA+"\nNamespace: shop\nName: nginx\nAttempt: 0\nState: Running\n") {
+		t.Errorf("ps -v:\n%s", r.stdout)
+	}
+	r = ctr(t, s.Endpoint, "cri", "images", "-v", "busybox").ok(t)
+	if strings.Contains(r.stdout, "Pinned") {
+		t.Errorf("images -v shows Pinned for an unpinned image:\n%s", r.stdout)
+	}
+	r = ctr(t, s.Endpoint, "cri", "images", "-v", "registry.k8s.io/pause").ok(t)
+	if !strings.Contains(r.stdout, "Pinned: true\n") {
+		t.Errorf("images -v of a pinned image:\n%s", r.stdout)
+	}
+}

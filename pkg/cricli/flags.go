@@ -174,11 +174,11 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 // tableOnly reports whether the output shows only table columns (or IDs),
 // so that lists may skip decoding labels and annotations.
 func tableOnly(cmd *cli.Command) bool {
-	if cmd.Bool("quiet") {
-		return true
-	}
 	out := cmd.String("output")
-	return !cmd.Bool("verbose") && (out == printer.Table || out == printer.Wide)
+	if out != printer.Table && out != printer.Wide {
+		return false // -q yields to a document format
+	}
+	return cmd.Bool("quiet") || !cmd.Bool("verbose")
 }
 
 // clock is the time tables measure ages against; tests pin it through the
