@@ -270,3 +270,15 @@ func TestVerboseListsAreCrictlText(t *testing.T) {
 		t.Errorf("images -v of a pinned image:\n%s", r.stdout)
 	}
 }
+
+func TestLastNegativeIsUnlimited(t *testing.T) {
+	s := node(t)
+	// crictl: --last 0 or less lists everything the other filters select
+	// (running only for ps without -a).
+	if r := ctr(t, s.Endpoint, "cri", "ps", "-q", "--last", "-1").ok(t); r.stdout != ctrY+"\n"+ctrW+"\n" {
+		t.Errorf("ps --last -1: %q", r.stdout)
+	}
+	if r := ctr(t, s.Endpoint, "cri", "pods", "-q", "-n", "-1").ok(t); r.stdout != podB+"\n"+podA+"\n" {
+		t.Errorf("pods -n -1: %q", r.stdout)
+	}
+}

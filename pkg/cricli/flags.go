@@ -71,7 +71,7 @@ func latestFlag() *cli.BoolFlag {
 }
 
 func lastFlag() *cli.IntFlag {
-	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created"}
+	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created (0 or less: all, as crictl)"}
 }
 
 func stateFlag(values []string) *cli.StringFlag {
@@ -115,9 +115,6 @@ func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 	if err != nil {
 		return runtime.ContainerFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Int("last") < 0 {
-		return runtime.ContainerFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
-	}
 	return runtime.ContainerFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), PodID: cmd.String("pod"),
 		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
@@ -142,9 +139,6 @@ func podFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
 	if err != nil {
 		return runtime.PodFilter{}, &UsageError{Err: err}
-	}
-	if cmd.Int("last") < 0 {
-		return runtime.PodFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
 	}
 	return runtime.PodFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), Namespace: cmd.String("namespace"),
