@@ -282,3 +282,18 @@ func TestLastNegativeIsUnlimited(t *testing.T) {
 		t.Errorf("pods -n -1: %q", r.stdout)
 	}
 }
+
+func TestUpdateZeroesAndNoFlagsAsCrictl(t *testing.T) {
+	s := node(t)
+	// crictl sends 0 ("unchanged") and an update without resource flags,
+	// and prints the ID; --cpu-count and --cpu-maximum exist (Windows only).
+	for _, args := range [][]string{
+		{"--cpu-quota", "0"}, {"--memory", "0"}, {"--cpu-share", "0"}, {"--cpu-period", "0"}, nil,
+		{"--cpu-count", "2", "--cpu-maximum", "5000"},
+	} {
+		r := ctr(t, s.Endpoint, append(append([]string{"cri", "update"}, args...), "nginx")...)
+		if r.code != 0 || r.stdout != ctrW+"\n" {
+			t.Errorf("update %v: exit %d stdout %q stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -764,9 +764,10 @@ func newCheckpointCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "checkpoint",
 		Usage:     "Checkpoint a running container into a tar archive (needs CRIU on the node)",
-		UsageText: "ctr cri checkpoint --export FILE.tar CONTAINER",
+		UsageText: "ctr cri checkpoint --export FILE.tar CONTAINER [CONTAINER...]",
 		Description: `FILE is written by the runtime, on the node; a relative path is made absolute
-here, so it means the same to both.`,
+here, so it means the same to both. Several containers are checkpointed one after
+another into the same FILE, as crictl does: the last one written stays.`,
 		Category: catContainers,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "export", Aliases: []string{"e"}, Usage: "archive to write (`FILE`.tar)"},
@@ -776,8 +777,8 @@ here, so it means the same to both.`,
 			if export == "" {
 				return usageErrorf("checkpoint needs --export FILE.tar: where the runtime writes the checkpoint")
 			}
-			if cmd.NArg() != 1 {
-				return usageErrorf("checkpoint takes one container (one --export file each), got %d", cmd.NArg())
+			if cmd.NArg() == 0 {
+				return usageErrorf("checkpoint needs at least one container ID or name")
 			}
 			abs, err := filepath.Abs(export)
 			if err != nil {
@@ -789,9 +790,15 @@ here, so it means the same to both.`,
 					return err
 				}
 				_, ids, failed := split(res, containerID)
-				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
-					return c.CheckpointContainer(ctx, id, abs)
-				})
+				// One at a time: every checkpoint goes to the same file.
+				for _, id := range uniq(ids) {
+					if err := c.CheckpointContainer(ctx, id, abs); err != nil {
+						failed = append(failed, err)
+						continue
+					}
+					fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				}
+				return errors.Join(failed...)
 			})
 		},
 	}
