@@ -297,3 +297,18 @@ func TestUpdateZeroesAndNoFlagsAsCrictl(t *testing.T) {
 		}
 	}
 }
+
+func TestRunPullsByDefaultAsCrictl(t *testing.T) {
+	s := node(t)
+	// The image is present: crictl's run still pulls it (a moved tag is
+	// refreshed); --pull missing is ours and skips the pull.
+	ctrCfg := file(t, "c.yaml", ctrConfigYAML)
+	ctr(t, s.Endpoint, "cri", "run", ctrCfg, file(t, "p.yaml", podConfigYAML)).ok(t)
+	if img := s.ImageCalls(); !slices.Contains(img, "PullImage") {
+		t.Errorf("run should pull by default: %v", img)
+	}
+	ctr(t, s.Endpoint, "cri", "run", "--pull", "missing", ctrCfg, file(t, "p2.yaml", strings.ReplaceAll(podConfigYAML, "box", "box2"))).ok(t)
+	if img := s.ImageCalls(); slices.Contains(img, "PullImage") {
+		t.Errorf("run --pull missing pulled a present image: %v", img)
+	}
+}

@@ -3,7 +3,6 @@ package cricli
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -29,8 +28,8 @@ never printed, not even by --debug.`
 // pullAuthFlags are the registry flags of pull, create and run.
 func pullAuthFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "creds", Usage: "registry credentials `USER[:PASS]` (the password is asked for when missing)", Sources: cli.EnvVars("CRICTL_CREDS")},
-		&cli.StringFlag{Name: "auth", Usage: "registry credentials as base64 of USER:PASS", Sources: cli.EnvVars("CRICTL_AUTH")},
+		&cli.StringFlag{Name: "creds", Usage: "registry credentials `USER[:PASS]` (no :PASS: an empty password, as crictl, or --password-stdin)", Sources: cli.EnvVars("CRICTL_CREDS")},
+		&cli.StringFlag{Name: "auth", Usage: "registry auth string, passed to the runtime as is (usually base64 of USER:PASS)", Sources: cli.EnvVars("CRICTL_AUTH")},
 		&cli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "registry `USER`; the password is asked for on the terminal"},
 		&cli.BoolFlag{Name: "password-stdin", Usage: "read the registry password from stdin"},
 		&cli.DurationFlag{Name: "pull-timeout", Aliases: []string{"pt"}, Usage: "give up pulling after this long (0: no limit)", Sources: cli.EnvVars("CRICTL_PULL_TIMEOUT")},
@@ -64,10 +63,7 @@ func authFrom(cmd *cli.Command) (*runtimeapi.AuthConfig, error) {
 		if stdin {
 			return nil, usageErrorf("--password-stdin goes with --username or --creds USER, not --auth")
 		}
-		raw, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || !strings.Contains(string(raw), ":") {
-			return nil, usageErrorf("invalid --auth: want base64 of USER:PASSWORD")
-		}
+		// Passed through as crictl does: the runtime decides what it accepts.
 		return &runtimeapi.AuthConfig{Auth: b64}, nil
 	case creds != "":
 		u, p, hasPass := strings.Cut(creds, ":")
@@ -77,7 +73,7 @@ func authFrom(cmd *cli.Command) (*runtimeapi.AuthConfig, error) {
 		if hasPass && stdin {
 			return nil, usageErrorf("--password-stdin with --creds USER:PASS: the password is given twice")
 		}
-		if !hasPass {
+		if !hasPass && stdin {
 			var err error
 			if p, err = readPassword(cmd, u); err != nil {
 				return nil, err

@@ -242,9 +242,9 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 // pullModes are the values of --pull.
 var pullModes = []string{"missing", "always", "never"}
 
-func pullPolicyFlags(what string) []cli.Flag {
+func pullPolicyFlags(def, what string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "pull", Usage: "pull the image: missing (only when absent), always, never (default: missing" + what + ")",
+		&cli.StringFlag{Name: "pull", Usage: "pull the image: missing (only when absent), always, never (default: " + def + what + ")",
 			Validator: oneOf("pull", pullModes)},
 		&cli.BoolFlag{Name: "with-pull", Usage: "crictl's spelling of --pull always"},
 		&cli.BoolFlag{Name: "no-pull", Usage: "crictl's spelling of --pull never"},
@@ -318,12 +318,13 @@ type createOptions struct {
 	pullTimeout time.Duration
 }
 
-func readCreateOptions(cmd *cli.Command, configKey func(*crictlConfig) string) (*createOptions, error) {
+// readCreateOptions reads the pull policy (def unless the config file or a
+// flag says otherwise), registry credentials and pull timeout.
+func readCreateOptions(cmd *cli.Command, def string, configKey func(*crictlConfig) string) (*createOptions, error) {
 	cfg, _, err := loadConfig(globalsOf(cmd))
 	if err != nil {
 		return nil, err
 	}
-	def := "missing"
 	if cfg != nil {
 		if d := configKey(cfg); d != "" {
 			def = d
@@ -353,7 +354,7 @@ key pull-image-on-create: true means --pull always).
 
 ` + configHelp,
 		Category: catContainers,
-		Flags:    append(append(pullPolicyFlags("; always with pull-image-on-create: true"), pullAuthFlags()...), cancelTimeoutFlag()),
+		Flags:    append(append(pullPolicyFlags("missing", "; always with pull-image-on-create: true"), pullAuthFlags()...), cancelTimeoutFlag()),
 		Commands: []*cli.Command{jsonSchemaCommand(false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 3 {
@@ -368,7 +369,7 @@ key pull-image-on-create: true means --pull always).
 			if err != nil {
 				return err
 			}
-			o, err := readCreateOptions(cmd, func(c *crictlConfig) string {
+			o, err := readCreateOptions(cmd, "missing", func(c *crictlConfig) string {
 				if c.PullImageOnCreate {
 					return "always"
 				}
@@ -408,13 +409,14 @@ func newRunCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "Run a pod and a container in it (runp + pull + create + start); print the container ID",
 		UsageText: "ctr cri run [options] CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml",
-		Description: `The image is pulled only when the runtime lacks it, unless --pull says otherwise
-(crictl's config key disable-pull-on-run: true means --pull never). When a step
-after the pod started fails, the pod is stopped and removed again.
+		Description: `As crictl, the image is pulled every time (refreshing a moved tag), unless --pull
+says otherwise (--pull missing pulls only an absent image; crictl's config key
+disable-pull-on-run: true means --pull never). When a step after the pod started
+fails, the pod is stopped and removed again.
 
 ` + configHelp,
 		Category: catContainers,
-		Flags:    append(append(append(pullPolicyFlags("; never with disable-pull-on-run: true"), pullAuthFlags()...), cancelTimeoutFlag()), runtimeHandlerFlag()),
+		Flags:    append(append(append(pullPolicyFlags("always", "; never with disable-pull-on-run: true"), pullAuthFlags()...), cancelTimeoutFlag()), runtimeHandlerFlag()),
 		Commands: []*cli.Command{jsonSchemaCommand(false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 2 {
@@ -428,7 +430,7 @@ after the pod started fails, the pod is stopped and removed again.
 			if err != nil {
 				return err
 			}
-			o, err := readCreateOptions(cmd, func(c *crictlConfig) string {
+			o, err := readCreateOptions(cmd, "always", func(c *crictlConfig) string {
 				if c.DisablePullOnRun {
 					return "never"
 				}

@@ -169,7 +169,9 @@ func TestPodLifecycle(t *testing.T) {
 // run makes the pod and the container in one step; rmp -f takes both away.
 func TestRunEndToEnd(t *testing.T) {
 	name := "run-e2e"
-	r := ctr(t, "cri", "run", ctrFile(t, "sleeper", devnode.BusyboxImage), podFile(t, name))
+	// The image exists only on this node: crictl's default (pull every
+	// time) would fail, so say "only when absent".
+	r := ctr(t, "cri", "run", "--pull", "missing", ctrFile(t, "sleeper", devnode.BusyboxImage), podFile(t, name))
 	ctrID := oneID(t, "run", r.Stdout)
 	if r.Stderr != "" {
 		t.Errorf("run wrote to stderr: %q", r.Stderr)
