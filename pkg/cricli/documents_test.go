@@ -312,3 +312,25 @@ func TestRunPullsByDefaultAsCrictl(t *testing.T) {
 		t.Errorf("run --pull missing pulled a present image: %v", img)
 	}
 }
+
+func TestStatsTableAsCrictl(t *testing.T) {
+	n := newStreamNode(t)
+	ts := testNow.UnixNano()
+	stopped := cstat(ctrX, "sidecar", -1, 0, ts, 0)
+	n.RuntimeService.SetFakeContainerStats([]*runtimeapi.ContainerStats{
+		cstat(ctrW, "nginx", 1_000_000, 3e9, ts, 536_600),
+		stopped,
+	})
+	r := ctr(t, n.Endpoint, "cri", "stats", "-a").ok(t)
+	want := "CONTAINER       NAME      CPU %   MEM       DISK      INODES   SWAP\n" +
+		ctrW[:13] + "   nginx     0.10    536.6kB   53.66kB   42       0B\n" +
+		ctrX[:13] + "   sidecar   0.00    0B        0B        42       0B\n"
+	if r.stdout != want {
+		t.Errorf("stats -a:\n%s\nwant (crictl's columns, sizes and 0.00 for a stopped container):\n%s", r.stdout, want)
+	}
+	// The pod's name is ours: -o wide only.
+	r = ctr(t, n.Endpoint, "cri", "stats", "-o", "wide", "nginx").ok(t)
+	if !strings.HasSuffix(strings.Split(r.stdout, "\n")[0], "SWAP   POD") || !strings.Contains(r.stdout, "web") {
+		t.Errorf("stats -o wide:\n%s", r.stdout)
+	}
+}
