@@ -252,9 +252,6 @@ func Info(s *runtimeapi.StatusResponse) (*Resource, error) {
 	return &Resource{Doc: doc}, nil
 }
 
-// Message renders any single CRI response as its protojson document.
-func Message(m proto.Message) *Resource { return &Resource{Doc: m} }
-
 // RuntimeConfig renders RuntimeConfigResponse: crictl's one text line, or
 // the protojson document with -o json|yaml.
 func RuntimeConfig(r *runtimeapi.RuntimeConfigResponse) *Resource {
