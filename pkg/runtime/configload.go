@@ -53,9 +53,9 @@ func (e *ConfigError) Error() string {
 // does, but strictly: unknown fields, wrong types and values YAML would
 // silently change are errors with their position. metadata.name and
 // metadata.namespace are required; a missing metadata.uid is generated.
-func LoadPodConfig(path string) (*runtimeapi.PodSandboxConfig, error) {
+func LoadPodConfig(path string, opts ...ConfigOptions) (*runtimeapi.PodSandboxConfig, error) {
 	cfg := &runtimeapi.PodSandboxConfig{}
-	pos, err := loadConfig(path, cfg)
+	pos, err := loadConfig(path, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,9 +73,9 @@ func LoadPodConfig(path string) (*runtimeapi.PodSandboxConfig, error) {
 
 // LoadContainerConfig reads a ContainerConfig like LoadPodConfig;
 // metadata.name and image.image are required.
-func LoadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
+func LoadContainerConfig(path string, opts ...ConfigOptions) (*runtimeapi.ContainerConfig, error) {
 	cfg := &runtimeapi.ContainerConfig{}
-	pos, err := loadConfig(path, cfg)
+	pos, err := loadConfig(path, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +89,13 @@ func LoadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
 		cfg.Image.UserSpecifiedImage = cfg.Image.Image
 	}
 	return cfg, nil
+}
+
+// ConfigOptions relax the strict loading.
+type ConfigOptions struct {
+	// Unknown, when set, makes an unknown field a warning passed to it
+	// instead of an error, and the field is ignored: crictl's behaviour.
+	Unknown func(*ConfigError)
 }
 
 // Bounds on a pod or container config. Real ones are a few KB; the runtime
@@ -105,7 +112,7 @@ const (
 	visitsPerNode   = 10
 )
 
-func loadConfig(path string, into any) (positions, error) {
+func loadConfig(path string, into any, opts []ConfigOptions) (positions, error) {
 	f, err := os.Open(path)
 	var data []byte
 	if err == nil {
@@ -119,7 +126,7 @@ func loadConfig(path string, into any) (positions, error) {
 		}
 		return nil, &ConfigError{File: path, Msg: "cannot read: " + err.Error()}
 	}
-	return DecodeConfig(path, data, into)
+	return DecodeConfig(path, data, into, opts...)
 }
 
 // positions maps a field path to where its key was written.
@@ -137,7 +144,7 @@ func (p positions) require(file string, ok bool, parent, name string) error {
 // DecodeConfig decodes a JSON or YAML document into into (a pointer to a
 // generated CRI struct). The document is first checked against the Go type
 // with positions; the decoding itself is sigs.k8s.io/yaml's, as in crictl.
-func DecodeConfig(file string, data []byte, into any) (positions, error) {
+func DecodeConfig(file string, data []byte, into any, opts ...ConfigOptions) (positions, error) {
 	if len(data) > MaxConfigBytes {
 		return nil, &ConfigError{File: file, Msg: fmt.Sprintf("larger than %dMiB: not a pod or container config", MaxConfigBytes>>20)}
 	}
@@ -164,10 +171,19 @@ func DecodeConfig(file string, data []byte, into any) (positions, error) {
 		return nil, err
 	}
 	w := &checker{file: file, pos: positions{}, budget: maxConfigVisits + visitsPerNode*nodes}
+	for _, o := range opts {
+		if o.Unknown != nil {
+			w.unknown = o.Unknown
+		}
+	}
 	if err := w.check(root, reflect.TypeOf(into), ""); err != nil {
 		return nil, err
 	}
-	if err := yaml.UnmarshalStrict(data, into); err != nil {
+	unmarshal := yaml.UnmarshalStrict
+	if w.unknown != nil {
+		unmarshal = func(data []byte, into any, _ ...yaml.JSONOpt) error { return yaml.Unmarshal(data, into) }
+	}
+	if err := unmarshal(data, into); err != nil {
 		// The check above accepts only what decodes; this is a safety net.
 		msg := strings.TrimPrefix(err.Error(), "error unmarshaling JSON: while decoding JSON: ")
 		return nil, &ConfigError{File: file, Msg: strings.TrimPrefix(msg, "json: ")}
@@ -213,7 +229,8 @@ type checker struct {
 	pos  positions
 	// budget is how many more nodes the walk may visit; aliases and merge
 	// keys can make a small tree a huge walk.
-	budget int
+	budget  int
+	unknown func(*ConfigError) // nil: unknown fields are errors
 }
 
 // spend takes one visit of n from the budget.
@@ -345,7 +362,12 @@ func (w *checker) checkFields(n *yaml3.Node, path, typeName string, field func(s
 				if s := suggest(k.Value, names); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				return w.errAt(k, join(path, k.Value), "%s", msg)
+				err := w.errAt(k, join(path, k.Value), "%s", msg)
+				if w.unknown == nil {
+					return err
+				}
+				w.unknown(err.(*ConfigError))
+				continue
 			}
 			sub := join(path, name)
 			if seen[name] {
