@@ -635,7 +635,7 @@ func newCompletionCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "completion",
 		Usage:     "Print the shell completion script for bash, zsh, fish or pwsh",
-		UsageText: "ctr cri completion bash|zsh|fish|pwsh",
+		UsageText: "ctr cri completion [bash|zsh|fish|pwsh]",
 		Description: `The script completes commands, flags, flag values and, from the runtime,
 container, pod and image IDs and names. It asks this binary for candidates,
 so it works for every command. It is the same script as "ctr completion SHELL"
@@ -648,10 +648,14 @@ so it works for every command. It is the same script as "ctr completion SHELL"
 make install puts the scripts where bash-completion, zsh and fish look.`,
 		Category: catTools,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return usageErrorf("completion needs one shell: %s", strings.Join(Shells, ", "))
+			if cmd.NArg() > 1 {
+				return usageErrorf("completion takes one shell: %s", strings.Join(Shells, ", "))
 			}
-			script, err := CompletionScript(cmd.Root().Name, cmd.Args().First())
+			shell := cmd.Args().First()
+			if shell == "" {
+				shell = "bash" // crictl's default, kept for `source <(crictl completion)`
+			}
+			script, err := CompletionScript(cmd.Root().Name, shell)
 			if err != nil {
 				return err
 			}

@@ -423,7 +423,11 @@ func TestCompletionCommand(t *testing.T) {
 		t.Errorf("ctr cri completion zsh differs from ctr completion zsh")
 	}
 	ctr(t, "", "cri", "completion", "tcsh").fails(t, ExitUsage, `unknown shell "tcsh"`)
-	ctr(t, "", "cri", "completion").fails(t, ExitUsage, "completion needs one shell")
+	// A06: no shell means bash, as crictl ("source <(crictl completion)").
+	if bare := ctr(t, "", "cri", "completion").ok(t); bare.stdout != r.stdout {
+		t.Errorf("ctr cri completion (no shell) is not the bash script")
+	}
+	ctr(t, "", "cri", "completion", "bash", "zsh").fails(t, ExitUsage, "completion takes one shell")
 
 	var out, errb bytes.Buffer
 	if code := Run(context.Background(), CrictlCommand(), []string{"crictl", "completion", "fish"}, &out, &errb); code != 0 {

@@ -53,9 +53,9 @@ func (e *ConfigError) Error() string {
 // does, but strictly: unknown fields, wrong types and values YAML would
 // silently change are errors with their position. metadata.name and
 // metadata.namespace are required; a missing metadata.uid is generated.
-func LoadPodConfig(path string) (*runtimeapi.PodSandboxConfig, error) {
+func LoadPodConfig(path string, opts ...ConfigOptions) (*runtimeapi.PodSandboxConfig, error) {
 	cfg := &runtimeapi.PodSandboxConfig{}
-	pos, err := loadConfig(path, cfg)
+	pos, err := loadConfig(path, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,9 +73,9 @@ func LoadPodConfig(path string) (*runtimeapi.PodSandboxConfig, error) {
 
 // LoadContainerConfig reads a ContainerConfig like LoadPodConfig;
 // metadata.name and image.image are required.
-func LoadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
+func LoadContainerConfig(path string, opts ...ConfigOptions) (*runtimeapi.ContainerConfig, error) {
 	cfg := &runtimeapi.ContainerConfig{}
-	pos, err := loadConfig(path, cfg)
+	pos, err := loadConfig(path, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,14 @@ func LoadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
 	return cfg, nil
 }
 
-func loadConfig(path string, into any) (positions, error) {
+// ConfigOptions relax the strict loading.
+type ConfigOptions struct {
+	// Unknown, when set, makes an unknown field a warning passed to it
+	// instead of an error, and the field is ignored: crictl's behaviour.
+	Unknown func(*ConfigError)
+}
+
+func loadConfig(path string, into any, opts []ConfigOptions) (positions, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -100,7 +107,7 @@ func loadConfig(path string, into any) (positions, error) {
 		}
 		return nil, &ConfigError{File: path, Msg: "cannot read: " + err.Error()}
 	}
-	return DecodeConfig(path, data, into)
+	return DecodeConfig(path, data, into, opts...)
 }
 
 // positions maps a field path to where its key was written.
@@ -118,7 +125,7 @@ func (p positions) require(file string, ok bool, parent, name string) error {
 // DecodeConfig decodes a JSON or YAML document into into (a pointer to a
 // generated CRI struct). The document is first checked against the Go type
 // with positions; the decoding itself is sigs.k8s.io/yaml's, as in crictl.
-func DecodeConfig(file string, data []byte, into any) (positions, error) {
+func DecodeConfig(file string, data []byte, into any, opts ...ConfigOptions) (positions, error) {
 	dec := yaml3.NewDecoder(bytes.NewReader(data))
 	var doc yaml3.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -138,10 +145,19 @@ func DecodeConfig(file string, data []byte, into any) (positions, error) {
 		root = root.Content[0]
 	}
 	w := &checker{file: file, pos: positions{}}
+	for _, o := range opts {
+		if o.Unknown != nil {
+			w.unknown = o.Unknown
+		}
+	}
 	if err := w.check(root, reflect.TypeOf(into), ""); err != nil {
 		return nil, err
 	}
-	if err := yaml.UnmarshalStrict(data, into); err != nil {
+	unmarshal := yaml.UnmarshalStrict
+	if w.unknown != nil {
+		unmarshal = func(data []byte, into any, _ ...yaml.JSONOpt) error { return yaml.Unmarshal(data, into) }
+	}
+	if err := unmarshal(data, into); err != nil {
 		// The check above accepts only what decodes; this is a safety net.
 		msg := strings.TrimPrefix(err.Error(), "error unmarshaling JSON: while decoding JSON: ")
 		return nil, &ConfigError{File: file, Msg: strings.TrimPrefix(msg, "json: ")}
@@ -166,8 +182,9 @@ func syntaxError(file string, err error) error {
 
 // checker walks a YAML node tree against the Go type it will be decoded into.
 type checker struct {
-	file string
-	pos  positions
+	file    string
+	pos     positions
+	unknown func(*ConfigError) // nil: unknown fields are errors
 }
 
 func (w *checker) errAt(n *yaml3.Node, path, format string, args ...any) error {
@@ -285,7 +302,12 @@ func (w *checker) checkFields(n *yaml3.Node, path, typeName string, field func(s
 				if s := suggest(k.Value, names); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				return w.errAt(k, join(path, k.Value), "%s", msg)
+				err := w.errAt(k, join(path, k.Value), "%s", msg)
+				if w.unknown == nil {
+					return err
+				}
+				w.unknown(err.(*ConfigError))
+				continue
 			}
 			sub := join(path, name)
 			if seen[name] {
