@@ -236,6 +236,9 @@ func newImageIndex(images []*Image) *imageIndex {
 
 // resolve maps a ref, repo digest, image ID or unique ID prefix to an image ID.
 func (idx *imageIndex) resolve(ref string) (string, error) {
+	if err := CheckRef("image", ref); err != nil {
+		return "", err
+	}
 	if _, ok := idx.byID[ref]; ok {
 		return ref, nil
 	}
