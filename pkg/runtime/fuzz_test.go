@@ -155,17 +155,18 @@ func FuzzArchiveReader(f *testing.F) {
 			t.Fatal(err)
 		}
 		bounded(t, "ImportIndex", func() {
-			in, err := archiveReader(bytes.NewReader(data), nil)
+			var o LoadOptions
+			in, done, err := archiveReader(bytes.NewReader(data), nil, o.limits())
 			if err != nil {
 				return
 			}
+			defer done()
 			idx, err := archive.ImportIndex(context.Background(), cs, in)
 			if err != nil {
 				_ = describeImportError(err).Error()
 				return
 			}
 			_ = idx
-			var o LoadOptions
 			o.imageName(map[string]string{ocispec.AnnotationRefName: string(data[:min(len(data), 40)])})
 		})
 	})
