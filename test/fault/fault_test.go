@@ -103,7 +103,7 @@ func startEndpoints(t *testing.T) []endpoint {
 	eps = append(eps, endpoint{"hostile error text", sock, 10 * time.Second, cricli.ExitFailed, `boom\x1b[2J\x1b]52;c;cHduZWQ=\x07\x0actr: forged line\x0d\u202eevil\x9b31m`})
 
 	ln, sock = listen("http")
-	go func() {
+	go func(ln net.Listener) {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -116,7 +116,7 @@ func startEndpoints(t *testing.T) []endpoint {
 				fmt.Fprint(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 			}()
 		}
-	}()
+	}(ln)
 	eps = append(eps, endpoint{"not gRPC", sock, 10 * time.Second, cricli.ExitUnreachable, sock})
 
 	ln, sock = listen("drop")
