@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // FuzzConfigEdit: config --set on any existing crictl.yaml either refuses
 // (one line, exit 1 or 2) or leaves a YAML file in which config --get reads
-// back what was set.
+// back what was set (escaped for the terminal, like every printed value).
 func FuzzConfigEdit(f *testing.F) {
 	for _, s := range []string{"", "runtime-endpoint: unix:///a.sock\n", "timeout: 5\ntimeout: 7\n", "a: &x 1\nb: *x\n",
 		"runtime-endpoint: !!binary aGk=\n", "- a\n- b\n", "# c\nruntime-endpoint: x # y\n", "{runtime-endpoint: [1]}", "\xff"} {
@@ -49,7 +51,7 @@ func FuzzConfigEdit(f *testing.F) {
 		if err := yaml3.Unmarshal(written, &n); err != nil {
 			t.Fatalf("--set wrote YAML that does not parse: %v\n%s", err, written)
 		}
-		if code, out, stderr := run("--get", "runtime-endpoint"); code != 0 || out != value+"\n" {
+		if code, out, stderr := run("--get", "runtime-endpoint"); code != 0 || out != printer.Escape(value)+"\n" {
 			t.Fatalf("--get after --set %q: exit %d %q %q\nfile:\n%s", value, code, out, stderr, written)
 		}
 	})
