@@ -42,7 +42,22 @@ IMAGE_SRC := $(shell find test/images -name '*.go' 2>/dev/null)
 E2E_PKGS = ./test/e2e/...
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/e2e')
 
-.PHONY: all deps build tools images up down demo vet test test-unit test-e2e bench bench-deps install clean
+.PHONY: all deps build tools images up down demo vet test test-unit test-e2e bench bench-deps install clean fuzz fault
+
+# Fuzz targets as package:FuzzName. Their seeds (f.Add and testdata/fuzz/,
+# where every crasher found is kept) run as plain tests in test-unit; `make
+# fuzz` runs each for FUZZTIME, one after the other (they share the cores).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./pkg/runtime:FuzzDecodeConfig \
+	./pkg/runtime:FuzzFiltersAndLabels \
+	./pkg/runtime:FuzzPick \
+	./pkg/runtime:FuzzArchiveReader \
+	./pkg/printer:FuzzEscape \
+	./pkg/printer:FuzzTerminalWriter \
+	./pkg/printer:FuzzOutputFormats \
+	./pkg/cricli:FuzzConfigEdit \
+	./pkg/cricli:FuzzCompletionOutput
 
 all: build
 
@@ -115,6 +130,18 @@ test: deps build tools images vet
 # (they skip without, unless CTRCRI_E2E=required).
 test-unit:
 	$(GO) test -race $(UNIT_PKGS)
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done
+
+# The fault-injection suite alone (it is also part of test-unit): every
+# command, both personalities, against endpoints that hang, lie or drop.
+fault:
+	$(GO) test ./test/fault -count=1
 
 test-e2e: build tools images
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr $(GO) test $(E2E_PKGS) -count=1
