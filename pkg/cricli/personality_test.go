@@ -458,3 +458,9 @@ func TestBadImageEndpointIsNamed(t *testing.T) {
 		t.Errorf("names the runtime socket: %q", r.stderr)
 	}
 }
+
+// Operator finding A.11: a mistyped command gets a suggestion.
+func TestUnknownCommandSuggests(t *testing.T) {
+	ctr(t, "", "cri", "pss").fails(t, ExitUsage, `unknown command "pss" for "ctr cri" (did you mean "ps"?)`)
+	ctr(t, "", "cri", "zzzzzz").fails(t, ExitUsage, `unknown command "zzzzzz" for "ctr cri"`)
+}
