@@ -410,8 +410,13 @@ func TestCrictlPersonalityCompletesTheSame(t *testing.T) {
 
 func TestCompletionCommand(t *testing.T) {
 	r := ctr(t, "", "cri", "completion", "bash").ok(t)
-	if !strings.Contains(r.stdout, "complete -o bashdefault -o default -F __ctr_bash_autocomplete ctr") {
+	if !strings.Contains(r.stdout, "complete -o default -F _ctr_complete ctr") {
 		t.Errorf("ctr cri completion bash is not ctr's bash script:\n%s", r.stdout)
+	}
+	// F16: ctr's own completion command prints the same script, not
+	// urfave/cli's, which eval'ed the command line.
+	if up := ctr(t, "", "completion", "bash").ok(t); up.stdout != r.stdout || strings.Contains(up.stdout, "eval ") {
+		t.Errorf("ctr completion bash differs from ctr cri completion bash or evals:\n%s", up.stdout)
 	}
 	upstream := ctr(t, "", "completion", "zsh").ok(t)
 	if mine := ctr(t, "", "cri", "completion", "zsh").ok(t); mine.stdout != upstream.stdout {

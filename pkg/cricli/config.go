@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/urfave/cli/v3"
 	yaml3 "go.yaml.in/yaml/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -101,20 +103,16 @@ type configDoc struct {
 	path string
 	doc  *yaml3.Node // DocumentNode
 	top  *yaml3.Node // its MappingNode
-	mode fs.FileMode
 }
 
 func readConfigDoc(path string) (*configDoc, error) {
-	d := &configDoc{path: path, mode: 0o644}
+	d := &configDoc{path: path}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, fmt.Errorf("read config %s: %w", path, errors.Unwrap(err))
 	default:
-		if fi, err := os.Stat(path); err == nil {
-			d.mode = fi.Mode().Perm()
-		}
 		var doc yaml3.Node
 		if err := yaml3.Unmarshal(data, &doc); err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("config %s: %v", path, err)}
@@ -210,8 +208,8 @@ func scalarStyle(k configKey, v string) yaml3.Style {
 	return 0
 }
 
-// write replaces the file atomically, keeping its mode; a symlinked config
-// is written where the link points.
+// write replaces the file atomically through outfile: its mode is kept, a
+// symlinked config is written where the link points.
 func (d *configDoc) write() error {
 	var buf bytes.Buffer
 	enc := yaml3.NewEncoder(&buf)
@@ -222,30 +220,15 @@ func (d *configDoc) write() error {
 	if err := enc.Close(); err != nil {
 		return err
 	}
-	path := d.path
-	if p, err := filepath.EvalSymlinks(path); err == nil {
-		path = p
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(d.path), 0o755); err != nil {
 		return fmt.Errorf("write config %s: %w", d.path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	err := outfile.Write(context.Background(), d.path, nil, func(_ context.Context, w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("write config %s: %w", d.path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(buf.Bytes())
-	if err == nil {
-		err = tmp.Chmod(d.mode)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write config %s: %w", d.path, err)
+		return fmt.Errorf("write config %s: %w", d.path, errors.Unwrap(err))
 	}
 	return nil
 }

@@ -129,7 +129,13 @@ func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 	default:
 		ep.image, ep.imageSource = ep.runtime, "runtime endpoint"
 	}
+	if ep.timeout < 0 {
+		return nil, usageErrorf("invalid --timeout %s: must not be negative (0 is the default, %s)", ep.timeout, runtime.DefaultTimeout)
+	}
 	if cfg != nil {
+		if cfg.Timeout < 0 {
+			return nil, usageErrorf("%s: invalid timeout %d: must not be negative", cfgPath, cfg.Timeout)
+		}
 		if !cmd.IsSet("timeout") && cfg.Timeout > 0 {
 			ep.timeout = time.Duration(cfg.Timeout) * time.Second
 		}

@@ -11,7 +11,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/containerd/log"
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // Help categories.
@@ -89,12 +93,26 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		Flags:     globalFlags(),
 		Commands:  subcommands(),
 		Action:    unknownSubcommand,
+		Before:    quietContainerdLog,
 	}
 	setUsageErrors(cmd)
 	shortOptions(cmd)
 	enableCompletion(cmd)
 	attachSession(cmd)
 	return cmd
+}
+
+// quietContainerdLog gives the commands a context whose containerd logger
+// discards: the containerd client logs through it (load's "apply failure,
+// attempting cleanup"), and a failure must be exactly one "ctr:" line. With
+// ctr --debug the lines stay, for whoever is debugging.
+func quietContainerdLog(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+	if cmd.Root().Bool("debug") {
+		return ctx, nil
+	}
+	l := logrus.New()
+	l.Out = io.Discard
+	return log.WithLogger(ctx, logrus.NewEntry(l)), nil
 }
 
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
@@ -182,6 +200,21 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 			return &UsageError{Err: err}
 		}
 	}
+	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as
+	// "ctr cri completion SHELL": its bash script eval'ed the command line.
+	root.ConfigureShellCompletionCommand = func(c *cli.Command) {
+		for _, sub := range c.Commands {
+			if slices.Contains(Shells, sub.Name) {
+				sub.Action = func(_ context.Context, cmd *cli.Command) error {
+					script, err := CompletionScript(cmd.Root().Name, cmd.Name)
+					if err == nil {
+						_, err = io.WriteString(cmd.Root().Writer, script)
+					}
+					return err
+				}
+			}
+		}
+	}
 	// Our errors are reported here, once; never let urfave exit on its own.
 	root.ExitErrHandler = func(context.Context, *cli.Command, error) {}
 	err := root.Run(ctx, args)
@@ -191,7 +224,9 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 			// Messages built for ctr cri name the command as crictl users type it.
 			line = strings.ReplaceAll(line, "ctr cri ", "crictl ")
 		}
-		fmt.Fprintf(stderr, "%s: %s\n", prog, line)
+		// Error text carries runtime, registry and config strings: one
+		// escaped line each, whatever they contain.
+		fmt.Fprintf(stderr, "%s: %s\n", prog, printer.Escape(line))
 	}
 	if crictl {
 		return crictlExitCode(err)

@@ -101,6 +101,9 @@ func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 	if cmd.Int("last") < 0 {
 		return runtime.ContainerFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
 	}
+	if cmd.Bool("latest") && cmd.IsSet("last") {
+		return runtime.ContainerFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	}
 	return runtime.ContainerFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), PodID: cmd.String("pod"),
 		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
@@ -129,6 +132,9 @@ func podFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	if cmd.Int("last") < 0 {
 		return runtime.PodFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
 	}
+	if cmd.Bool("latest") && cmd.IsSet("last") {
+		return runtime.PodFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	}
 	return runtime.PodFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), Namespace: cmd.String("namespace"),
 		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
@@ -144,6 +150,10 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 	}
 	if hasFlag(cmd, "quiet") {
 		opts.Quiet = cmd.Bool("quiet")
+		// -q prints IDs only: an explicit other format would be dropped.
+		if o := cmd.String("output"); opts.Quiet && cmd.IsSet("output") && o != printer.Table {
+			return nil, usageErrorf("-q and -o %s cannot be combined: -q prints IDs only", o)
+		}
 	}
 	if hasFlag(cmd, "verbose") {
 		opts.Verbose = cmd.Bool("verbose")

@@ -141,7 +141,16 @@ func (s *runHooks) recordErrors(cmd *cli.Command) {
 // attachSession gives a fresh tree its before/after hooks.
 func attachSession(cri *cli.Command) {
 	s := &runHooks{}
-	cri.Before = s.before
+	prev := cri.Before
+	cri.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+		if prev != nil {
+			var err error
+			if ctx, err = prev(ctx, cmd); err != nil {
+				return ctx, err
+			}
+		}
+		return s.before(ctx, cmd)
+	}
 	cri.After = func(_ context.Context, cmd *cli.Command) error { return s.after(cmd) }
 	s.recordErrors(cri)
 }

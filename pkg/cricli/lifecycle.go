@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -640,40 +639,25 @@ container for the log path.`,
 							return err
 						}
 					}
-					var logPath string
+					var log runtime.ContainerLog
 					if !keepLogs {
-						st, err := c.ContainerStatus(ctx, id, false)
+						l, err := c.ContainerLogOf(ctx, id)
 						if err != nil {
 							return err
 						}
-						logPath = st.GetStatus().GetLogPath()
+						log = l
 					}
 					if err := c.RemoveContainer(ctx, id); err != nil {
 						return err
 					}
-					return removeLogs(id, logPath)
+					if err := runtime.RemoveLogFiles(log); err != nil {
+						return fmt.Errorf("container %q removed, but not its logs: %w", id, err)
+					}
+					return nil
 				})
 			})
 		},
 	}
-}
-
-// removeLogs deletes a container's log file and rotations (path.*).
-func removeLogs(id, path string) error {
-	if path == "" {
-		return nil
-	}
-	files, _ := filepath.Glob(path + ".*")
-	var errs []error
-	for _, f := range append(files, path) {
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("container %q removed, but not its logs: %w", id, errors.Join(errs...))
-	}
-	return nil
 }
 
 func newRemovePodCommand() *cli.Command {

@@ -98,8 +98,27 @@ type ConfigOptions struct {
 	Unknown func(*ConfigError)
 }
 
+// Bounds on a pod or container config. Real ones are a few KB; the runtime
+// refuses messages over 16MB anyway. Past them a file is refused before it
+// is decoded, so that "runp /dev/zero" or a YAML alias fan-out ("billion
+// laughs", through <<: merges too) fails fast instead of eating the node.
+const (
+	MaxConfigBytes = 4 << 20
+	maxConfigDepth = 64
+	// maxConfigVisits bounds the checker's walk, in which an alias counts
+	// as many times as it is used: a base for plain documents plus a
+	// multiple of the document's own size for reasonable reuse.
+	maxConfigVisits = 100_000
+	visitsPerNode   = 10
+)
+
 func loadConfig(path string, into any, opts []ConfigOptions) (positions, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+		f.Close()
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -126,6 +145,9 @@ func (p positions) require(file string, ok bool, parent, name string) error {
 // generated CRI struct). The document is first checked against the Go type
 // with positions; the decoding itself is sigs.k8s.io/yaml's, as in crictl.
 func DecodeConfig(file string, data []byte, into any, opts ...ConfigOptions) (positions, error) {
+	if len(data) > MaxConfigBytes {
+		return nil, &ConfigError{File: file, Msg: fmt.Sprintf("larger than %dMiB: not a pod or container config", MaxConfigBytes>>20)}
+	}
 	dec := yaml3.NewDecoder(bytes.NewReader(data))
 	var doc yaml3.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -144,7 +166,11 @@ func DecodeConfig(file string, data []byte, into any, opts ...ConfigOptions) (po
 	if root.Kind == yaml3.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	w := &checker{file: file, pos: positions{}}
+	nodes, err := measure(file, root, 0)
+	if err != nil {
+		return nil, err
+	}
+	w := &checker{file: file, pos: positions{}, budget: maxConfigVisits + visitsPerNode*nodes}
 	for _, o := range opts {
 		if o.Unknown != nil {
 			w.unknown = o.Unknown
@@ -180,11 +206,39 @@ func syntaxError(file string, err error) error {
 	return &ConfigError{File: file, Line: line, Msg: "invalid YAML/JSON: " + msg}
 }
 
+// measure counts the nodes of the tree as written (aliases not followed)
+// and refuses nesting deeper than maxConfigDepth.
+func measure(file string, n *yaml3.Node, depth int) (int, error) {
+	if depth > maxConfigDepth {
+		return 0, &ConfigError{File: file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf("nested deeper than %d levels", maxConfigDepth)}
+	}
+	count := 1
+	for _, c := range n.Content {
+		k, err := measure(file, c, depth+1)
+		if err != nil {
+			return 0, err
+		}
+		count += k
+	}
+	return count, nil
+}
+
 // checker walks a YAML node tree against the Go type it will be decoded into.
 type checker struct {
-	file    string
-	pos     positions
+	file string
+	pos  positions
+	// budget is how many more nodes the walk may visit; aliases and merge
+	// keys can make a small tree a huge walk.
+	budget  int
 	unknown func(*ConfigError) // nil: unknown fields are errors
+}
+
+// spend takes one visit of n from the budget.
+func (w *checker) spend(n *yaml3.Node) error {
+	if w.budget--; w.budget < 0 {
+		return w.errAt(n, "", "aliases and merge keys (<<:) expand too much: more than %d nodes to check", maxConfigVisits)
+	}
+	return nil
 }
 
 func (w *checker) errAt(n *yaml3.Node, path, format string, args ...any) error {
@@ -199,6 +253,9 @@ var (
 )
 
 func (w *checker) check(n *yaml3.Node, t reflect.Type, path string) error {
+	if err := w.spend(n); err != nil {
+		return err
+	}
 	for n.Kind == yaml3.AliasNode {
 		n = n.Alias
 	}
@@ -273,6 +330,9 @@ func (w *checker) checkFields(n *yaml3.Node, path, typeName string, field func(s
 	seen := map[string]bool{}
 	var walk func(m *yaml3.Node) error
 	walk = func(m *yaml3.Node) error {
+		if err := w.spend(m); err != nil {
+			return err
+		}
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			k, v := m.Content[i], m.Content[i+1]
 			if k.Tag == "!!merge" { // <<: *anchor

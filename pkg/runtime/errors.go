@@ -26,7 +26,7 @@ const (
 	KindNotServed
 	// KindDeadline means the runtime did not answer within the timeout.
 	KindDeadline
-	// KindInvalid is bad input detected before or by the runtime.
+	// KindInvalid is bad input detected before any RPC.
 	KindInvalid
 )
 
@@ -126,8 +126,9 @@ func (c *Client) wrap(ctx context.Context, op, id string, err error) error {
 		return c.notServed(op, id)
 	case st.Code() == codes.NotFound:
 		out.Kind = KindNotFound
-	case st.Code() == codes.InvalidArgument:
-		out.Kind = KindInvalid
 	}
+	// A runtime's InvalidArgument stays KindFailed (exit 1): exit 2 says the
+	// command line was refused before any RPC, and here RPCs were made (run
+	// may have created and removed a pod already).
 	return out
 }
