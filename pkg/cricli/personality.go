@@ -92,7 +92,7 @@ func crictlize(root *cli.Command) {
 // renameUsage rewrites "ctr cri X" into "crictl X" in a command's help.
 func renameUsage(cmd *cli.Command) {
 	cmd.UsageText = strings.ReplaceAll(cmd.UsageText, "ctr cri ", "crictl ")
-	cmd.Description = strings.ReplaceAll(cmd.Description, "ctr cri ", "crictl ")
+	cmd.Description = strings.NewReplacer("ctr cri ", "crictl ", "completions/ctr.fish", "completions/crictl.fish").Replace(cmd.Description)
 	for _, sub := range cmd.Commands {
 		renameUsage(sub)
 	}
