@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -81,7 +82,10 @@ func crictlize(root *cli.Command) {
 			}
 		}
 	}
+	// crictl lists its commands in one alphabetical list, without categories.
+	slices.SortFunc(root.Commands, func(a, b *cli.Command) int { return strings.Compare(a.Name, b.Name) })
 	for _, sub := range root.Commands {
+		sub.Category = ""
 		renameUsage(sub)
 		if test, ok := crictlShowsHelp[sub.Name]; ok && sub.Action != nil {
 			sub.Action = helpWhen(test, sub.Action)
