@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -192,9 +191,6 @@ summary line on stderr); 2 usage error.`,
 					return usageErrorf("merge reads reports from FILE, DIR or - (standard input), and standard input is a terminal")
 				}
 				args = []string{"-"}
-			}
-			if n := len(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a != "-" })); n > 1 {
-				return usageErrorf("- (standard input) may be given once")
 			}
 			var expected []string
 			if f := cmd.String("nodes"); f != "" {

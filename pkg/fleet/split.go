@@ -80,9 +80,6 @@ func (s *splitter) run(r io.Reader) error {
 		case nil, bufio.ErrBufferFull:
 			continue
 		case io.EOF:
-			if !lineStart {
-				s.endLine(prefix)
-			}
 			left := slices.Collect(maps.Keys(s.open))
 			slices.SortFunc(left, func(a, b string) int { return s.open[a].line - s.open[b].line })
 			for _, k := range left {
@@ -197,7 +194,8 @@ func (p *pending) scan(b []byte) (int, bool) {
 	if p.depth < 0 {
 		return len(b), false
 	}
-	for i, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		switch {
 		case p.inStr:
 			switch {
@@ -207,6 +205,13 @@ func (p *pending) scan(b []byte) (int, bool) {
 				p.esc = true
 			case c == '"':
 				p.inStr = false
+			default:
+				// Skip the plain run of a long string (log lines) at once.
+				j := bytes.IndexAny(b[i:], `"\\`)
+				if j < 0 {
+					return len(b), false
+				}
+				i += j - 1
 			}
 		case c == '"':
 			p.inStr = true

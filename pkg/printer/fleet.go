@@ -79,7 +79,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 			more(w, len(v.Problems), "problem groups")
 		}
 
-		if len(v.Versions) > 0 {
+		if s.Nodes > 0 {
 			w.Printf("\nVersions:\n")
 			table(w, v.Versions, func(c fleet.Component) []string {
 				var parts []string

@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,7 +137,7 @@ func vary(base *runtime.Report, i int, rng *rand.Rand, now time.Time) *runtime.R
 	// The fake runtime names itself; a fleet runs containerd.
 	r.Versions.Client, r.Versions.RuntimeName, r.Versions.RuntimeVersion, r.Versions.CRIAPIVersion = "v0.1.0", "containerd", "v2.4.2", "v1"
 	r.Versions.Shim, r.Versions.Runc = "v2.4.2", "1.4.3"
-	if r.Config.CNI.ConfigFound || r.Healthy {
+	if !slices.ContainsFunc(r.Conditions, func(c runtime.Condition) bool { return c.Type == "NetworkReady" && !c.Status }) {
 		r.Versions.CNI = "1.0.0"
 	}
 	switch k := rng.IntN(100); {
