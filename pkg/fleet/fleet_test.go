@@ -282,3 +282,18 @@ func TestPattern(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkMerge10k(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := gen.Generate(&buf, gen.Options{N: 10_000, Seed: 1, Now: now}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		m := fleet.New(fleet.Options{Now: now, MaxAge: time.Hour})
+		m.Read("bench", bytes.NewReader(buf.Bytes()))
+		if v := m.View(); v.Summary.Nodes != 10_000 {
+			b.Fatalf("%+v", v.Summary)
+		}
+	}
+}
