@@ -15,13 +15,13 @@ import (
 // v3 flags are inherited, a subcommand flag with the same name or alias
 // hides them inside that subcommand: put them before the subcommand.
 func globalFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); default: ctr --address"},
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); beats ctr --address and CONTAINER_RUNTIME_ENDPOINT"},
 		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Usage: "CRI image endpoint; default: the runtime endpoint"},
-		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and lifecycle calls get at least 30s; pulls have --pull-timeout)"},
+		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and lifecycle calls get at least 30s; pulls have --pull-timeout); never ends a stream"},
 		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ", or CRI_CONFIG_FILE)"},
 		&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Usage: "trace endpoint choice and every RPC on stderr"},
-	}
+	}, moreGlobalFlags()...)
 }
 
 func outputFlag(def string, formats []string) *cli.StringFlag {
@@ -31,6 +31,23 @@ func outputFlag(def string, formats []string) *cli.StringFlag {
 
 func templateFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "template", Usage: "Go template for -o go-template"}
+}
+
+// inspectQuietFlag is crictl's -q of inspect, inspectp, inspecti and info:
+// the status without the runtime's verbose info (IDs are ps -q's job).
+func inspectQuietFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"}
+}
+
+// withShortState gives --state crictl's -s alias (ps, pods, inspect,
+// inspectp; not exec, whose -s is --sync).
+func withShortState(flags []cli.Flag) []cli.Flag {
+	for _, f := range flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "state" {
+			sf.Aliases = append(sf.Aliases, "s")
+		}
+	}
+	return flags
 }
 
 func quietFlag(what string) *cli.BoolFlag {
@@ -54,7 +71,7 @@ func latestFlag() *cli.BoolFlag {
 }
 
 func lastFlag() *cli.IntFlag {
-	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created"}
+	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created (0 or less: all, as crictl)"}
 }
 
 func stateFlag(values []string) *cli.StringFlag {
@@ -98,8 +115,9 @@ func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 	if err != nil {
 		return runtime.ContainerFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Int("last") < 0 {
-		return runtime.ContainerFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
+	if cmd.Bool("latest") && cmd.IsSet("last") && !isCrictl(cmd) {
+		// crictl lets --latest win; ctr cri says the two disagree.
+		return runtime.ContainerFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}
 	return runtime.ContainerFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), PodID: cmd.String("pod"),
@@ -126,8 +144,9 @@ func podFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	if err != nil {
 		return runtime.PodFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Int("last") < 0 {
-		return runtime.PodFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
+	if cmd.Bool("latest") && cmd.IsSet("last") && !isCrictl(cmd) {
+		// crictl lets --latest win; ctr cri says the two disagree.
+		return runtime.PodFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}
 	return runtime.PodFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), Namespace: cmd.String("namespace"),
@@ -143,6 +162,7 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 		opts.NoTrunc = cmd.Bool("no-trunc")
 	}
 	if hasFlag(cmd, "quiet") {
+		// As in crictl, -q yields to a document format (-o json|yaml).
 		opts.Quiet = cmd.Bool("quiet")
 	}
 	if hasFlag(cmd, "verbose") {
@@ -157,11 +177,11 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 // tableOnly reports whether the output shows only table columns (or IDs),
 // so that lists may skip decoding labels and annotations.
 func tableOnly(cmd *cli.Command) bool {
-	if cmd.Bool("quiet") {
-		return true
-	}
 	out := cmd.String("output")
-	return !cmd.Bool("verbose") && (out == printer.Table || out == printer.Wide)
+	if out != printer.Table && out != printer.Wide {
+		return false // -q yields to a document format
+	}
+	return cmd.Bool("quiet") || !cmd.Bool("verbose")
 }
 
 // clock is the time tables measure ages against; tests pin it through the

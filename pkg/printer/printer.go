@@ -144,7 +144,9 @@ func (p *printer) Print(out io.Writer, r *Resource) error {
 }
 
 func (p *printer) print(w *bufio.Writer, r *Resource) error {
-	if p.opts.Quiet && r.IDs != nil {
+	// -q replaces the table only: with -o json|yaml|… the document wins, as
+	// in crictl.
+	if p.opts.Quiet && r.IDs != nil && (p.format == Table || p.format == Wide) {
 		for _, id := range r.IDs {
 			w.WriteString(Escape(id))
 			w.WriteByte('\n')

@@ -1,7 +1,7 @@
 package printer
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,7 +42,9 @@ func (e *TemplateError) Error() string { return "invalid -o " + e.Format + ": " 
 func (e *TemplateError) Unwrap() error { return e.Err }
 
 func parseTemplate(text string) (templateExec, error) {
-	t, err := template.New("output").Funcs(templateFuncs).Option("missingkey=zero").Parse(text)
+	// missingkey=error as crictl: a typo or a moved key fails (exit 1)
+	// instead of printing "<no value>" that a script would take for data.
+	t, err := template.New("output").Funcs(templateFuncs).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, &TemplateError{Format: GoTemplate, Err: err}
 	}
@@ -51,14 +53,35 @@ func parseTemplate(text string) (templateExec, error) {
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		if err := t.Execute(&buf, v); err != nil {
+		// Streamed through a bounded buffer: a template's output can be
+		// unbounded ({{range}} over a large number), and a reader that
+		// stops (| head) must stop it, not watch memory grow.
+		tw := &lastByteWriter{w: bufio.NewWriterSize(w, 32<<10)}
+		if err := t.Execute(tw, v); err != nil {
 			return fmt.Errorf("execute go-template: %w", err)
 		}
-		if buf.Len() > 0 && buf.Bytes()[buf.Len()-1] != '\n' {
-			buf.WriteByte('\n')
+		if tw.n > 0 && tw.last != '\n' {
+			if _, err := tw.Write([]byte{'\n'}); err != nil {
+				return err
+			}
 		}
-		_, err = w.Write(buf.Bytes())
-		return err
+		return tw.w.Flush()
 	}, nil
+}
+
+// lastByteWriter remembers the last byte written, so that the output can
+// end with a newline without being held in memory.
+type lastByteWriter struct {
+	w    *bufio.Writer
+	n    int64
+	last byte
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.n += int64(n)
+		l.last = p[n-1]
+	}
+	return n, err
 }
