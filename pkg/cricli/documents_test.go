@@ -334,3 +334,11 @@ func TestStatsTableAsCrictl(t *testing.T) {
 		t.Errorf("stats -o wide:\n%s", r.stdout)
 	}
 }
+
+func TestCrictlStoppOfUnknownPodSaysStoppedSandbox(t *testing.T) {
+	s := node(t)
+	// E39: crictl prints its sentence for an ID it does not know, too.
+	if r := crictl(t, "-r", s.Endpoint, "stopp", "deadbeef").ok(t); r.stdout != "Stopped sandbox deadbeef\n" {
+		t.Errorf("crictl stopp deadbeef: %q", r.stdout)
+	}
+}

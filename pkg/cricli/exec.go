@@ -161,7 +161,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 				return err
 			}
 			if len(l.Items) == 0 {
-				return errors.New("exec: no container matches the filters")
+				return errors.New("exec: No containers found per filter flags") // crictl's words
 			}
 			targets = l.Items
 		} else {

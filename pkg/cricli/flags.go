@@ -162,7 +162,8 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 		opts.NoTrunc = cmd.Bool("no-trunc")
 	}
 	if hasFlag(cmd, "quiet") {
-		// As in crictl, -q yields to a document format (-o json|yaml).
+		// With -o json|yaml|… the document wins over -q, as in crictl: the
+		// printer applies -q to tables only.
 		opts.Quiet = cmd.Bool("quiet")
 	}
 	if hasFlag(cmd, "verbose") {

@@ -481,12 +481,12 @@ func TestUpdateRuntimeConfig(t *testing.T) {
 }
 
 func TestParseMemory(t *testing.T) {
-	for in, want := range map[string]int64{"512Mi": 512 << 20, "512m": 512 << 20, "1g": 1 << 30, "1GiB": 1 << 30, "1Gi": 1 << 30, "4096": 4096, "64k": 64 << 10} {
+	for in, want := range map[string]int64{"0": 0, "512Mi": 512 << 20, "512m": 512 << 20, "1g": 1 << 30, "1GiB": 1 << 30, "1Gi": 1 << 30, "4096": 4096, "64k": 64 << 10} {
 		if got, err := parseMemory(in); err != nil || got != want {
 			t.Errorf("parseMemory(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "0", "-1", "-1g", "1x", "i"} {
+	for _, in := range []string{"", "-1", "-1g", "1x", "i"} {
 		if _, err := parseMemory(in); err == nil {
 			t.Errorf("parseMemory(%q) accepted", in)
 		}

@@ -199,7 +199,7 @@ func TestExecBadInput(t *testing.T) {
 		t.Errorf("a command the runtime cannot start: want one plain line, got %q", r.stderr)
 	}
 	ctr(t, n.Endpoint, "cri", "exec", "c3d4", "true").fails(t, 1, `container "c3d4": ambiguous`)
-	ctr(t, n.Endpoint, "cri", "exec", "--name", "^zzz", "true").fails(t, 1, "no container matches the filters")
+	ctr(t, n.Endpoint, "cri", "exec", "--name", "^zzz", "true").fails(t, 1, "exec: No containers found per filter flags")
 }
 
 func TestAttach(t *testing.T) {

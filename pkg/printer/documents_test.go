@@ -58,3 +58,21 @@ func TestInfoFeaturesAreCrictlSnakeCase(t *testing.T) {
 		t.Errorf("features: %v", doc.Features)
 	}
 }
+
+// TestDocumentBytesAsCrictl pins two byte-level habits of crictl that
+// diffs see: handler keys sorted, and a blank line after a YAML document.
+func TestDocumentBytesAsCrictl(t *testing.T) {
+	r, err := Info(&runtimeapi.StatusResponse{RuntimeHandlers: []*runtimeapi.RuntimeHandler{{Name: "runc", Features: &runtimeapi.RuntimeHandlerFeatures{UserNamespaces: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := MarshalJSON(r.Doc)
+	if f, n := strings.Index(string(b), `"features"`), strings.Index(string(b), `"name": "runc"`); f < 0 || n < f {
+		t.Errorf("handler keys not sorted (features before name):\n%s", b)
+	}
+	var out strings.Builder
+	p, _ := New(YAML, DocFormats, Options{})
+	if err := p.Print(&out, r); err != nil || !strings.HasSuffix(out.String(), "\n\n") {
+		t.Errorf("yaml does not end with crictl's blank line: %q, %v", out.String(), err)
+	}
+}

@@ -166,8 +166,10 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 		if err != nil {
 			return err
 		}
-		_, err = w.Write(b)
-		return err
+		w.Write(b)
+		// crictl prints its YAML with Println: a blank line ends every
+		// document, and byte-for-byte equal output keeps diffs quiet.
+		return w.WriteByte('\n')
 	case GoTemplate:
 		return p.tmpl(w, r.Doc)
 	case JSONPath:

@@ -234,25 +234,23 @@ func Info(s *runtimeapi.StatusResponse) (*Resource, error) {
 	doc["status"] = statusDoc{msg: s.GetStatus()}
 	// crictl uses encoding/json here, not protojson: the generated structs'
 	// json tags give snake_case names and omitempty.
-	if len(s.RuntimeHandlers) > 0 {
-		b, err := json.Marshal(s.RuntimeHandlers)
+	// Round-tripped through generic values as crictl does, so that keys
+	// come out sorted.
+	for key, v := range map[string]any{"runtimeHandlers": s.RuntimeHandlers, "features": s.Features} {
+		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
 		}
-		doc["runtimeHandlers"] = json.RawMessage(b)
-	}
-	if s.Features != nil {
-		b, err := json.Marshal(s.Features)
-		if err != nil {
+		var generic any
+		if err := json.Unmarshal(b, &generic); err != nil {
 			return nil, err
 		}
-		doc["features"] = json.RawMessage(b)
+		if generic != nil {
+			doc[key] = generic
+		}
 	}
 	return &Resource{Doc: doc}, nil
 }
-
-// Message renders any single CRI response as its protojson document.
-func Message(m proto.Message) *Resource { return &Resource{Doc: m} }
 
 // RuntimeConfig renders RuntimeConfigResponse: crictl's one text line, or
 // the protojson document with -o json|yaml.
