@@ -111,13 +111,13 @@ func TestDiagnoseNewFlagsUsageErrors(t *testing.T) {
 func TestDiagnoseEveryRepeatsUntilStopped(t *testing.T) {
 	s := diagnoseNode(t)
 	withContainerd(t, s.Mirror())
-	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
 	defer cancel()
 	root := ctrRoot()
 	var out, errb bytes.Buffer
 	code := Run(ctx, root, []string{"ctr", "--address", s.Endpoint, "cri", "diagnose", "--every", "1s", "-o", "ndjson", "--node-name", "n1"}, &out, &errb)
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if code != 0 || len(lines) < 2 || len(lines) > 3 || errb.Len() != 0 {
+	if code != 0 || len(lines) < 2 || len(lines) > 4 || errb.Len() != 0 {
 		t.Fatalf("exit %d, %d lines, stderr %q", code, len(lines), errb.String())
 	}
 	for _, l := range lines {
