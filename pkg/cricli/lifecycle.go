@@ -673,30 +673,35 @@ container for the log path.`,
 					ids[i] = it.Id
 					running[it.Id] = it.State == runtimeapi.ContainerState_CONTAINER_RUNNING
 				}
-				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
+				// As crictl, -f on a running container prints its ID twice:
+				// once stopped, once removed.
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					var said []string
 					if running[id] {
 						if !force {
-							return &runtime.Error{Kind: runtime.KindFailed, Op: "remove container", ID: id, Err: errors.New("it is running"), Hint: "stop it first, or use rm -f"}
+							return nil, &runtime.Error{Kind: runtime.KindFailed, Op: "remove container", ID: id, Err: errors.New("it is running"), Hint: "stop it first, or use rm -f"}
 						}
 						if err := c.StopContainer(ctx, id, 0); err != nil {
-							return err
+							return nil, err
 						}
+						said = append(said, id)
 					}
 					var log runtime.ContainerLog
 					if !keepLogs {
 						l, err := c.ContainerLogOf(ctx, id)
 						if err != nil {
-							return err
+							return said, err
 						}
 						log = l
 					}
 					if err := c.RemoveContainer(ctx, id); err != nil {
-						return err
+						return said, err
 					}
+					said = append(said, id)
 					if err := runtime.RemoveLogFiles(log); err != nil {
-						return fmt.Errorf("container %q removed, but not its logs: %w", id, err)
+						return said, fmt.Errorf("container %q removed, but not its logs: %w", id, err)
 					}
-					return nil
+					return said, nil
 				})
 			})
 		},

@@ -288,8 +288,9 @@ func TestRmRefusesRunningUnlessForced(t *testing.T) {
 	if r.stdout != ctrX+"\n" {
 		t.Errorf("the exited container should be removed: %q", r.stdout)
 	}
+	// crictl prints the ID once when stopped and once when removed.
 	r = ctr(t, s.Endpoint, "cri", "rm", "-f", "-k", "nginx").ok(t)
-	if r.stdout != ctrW+"\n" {
+	if r.stdout != ctrW+"\n"+ctrW+"\n" {
 		t.Errorf("rm -f printed %q", r.stdout)
 	}
 	s.RuntimeCalls()
