@@ -352,3 +352,14 @@ func TestCrictlEmptyInspectSelectionShowsHelp(t *testing.T) {
 		t.Errorf("crictl inspect --name nomatch: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// crictl refuses a label filter with a second "=" (exit 1), it does not
+// list the containers whose label value is "b=c".
+func TestLabelFilterWithTwoEqualsIsRefused(t *testing.T) {
+	s := node(t)
+	r := crictl(t, "-r", s.Endpoint, "ps", "--label", "a=b=c")
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, `"a=b=c"`) {
+		t.Errorf("ps --label a=b=c: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	ctr(t, s.Endpoint, "cri", "pods", "--label", "a=b=c").fails(t, 2, "a=b=c")
+}

@@ -55,7 +55,8 @@ func ParseLabels(kvs []string) (map[string]string, error) {
 	m := make(map[string]string, len(kvs))
 	for _, kv := range kvs {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
+		// A second "=" is refused as crictl does: label values cannot hold one.
+		if !ok || k == "" || strings.Contains(v, "=") {
 			return nil, fmt.Errorf("invalid label %q: want key=value", kv)
 		}
 		m[k] = v
