@@ -2,6 +2,7 @@ package cricli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -30,6 +31,10 @@ or when the runtime closes the stream.`,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
+			}
+			// As crictl: a template with a document format is a mistake, not ignored.
+			if out := cmd.String("output"); cmd.String("template") != "" && !strings.HasPrefix(out, "go-template") {
+				return usageErrorf("--template can't be used with -o %s", out)
 			}
 			p, err := printer.NewStream(cmd.String("output"), printer.DocFormats, printer.Options{Template: cmd.String("template")})
 			if err != nil {
