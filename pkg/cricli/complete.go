@@ -296,6 +296,8 @@ func formatHelp(format string) string {
 		return "crictl's JSON shape"
 	case printer.YAML:
 		return "the JSON document as YAML"
+	case printer.NDJSON:
+		return "the JSON document on one line"
 	case printer.GoTemplate:
 		return "Go template over the JSON document"
 	case printer.JSONPath:

@@ -128,7 +128,11 @@ func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
 		return helpTopicError(cmd.Args().First())
 	}
 	if cmd.NArg() > 0 {
-		return usageErrorf("unknown command %q for %q", cmd.Args().First(), cmd.FullName())
+		name := cmd.Args().First()
+		if s := cli.SuggestCommand(cmd.Commands, name); s != "" {
+			return usageErrorf("unknown command %q for %q (did you mean %q?)", name, cmd.FullName(), s)
+		}
+		return usageErrorf("unknown command %q for %q", name, cmd.FullName())
 	}
 	return cli.ShowSubcommandHelp(cmd)
 }
