@@ -52,7 +52,22 @@ VERSION_PKG := github.com/ctrcri/ctrcri/pkg/cricli
 E2E_PKGS = ./test/e2e/...
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/e2e')
 
-.PHONY: all deps build tools images image up down demo vet test test-unit test-e2e bench bench-deps install clean
+.PHONY: all deps build tools images image up down demo vet test test-unit test-e2e bench bench-deps install clean fuzz fault
+
+# Fuzz targets as package:FuzzName. Their seeds (f.Add and testdata/fuzz/,
+# where every crasher found is kept) run as plain tests in test-unit; `make
+# fuzz` runs each for FUZZTIME, one after the other (they share the cores).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./pkg/runtime:FuzzDecodeConfig \
+	./pkg/runtime:FuzzFiltersAndLabels \
+	./pkg/runtime:FuzzPick \
+	./pkg/runtime:FuzzArchiveReader \
+	./pkg/printer:FuzzEscape \
+	./pkg/printer:FuzzTerminalWriter \
+	./pkg/printer:FuzzOutputFormats \
+	./pkg/cricli:FuzzConfigEdit \
+	./pkg/cricli:FuzzCompletionOutput
 
 all: build
 
@@ -133,6 +148,18 @@ test: deps build tools images image vet
 # (they skip without, unless CTRCRI_E2E=required).
 test-unit:
 	$(GO) test -race $(UNIT_PKGS)
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done
+
+# The fault-injection suite alone (it is also part of test-unit): every
+# command, both personalities, against endpoints that hang, lie or drop.
+fault:
+	$(GO) test ./test/fault -count=1
 
 test-e2e: build tools images image
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CTRCRI_IMAGE=$(CURDIR)/$(IMAGE_TAR) $(GO) test $(E2E_PKGS) -count=1

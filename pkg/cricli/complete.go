@@ -596,7 +596,7 @@ const bashScript = `# bash completion for @PROG@. Needs only bash: source it, or
 		fi
 		line=${rest:${#w}}
 	done
-	((${#words[@]} > 0)) || return 0
+	((${#words[@]} > 1)) || return 0
 	local cur=${words[${#words[@]}-1]}
 	local -a args=("${words[@]:1:${#words[@]}-2}")
 	[[ $cur == -* ]] && args+=("$cur")
