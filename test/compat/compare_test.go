@@ -385,8 +385,24 @@ func lineDiff(a, b string) string {
 			i++
 		}
 	}
+	for i, l := range out {
+		out[i] = visible(l)
+	}
 	if len(out) > 24 {
 		out = append(out[:24], fmt.Sprintf("… %d more lines", len(out)-24))
 	}
 	return strings.Join(out, "\n")
+}
+
+// visible shows control characters (crictl's clear-screen codes) as \xNN.
+func visible(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 && r != '\t' {
+			fmt.Fprintf(&b, "\\x%02x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

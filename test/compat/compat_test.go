@@ -91,7 +91,29 @@ func TestCompat(t *testing.T) {
 		results[i] = o
 	})
 
-	// Phase 3: node-wide invocations, one at a time on a reset node.
+	t.Logf("phase shared+fresh done at %s", time.Since(start).Round(time.Second))
+
+	// Phase 3: node-wide state. Read-only invocations share one reset node
+	// (with the fresh pod, then empty); the others run one at a time, each
+	// binary on a node reset to the same pods and images.
+	for _, k := range []fixKind{fixNodeRead, fixEmptyRead} {
+		if err := resetNode(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		fx := newFixture()
+		if k == fixNodeRead {
+			if err := podSet(ctx, fx, "compat", "fp"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		forEach(byKind(k), parallel, func(i int) {
+			o := outcome{inv: corpus[i], fxR: fx, fxO: fx}
+			if o.ref, o.err = runOne(o.inv, "ref", refBin, fx); o.err == nil {
+				o.ours, o.err = runOne(o.inv, "ours", oursBin, fx)
+			}
+			results[i] = o
+		})
+	}
 	for _, k := range []fixKind{fixNode, fixEmpty} {
 		for _, i := range byKind(k) {
 			o := outcome{inv: corpus[i]}
@@ -120,6 +142,8 @@ func TestCompat(t *testing.T) {
 			results[i] = o
 		}
 	}
+
+	t.Logf("phase node-wide done at %s", time.Since(start).Round(time.Second))
 
 	// Compare, then sort each difference into allowed or not.
 	var all []Diff

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -461,8 +462,8 @@ func Corpus() []Inv {
 	em("pull/present", "pull", "{BUSYBOX}")
 
 	// rmi.
-	nd("rmi/no-args", "rmi")
-	nd("rmi/unknown", "rmi", "localhost/nope:1")
+	sh("rmi/no-args", "rmi")
+	sh("rmi/unknown", "rmi", "localhost/nope:1")
 	nd("rmi/ref", "rmi", extraRef)
 	nd("rmi/id", "rmi", "{IMG}")
 	nd("rmi/two", "rmi", extraRef, "localhost/nope:1")
@@ -536,6 +537,9 @@ func Corpus() []Inv {
 	} {
 		inv := nd("node/"+strings.Join(a, ""), a...)
 		inv.Volatile = a[0] == "stats"
+		if !slices.Contains([]string{"stop", "rm", "rmp", "stopp"}, a[0]) {
+			inv.Fix = fixNodeRead
+		}
 	}
 	for _, a := range [][]string{
 		{"stop", "-a"}, {"rm", "-a"}, {"rm", "-af"}, {"rmp", "-a"}, {"rmp", "-af"}, {"stopp", "-a"}, {"inspect", "-a"},
@@ -543,7 +547,7 @@ func Corpus() []Inv {
 		{"pods", "-o", "json"}, {"stats", "-a"}, {"stats", "-o", "json"}, {"statsp"}, {"statsp", "-o", "json"},
 		{"metricsp"}, {"exec", "-l", "echo", "hi"},
 	} {
-		em("empty/"+strings.Join(a, ""), a...)
+		add(fixEmptyRead, "empty/"+strings.Join(a, ""), a...)
 	}
 
 	// runp, create, run (new objects from config files).

@@ -61,7 +61,7 @@ func (fx *Fixture) pairs() []string {
 		p = append(p, fx.ids[r], "<"+r+">")
 	}
 	for _, r := range roles {
-		p = append(p, fx.ids[r][:13], "<"+r+"13>")
+		p = append(p, fx.ids[r][:13], "<"+r+":13>")
 	}
 	return p
 }
@@ -85,6 +85,16 @@ func newUID() string {
 	return hex.EncodeToString(b)
 }
 
+// kubeletCtr is a container config with the pod labels kubelet puts on
+// every container, which crictl's ps shows as POD and NAMESPACE.
+func kubeletCtr(cfg *runtimeapi.PodSandboxConfig, name string, command ...string) *runtimeapi.ContainerConfig {
+	c := devnode.ContainerConfig(name, devnode.BusyboxImage, command...)
+	c.Labels["io.kubernetes.pod.name"] = cfg.Metadata.Name
+	c.Labels["io.kubernetes.pod.namespace"] = cfg.Metadata.Namespace
+	c.Labels["io.kubernetes.pod.uid"] = cfg.Metadata.Uid
+	return c
+}
+
 // podSet runs pod ns/name with R, X and K and records them under prefix
 // (P, R, X, K).
 func podSet(ctx context.Context, fx *Fixture, ns, name string) error {
@@ -94,17 +104,17 @@ func podSet(ctx context.Context, fx *Fixture, ns, name string) error {
 		return err
 	}
 	fx.ids["P"] = p
-	r, err := node.RunContainer(ctx, p, cfg, devnode.ContainerConfig("r", devnode.BusyboxImage, "sh", "-c", shellR))
+	r, err := node.RunContainer(ctx, p, cfg, kubeletCtr(cfg, "r", "sh", "-c", shellR))
 	if err != nil {
 		return err
 	}
 	fx.ids["R"] = r
-	x, err := node.RunContainer(ctx, p, cfg, devnode.ContainerConfig("x", devnode.BusyboxImage, "sh", "-c", shellX))
+	x, err := node.RunContainer(ctx, p, cfg, kubeletCtr(cfg, "x", "sh", "-c", shellX))
 	if err != nil {
 		return err
 	}
 	fx.ids["X"] = x
-	k, err := node.CreateContainer(ctx, p, cfg, devnode.ContainerConfig("k", devnode.BusyboxImage, "sleep", "3600"))
+	k, err := node.CreateContainer(ctx, p, cfg, kubeletCtr(cfg, "k", "sleep", "3600"))
 	if err != nil {
 		return err
 	}
@@ -155,7 +165,7 @@ func sharedFixture(ctx context.Context) (*Fixture, error) {
 	}
 	fx.ids["P2"] = p2
 	for _, role := range []string{"R1", "R2"} {
-		id, err := node.RunContainer(ctx, p2, cfg, devnode.ContainerConfig(strings.ToLower(role), devnode.BusyboxImage, "sh", "-c", shellR))
+		id, err := node.RunContainer(ctx, p2, cfg, kubeletCtr(cfg, strings.ToLower(role), "sh", "-c", shellR))
 		if err != nil {
 			return nil, err
 		}

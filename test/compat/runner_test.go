@@ -29,6 +29,10 @@ const (
 	fixNode
 	// fixEmpty: like fixNode, on a node with no pods at all.
 	fixEmpty
+	// fixNodeRead, fixEmptyRead: read-only (or a no-op there) on the node
+	// state of fixNode / fixEmpty, set up once and shared.
+	fixNodeRead
+	fixEmptyRead
 )
 
 // Inv is one invocation of the corpus, run with both binaries.
