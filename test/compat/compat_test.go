@@ -145,6 +145,13 @@ func TestCompat(t *testing.T) {
 
 	t.Logf("phase node-wide done at %s", time.Since(start).Round(time.Second))
 
+	slow := make([]outcome, len(results))
+	copy(slow, results)
+	sort.Slice(slow, func(i, j int) bool { return slow[i].ref.Took+slow[i].ours.Took > slow[j].ref.Took+slow[j].ours.Took })
+	for _, o := range slow[:15] {
+		t.Logf("slow: %-40s crictl %5.1fs ours %5.1fs", o.inv.ID, o.ref.Took.Seconds(), o.ours.Took.Seconds())
+	}
+
 	// Compare, then sort each difference into allowed or not.
 	var all []Diff
 	var failed []string

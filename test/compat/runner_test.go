@@ -64,6 +64,7 @@ type Result struct {
 	Stderr  string
 	Files   map[string]string
 	Dir     string // run directory, normalised away
+	Took    time.Duration
 }
 
 func (r Result) exit() string {
@@ -146,8 +147,9 @@ func runOne(inv Inv, who, bin string, fx *Fixture) (Result, error) {
 	cmd.Stdin = strings.NewReader(inv.Stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	t0 := time.Now()
 	err := cmd.Run()
-	r := Result{Stdout: stdout.String(), Stderr: stderr.String(), Dir: dir}
+	r := Result{Stdout: stdout.String(), Stderr: stderr.String(), Dir: dir, Took: time.Since(t0)}
 	var exitErr *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
