@@ -545,12 +545,17 @@ func completionRequest(args []string) (complete, refuse bool) {
 	return true, n >= 3 && slices.Contains(args[1:n-2], "--")
 }
 
-// CompletionScript returns urfave/cli's completion script for shell, for a
-// binary called prog ("ctr" or "crictl"). The scripts ask the binary itself
-// for candidates, so one script covers every command.
+// CompletionScript returns the completion script for shell, for a binary
+// called prog ("ctr" or "crictl"). The scripts ask the binary itself for
+// candidates, so one script covers every command. bash's is ours
+// (bashScript); zsh's, fish's and pwsh's are urfave/cli's, which already
+// pass the typed words as arguments.
 func CompletionScript(prog, shell string) (string, error) {
 	if !slices.Contains(Shells, shell) {
 		return "", usageErrorf("unknown shell %q: use one of %s", shell, strings.Join(Shells, ", "))
+	}
+	if shell == "bash" {
+		return strings.NewReplacer("@PROG@", prog, "@FUNC@", "_"+strings.ReplaceAll(prog, "-", "_")+"_complete").Replace(bashScript), nil
 	}
 	var out bytes.Buffer
 	gen := &cli.Command{
@@ -563,27 +568,94 @@ func CompletionScript(prog, shell string) (string, error) {
 	return out.String(), nil
 }
 
+// bashScript completes with bash alone. urfave/cli's script rebuilt the
+// command line as a string and eval'ed it, so TAB ran any $(...) or
+// backquote typed or pasted earlier on the line, and it needed the
+// bash-completion package to rejoin "--flag=value" and "image:tag". Here
+// the typed words go to the binary as arguments, exactly as typed; the
+// candidates are matched with [[ == prefix* ]] on quoted text, never with
+// compgen -W, which expands its word list.
+const bashScript = `# bash completion for @PROG@. Needs only bash: source it, or install it as
+# /usr/share/bash-completion/completions/@PROG@. Nothing typed on the line or
+# printed by @PROG@ is evaluated.
+@FUNC@() {
+	COMPREPLY=()
+	# Rejoin what bash split at COMP_WORDBREAKS ("--output=json",
+	# "busybox:1.36"): a word with no blank before it in the line belongs to
+	# the previous one.
+	local line=${COMP_LINE:0:COMP_POINT} words=() i w rest
+	for ((i = 0; i <= COMP_CWORD && i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]}
+		rest=${line#"${line%%[![:blank:]]*}"}
+		if ((i == 0 || ${#rest} != ${#line})); then
+			words+=("$w")
+		else
+			words[${#words[@]}-1]+=$w
+		fi
+		line=${rest:${#w}}
+	done
+	((${#words[@]} > 0)) || return 0
+	local cur=${words[${#words[@]}-1]}
+	local -a args=("${words[@]:1:${#words[@]}-2}")
+	[[ $cur == -* ]] && args+=("$cur")
+	# The part of cur that readline replaces starts after its last word
+	# break: strip the rest from the candidates.
+	local tail=$cur c
+	for c in '=' ':'; do
+		[[ $COMP_WORDBREAKS == *"$c"* ]] && tail=${tail##*"$c"}
+	done
+	local keep=$((${#cur} - ${#tail}))
+	local prog=${words[0]}
+	[[ $prog == "~/"* ]] && prog=$HOME/${prog:2}
+	local out
+	out=$(command "$prog" "${args[@]}" --generate-shell-completion 2>/dev/null) || true
+	local -a toks=() descs=()
+	local tok desc width=0
+	while IFS= read -r w; do
+		tok=${w%%:*} desc=
+		[[ $w == *:* ]] && desc=${w#*:}
+		[[ -n $tok && $tok == "$cur"* ]] || continue
+		toks+=("$tok") descs+=("$desc")
+		((${#tok} > width)) && width=${#tok}
+	done <<<"$out"
+	for i in "${!toks[@]}"; do
+		tok=${toks[i]:keep}
+		# COMP_TYPE 63 is the second TAB, which lists: show descriptions.
+		if [[ ${COMP_TYPE-} == 63 && -n ${descs[i]} ]]; then
+			printf -v tok '%-*s  -- %s' "$((width - keep))" "$tok" "${descs[i]}"
+		fi
+		COMPREPLY+=("$tok")
+	done
+	return 0
+}
+complete -o default -F @FUNC@ @PROG@
+`
+
 func newCompletionCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "completion",
 		Usage:     "Print the shell completion script for bash, zsh, fish or pwsh",
-		UsageText: "ctr cri completion bash|zsh|fish|pwsh",
+		UsageText: "ctr cri completion [bash|zsh|fish|pwsh]",
 		Description: `The script completes commands, flags, flag values and, from the runtime,
 container, pod and image IDs and names. It asks this binary for candidates,
 so it works for every command. It is the same script as "ctr completion SHELL"
 (or "crictl completion SHELL" when called as crictl).
 
-    bash:  source <(ctr cri completion bash)    (needs bash-completion)
+    bash:  source <(ctr cri completion bash)
     zsh:   source <(ctr cri completion zsh)     (after compinit)
     fish:  ctr cri completion fish > ~/.config/fish/completions/ctr.fish
 
 make install puts the scripts where bash-completion, zsh and fish look.`,
 		Category: catTools,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return usageErrorf("completion needs one shell: %s", strings.Join(Shells, ", "))
+			if cmd.NArg() > 1 {
+				return usageErrorf("completion takes one shell: %s", strings.Join(Shells, ", "))
 			}
-			script, err := CompletionScript(cmd.Root().Name, cmd.Args().First())
+			shell := cmd.Args().First()
+			if shell == "" {
+				shell = "bash" // crictl's default, kept for `source <(crictl completion)`
+			}
+			script, err := CompletionScript(cmd.Root().Name, shell)
 			if err != nil {
 				return err
 			}

@@ -410,15 +410,24 @@ func TestCrictlPersonalityCompletesTheSame(t *testing.T) {
 
 func TestCompletionCommand(t *testing.T) {
 	r := ctr(t, "", "cri", "completion", "bash").ok(t)
-	if !strings.Contains(r.stdout, "complete -o bashdefault -o default -F __ctr_bash_autocomplete ctr") {
+	if !strings.Contains(r.stdout, "complete -o default -F _ctr_complete ctr") {
 		t.Errorf("ctr cri completion bash is not ctr's bash script:\n%s", r.stdout)
+	}
+	// F16: ctr's own completion command prints the same script, not
+	// urfave/cli's, which eval'ed the command line.
+	if up := ctr(t, "", "completion", "bash").ok(t); up.stdout != r.stdout || strings.Contains(up.stdout, "eval ") {
+		t.Errorf("ctr completion bash differs from ctr cri completion bash or evals:\n%s", up.stdout)
 	}
 	upstream := ctr(t, "", "completion", "zsh").ok(t)
 	if mine := ctr(t, "", "cri", "completion", "zsh").ok(t); mine.stdout != upstream.stdout {
 		t.Errorf("ctr cri completion zsh differs from ctr completion zsh")
 	}
 	ctr(t, "", "cri", "completion", "tcsh").fails(t, ExitUsage, `unknown shell "tcsh"`)
-	ctr(t, "", "cri", "completion").fails(t, ExitUsage, "completion needs one shell")
+	// A06: no shell means bash, as crictl ("source <(crictl completion)").
+	if bare := ctr(t, "", "cri", "completion").ok(t); bare.stdout != r.stdout {
+		t.Errorf("ctr cri completion (no shell) is not the bash script")
+	}
+	ctr(t, "", "cri", "completion", "bash", "zsh").fails(t, ExitUsage, "completion takes one shell")
 
 	var out, errb bytes.Buffer
 	if code := Run(context.Background(), CrictlCommand(), []string{"crictl", "completion", "fish"}, &out, &errb); code != 0 {

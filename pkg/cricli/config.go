@@ -5,15 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v3"
 	yaml3 "go.yaml.in/yaml/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -23,14 +26,17 @@ type configKey struct {
 	name, tag, def, usage string
 }
 
-// configKeys are crictl's options, in crictl's order. tag is the YAML type.
+// configKeys are crictl's options, in crictl's order. tag is the YAML type;
+// def is what --get and --list show for an absent key: as crictl, the
+// file's (zero) value, not the effective one.
 var configKeys = []configKey{
 	{"runtime-endpoint", "!!str", "", "CRI runtime endpoint"},
-	{"image-endpoint", "!!str", "", "CRI image endpoint (default: the runtime endpoint)"},
-	{"timeout", "!!int", "2", "per-RPC timeout in seconds"},
+	{"image-endpoint", "!!str", "", "CRI image endpoint (empty: the runtime endpoint)"},
+	{"timeout", "!!int", "0", "per-RPC timeout in seconds (0: 2s)"},
 	{"debug", "!!bool", "false", "trace RPCs on stderr"},
 	{"pull-image-on-create", "!!bool", "false", "create pulls the image (--pull always)"},
 	{"disable-pull-on-run", "!!bool", "false", "run never pulls (--pull never)"},
+	{"max-retries", "!!int", "0", "retries for an unreachable endpoint (negative: no limit)"},
 }
 
 func findConfigKey(name string) (configKey, error) {
@@ -48,14 +54,23 @@ func findConfigKey(name string) (configKey, error) {
 
 // normalize checks a value for key and returns it as YAML will store it.
 func (k configKey) normalize(v string) (string, error) {
-	switch k.tag {
-	case "!!int":
+	if !utf8.ValidString(v) {
+		return "", usageErrorf("invalid %s %q: not UTF-8 text", k.name, v)
+	}
+	switch {
+	case k.name == "max-retries":
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return "", usageErrorf("invalid %s %q: want a whole number (negative: no limit)", k.name, v)
+		}
+		return strconv.Itoa(n), nil
+	case k.tag == "!!int":
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return "", usageErrorf("invalid %s %q: want whole seconds (0: the default)", k.name, v)
 		}
 		return strconv.Itoa(n), nil
-	case "!!bool":
+	case k.tag == "!!bool":
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return "", usageErrorf("invalid %s %q: want true or false", k.name, v)
@@ -88,20 +103,16 @@ type configDoc struct {
 	path string
 	doc  *yaml3.Node // DocumentNode
 	top  *yaml3.Node // its MappingNode
-	mode fs.FileMode
 }
 
 func readConfigDoc(path string) (*configDoc, error) {
-	d := &configDoc{path: path, mode: 0o644}
+	d := &configDoc{path: path}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return nil, fmt.Errorf("read config %s: %w", path, errors.Unwrap(err))
 	default:
-		if fi, err := os.Stat(path); err == nil {
-			d.mode = fi.Mode().Perm()
-		}
 		var doc yaml3.Node
 		if err := yaml3.Unmarshal(data, &doc); err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("config %s: %v", path, err)}
@@ -127,34 +138,78 @@ func readConfigDoc(path string) (*configDoc, error) {
 
 // get returns a key's value as written, or its default.
 func (d *configDoc) get(k configKey) string {
-	if v := d.value(k.name); v != nil {
-		return v.Value
+	if vs := d.values(k.name); len(vs) > 0 {
+		return vs[len(vs)-1].Value // the loader, like crictl's, keeps the last
 	}
 	return k.def
 }
 
-func (d *configDoc) value(name string) *yaml3.Node {
+// values are the value nodes of every occurrence of a key, aliases
+// resolved to the node they name.
+func (d *configDoc) values(name string) []*yaml3.Node {
+	var vs []*yaml3.Node
 	for i := 0; i+1 < len(d.top.Content); i += 2 {
 		if d.top.Content[i].Value == name {
-			return d.top.Content[i+1]
+			v := d.top.Content[i+1]
+			for v.Kind == yaml3.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
+			vs = append(vs, v)
 		}
 	}
-	return nil
+	return vs
 }
 
-// set changes or appends a key, keeping the comments around it.
+// set changes every occurrence of a key (the loader reads the last one, a
+// reader of the file the first), or appends it, keeping the comments
+// around it. A value shared through an anchor is copied first, so setting
+// one key never changes another.
 func (d *configDoc) set(k configKey, v string) {
-	if n := d.value(k.name); n != nil {
-		n.Kind, n.Tag, n.Value, n.Style, n.Content, n.Alias = yaml3.ScalarNode, k.tag, v, 0, nil, nil
-		return
+	for i := 0; i+1 < len(d.top.Content); i += 2 {
+		if v := d.top.Content[i+1]; v.Kind == yaml3.AliasNode && v.Alias != nil {
+			c := *v.Alias
+			c.Anchor, c.HeadComment, c.LineComment, c.FootComment = "", v.HeadComment, v.LineComment, v.FootComment
+			d.top.Content[i+1] = &c
+		}
 	}
-	d.top.Content = append(d.top.Content,
-		&yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: k.name},
-		&yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, Value: v})
+	found := false
+	for i := 0; i+1 < len(d.top.Content); i += 2 {
+		if d.top.Content[i].Value != k.name {
+			continue
+		}
+		found = true
+		n := d.top.Content[i+1]
+		if n.Anchor != "" {
+			n = &yaml3.Node{HeadComment: n.HeadComment, LineComment: n.LineComment, FootComment: n.FootComment}
+			d.top.Content[i+1] = n
+		}
+		n.Kind, n.Tag, n.Value, n.Style, n.Content, n.Alias = yaml3.ScalarNode, k.tag, v, scalarStyle(k, v), nil, nil
+	}
+	if !found {
+		d.top.Content = append(d.top.Content,
+			&yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: k.name},
+			&yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, Value: v, Style: scalarStyle(k, v)})
+	}
 }
 
-// write replaces the file atomically, keeping its mode; a symlinked config
-// is written where the link points.
+// scalarStyle quotes a string that a YAML 1.1 reader (sigs.k8s.io/yaml,
+// crictl's) would take for a bool, a number or null: "on", "y", "1".
+func scalarStyle(k configKey, v string) yaml3.Style {
+	if k.tag != "!!str" {
+		return 0
+	}
+	switch strings.ToLower(v) {
+	case "", "y", "yes", "n", "no", "on", "off", "true", "false", "null", "~":
+		return yaml3.DoubleQuotedStyle
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil {
+		return yaml3.DoubleQuotedStyle
+	}
+	return 0
+}
+
+// write replaces the file atomically through outfile: its mode is kept, a
+// symlinked config is written where the link points.
 func (d *configDoc) write() error {
 	var buf bytes.Buffer
 	enc := yaml3.NewEncoder(&buf)
@@ -165,30 +220,15 @@ func (d *configDoc) write() error {
 	if err := enc.Close(); err != nil {
 		return err
 	}
-	path := d.path
-	if p, err := filepath.EvalSymlinks(path); err == nil {
-		path = p
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(d.path), 0o755); err != nil {
 		return fmt.Errorf("write config %s: %w", d.path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	err := outfile.Write(context.Background(), d.path, nil, func(_ context.Context, w io.Writer) error {
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("write config %s: %w", d.path, err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(buf.Bytes())
-	if err == nil {
-		err = tmp.Chmod(d.mode)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write config %s: %w", d.path, err)
+		return fmt.Errorf("write config %s: %w", d.path, errors.Unwrap(err))
 	}
 	return nil
 }
@@ -216,16 +256,8 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 			outputFlag(printer.Table, formats),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			modes := 0
-			for _, f := range []string{"get", "set", "list"} {
-				if cmd.IsSet(f) {
-					modes++
-				}
-			}
-			if cmd.NArg() > 0 {
-				modes++
-			}
-			if modes != 1 {
+			// As crictl: --get, else --set, else --list, else KEY VALUE.
+			if !cmd.IsSet("get") && !cmd.IsSet("set") && !cmd.IsSet("list") && cmd.NArg() == 0 {
 				return usageErrorf("config: give one of --get KEY, --set KEY=VALUE, --list, or KEY VALUE")
 			}
 			p, err := newPrinter(cmd, formats)
@@ -246,18 +278,7 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 				}
 				fmt.Fprintln(cmd.Root().Writer, printer.Escape(d.get(k)))
 				return nil
-			case cmd.Bool("list"):
-				d, err := readConfigDoc(path)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, configList(d))
-			case cmd.NArg() > 0:
-				if cmd.NArg() != 2 {
-					return usageErrorf("config: give KEY VALUE, got %d arguments", cmd.NArg())
-				}
-				sets = append(sets, [2]string{cmd.Args().Get(0), cmd.Args().Get(1)})
-			default:
+			case cmd.IsSet("set"):
 				for _, kv := range cmd.StringSlice("set") {
 					k, v, ok := strings.Cut(kv, "=")
 					if !ok {
@@ -265,6 +286,17 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 					}
 					sets = append(sets, [2]string{k, v})
 				}
+			case cmd.Bool("list"):
+				d, err := readConfigDoc(path)
+				if err != nil {
+					return err
+				}
+				return p.Print(cmd.Root().Writer, configList(d))
+			default:
+				if cmd.NArg() != 2 {
+					return usageErrorf("config: give KEY VALUE, got %d arguments", cmd.NArg())
+				}
+				sets = append(sets, [2]string{cmd.Args().Get(0), cmd.Args().Get(1)})
 			}
 			d, err := readConfigDoc(path)
 			if err != nil {

@@ -61,7 +61,6 @@ func TestConfigBadInputLeavesFileAlone(t *testing.T) {
 		{[]string{"--set", "debug"}, `want KEY=VALUE`},
 		{[]string{"--set", "runtime-endpoint=tcp://x:1"}, "only unix sockets"},
 		{[]string{"--get", "nope"}, `no config option "nope"`},
-		{[]string{"--get", "debug", "--list"}, "give one of"},
 		{[]string{"debug"}, "give KEY VALUE"},
 		{nil, "give one of"},
 	} {
@@ -74,9 +73,10 @@ func TestConfigBadInputLeavesFileAlone(t *testing.T) {
 
 func TestConfigMissingFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "sub", "crictl.yaml")
+	// C21: as crictl, --get shows the file's value; absent means 0.
 	r := ctr(t, "", "cri", "-c", p, "config", "--get", "timeout").ok(t)
-	if r.stdout != "2\n" {
-		t.Errorf("default timeout: %q", r.stdout)
+	if r.stdout != "0\n" {
+		t.Errorf("absent timeout: %q", r.stdout)
 	}
 	if _, err := os.Stat(p); !os.IsNotExist(err) {
 		t.Error("reading must not create the file")
@@ -100,4 +100,40 @@ func TestConfigPullImageOnCreateMeansPullAlways(t *testing.T) {
 	if img := s.ImageCalls(); len(img) != 0 {
 		t.Errorf("disable-pull-on-run: true should not touch images: %v", img)
 	}
+}
+
+// C22, F21, A09, C34: duplicate keys, anchors, YAML 1.1 words, max-retries
+// and two modes at once.
+func TestConfigEditsValidYAMLAsTheLoaderReadsIt(t *testing.T) {
+	p := file(t, "crictl.yaml", "# comment\ntimeout: 5\ndebug: false\ndebug: false\n")
+	ctr(t, "", "cri", "-c", p, "config", "--set", "debug=true").ok(t)
+	if got, _ := os.ReadFile(p); string(got) != "# comment\ntimeout: 5\ndebug: true\ndebug: true\n" {
+		t.Errorf("duplicate keys: only some were set:\n%s", got)
+	}
+	p = file(t, "crictl.yaml", "timeout: 5\ntimeout: 7\n")
+	if r := ctr(t, "", "cri", "-c", p, "config", "--get", "timeout").ok(t); r.stdout != "7\n" {
+		t.Errorf("--get reads the first of duplicate keys: %q", r.stdout)
+	}
+	p = file(t, "crictl.yaml", "runtime-endpoint: &ep unix:///run/a.sock\nimage-endpoint: *ep\n")
+	if r := ctr(t, "", "cri", "-c", p, "config", "--get", "image-endpoint").ok(t); r.stdout != "unix:///run/a.sock\n" {
+		t.Errorf("--get of an alias: %q", r.stdout)
+	}
+	ctr(t, "", "cri", "-c", p, "config", "--set", "runtime-endpoint=unix:///run/b.sock").ok(t)
+	if r := ctr(t, "", "cri", "-c", p, "config", "--get", "image-endpoint").ok(t); r.stdout != "unix:///run/a.sock\n" {
+		t.Errorf("setting runtime-endpoint changed image-endpoint through the anchor: %q", r.stdout)
+	}
+	p = file(t, "crictl.yaml", "")
+	ctr(t, "", "cri", "-c", p, "config", "--set", "runtime-endpoint=on").ok(t)
+	if r := ctr(t, "", "cri", "-c", p, "-D", "version"); !strings.Contains(r.stderr, "runtime endpoint on (from config") {
+		t.Errorf("the loader does not read back the string \"on\": %s", r.stderr)
+	}
+	ctr(t, "", "cri", "-c", p, "config", "--set", "runtime-endpoint=/\xf6").fails(t, 2, "invalid runtime-endpoint", "not UTF-8")
+	ctr(t, "", "cri", "-c", p, "config", "--set", "max-retries=-1").ok(t)
+	if r := ctr(t, "", "cri", "-c", p, "config", "--get", "max-retries", "--list").ok(t); r.stdout != "-1\n" {
+		t.Errorf("--get max-retries --list: %q", r.stdout)
+	}
+	if r := ctr(t, "", "cri", "-c", p, "config", "--list").ok(t); !strings.Contains(r.stdout, "max-retries            -1\n") || !strings.Contains(r.stdout, "timeout                0\n") {
+		t.Errorf("--list:\n%s", r.stdout)
+	}
+	ctr(t, "", "cri", "-c", p, "config", "--set", "max-retries=x").fails(t, 2, `invalid max-retries "x"`)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,13 @@ const DefaultEndpoint = "unix:///run/containerd/containerd.sock"
 // DefaultConfigFile is crictl's configuration file.
 const DefaultConfigFile = "/etc/crictl.yaml"
 
+// Seams for the config-file fallback test: the default file and the
+// binary's path.
+var (
+	defaultConfigFile = DefaultConfigFile
+	executable        = os.Executable
+)
+
 // crictlConfig is the subset of crictl's YAML config that ctr cri reads.
 type crictlConfig struct {
 	RuntimeEndpoint   string `json:"runtime-endpoint"`
@@ -34,6 +42,7 @@ type crictlConfig struct {
 	Debug             bool   `json:"debug"`
 	PullImageOnCreate bool   `json:"pull-image-on-create"`
 	DisablePullOnRun  bool   `json:"disable-pull-on-run"`
+	MaxRetries        int    `json:"max-retries"`
 }
 
 // endpoints is the outcome of endpoint precedence, with the source named
@@ -43,23 +52,33 @@ type endpoints struct {
 	image, imageSource     string
 	timeout                time.Duration
 	debug                  bool
+	maxRetries             int
 }
 
 // loadConfig reads crictl's config file: silent when the default file is
 // absent, an error when a named file cannot be read or parsed.
 func loadConfig(cmd *cli.Command) (*crictlConfig, string, error) {
 	cmd = criCommand(cmd)
-	path, explicit := DefaultConfigFile, false
+	path, explicit := defaultConfigFile, false
 	if cmd.IsSet("config") {
 		path, explicit = cmd.String("config"), true
 	} else if v := os.Getenv("CRI_CONFIG_FILE"); v != "" {
 		path, explicit = v, true
 	}
 	data, err := os.ReadFile(path)
-	if err != nil {
-		if !explicit && errors.Is(err, fs.ErrNotExist) {
+	if !explicit && errors.Is(err, fs.ErrNotExist) {
+		// As crictl: a crictl.yaml beside the binary (the real one, not the
+		// crictl symlink) serves when the default file is absent.
+		exe, xerr := executable()
+		if xerr != nil {
 			return nil, path, nil
 		}
+		path = filepath.Join(filepath.Dir(exe), "crictl.yaml")
+		if data, err = os.ReadFile(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, path, nil
+		}
+	}
+	if err != nil {
 		return nil, path, &UsageError{Err: fmt.Errorf("read config %s: %w", path, errors.Unwrap(err))}
 	}
 	var cfg crictlConfig
@@ -69,10 +88,11 @@ func loadConfig(cmd *cli.Command) (*crictlConfig, string, error) {
 	return &cfg, path, nil
 }
 
-// resolveEndpoints applies the documented precedence: -r/-i flags, then
-// CONTAINER_RUNTIME_ENDPOINT/IMAGE_SERVICE_ENDPOINT, then an explicitly set
-// ctr --address/CONTAINERD_ADDRESS, then crictl's config file, then
-// containerd's default socket.
+// resolveEndpoints applies the documented precedence, flags before the
+// environment before files: -r/-i, then ctr --address given on the command
+// line, then CONTAINER_RUNTIME_ENDPOINT/IMAGE_SERVICE_ENDPOINT, then
+// CONTAINERD_ADDRESS, then crictl's config file, then containerd's default
+// socket. An empty variable counts as unset.
 func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 	cfg, cfgPath, err := loadConfig(cmd)
 	if err != nil {
@@ -81,13 +101,16 @@ func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 	root := cmd.Root()
 	cmd = criCommand(cmd)
 	ep := &endpoints{timeout: cmd.Duration("timeout"), debug: cmd.Bool("debug")}
+	addr, addrFromEnv := ctrAddress(root, cmd)
 	switch {
 	case cmd.IsSet("runtime-endpoint"):
 		ep.runtime, ep.runtimeSource = cmd.String("runtime-endpoint"), "--runtime-endpoint"
+	case addr != "" && !addrFromEnv:
+		ep.runtime, ep.runtimeSource = addr, "ctr --address"
 	case os.Getenv("CONTAINER_RUNTIME_ENDPOINT") != "":
 		ep.runtime, ep.runtimeSource = os.Getenv("CONTAINER_RUNTIME_ENDPOINT"), "CONTAINER_RUNTIME_ENDPOINT"
-	case root != cmd && hasFlag(root, "address") && root.IsSet("address"):
-		ep.runtime, ep.runtimeSource = root.String("address"), "ctr --address/CONTAINERD_ADDRESS"
+	case addr != "":
+		ep.runtime, ep.runtimeSource = addr, "CONTAINERD_ADDRESS"
 	case cfg != nil && cfg.RuntimeEndpoint != "":
 		ep.runtime, ep.runtimeSource = cfg.RuntimeEndpoint, "config "+cfgPath
 	default:
@@ -96,6 +119,9 @@ func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 	switch {
 	case cmd.IsSet("image-endpoint"):
 		ep.image, ep.imageSource = cmd.String("image-endpoint"), "--image-endpoint"
+	case ep.runtimeSource == "ctr --address":
+		// ctr's one address names the socket for both services.
+		ep.image, ep.imageSource = ep.runtime, "ctr --address"
 	case os.Getenv("IMAGE_SERVICE_ENDPOINT") != "":
 		ep.image, ep.imageSource = os.Getenv("IMAGE_SERVICE_ENDPOINT"), "IMAGE_SERVICE_ENDPOINT"
 	case cfg != nil && cfg.ImageEndpoint != "" && strings.HasPrefix(ep.runtimeSource, "config"):
@@ -103,14 +129,85 @@ func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 	default:
 		ep.image, ep.imageSource = ep.runtime, "runtime endpoint"
 	}
+	if ep.timeout < 0 {
+		return nil, usageErrorf("invalid --timeout %s: must not be negative (0 is the default, %s)", ep.timeout, runtime.DefaultTimeout)
+	}
 	if cfg != nil {
+		if cfg.Timeout < 0 {
+			return nil, usageErrorf("%s: invalid timeout %d: must not be negative", cfgPath, cfg.Timeout)
+		}
 		if !cmd.IsSet("timeout") && cfg.Timeout > 0 {
 			ep.timeout = time.Duration(cfg.Timeout) * time.Second
 		}
 		ep.debug = ep.debug || cfg.Debug
 	}
+	// As crictl: the flag, else the config file's value (absent: 0), else the
+	// flag's default; only an endpoint someone chose is worth waiting for.
+	ep.maxRetries = cmd.Int(flagMaxRetries)
+	if !cmd.IsSet(flagMaxRetries) && cfg != nil {
+		ep.maxRetries = cfg.MaxRetries
+	}
+	if ep.runtimeSource == "default" {
+		ep.maxRetries = 0
+	}
 	return ep, nil
 }
+
+// ctrAddress is ctr's --address when it was given (on the command line, or
+// through CONTAINERD_ADDRESS: fromEnv), "" when ctr was left at its default
+// or the personality has no ctr.
+func ctrAddress(root, cri *cli.Command) (addr string, fromEnv bool) {
+	if root == cri || !hasFlag(root, "address") || !root.IsSet("address") {
+		return "", false
+	}
+	for _, f := range root.Flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "address" {
+			for _, src := range sf.Sources.Chain {
+				if e, ok := src.(*addressEnv); ok && e.used {
+					fromEnv = true
+				}
+			}
+		}
+	}
+	return root.String("address"), fromEnv
+}
+
+// addressEnv replaces CONTAINERD_ADDRESS as the source of ctr's --address so
+// that the endpoint logic can tell the variable from the flag (urfave only
+// says "set"), and so that an empty variable counts as unset.
+type addressEnv struct{ used bool }
+
+func (e *addressEnv) Lookup() (string, bool) {
+	v := os.Getenv("CONTAINERD_ADDRESS")
+	if v == "" {
+		return "", false
+	}
+	e.used = true
+	return v, true
+}
+
+func (e *addressEnv) String() string   { return `environment variable "CONTAINERD_ADDRESS"` }
+func (e *addressEnv) GoString() string { return `&addressEnv{key:"CONTAINERD_ADDRESS"}` }
+func (e *addressEnv) IsFromEnv() bool  { return true }
+func (e *addressEnv) Key() string      { return "CONTAINERD_ADDRESS" }
+
+// watchAddressEnv installs addressEnv on ctr's --address flag.
+func watchAddressEnv(root *cli.Command) {
+	for _, f := range root.Flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "address" {
+			sf.Sources = cli.NewValueSourceChain(&addressEnv{})
+		}
+	}
+}
+
+// crictlHints name crictl's flags: that personality has no ctr --address.
+var crictlHints = runtime.Hints{
+	Endpoint: "set --runtime-endpoint/-r or CONTAINER_RUNTIME_ENDPOINT",
+	Timeout:  "--timeout/-t",
+}
+
+// isCrictl reports whether cmd runs under the crictl personality.
+func isCrictl(cmd *cli.Command) bool { return cmd.Root().Name == "crictl" }
 
 // criCommand is the command that defines ctr cri's global flags (`cri`, or
 // the root in the crictl personality). Their values must be read there:
@@ -145,6 +242,11 @@ func withClient(ctx context.Context, cmd *cli.Command, fn func(context.Context, 
 	}
 	root := cmd.Root()
 	opts := runtime.Options{RuntimeEndpoint: ep.runtime, ImageEndpoint: ep.image, Timeout: ep.timeout}
+	opts.MaxRetries = ep.maxRetries
+	opts.StatsHandler = rpcTracing(ctx)
+	if isCrictl(cmd) {
+		opts.Hints = crictlHints
+	}
 	if root != cmd && hasFlag(root, "connect-timeout") {
 		opts.ConnectTimeout = root.Duration("connect-timeout")
 	}
@@ -162,11 +264,15 @@ func withClient(ctx context.Context, cmd *cli.Command, fn func(context.Context, 
 		return err
 	}
 	defer c.Close()
-	if root != cmd && hasFlag(root, "timeout") {
+	// ctr's --timeout is a deadline on the whole command, by ctr's design.
+	// Under the crictl name the root is the cri command itself, whose
+	// --timeout is crictl's per-RPC limit and must never end a stream.
+	if root != criCommand(cmd) && hasFlag(root, "timeout") {
 		if d := root.Duration("timeout"); d > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, d)
 			defer cancel()
+			ctx = runtime.WithDeadlineName(ctx, "ctr --timeout "+d.String())
 		}
 	}
 	return fn(ctx, c)

@@ -153,9 +153,9 @@ func TestEndpointPrecedence(t *testing.T) {
 			t.Errorf("exit %d stderr %s", r.code, r.stderr)
 		}
 	})
-	t.Run("env beats address", func(t *testing.T) {
-		t.Setenv("CONTAINER_RUNTIME_ENDPOINT", good.Endpoint)
-		r := ctrEnv(t, bad, "cri", "version")
+	t.Run("address flag beats env", func(t *testing.T) {
+		t.Setenv("CONTAINER_RUNTIME_ENDPOINT", bad)
+		r := ctrEnv(t, good.Endpoint, "cri", "version")
 		if r.code != 0 {
 			t.Errorf("exit %d stderr %s", r.code, r.stderr)
 		}

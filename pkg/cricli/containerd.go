@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
+	"github.com/docker/go-units"
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -73,11 +74,21 @@ loaded image names are printed, one per line. "-" reads standard input
 
 An archive that cannot be loaded (truncated, not an image archive) leaves
 nothing behind: its images are named only once everything is in place.
-The other archives are still attempted; the exit code is then 1.`,
+The other archives are still attempted; the exit code is then 1.
+An archive holding more than --max-size uncompressed (64GiB), more than
+--max-entries entries (100000), or, with the default size bound, a gzip
+archive expanding more than 100 times (a compression bomb) is refused and
+leaves nothing behind.
+Interrupted (Ctrl-C, SIGTERM), load exits 130 and its content is released
+at once; if ctr itself is killed, containerd releases it within minutes.
+Loading an archive that is already loaded, even by several loads at once,
+succeeds: the same name on the same image is not a conflict.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("import"),
 			&cli.StringFlag{Name: "base-name", Usage: "name for images the archive only tags (OCI ref name \"v1\" becomes NAME:v1)"},
 			&cli.StringFlag{Name: "snapshotter", Usage: "unpack for this snapshotter (default: the one CRI uses)"},
+			&cli.StringFlag{Name: "max-size", Usage: "refuse an archive holding more than this, uncompressed (default 64GiB; setting it also lifts the 100x gzip expansion check)"},
+			&cli.IntFlag{Name: "max-entries", Usage: "refuse an archive with more entries than this (default 100000)"},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			files := cmd.Args().Slice()
@@ -92,8 +103,24 @@ The other archives are still attempted; the exit code is then 1.`,
 			if err := opts.Check(); err != nil {
 				return &UsageError{Err: err}
 			}
+			if v := cmd.String("max-size"); v != "" {
+				n, err := units.RAMInBytes(v)
+				if err != nil || n <= 0 {
+					return usageErrorf("invalid --max-size %q: want a positive size such as 100GiB", v)
+				}
+				opts.MaxBytes = n
+			}
+			if cmd.IsSet("max-entries") {
+				opts.MaxEntries = cmd.Int("max-entries")
+				if opts.MaxEntries <= 0 {
+					return usageErrorf("invalid --max-entries %d: want a positive count", opts.MaxEntries)
+				}
+			}
 			root := cmd.Root()
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			// Ctrl-C or SIGTERM returns through Load, which deletes its lease.
+			ctx, stop := interruptible(ctx)
+			defer stop()
+			err := withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				set, err := c.CRISettings(ctx)
 				if err != nil {
 					return err
@@ -109,7 +136,7 @@ The other archives are still attempted; the exit code is then 1.`,
 						fmt.Fprintln(root.Writer, ref)
 					}
 					if err != nil {
-						if runtime.KindOf(err) == runtime.KindUnreachable {
+						if runtime.KindOf(err) == runtime.KindUnreachable || interrupted(ctx, err) {
 							return errors.Join(append(errs, err)...)
 						}
 						errs = append(errs, err)
@@ -117,6 +144,10 @@ The other archives are still attempted; the exit code is then 1.`,
 				}
 				return errors.Join(errs...)
 			})
+			if interrupted(ctx, err) {
+				return &silentExit{code: exitInterrupted}
+			}
+			return err
 		},
 	}
 }
@@ -144,6 +175,9 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 		}
 		defer f.Close()
 		r, name = f, file
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			opts.Size = fi.Size()
+		}
 	}
 	if isTerminal(errw) {
 		p := &progressLine{w: errw}
@@ -166,8 +200,11 @@ func newSaveCommand() *cli.Command {
 		UsageText: "ctr cri save -o FILE [options] IMAGE ...",
 		Description: `IMAGE is an image ID or unique prefix, a tag, or a familiar name ("busybox").
 The archive is written to a temporary file beside FILE and renamed when
-complete, so FILE is never left half-written. "-o -" writes to standard
-output (not a terminal).`,
+complete, so FILE is never left half-written; an existing FILE keeps its
+mode, and a symlink keeps pointing where it did (its target is replaced).
+A device or FIFO (/dev/null, /dev/stdout, a named pipe) is written in place.
+"-o -" writes to standard output (not a terminal). Interrupted, save exits
+130 and leaves FILE as it was.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("export"),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)"},
@@ -189,39 +226,25 @@ output (not a terminal).`,
 				return &UsageError{Err: err}
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				if out == "-" {
-					return c.Save(ctx, root.Writer, cmd.Args().Slice(), opts)
-				}
-				return writeAtomically(out, func(w io.Writer) error {
+				return saveError(outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
 					return c.Save(ctx, w, cmd.Args().Slice(), opts)
-				})
+				}))
 			})
 		},
 	}
 }
 
-// writeAtomically writes through a temporary file in path's directory and
-// renames it over path only when write succeeded.
-func writeAtomically(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: errors.Unwrap(err)}
+// saveError names the output file in a failure of the file itself, and
+// turns an interruption into exit 130 with nothing more to say.
+func saveError(err error) error {
+	var oe *outfile.Error
+	switch {
+	case errors.Is(err, outfile.ErrInterrupted):
+		return &silentExit{code: exitInterrupted}
+	case errors.As(err, &oe):
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: oe.Path, Err: oe.Err}
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: err}
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: err}
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: path, Err: errors.Unwrap(err)}
-	}
-	return nil
+	return err
 }
 
 func newOrphansCommand() *cli.Command {

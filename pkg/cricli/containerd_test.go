@@ -246,3 +246,13 @@ func TestSaveUnknownImageWritesNothing(t *testing.T) {
 		t.Errorf("a failed save left %v behind", entries)
 	}
 }
+
+func TestLoadBoundFlagsUsageErrors(t *testing.T) {
+	s := node(t)
+	ctr(t, s.Endpoint, "cri", "load", "--max-size", "lots", "x.tar").fails(t, 2, `invalid --max-size "lots"`)
+	ctr(t, s.Endpoint, "cri", "load", "--max-size", "0", "x.tar").fails(t, 2, `invalid --max-size "0"`)
+	ctr(t, s.Endpoint, "cri", "load", "--max-entries", "-1", "x.tar").fails(t, 2, "invalid --max-entries -1")
+	if calls := s.RuntimeCalls(); len(calls) != 0 {
+		t.Errorf("usage errors made RPCs: %v", calls)
+	}
+}

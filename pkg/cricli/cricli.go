@@ -8,9 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/containerd/log"
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // Help categories.
@@ -76,8 +81,9 @@ func Command() *cli.Command {
 		Name:  "cri",
 		Usage: "Inspect and drive the Kubernetes CRI (pods, containers, images) of this containerd",
 		Description: `ctr cri speaks the Kubernetes CRI (v1) to containerd's in-process CRI plugin, with
-crictl's command and flag names. The endpoint is ctr --address (CONTAINERD_ADDRESS)
-unless -r, CONTAINER_RUNTIME_ENDPOINT or crictl's config file say otherwise.
+crictl's command and flag names. Endpoint, first match wins: cri -r, ctr --address on
+the command line, CONTAINER_RUNTIME_ENDPOINT, CONTAINERD_ADDRESS, crictl's config file,
+/run/containerd/containerd.sock.
 
 Flags given before the subcommand belong to ctr or ctr cri: subcommand flags with
 the same letter (ps -a, -n, -v) hide them, so write "ctr -a SOCK cri ps -a".
@@ -87,17 +93,60 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		Flags:     globalFlags(),
 		Commands:  subcommands(),
 		Action:    unknownSubcommand,
+		Before:    quietContainerdLog,
 	}
 	setUsageErrors(cmd)
+	shortOptions(cmd)
 	enableCompletion(cmd)
+	attachSession(cmd)
 	return cmd
 }
 
+// quietContainerdLog gives the commands a context whose containerd logger
+// discards: the containerd client logs through it (load's "apply failure,
+// attempting cleanup"), and a failure must be exactly one "ctr:" line. With
+// ctr --debug the lines stay, for whoever is debugging.
+func quietContainerdLog(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+	if cmd.Root().Bool("debug") {
+		return ctx, nil
+	}
+	l := logrus.New()
+	l.Out = io.Discard
+	return log.WithLogger(ctx, logrus.NewEntry(l)), nil
+}
+
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
+	if cmd.NArg() > 0 && isCrictl(cmd) {
+		return helpTopicError(cmd.Args().First())
+	}
 	if cmd.NArg() > 0 {
 		return usageErrorf("unknown command %q for %q", cmd.Args().First(), cmd.FullName())
 	}
 	return cli.ShowSubcommandHelp(cmd)
+}
+
+// combinedShortOptions are the commands on which crictl accepts combined
+// short options (ps -aq, rm -af, images -qv, ps -an 2), plus the
+// jsonschema subcommands of create and run (create js -pc).
+var combinedShortOptions = []string{
+	"attach", "checkpoint", "config", "events", "exec", "imagefsinfo", "images", "info", "inspecti",
+	"inspectp", "logs", "metricdescs", "metricsp", "pods", "ps", "pull", "rm", "rmi", "rmp",
+	"runtime-config", "stats", "statsp", "stop", "update-runtime-config",
+}
+
+func shortOptions(cri *cli.Command) {
+	for _, c := range cri.Commands {
+		if slices.Contains(combinedShortOptions, c.Name) {
+			c.UseShortOptionHandling = true
+		}
+		if c.Name == "create" || c.Name == "run" {
+			for _, sub := range c.Commands {
+				if sub.Name == "jsonschema" {
+					sub.UseShortOptionHandling = true
+				}
+			}
+		}
+	}
 }
 
 // setUsageErrors makes flag-parsing failures anywhere in the tree a
@@ -121,10 +170,7 @@ func IsCrictl(argv0 string) bool {
 // multicall personality.
 func CrictlCommand() *cli.Command {
 	cmd := Command()
-	cmd.Name = "crictl"
-	cmd.UsageText = "crictl [global options] COMMAND [options] [arguments...]"
-	cmd.Version = clientVersion()
-	cmd.EnableShellCompletion = true
+	crictlize(cmd)
 	return cmd
 }
 
@@ -138,10 +184,31 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	if complete {
 		stderr = io.Discard // the shell shows it on the command line
 	}
+	installVersionPrinter()
+	watchAddressEnv(root)
+	crictl := root.Name == "crictl"
+	if crictl {
+		ctx = crictlContext(ctx)
+	}
 	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
 			return &UsageError{Err: err}
+		}
+	}
+	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as
+	// "ctr cri completion SHELL": its bash script eval'ed the command line.
+	root.ConfigureShellCompletionCommand = func(c *cli.Command) {
+		for _, sub := range c.Commands {
+			if slices.Contains(Shells, sub.Name) {
+				sub.Action = func(_ context.Context, cmd *cli.Command) error {
+					script, err := CompletionScript(cmd.Root().Name, cmd.Name)
+					if err == nil {
+						_, err = io.WriteString(cmd.Root().Writer, script)
+					}
+					return err
+				}
+			}
 		}
 	}
 	// Our errors are reported here, once; never let urfave exit on its own.
@@ -149,7 +216,20 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	err := root.Run(ctx, args)
 	prog := root.Name
 	for _, line := range ErrorLines(err) {
-		fmt.Fprintf(stderr, "%s: %s\n", prog, line)
+		if crictl {
+			// Messages built for ctr cri name the command as crictl users type it.
+			line = strings.ReplaceAll(line, "ctr cri ", "crictl ")
+		}
+		// Error text carries runtime, registry and config strings: one
+		// escaped line each, whatever they contain.
+		fmt.Fprintf(stderr, "%s: %s\n", prog, printer.Escape(line))
+	}
+	if crictl {
+		return crictlExitCode(err)
+	}
+	if isHelpTopicError(err) {
+		// urfave says 3, which ctr cri reserves for an unreachable runtime.
+		return ExitUsage
 	}
 	return ExitCode(err)
 }

@@ -15,13 +15,13 @@ import (
 // v3 flags are inherited, a subcommand flag with the same name or alias
 // hides them inside that subcommand: put them before the subcommand.
 func globalFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); default: ctr --address"},
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); beats ctr --address and CONTAINER_RUNTIME_ENDPOINT"},
 		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Usage: "CRI image endpoint; default: the runtime endpoint"},
-		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and lifecycle calls get at least 30s; pulls have --pull-timeout)"},
+		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and lifecycle calls get at least 30s; pulls have --pull-timeout); never ends a stream"},
 		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ", or CRI_CONFIG_FILE)"},
 		&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Usage: "trace endpoint choice and every RPC on stderr"},
-	}
+	}, moreGlobalFlags()...)
 }
 
 func outputFlag(def string, formats []string) *cli.StringFlag {
@@ -101,6 +101,9 @@ func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 	if cmd.Int("last") < 0 {
 		return runtime.ContainerFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
 	}
+	if cmd.Bool("latest") && cmd.IsSet("last") {
+		return runtime.ContainerFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	}
 	return runtime.ContainerFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), PodID: cmd.String("pod"),
 		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
@@ -129,6 +132,9 @@ func podFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	if cmd.Int("last") < 0 {
 		return runtime.PodFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
 	}
+	if cmd.Bool("latest") && cmd.IsSet("last") {
+		return runtime.PodFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	}
 	return runtime.PodFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), Namespace: cmd.String("namespace"),
 		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
@@ -144,6 +150,10 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 	}
 	if hasFlag(cmd, "quiet") {
 		opts.Quiet = cmd.Bool("quiet")
+		// -q prints IDs only: an explicit other format would be dropped.
+		if o := cmd.String("output"); opts.Quiet && cmd.IsSet("output") && o != printer.Table {
+			return nil, usageErrorf("-q and -o %s cannot be combined: -q prints IDs only", o)
+		}
 	}
 	if hasFlag(cmd, "verbose") {
 		opts.Verbose = cmd.Bool("verbose")

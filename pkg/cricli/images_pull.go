@@ -225,7 +225,7 @@ namespace k8s.io) is shown on stderr while the pull runs.`,
 			}
 			var podCfg *runtimeapi.PodSandboxConfig
 			if f := cmd.String("pod-config"); f != "" {
-				if podCfg, err = loadPodConfig(f); err != nil {
+				if podCfg, err = loadPodConfig(cmd, f); err != nil {
 					return err
 				}
 			}

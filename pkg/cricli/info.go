@@ -57,7 +57,11 @@ func newVersionCommand() *cli.Command {
 			if err != nil {
 				return nil, err
 			}
-			return printer.Version(v, clientVersion()), nil
+			cv := clientVersion()
+			if isCrictlContext(ctx) {
+				cv = "" // crictl prints the runtime's lines only
+			}
+			return printer.Version(v, cv), nil
 		})
 }
 
@@ -96,7 +100,7 @@ func newImageFsInfoCommand() *cli.Command {
 }
 
 func noArgs(cmd *cli.Command) error {
-	if cmd.NArg() > 0 {
+	if cmd.NArg() > 0 && !crictlIgnoresArgs(cmd) {
 		return usageErrorf("%s takes no arguments, got %q", cmd.Name, cmd.Args().First())
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -104,16 +103,16 @@ func podID(p *runtime.Pod) string            { return p.Id }
 
 // loadPodConfig and loadContainerConfig read config files before any RPC;
 // a bad file is a usage error naming file:line:col and the field.
-func loadPodConfig(path string) (*runtimeapi.PodSandboxConfig, error) {
-	cfg, err := runtime.LoadPodConfig(path)
+func loadPodConfig(cmd *cli.Command, path string) (*runtimeapi.PodSandboxConfig, error) {
+	cfg, err := runtime.LoadPodConfig(path, configOptions(cmd)...)
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
 	return cfg, nil
 }
 
-func loadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
-	cfg, err := runtime.LoadContainerConfig(path)
+func loadContainerConfig(cmd *cli.Command, path string) (*runtimeapi.ContainerConfig, error) {
+	cfg, err := runtime.LoadContainerConfig(path, configOptions(cmd)...)
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
@@ -200,7 +199,7 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 			if cmd.NArg() != 1 {
 				return usageErrorf("runp takes one pod config file, got %d arguments", cmd.NArg())
 			}
-			cfg, err := loadPodConfig(cmd.Args().First())
+			cfg, err := loadPodConfig(cmd, cmd.Args().First())
 			if err != nil {
 				return err
 			}
@@ -341,11 +340,11 @@ key pull-image-on-create: true means --pull always).
 				return usageErrorf("create takes POD CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
 			}
 			args := cmd.Args().Slice()
-			ctrCfg, err := loadContainerConfig(args[1])
+			ctrCfg, err := loadContainerConfig(cmd, args[1])
 			if err != nil {
 				return err
 			}
-			podCfg, err := loadPodConfig(args[2])
+			podCfg, err := loadPodConfig(cmd, args[2])
 			if err != nil {
 				return err
 			}
@@ -401,11 +400,11 @@ after the pod started fails, the pod is stopped and removed again.
 			if cmd.NArg() != 2 {
 				return usageErrorf("run takes CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
 			}
-			ctrCfg, err := loadContainerConfig(cmd.Args().Get(0))
+			ctrCfg, err := loadContainerConfig(cmd, cmd.Args().Get(0))
 			if err != nil {
 				return err
 			}
-			podCfg, err := loadPodConfig(cmd.Args().Get(1))
+			podCfg, err := loadPodConfig(cmd, cmd.Args().Get(1))
 			if err != nil {
 				return err
 			}
@@ -523,9 +522,10 @@ func newStopCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
+				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, func(ctx context.Context, id string) error {
 					return c.StopContainer(ctx, id, grace)
 				})
+				return forEach(ctx, cmd, ids, failed, op)
 			})
 		},
 	}
@@ -592,7 +592,8 @@ func newStopPodCommand() *cli.Command {
 				for i, p := range pods {
 					ids[i] = p.Id
 				}
-				return forEach(ctx, cmd, ids, failed, c.StopPod)
+				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, c.StopPod)
+				return forEach(ctx, cmd, ids, failed, op)
 			})
 		},
 	}
@@ -638,40 +639,25 @@ container for the log path.`,
 							return err
 						}
 					}
-					var logPath string
+					var log runtime.ContainerLog
 					if !keepLogs {
-						st, err := c.ContainerStatus(ctx, id, false)
+						l, err := c.ContainerLogOf(ctx, id)
 						if err != nil {
 							return err
 						}
-						logPath = st.GetStatus().GetLogPath()
+						log = l
 					}
 					if err := c.RemoveContainer(ctx, id); err != nil {
 						return err
 					}
-					return removeLogs(id, logPath)
+					if err := runtime.RemoveLogFiles(log); err != nil {
+						return fmt.Errorf("container %q removed, but not its logs: %w", id, err)
+					}
+					return nil
 				})
 			})
 		},
 	}
-}
-
-// removeLogs deletes a container's log file and rotations (path.*).
-func removeLogs(id, path string) error {
-	if path == "" {
-		return nil
-	}
-	files, _ := filepath.Glob(path + ".*")
-	var errs []error
-	for _, f := range append(files, path) {
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("container %q removed, but not its logs: %w", id, errors.Join(errs...))
-	}
-	return nil
 }
 
 func newRemovePodCommand() *cli.Command {

@@ -490,3 +490,32 @@ func TestParseMemory(t *testing.T) {
 		}
 	}
 }
+
+// F5: rm deletes the log file and its rotations, matched exactly. Before,
+// it deleted everything named LOG.* beside it (LOG.conf, LOG.bak), as root.
+func TestRmDeletesOnlyTheLogAndItsRotations(t *testing.T) {
+	s := runtimetest.New(t)
+	dir := t.TempDir()
+	log := filepath.Join(dir, "important")
+	gone := []string{log, log + ".20261101-120000", log + ".20261101-110000.gz", log + ".3", log + ".2.gz"}
+	kept := []string{log + ".conf", log + ".bak", log + ".2026-11-01", log + "-other", log + "..1", log + ".1.conf"}
+	for _, f := range append(slices.Clone(gone), kept...) {
+		if err := os.WriteFile(f, []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.RuntimeService.SetFakeContainers([]*apitest.FakeContainer{
+		{SandboxID: podA, ContainerStatus: runtimeapi.ContainerStatus{Id: ctrW, Metadata: &runtimeapi.ContainerMetadata{Name: "a"}, State: runtimeapi.ContainerState_CONTAINER_EXITED, LogPath: log}},
+	})
+	ctr(t, s.Endpoint, "cri", "rm", "a").ok(t)
+	for _, f := range gone {
+		if _, err := os.Lstat(f); !os.IsNotExist(err) {
+			t.Errorf("rm should delete %s", filepath.Base(f))
+		}
+	}
+	for _, f := range kept {
+		if _, err := os.Lstat(f); err != nil {
+			t.Errorf("rm deleted %s, which is not the container's log: %v", filepath.Base(f), err)
+		}
+	}
+}

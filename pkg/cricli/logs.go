@@ -3,7 +3,7 @@ package cricli
 import (
 	"context"
 	"fmt"
-
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -20,7 +21,10 @@ func newLogsCommand() *cli.Command {
 		Usage:     "Print a container's logs from its CRI log file",
 		UsageText: "ctr cri logs [options] CONTAINER",
 		Description: `Reads the file ContainerStatus.log_path names (kubelet's CRI log format) on this
-machine; lines go to stdout or stderr as the container wrote them.
+machine; lines go to stdout or stderr as the container wrote them. On a terminal,
+control sequences other than colours (screen clears, cursor moves, OSC title and
+clipboard writes, DCS) are shown escaped (\x1b]52;…) unless --raw is given; piped
+or redirected output is always byte-exact.
 -f follows the file across rotation (the runtime reopening it) and ends once the
 container has exited; it asks the runtime for the container's state at most once a
 second. -p reads the previous attempt of the same container name in the same pod.
@@ -38,15 +42,21 @@ time without a zone) or a Unix time (1714557600).`,
 			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix each line with its RFC 3339 timestamp"},
 			&cli.StringFlag{Name: "stream", Aliases: []string{"s"}, Usage: "only this stream: stdout or stderr (default both)",
 				Validator: oneOf("stream", []string{"stdout", "stderr"})},
+			&cli.BoolFlag{Name: "raw", Usage: "write the container's bytes to a terminal unescaped (escape sequences take effect)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 1 {
 				return usageErrorf("logs needs exactly one container: ctr cri logs [options] CONTAINER")
 			}
+			for _, name := range []string{"tail", "limit-bytes"} {
+				if v := cmd.Int64(name); v < -1 {
+					return usageErrorf("invalid --%s %d: want 0 or more, or -1 for no limit", name, v)
+				}
+			}
 			root := cmd.Root()
 			o := runtime.LogOptions{
 				Follow: cmd.Bool("follow"), Tail: cmd.Int64("tail"), LimitBytes: cmd.Int64("limit-bytes"),
-				Timestamps: cmd.Bool("timestamps"), Stdout: root.Writer, Stderr: root.ErrWriter,
+				Timestamps: cmd.Bool("timestamps"), Stdout: logWriter(root.Writer, cmd.Bool("raw")), Stderr: logWriter(root.ErrWriter, cmd.Bool("raw")),
 			}
 			switch strings.ToLower(cmd.String("stream")) {
 			case "stdout":
@@ -85,6 +95,15 @@ time without a zone) or a Unix time (1714557600).`,
 			})
 		},
 	}
+}
+
+// logWriter is where container output goes: escaped for a terminal (a
+// container must not drive the operator's terminal), as is otherwise.
+func logWriter(w io.Writer, raw bool) io.Writer {
+	if _, tty := terminalFd(w); tty && !raw {
+		return printer.TerminalWriter(w)
+	}
+	return w
 }
 
 // parseSince reads --since: a duration back from now, an RFC 3339 time

@@ -118,17 +118,20 @@ for state and pod names), whatever the number of containers.`,
 			f := runtime.StatsFilter{ID: cmd.String("id"), PodID: cmd.String("pod"), Labels: labels, All: cmd.Bool("all")}
 			ctx, stop := interruptible(ctx)
 			defer stop()
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) (err error) {
+				var missing []error
+				defer func() { err = errors.Join(append(missing, err)...) }()
 				if cmd.NArg() > 0 {
 					res, err := c.ResolveContainers(ctx, cmd.Args().Slice())
 					if err != nil {
 						return err
 					}
 					_, ids, errs := split(res, containerID)
-					if err := errors.Join(errs...); err != nil {
-						return err
+					if len(ids) == 0 {
+						return errors.Join(errs...)
 					}
-					f.IDs = ids
+					// The targets found are printed; the others fail after.
+					f.IDs, missing = ids, errs
 				}
 				var prev map[string]*runtimeapi.CpuUsage
 				return w.run(ctx, func(ctx context.Context) error {
@@ -203,17 +206,20 @@ needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.
 			f := runtime.StatsFilter{ID: cmd.String("id"), Labels: labels}
 			ctx, stop := interruptible(ctx)
 			defer stop()
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) (err error) {
+				var missing []error
+				defer func() { err = errors.Join(append(missing, err)...) }()
 				if cmd.NArg() > 0 {
 					res, err := c.ResolvePods(ctx, cmd.Args().Slice())
 					if err != nil {
 						return err
 					}
 					_, ids, errs := split(res, podID)
-					if err := errors.Join(errs...); err != nil {
-						return err
+					if len(ids) == 0 {
+						return errors.Join(errs...)
 					}
-					f.IDs = ids
+					// The targets found are printed; the others fail after.
+					f.IDs, missing = ids, errs
 				}
 				var prev map[string]*runtimeapi.CpuUsage
 				return w.run(ctx, func(ctx context.Context) error {

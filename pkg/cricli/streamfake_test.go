@@ -64,7 +64,7 @@ func newStreamNode(t *testing.T) *streamNode {
 		t.Fatal(err)
 	}
 	hs := &http.Server{Handler: n.streamer}
-	go hs.Serve(ln)
+	go hs.Serve(dropListener{ln})
 	t.Cleanup(func() { hs.Close() })
 
 	dir, err := os.MkdirTemp("", "cri")

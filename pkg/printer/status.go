@@ -148,7 +148,9 @@ func InspectImage(r *runtimeapi.ImageStatusResponse) *Inspected {
 // VersionResponse, the text adds the client's version.
 func Version(v *runtimeapi.VersionResponse, clientVersion string) *Resource {
 	return &Resource{Doc: v, Text: func(w *TextWriter) error {
-		w.Printf("Client Version:  %s\n", clientVersion)
+		if clientVersion != "" {
+			w.Printf("Client Version:  %s\n", clientVersion)
+		}
 		w.Printf("Version:  %s\n", Escape(v.Version))
 		w.Printf("RuntimeName:  %s\n", Escape(v.RuntimeName))
 		w.Printf("RuntimeVersion:  %s\n", Escape(v.RuntimeVersion))

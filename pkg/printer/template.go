@@ -1,7 +1,7 @@
 package printer
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,14 +51,35 @@ func parseTemplate(text string) (templateExec, error) {
 		if err != nil {
 			return err
 		}
-		var buf bytes.Buffer
-		if err := t.Execute(&buf, v); err != nil {
+		// Streamed through a bounded buffer: a template's output can be
+		// unbounded ({{range}} over a large number), and a reader that
+		// stops (| head) must stop it, not watch memory grow.
+		tw := &lastByteWriter{w: bufio.NewWriterSize(w, 32<<10)}
+		if err := t.Execute(tw, v); err != nil {
 			return fmt.Errorf("execute go-template: %w", err)
 		}
-		if buf.Len() > 0 && buf.Bytes()[buf.Len()-1] != '\n' {
-			buf.WriteByte('\n')
+		if tw.n > 0 && tw.last != '\n' {
+			if _, err := tw.Write([]byte{'\n'}); err != nil {
+				return err
+			}
 		}
-		_, err = w.Write(buf.Bytes())
-		return err
+		return tw.w.Flush()
 	}, nil
+}
+
+// lastByteWriter remembers the last byte written, so that the output can
+// end with a newline without being held in memory.
+type lastByteWriter struct {
+	w    *bufio.Writer
+	n    int64
+	last byte
+}
+
+func (l *lastByteWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.n += int64(n)
+		l.last = p[n-1]
+	}
+	return n, err
 }

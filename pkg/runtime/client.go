@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/stats"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -36,6 +37,37 @@ type Options struct {
 	ListTimeout     time.Duration
 	ConnectTimeout  time.Duration
 	Trace           TraceFunc
+	// MaxRetries is crictl's --max-retries: how often to try again, with
+	// exponential backoff, while the endpoint cannot be reached at all
+	// (0: never, negative: until the command's context ends). Only an RPC
+	// on a connection that never came up is retried.
+	MaxRetries int
+	// StatsHandler, when set, observes every RPC (the OpenTelemetry
+	// instrumentation of --enable-tracing).
+	StatsHandler stats.Handler
+	// Hints name the flags that fix a connection problem, in the words of
+	// the personality the user typed (ctr cri or crictl).
+	Hints Hints
+}
+
+// Hints complete error messages with the flags a user can change.
+type Hints struct {
+	Endpoint string // how to name another socket
+	Timeout  string // the flag that raises the per-RPC limit
+}
+
+// DefaultHints are ctr cri's.
+var DefaultHints = Hints{
+	Endpoint: "point ctr at it with --address, or set ctr cri -r/CONTAINER_RUNTIME_ENDPOINT",
+	Timeout:  "ctr cri --timeout/-t",
+}
+
+type deadlineNameKey struct{}
+
+// WithDeadlineName labels the deadline already on ctx (ctr --timeout), so
+// an error caused by it names that deadline rather than the per-RPC one.
+func WithDeadlineName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, deadlineNameKey{}, name)
 }
 
 // Client talks CRI v1 to one runtime. Creating it performs no I/O: the first
@@ -48,7 +80,8 @@ type Client struct {
 	imgConn   *grpc.ClientConn
 	rt        runtimeapi.RuntimeServiceClient
 	img       runtimeapi.ImageServiceClient
-	dialErr   atomic.Pointer[error]
+	dialErr   atomic.Pointer[dialFailure]
+	connected atomic.Bool
 }
 
 // New returns a Client for opts without dialing.
@@ -58,6 +91,12 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
+	}
+	if opts.Hints.Endpoint == "" {
+		opts.Hints.Endpoint = DefaultHints.Endpoint
+	}
+	if opts.Hints.Timeout == "" {
+		opts.Hints.Timeout = DefaultHints.Timeout
 	}
 	if opts.ListTimeout <= 0 {
 		opts.ListTimeout = max(opts.Timeout, DefaultListTimeout)
@@ -93,10 +132,11 @@ func (c *Client) dial(endpoint string) (*grpc.ClientConn, error) {
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, "unix", path)
 		if err != nil {
-			c.dialErr.Store(&err)
+			c.dialErr.Store(&dialFailure{endpoint: endpoint, err: err})
 			return nil, err
 		}
 		c.dialErr.Store(nil)
+		c.connected.Store(true)
 		return conn, nil
 	}
 	dopts := []grpc.DialOption{
@@ -109,6 +149,9 @@ func (c *Client) dial(endpoint string) (*grpc.ClientConn, error) {
 		// instead of trickling through 64 KiB flow-control round trips.
 		grpc.WithInitialWindowSize(maxMsgSize),
 		grpc.WithInitialConnWindowSize(maxMsgSize),
+	}
+	if c.opts.StatsHandler != nil {
+		dopts = append(dopts, grpc.WithStatsHandler(c.opts.StatsHandler))
 	}
 	if c.opts.Trace != nil {
 		dopts = append(dopts, grpc.WithChainUnaryInterceptor(c.traceUnary))
@@ -148,9 +191,19 @@ func (c *Client) Images() runtimeapi.ImageServiceClient { return c.img }
 // Timeout is the per-RPC budget.
 func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
 
+// dialFailure is a failed dial and the endpoint it was for: with separate
+// runtime and image endpoints, the message must name the one that failed.
+type dialFailure struct {
+	endpoint string
+	err      error
+}
+
+func (d *dialFailure) Error() string { return d.err.Error() }
+func (d *dialFailure) Unwrap() error { return d.err }
+
 func (c *Client) lastDialError() error {
 	if p := c.dialErr.Load(); p != nil {
-		return *p
+		return p
 	}
 	return nil
 }
@@ -164,8 +217,37 @@ func (c *Client) timeoutFor(ctx context.Context) time.Duration {
 	return c.opts.Timeout
 }
 
-// call runs one unary RPC under the per-call budget and wraps its error.
+// Retry backoff, as crictl's: 0.5 s, doubling, at most 5 s between tries.
+const (
+	retryDelay    = 500 * time.Millisecond
+	maxRetryDelay = 5 * time.Second
+)
+
+// call runs one unary RPC under the per-call budget and wraps its error,
+// retrying an unreachable endpoint as Options.MaxRetries says.
 func call[T any](ctx context.Context, c *Client, budget time.Duration, op, id string, f func(context.Context) (T, error)) (T, error) {
+	delay := retryDelay
+	for attempt := 0; ; attempt++ {
+		res, err := callOnce(ctx, c, budget, op, id, f)
+		if err == nil || KindOf(err) != KindUnreachable || c.connected.Load() ||
+			c.opts.MaxRetries >= 0 && attempt >= c.opts.MaxRetries {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, maxRetryDelay)
+		// Dial again now, not when gRPC's own backoff says so.
+		c.conn.ResetConnectBackoff()
+		if c.imgConn != c.conn {
+			c.imgConn.ResetConnectBackoff()
+		}
+	}
+}
+
+func callOnce[T any](ctx context.Context, c *Client, budget time.Duration, op, id string, f func(context.Context) (T, error)) (T, error) {
 	ctx = context.WithValue(ctx, budgetKey{}, budget)
 	cctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()

@@ -53,9 +53,9 @@ func (e *ConfigError) Error() string {
 // does, but strictly: unknown fields, wrong types and values YAML would
 // silently change are errors with their position. metadata.name and
 // metadata.namespace are required; a missing metadata.uid is generated.
-func LoadPodConfig(path string) (*runtimeapi.PodSandboxConfig, error) {
+func LoadPodConfig(path string, opts ...ConfigOptions) (*runtimeapi.PodSandboxConfig, error) {
 	cfg := &runtimeapi.PodSandboxConfig{}
-	pos, err := loadConfig(path, cfg)
+	pos, err := loadConfig(path, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,9 +73,9 @@ func LoadPodConfig(path string) (*runtimeapi.PodSandboxConfig, error) {
 
 // LoadContainerConfig reads a ContainerConfig like LoadPodConfig;
 // metadata.name and image.image are required.
-func LoadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
+func LoadContainerConfig(path string, opts ...ConfigOptions) (*runtimeapi.ContainerConfig, error) {
 	cfg := &runtimeapi.ContainerConfig{}
-	pos, err := loadConfig(path, cfg)
+	pos, err := loadConfig(path, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +91,34 @@ func LoadContainerConfig(path string) (*runtimeapi.ContainerConfig, error) {
 	return cfg, nil
 }
 
-func loadConfig(path string, into any) (positions, error) {
-	data, err := os.ReadFile(path)
+// ConfigOptions relax the strict loading.
+type ConfigOptions struct {
+	// Unknown, when set, makes an unknown field a warning passed to it
+	// instead of an error, and the field is ignored: crictl's behaviour.
+	Unknown func(*ConfigError)
+}
+
+// Bounds on a pod or container config. Real ones are a few KB; the runtime
+// refuses messages over 16MB anyway. Past them a file is refused before it
+// is decoded, so that "runp /dev/zero" or a YAML alias fan-out ("billion
+// laughs", through <<: merges too) fails fast instead of eating the node.
+const (
+	MaxConfigBytes = 4 << 20
+	maxConfigDepth = 64
+	// maxConfigVisits bounds the checker's walk, in which an alias counts
+	// as many times as it is used: a base for plain documents plus a
+	// multiple of the document's own size for reasonable reuse.
+	maxConfigVisits = 100_000
+	visitsPerNode   = 10
+)
+
+func loadConfig(path string, into any, opts []ConfigOptions) (positions, error) {
+	f, err := os.Open(path)
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+		f.Close()
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -100,7 +126,7 @@ func loadConfig(path string, into any) (positions, error) {
 		}
 		return nil, &ConfigError{File: path, Msg: "cannot read: " + err.Error()}
 	}
-	return DecodeConfig(path, data, into)
+	return DecodeConfig(path, data, into, opts...)
 }
 
 // positions maps a field path to where its key was written.
@@ -118,7 +144,10 @@ func (p positions) require(file string, ok bool, parent, name string) error {
 // DecodeConfig decodes a JSON or YAML document into into (a pointer to a
 // generated CRI struct). The document is first checked against the Go type
 // with positions; the decoding itself is sigs.k8s.io/yaml's, as in crictl.
-func DecodeConfig(file string, data []byte, into any) (positions, error) {
+func DecodeConfig(file string, data []byte, into any, opts ...ConfigOptions) (positions, error) {
+	if len(data) > MaxConfigBytes {
+		return nil, &ConfigError{File: file, Msg: fmt.Sprintf("larger than %dMiB: not a pod or container config", MaxConfigBytes>>20)}
+	}
 	dec := yaml3.NewDecoder(bytes.NewReader(data))
 	var doc yaml3.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -137,11 +166,24 @@ func DecodeConfig(file string, data []byte, into any) (positions, error) {
 	if root.Kind == yaml3.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	w := &checker{file: file, pos: positions{}}
+	nodes, err := measure(file, root, 0)
+	if err != nil {
+		return nil, err
+	}
+	w := &checker{file: file, pos: positions{}, budget: maxConfigVisits + visitsPerNode*nodes}
+	for _, o := range opts {
+		if o.Unknown != nil {
+			w.unknown = o.Unknown
+		}
+	}
 	if err := w.check(root, reflect.TypeOf(into), ""); err != nil {
 		return nil, err
 	}
-	if err := yaml.UnmarshalStrict(data, into); err != nil {
+	unmarshal := yaml.UnmarshalStrict
+	if w.unknown != nil {
+		unmarshal = func(data []byte, into any, _ ...yaml.JSONOpt) error { return yaml.Unmarshal(data, into) }
+	}
+	if err := unmarshal(data, into); err != nil {
 		// The check above accepts only what decodes; this is a safety net.
 		msg := strings.TrimPrefix(err.Error(), "error unmarshaling JSON: while decoding JSON: ")
 		return nil, &ConfigError{File: file, Msg: strings.TrimPrefix(msg, "json: ")}
@@ -164,10 +206,39 @@ func syntaxError(file string, err error) error {
 	return &ConfigError{File: file, Line: line, Msg: "invalid YAML/JSON: " + msg}
 }
 
+// measure counts the nodes of the tree as written (aliases not followed)
+// and refuses nesting deeper than maxConfigDepth.
+func measure(file string, n *yaml3.Node, depth int) (int, error) {
+	if depth > maxConfigDepth {
+		return 0, &ConfigError{File: file, Line: n.Line, Col: n.Column, Msg: fmt.Sprintf("nested deeper than %d levels", maxConfigDepth)}
+	}
+	count := 1
+	for _, c := range n.Content {
+		k, err := measure(file, c, depth+1)
+		if err != nil {
+			return 0, err
+		}
+		count += k
+	}
+	return count, nil
+}
+
 // checker walks a YAML node tree against the Go type it will be decoded into.
 type checker struct {
 	file string
 	pos  positions
+	// budget is how many more nodes the walk may visit; aliases and merge
+	// keys can make a small tree a huge walk.
+	budget  int
+	unknown func(*ConfigError) // nil: unknown fields are errors
+}
+
+// spend takes one visit of n from the budget.
+func (w *checker) spend(n *yaml3.Node) error {
+	if w.budget--; w.budget < 0 {
+		return w.errAt(n, "", "aliases and merge keys (<<:) expand too much: more than %d nodes to check", maxConfigVisits)
+	}
+	return nil
 }
 
 func (w *checker) errAt(n *yaml3.Node, path, format string, args ...any) error {
@@ -182,6 +253,9 @@ var (
 )
 
 func (w *checker) check(n *yaml3.Node, t reflect.Type, path string) error {
+	if err := w.spend(n); err != nil {
+		return err
+	}
 	for n.Kind == yaml3.AliasNode {
 		n = n.Alias
 	}
@@ -256,6 +330,9 @@ func (w *checker) checkFields(n *yaml3.Node, path, typeName string, field func(s
 	seen := map[string]bool{}
 	var walk func(m *yaml3.Node) error
 	walk = func(m *yaml3.Node) error {
+		if err := w.spend(m); err != nil {
+			return err
+		}
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			k, v := m.Content[i], m.Content[i+1]
 			if k.Tag == "!!merge" { // <<: *anchor
@@ -285,7 +362,12 @@ func (w *checker) checkFields(n *yaml3.Node, path, typeName string, field func(s
 				if s := suggest(k.Value, names); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				return w.errAt(k, join(path, k.Value), "%s", msg)
+				err := w.errAt(k, join(path, k.Value), "%s", msg)
+				if w.unknown == nil {
+					return err
+				}
+				w.unknown(err.(*ConfigError))
+				continue
 			}
 			sub := join(path, name)
 			if seen[name] {

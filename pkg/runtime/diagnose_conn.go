@@ -21,12 +21,20 @@ func connectParams() grpc.ConnectParams {
 
 // unreachable explains a failed dial in one line.
 func (c *Client) unreachable(op, id string, dialErr error) error {
-	e := &Error{Kind: KindUnreachable, Op: op, ID: id, Endpoint: c.runtimeEP}
-	path, _ := ParseEndpoint(c.runtimeEP)
+	ep := c.runtimeEP
+	var df *dialFailure
+	if errors.As(dialErr, &df) {
+		ep = df.endpoint
+	}
+	e := &Error{Kind: KindUnreachable, Op: op, ID: id, Endpoint: ep}
+	path, _ := ParseEndpoint(ep)
 	switch {
 	case errors.Is(dialErr, fs.ErrNotExist):
 		e.Err = fmt.Errorf("socket %s does not exist", path)
-		e.Hint = "is containerd running? point ctr at it with --address, or set -r/CONTAINER_RUNTIME_ENDPOINT"
+		e.Hint = "is containerd running? " + c.opts.Hints.Endpoint
+		if ep != c.runtimeEP {
+			e.Hint = "check the image endpoint: --image-endpoint/-i or IMAGE_SERVICE_ENDPOINT"
+		}
 	case errors.Is(dialErr, fs.ErrPermission):
 		e.Err = fmt.Errorf("permission denied on %s", path)
 		e.Hint = "try sudo"

@@ -26,7 +26,7 @@ const (
 	KindNotServed
 	// KindDeadline means the runtime did not answer within the timeout.
 	KindDeadline
-	// KindInvalid is bad input detected before or by the runtime.
+	// KindInvalid is bad input detected before any RPC.
 	KindInvalid
 )
 
@@ -106,7 +106,12 @@ func (c *Client) wrap(ctx context.Context, op, id string, err error) error {
 	case errors.Is(err, context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded:
 		out.Kind = KindDeadline
 		out.Err = fmt.Errorf("no answer from %s within %s", c.runtimeEP, c.timeoutFor(ctx))
-		out.Hint = "raise --timeout, or check that containerd is healthy"
+		out.Hint = "raise " + c.opts.Hints.Timeout + ", or check that containerd is healthy"
+		if name, ok := ctx.Value(deadlineNameKey{}).(string); ok && ctx.Err() == context.DeadlineExceeded {
+			// The command's own deadline fired, not the per-RPC one.
+			out.Err = fmt.Errorf("%s expired before %s answered", name, c.runtimeEP)
+			out.Hint = ""
+		}
 		if de := c.lastDialError(); de != nil {
 			return c.unreachable(op, id, de)
 		}
@@ -116,13 +121,14 @@ func (c *Client) wrap(ctx context.Context, op, id string, err error) error {
 		}
 		out.Kind = KindUnreachable
 		out.Err = fmt.Errorf("%s: %s", c.runtimeEP, grpcMessage(err))
-		out.Hint = "is it a containerd/CRI socket? set the endpoint with -r or ctr --address"
+		out.Hint = "is it a containerd/CRI socket? " + c.opts.Hints.Endpoint
 	case st.Code() == codes.Unimplemented && strings.Contains(st.Message(), "unknown service runtime.v1."):
 		return c.notServed(op, id)
 	case st.Code() == codes.NotFound:
 		out.Kind = KindNotFound
-	case st.Code() == codes.InvalidArgument:
-		out.Kind = KindInvalid
 	}
+	// A runtime's InvalidArgument stays KindFailed (exit 1): exit 2 says the
+	// command line was refused before any RPC, and here RPCs were made (run
+	// may have created and removed a pod already).
 	return out
 }

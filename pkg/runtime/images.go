@@ -32,6 +32,10 @@ func ParseImageFilters(kvs []string) (ImageFilter, error) {
 		if !ok {
 			return f, fmt.Errorf("invalid filter %q: want key=value", kv)
 		}
+		if v == "" {
+			// An unset shell variable must not turn a filter into "all".
+			return f, fmt.Errorf("invalid filter %q: %s needs a value", kv, k)
+		}
 		switch k {
 		case "dangling":
 			b := v == "true"
@@ -232,6 +236,9 @@ func newImageIndex(images []*Image) *imageIndex {
 
 // resolve maps a ref, repo digest, image ID or unique ID prefix to an image ID.
 func (idx *imageIndex) resolve(ref string) (string, error) {
+	if err := CheckRef("image", ref); err != nil {
+		return "", err
+	}
 	if _, ok := idx.byID[ref]; ok {
 		return ref, nil
 	}

@@ -1,8 +1,15 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -182,4 +189,107 @@ func (c *Client) UnusedImages(ctx context.Context) ([]*Image, error) {
 		}
 	}
 	return out, nil
+}
+
+// ContainerLog says where a container's log file is: Path is what the
+// runtime reports (its pod's log directory joined with the container's
+// log path); Rel is the container's own log_path when the runtime's
+// verbose status tells it (containerd does), "" otherwise.
+type ContainerLog struct {
+	Path string
+	Rel  string
+}
+
+// ContainerLogOf reads a container's log location with one verbose status
+// call, for rm to delete the log after the container.
+func (c *Client) ContainerLogOf(ctx context.Context, id string) (ContainerLog, error) {
+	st, err := c.ContainerStatus(ctx, id, true)
+	if err != nil {
+		return ContainerLog{}, err
+	}
+	l := ContainerLog{Path: st.GetStatus().GetLogPath()}
+	// containerd's verbose info carries the container's config.
+	var info struct {
+		Config struct {
+			LogPath string `json:"log_path"`
+		} `json:"config"`
+	}
+	if raw := st.GetInfo()["info"]; raw != "" && json.Unmarshal([]byte(raw), &info) == nil {
+		l.Rel = info.Config.LogPath
+	}
+	return l, nil
+}
+
+// isRotationSuffix reports what log rotation adds to a log file's name:
+// kubelet's ".<YYYYMMDD-hhmmss>" or logrotate's ".<N>", then ".gz" once
+// compressed, ".tmp" while being compressed.
+func isRotationSuffix(s string) bool {
+	s, _ = strings.CutSuffix(s, ".tmp")
+	s, _ = strings.CutSuffix(s, ".gz")
+	rest, ok := strings.CutPrefix(s, ".")
+	if !ok || rest == "" {
+		return false
+	}
+	if date, clock, ok := strings.Cut(rest, "-"); ok {
+		return len(date) == 8 && len(clock) == 6 && allDigits(date) && allDigits(clock)
+	}
+	return allDigits(rest)
+}
+
+func allDigits(s string) bool {
+	return strings.Trim(s, "0123456789") == ""
+}
+
+// RemoveLogFiles deletes a container's log file and its rotations, and
+// nothing else: only inside its pod's log directory (a log path that
+// climbs out with ".." is refused), matched exactly (never a glob), and
+// never through a symlink that leads out of that directory. Files already
+// gone are not an error.
+func RemoveLogFiles(l ContainerLog) error {
+	if l.Path == "" {
+		return nil
+	}
+	if !filepath.IsAbs(l.Path) {
+		return fmt.Errorf("log path %q is not absolute: left alone", l.Path)
+	}
+	dir, rel := filepath.Split(filepath.Clean(l.Path))
+	if l.Rel != "" {
+		// The runtime joined (and so cleaned) the pod's directory and
+		// rel: a rel that climbs out makes Path point anywhere.
+		if !filepath.IsLocal(l.Rel) {
+			return fmt.Errorf("log path %q leaves the pod's log directory: left alone", l.Rel)
+		}
+		rel = filepath.Clean(l.Rel)
+		d, ok := strings.CutSuffix(filepath.Clean(l.Path), string(filepath.Separator)+rel)
+		if !ok {
+			return fmt.Errorf("log path %q is not inside the pod's log directory: left alone", l.Path)
+		}
+		dir = d
+	}
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	var errs []error
+	rm := func(name string) {
+		if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	rm(rel)
+	sub, base := filepath.Split(rel)
+	if d, err := root.Open(cmp.Or(sub, ".")); err == nil {
+		names, _ := d.Readdirnames(-1)
+		d.Close()
+		for _, n := range names {
+			if s, ok := strings.CutPrefix(n, base); ok && isRotationSuffix(s) {
+				rm(filepath.Join(sub, n))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

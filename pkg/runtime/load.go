@@ -26,6 +26,7 @@ import (
 	"github.com/containerd/errdefs/pkg/errgrpc"
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	"github.com/docker/go-units"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -128,6 +129,52 @@ type LoadOptions struct {
 	// Visible is how long to wait for CRI to list the loaded images; CRI
 	// learns of them from containerd's events.
 	Visible time.Duration
+	// Size is the archive's size in bytes, 0 when unknown (standard
+	// input); it sets how long the lease outlives a crashed load.
+	Size int64
+	// MaxBytes and MaxEntries bound what one archive may hold, uncompressed
+	// (0: DefaultMaxBytes, DefaultMaxEntries). With the default size bound,
+	// a gzip archive may also not expand more than maxRatio times.
+	MaxBytes   int64
+	MaxEntries int
+}
+
+// Bounds on one archive, raised with load --max-size and --max-entries:
+// everything in an archive is written to containerd's store before its
+// images are named, so a small gzip archive could otherwise fill the disk.
+const (
+	DefaultMaxBytes   = 64 << 30
+	DefaultMaxEntries = 100_000
+	// maxRatio is the most a gzip archive may expand, past ratioFloor,
+	// while the size bound is the default: real images expand a few
+	// times, a compression bomb thousands.
+	maxRatio   = 100
+	ratioFloor = 1 << 30
+)
+
+// LimitError is an archive beyond a load bound.
+type LimitError struct {
+	What string // what went beyond: "size", "entries", "expansion"
+	Msg  string
+}
+
+func (e *LimitError) Error() string { return e.Msg }
+
+// The lease holding a load's content expires on its own if the process
+// dies (containerd's leases cannot be extended): a few minutes plus the
+// time to read the archive at a slow disk's pace, longer when the size is
+// unknown. A load that ends in any other way deletes it at once.
+const (
+	leaseBase        = 5 * time.Minute
+	leaseUnknownSize = 30 * time.Minute
+	leaseReadRate    = 10 << 20 // bytes per second
+)
+
+func (o LoadOptions) leaseExpiry() time.Duration {
+	if o.Size <= 0 {
+		return leaseUnknownSize
+	}
+	return leaseBase + time.Duration(o.Size/leaseReadRate)*time.Second
 }
 
 // LoadProgress is one progress report of Load.
@@ -163,7 +210,7 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 	}
 	ctx = namespaces.WithNamespace(ctx, o.Namespace)
 	ls := cl.LeasesService()
-	lease, err := ls.Create(ctx, leases.WithRandomID(), leases.WithExpiration(time.Hour))
+	lease, err := ls.Create(ctx, leases.WithRandomID(), leases.WithExpiration(o.leaseExpiry()))
 	if err != nil {
 		return nil, c.wrapCtrd(ctx, "load", name, err)
 	}
@@ -181,10 +228,11 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 	}()
 	ctx = leases.WithLease(ctx, lease.ID)
 
-	in, err := archiveReader(r, o.Progress)
+	in, done, err := archiveReader(r, o.Progress, o.limits())
 	if err != nil {
 		return nil, fail(err)
 	}
+	defer done()
 	cs := cl.ContentStore()
 	index, err := archive.ImportIndex(ctx, cs, in)
 	if err != nil {
@@ -310,12 +358,16 @@ func (o LoadOptions) imageName(ann map[string]string) (string, error) {
 	return reference.TagNameOnly(named).String(), nil
 }
 
-// commitImages creates or updates the image records; if one fails, those
-// already written are put back as they were.
+// commitImages names the loaded images. Each record is created, or, if
+// it exists, verified: the same name on the same target is success, so
+// concurrent loads of one archive all succeed. A name on another target is
+// moved to the archive's. On failure the rollback undoes only what this
+// call did, and only where the record still points where it set it: a
+// concurrent loader's records are never touched.
 func commitImages(ctx context.Context, is images.Store, imgs []images.Image) error {
 	type undo struct {
-		name string
-		old  *images.Image // nil: the record was created
+		img images.Image  // as this call set it
+		old *images.Image // nil: the record was created
 	}
 	var done []undo
 	rollback := func() {
@@ -323,33 +375,58 @@ func commitImages(ctx context.Context, is images.Store, imgs []images.Image) err
 		defer cancel()
 		for _, u := range slices.Backward(done) {
 			if u.old == nil {
-				_ = is.Delete(cctx, u.name)
-			} else {
+				// Deleted only if it still has our target.
+				_ = is.Delete(cctx, u.img.Name, images.DeleteTarget(&u.img.Target))
+				continue
+			}
+			if cur, err := is.Get(cctx, u.img.Name); err == nil && cur.Target.Digest == u.img.Target.Digest {
 				_, _ = is.Update(cctx, *u.old, "target", "labels")
 			}
 		}
 	}
 	for _, img := range imgs {
-		old, err := is.Get(ctx, img.Name)
-		switch {
-		case err == nil:
-			if _, err := is.Update(ctx, img, "target", "labels."+criImageLabel); err != nil {
-				rollback()
-				return fmt.Errorf("update image %s: %w", img.Name, err)
-			}
-			done = append(done, undo{img.Name, &old})
-		case errdefs.IsNotFound(err):
-			if _, err := is.Create(ctx, img); err != nil {
-				rollback()
-				return fmt.Errorf("create image %s: %w", img.Name, err)
-			}
-			done = append(done, undo{name: img.Name})
-		default:
+		if err := commitImage(ctx, is, img, func(old *images.Image) { done = append(done, undo{img, old}) }); err != nil {
 			rollback()
-			return fmt.Errorf("image %s: %w", img.Name, err)
+			return err
 		}
 	}
 	return nil
+}
+
+// commitImage creates img's record, or verifies or moves an existing one;
+// changed is told what it did, for the rollback.
+func commitImage(ctx context.Context, is images.Store, img images.Image, changed func(old *images.Image)) error {
+	// A record can be deleted between a failed Create and the Get (rmi
+	// running beside load): try again, a few times.
+	for range 3 {
+		_, err := is.Create(ctx, img)
+		if err == nil {
+			changed(nil)
+			return nil
+		}
+		if !errdefs.IsAlreadyExists(err) {
+			return fmt.Errorf("create image %s: %w", img.Name, err)
+		}
+		old, err := is.Get(ctx, img.Name)
+		if errdefs.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("image %s: %w", img.Name, err)
+		}
+		if old.Target.Digest == img.Target.Digest {
+			return nil // already there: another load of the same archive, or a reload
+		}
+		if _, err := is.Update(ctx, img, "target", "labels."+criImageLabel); err != nil {
+			if errdefs.IsNotFound(err) {
+				continue
+			}
+			return fmt.Errorf("update image %s: %w", img.Name, err)
+		}
+		changed(&old)
+		return nil
+	}
+	return fmt.Errorf("create image %s: created and removed concurrently, again and again", img.Name)
 }
 
 // waitImagesListed polls ListImages until CRI lists every ref, so that the
@@ -387,27 +464,94 @@ func (c *Client) waitImagesListed(ctx context.Context, refs []string, budget tim
 	}
 }
 
-// archiveReader undoes gzip compression (docker save | gzip), checks that
-// what remains starts like a tar archive, and counts what was read for
-// progress.
-func archiveReader(r io.Reader, progress func(LoadProgress)) (io.Reader, error) {
-	if progress != nil {
-		r = &countingReader{r: r, report: progress}
+type limits struct {
+	maxBytes   int64
+	maxEntries int
+	ratioFloor int64 // 0: no expansion check
+}
+
+func (o LoadOptions) limits() limits {
+	l := limits{maxBytes: o.MaxBytes, maxEntries: o.MaxEntries}
+	if l.maxBytes <= 0 {
+		l.maxBytes, l.ratioFloor = DefaultMaxBytes, ratioFloor
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	if l.maxEntries <= 0 {
+		l.maxEntries = DefaultMaxEntries
+	}
+	return l
+}
+
+// archiveReader undoes gzip compression (docker save | gzip), checks that
+// what remains starts like a tar archive, counts what was read for
+// progress, and enforces the size, entry and expansion bounds. done stops
+// the entry counter.
+func archiveReader(r io.Reader, progress func(LoadProgress), lim limits) (_ io.Reader, done func(), _ error) {
+	raw := &countingReader{r: r, report: progress}
+	br := bufio.NewReaderSize(raw, 64<<10)
+	gz := false
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("not a gzip-compressed archive: %w", err)
+			return nil, nil, fmt.Errorf("not a gzip-compressed archive: %w", err)
 		}
 		br = bufio.NewReaderSize(zr, 64<<10)
+		gz = true
 	}
 	// Every tar writer of this century puts "ustar" at offset 257 of the
 	// first header; an empty input is left to the importer to name.
 	if hdr, err := br.Peek(512); len(hdr) > 0 && (err != nil || !bytes.HasPrefix(hdr[257:], []byte("ustar"))) {
-		return nil, errors.New("not a tar archive")
+		return nil, nil, errors.New("not a tar archive")
 	}
-	return br, nil
+	if !gz {
+		lim.ratioFloor = 0
+	}
+	b := &boundedReader{r: br, lim: lim, raw: raw}
+	// The importer reads the tar stream itself; a second tar reader on a
+	// copy counts its entries and stops the stream past the bound.
+	pr, pw := io.Pipe()
+	go countEntries(pr, lim.maxEntries)
+	return io.TeeReader(b, pw), func() { pw.Close() }, nil
+}
+
+// countEntries reads a tar stream and fails the pipe once it holds more
+// than max entries; past the end of the archive it drains the pipe.
+func countEntries(pr *io.PipeReader, max int) {
+	tr := tar.NewReader(pr)
+	for n := 0; ; n++ {
+		if _, err := tr.Next(); err != nil {
+			break // the importer reports a malformed archive itself
+		}
+		if n >= max {
+			pr.CloseWithError(&LimitError{What: "entries", Msg: fmt.Sprintf(
+				"the archive has more than %d entries (raise the bound with --max-entries)", max)})
+			return
+		}
+	}
+	_, _ = io.Copy(io.Discard, pr)
+}
+
+// boundedReader fails once the uncompressed archive passes the size
+// bound, or, past ratioFloor bytes, expands more than maxRatio times.
+type boundedReader struct {
+	r   io.Reader
+	raw *countingReader
+	lim limits
+	n   int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.n > b.lim.maxBytes {
+		return n, &LimitError{What: "size", Msg: fmt.Sprintf(
+			"the archive holds more than %s uncompressed (raise the bound with --max-size)", units.BytesSize(float64(b.lim.maxBytes)))}
+	}
+	if f := b.lim.ratioFloor; f > 0 && b.n > f && b.n > maxRatio*max(b.raw.n, 1) {
+		return n, &LimitError{What: "expansion", Msg: fmt.Sprintf(
+			"the gzip archive expands more than %d times (%s from %s read): a compression bomb? --max-size lifts this check",
+			maxRatio, units.BytesSize(float64(b.n)), units.BytesSize(float64(b.raw.n)))}
+	}
+	return n, err
 }
 
 type countingReader struct {
@@ -420,7 +564,7 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	if now := time.Now(); now.Sub(c.last) > 100*time.Millisecond || err != nil {
+	if now := time.Now(); c.report != nil && (now.Sub(c.last) > 100*time.Millisecond || err != nil) {
 		c.last = now
 		c.report(LoadProgress{Read: c.n})
 	}
@@ -429,7 +573,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // describeImportError says in plain words what is wrong with the file.
 func describeImportError(err error) error {
+	var le *LimitError
 	switch {
+	case errors.As(err, &le):
+		return le
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("truncated archive: %w", err)
 	case errors.Is(err, tar.ErrHeader), errors.Is(err, gzip.ErrHeader):

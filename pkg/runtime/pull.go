@@ -9,6 +9,8 @@ import (
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -64,10 +66,15 @@ func (c *Client) PullImage(ctx context.Context, r PullRequest, progress func([]I
 		SandboxConfig: r.PodConfig,
 	})
 	if err != nil {
-		if r.Timeout > 0 && errors.Is(pctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		if r.Timeout > 0 && ctx.Err() == nil && (errors.Is(pctx.Err(), context.DeadlineExceeded) || serverDeadline(pctx, err)) {
 			// A slow registry is not an unreachable runtime (exit 3).
 			return "", &Error{Kind: KindFailed, Op: op, ID: r.Image, Endpoint: c.imageEP,
 				Err: fmt.Errorf("not done within --pull-timeout %s", r.Timeout), Hint: "raise --pull-timeout, or 0 for no limit"}
+		}
+		if status.Code(err) == codes.DeadlineExceeded && pctx.Err() == nil {
+			// The runtime answered: a deadline of its own (a registry
+			// timing out), not the runtime being unreachable.
+			return "", &Error{Kind: KindFailed, Op: op, ID: r.Image, Endpoint: c.imageEP, Err: errors.New(grpcMessage(err))}
 		}
 		err = c.wrap(pctx, op, r.Image, err)
 		var e *Error
@@ -77,6 +84,15 @@ func (c *Client) PullImage(ctx context.Context, r PullRequest, progress func([]I
 		return "", err
 	}
 	return resp.ImageRef, nil
+}
+
+// serverDeadline reports whether err is the runtime's DeadlineExceeded for
+// the --pull-timeout deadline it was sent: the server's timer can fire a
+// little before the client's, and the runtime did answer, so this is the
+// pull timing out, not an unreachable runtime.
+func serverDeadline(pctx context.Context, err error) bool {
+	dl, ok := pctx.Deadline()
+	return ok && status.Code(err) == codes.DeadlineExceeded && time.Until(dl) < time.Second
 }
 
 // watchIngests polls containerd's content store (served on the same socket

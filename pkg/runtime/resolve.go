@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -23,8 +24,8 @@ func shortIDs(ids []string) []string {
 // still means the live attempt.
 func pick[T any](op, ref string, items []T, id func(T) string, names func(T) []string, live func(T) bool, describe func(T) string) (T, error) {
 	var zero T
-	if ref == "" {
-		return zero, &Error{Kind: KindInvalid, Op: op, Err: fmt.Errorf("empty ID")}
+	if err := CheckRef(op, ref); err != nil {
+		return zero, err
 	}
 	var byName, byPrefix []T
 	for _, it := range items {
@@ -69,6 +70,36 @@ func pick[T any](op, ref string, items []T, id func(T) string, names func(T) []s
 	return zero, &Error{Kind: KindAmbiguous, Op: op, ID: ref, Candidates: desc}
 }
 
+// CheckRef rejects a reference that would be a prefix of every ID: empty
+// or blank (an unset shell variable: rmi "$IMG"), or a bare "sha256:".
+// Resolution runs it on every reference before the list call, so such a
+// reference is a usage error and nothing is done. op is "container",
+// "pod" or "image".
+func CheckRef(op, ref string) error {
+	switch {
+	case strings.TrimSpace(ref) == "":
+		what := "empty ID"
+		if op == "image" {
+			what = "empty reference"
+		}
+		return &Error{Kind: KindInvalid, Op: op, Err: errors.New(what)}
+	case strings.TrimSpace(trimDigest(ref)) == "":
+		return &Error{Kind: KindInvalid, Op: op, ID: ref, Err: errors.New("empty ID prefix")}
+	}
+	return nil
+}
+
+// checkRefs runs CheckRef on every reference and joins the failures.
+func checkRefs(op string, refs []string) error {
+	var errs []error
+	for _, r := range refs {
+		if err := CheckRef(op, r); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Resolved pairs a user's reference with what it resolved to, or the error.
 type Resolved[T any] struct {
 	Ref  string
@@ -81,6 +112,9 @@ type Resolved[T any] struct {
 // ContainerFilter.Summary): use them for IDs, names and states. Per-reference failures are in
 // the results; the error is for the list calls themselves.
 func (c *Client) ResolveContainers(ctx context.Context, refs []string) ([]Resolved[Container], error) {
+	if err := checkRefs("container", refs); err != nil {
+		return nil, err
+	}
 	l, err := c.ListContainers(ctx, ContainerFilter{All: true, Summary: true})
 	if err != nil {
 		return nil, err
@@ -102,6 +136,9 @@ func (c *Client) ResolveContainers(ctx context.Context, refs []string) ([]Resolv
 // ResolvePods resolves IDs, prefixes, names or namespace/name with one
 // ListPodSandbox call.
 func (c *Client) ResolvePods(ctx context.Context, refs []string) ([]Resolved[*Pod], error) {
+	if err := checkRefs("pod", refs); err != nil {
+		return nil, err
+	}
 	pods, err := c.listPods(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -127,6 +164,9 @@ func (c *Client) ResolvePods(ctx context.Context, refs []string) ([]Resolved[*Po
 // ResolveImages resolves refs, repo digests, IDs or ID prefixes with one
 // ListImages call.
 func (c *Client) ResolveImages(ctx context.Context, refs []string) ([]Resolved[*Image], error) {
+	if err := checkRefs("image", refs); err != nil {
+		return nil, err
+	}
 	all, err := c.listImages(ctx)
 	if err != nil {
 		return nil, err

@@ -90,6 +90,9 @@ func streamError(ctx context.Context, op, id string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if errors.Is(err, errNoStatus) {
+		return &Error{Kind: KindUnreachable, Op: op, ID: id, Err: err}
+	}
 	// The streaming server reports failures as a Kubernetes status whose
 	// "Internal error occurred: " adds nothing for the user.
 	return &Error{Kind: KindFailed, Op: op, ID: id, Err: errors.New(strings.TrimPrefix(err.Error(), "Internal error occurred: "))}
@@ -218,10 +221,20 @@ type remoteStatus struct {
 	} `json:"details"`
 }
 
+// errNoStatus is a session that ended without the remote command's exit
+// status: the connection dropped (containerd killed, network cut), so the
+// output may be truncated and success cannot be claimed.
+var errNoStatus = errors.New("the streaming connection ended without the command's exit status (output may be truncated)")
+
 // statusError turns what the error stream said into the session's result:
-// nil, *ExitError, or the server's message.
+// nil, *ExitError, or the server's message. From v4 on the server always
+// sends a status, "Success" included, so an empty error stream is a lost
+// connection; v2 and v3 say success with silence and cannot tell.
 func statusError(protocol string, data []byte) error {
 	if len(data) == 0 {
+		if protocol == protoV4 || protocol == protoV5 {
+			return errNoStatus
+		}
 		return nil
 	}
 	if protocol == protoV2 || protocol == protoV3 {
@@ -330,7 +343,7 @@ func execSPDY(ctx context.Context, u *url.URL, tc *tls.Config, s Streams) error 
 		return ctx.Err()
 	}
 	if readErr != nil {
-		return fmt.Errorf("reading the error stream: %w", readErr)
+		return fmt.Errorf("%w: reading the error stream: %v", errNoStatus, readErr)
 	}
 	return statusError(protocol, status)
 }
@@ -413,7 +426,7 @@ func execWebSocket(ctx context.Context, u *url.URL, tc *tls.Config, s Streams) e
 			if status != nil || websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 				break
 			}
-			return err
+			return fmt.Errorf("%w: %v", errNoStatus, err)
 		}
 		if len(msg) < 2 {
 			continue // the server's empty "connected" message

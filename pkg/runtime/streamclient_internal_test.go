@@ -13,10 +13,17 @@ func TestStatusError(t *testing.T) {
 	if err := statusError(protoV4, []byte(exit3)); !errors.As(err, &ee) || ee.Code != 3 {
 		t.Errorf("non-zero exit: got %v, want exit code 3", err)
 	}
-	for _, ok := range []string{``, `{"status":"Success"}`} {
-		if err := statusError(protoV4, []byte(ok)); err != nil {
-			t.Errorf("%q: got %v, want success", ok, err)
+	if err := statusError(protoV4, []byte(`{"status":"Success"}`)); err != nil {
+		t.Errorf("Success: got %v, want success", err)
+	}
+	// F4: from v4 on, silence is a dropped connection, not success.
+	for _, p := range []string{protoV4, protoV5} {
+		if err := statusError(p, nil); !errors.Is(err, errNoStatus) {
+			t.Errorf("%s, empty error stream: got %v, want errNoStatus", p, err)
 		}
+	}
+	if err := statusError(protoV3, nil); err != nil {
+		t.Errorf("v3, empty error stream: got %v, want success (v3 says success with silence)", err)
 	}
 	if err := statusError(protoV4, []byte(`{"status":"Failure","message":"Internal error occurred: boom"}`)); err == nil || err.Error() != "Internal error occurred: boom" {
 		t.Errorf("failure: got %v, want the server's message", err)

@@ -50,19 +50,45 @@ func Env(t testing.TB, binary string, extra ...string) []string {
 	return append(env, extra...)
 }
 
-// bashDriver is what bash does on TAB, minus readline: the words typed so
-// far in COMP_WORDS (the last is the word under the cursor, often empty),
-// then the script's completion function; it prints COMPREPLY, one a line.
+// bashDriver is what bash does on TAB, minus readline: the line typed so
+// far in COMP_LINE, its words split at blanks and at COMP_WORDBREAKS ("="
+// and ":" are words of their own) in COMP_WORDS (the last is the word under
+// the cursor, often empty), then the function the script registered with
+// complete -F; it prints COMPREPLY, one a line.
 const bashDriver = `
-source "$BASH_COMPLETION"
+[[ -z $BASH_COMPLETION ]] || source "$BASH_COMPLETION"
 source "$SCRIPT"
 COMP_WORDS=("$@")
 COMP_CWORD=$(( $# - 1 ))
-COMP_LINE="$*"
 COMP_POINT=${#COMP_LINE}
-__${PROG}_bash_autocomplete
+spec=$(complete -p "$PROG") && fn=${spec##*-F } && fn=${fn%% *} || exit 1
+"$fn" "$PROG" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}"
 `
+
+// compWords splits typed words as bash does for COMP_WORDS: "=" and ":"
+// (in COMP_WORDBREAKS) become words of their own.
+func compWords(words []string) []string {
+	var out []string
+	for _, w := range words {
+		start := len(out)
+		for {
+			i := strings.IndexAny(w, "=:")
+			if i < 0 {
+				break
+			}
+			if i > 0 {
+				out = append(out, w[:i])
+			}
+			out = append(out, w[i:i+1])
+			w = w[i+1:]
+		}
+		if w != "" || len(out) == start {
+			out = append(out, w)
+		}
+	}
+	return out
+}
 
 // Bash returns what TAB offers after words in bash with the script from
 // dir (completions/<words[0]>.bash). With list, bash is listing the matches
@@ -70,18 +96,30 @@ printf '%s\n' "${COMPREPLY[@]}"
 // returned whole. Anything on bash's stderr fails the test.
 func Bash(t testing.TB, dir string, env []string, list bool, words ...string) []string {
 	t.Helper()
-	sh := Need(t, "bash")
 	if _, err := os.Stat(BashCompletion); err != nil {
 		missing(t, "bash-completion ("+BashCompletion+")")
 	}
+	return bash(t, dir, env, list, BashCompletion, words...)
+}
+
+// BashAlone is Bash without the bash-completion package loaded, as on a
+// minimal host: the scripts must not need it.
+func BashAlone(t testing.TB, dir string, env []string, list bool, words ...string) []string {
+	t.Helper()
+	return bash(t, dir, env, list, "", words...)
+}
+
+func bash(t testing.TB, dir string, env []string, list bool, lib string, words ...string) []string {
+	t.Helper()
+	sh := Need(t, "bash")
 	prog := words[0]
 	compType := "9" // a normal completion
 	if list {
 		compType = "63"
 	}
-	cmd := exec.Command(sh, append([]string{"--norc", "--noprofile", "-c", bashDriver, "bash"}, words...)...)
-	cmd.Env = append(env, "PROG="+prog, "SCRIPT="+filepath.Join(dir, prog+".bash"),
-		"BASH_COMPLETION="+BashCompletion, "COMP_TYPE="+compType)
+	cmd := exec.Command(sh, append([]string{"--norc", "--noprofile", "-c", bashDriver, "bash"}, compWords(words)...)...)
+	cmd.Env = append(env, "PROG="+prog, "COMP_LINE="+strings.Join(words, " "), "SCRIPT="+filepath.Join(dir, prog+".bash"),
+		"BASH_COMPLETION="+lib, "COMP_TYPE="+compType)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -1,0 +1,76 @@
+package cricli
+
+import (
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// F19: the runtime refusing an argument after RPCs were made is a failed
+// operation (exit 1); exit 2 means refused before any RPC.
+func TestRuntimeInvalidArgumentIsExit1(t *testing.T) {
+	s := node(t)
+	s.RuntimeService.InjectError("StopPodSandbox", status.Error(codes.InvalidArgument, "label value too long"))
+	ctr(t, s.Endpoint, "cri", "stopp", podA).fails(t, ExitFailed, "label value too long")
+}
+
+// F14: the runtime's DeadlineExceeded for the --pull-timeout deadline is the
+// pull timing out (exit 1), and any other DeadlineExceeded it answers with is
+// a failed pull: never "no answer from the socket" (exit 3).
+func TestPullTimeoutIsNotUnreachable(t *testing.T) {
+	s := node(t)
+	s.ImageService.InjectError("PullImage", status.Error(codes.DeadlineExceeded, "context deadline exceeded"))
+	r := ctr(t, s.Endpoint, "cri", "pull", "--pull-timeout", "1s", "busybox").fails(t, ExitFailed, "not done within --pull-timeout 1s")
+	if strings.Contains(r.stderr, "no answer from") {
+		t.Errorf("pull timeout reported as unreachable: %q", r.stderr)
+	}
+	s.ImageService.InjectError("PullImage", status.Error(codes.DeadlineExceeded, "registry timed out"))
+	ctr(t, s.Endpoint, "cri", "pull", "--pull-timeout", "1h", "busybox").fails(t, ExitFailed, "registry timed out")
+	s.ImageService.InjectError("PullImage", status.Error(codes.DeadlineExceeded, "registry timed out"))
+	ctr(t, s.Endpoint, "cri", "pull", "busybox").fails(t, ExitFailed, "registry timed out")
+}
+
+// F23: stats prints the targets it found, then fails for the others, as
+// inspect does.
+func TestStatsPrintsGoodTargetsThenFails(t *testing.T) {
+	n := statsNode(t)
+	r := ctr(t, n.Endpoint, "cri", "stats", "-o", "json", "postgres", "nosuch").fails(t, ExitFailed, `"nosuch": not found`)
+	if !strings.Contains(r.stdout, ctrY) || strings.Contains(r.stdout, ctrW) {
+		t.Errorf("stats -o json postgres nosuch printed %q, want postgres only", r.stdout)
+	}
+	if strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stderr %q, want one line", r.stderr)
+	}
+	if r := ctr(t, n.Endpoint, "cri", "stats", "nosuch"); r.code != ExitFailed || r.stdout != "" {
+		t.Errorf("stats nosuch: exit %d stdout %q, want 1 and nothing printed", r.code, r.stdout)
+	}
+}
+
+// F20: negative and empty values and conflicting flags are usage errors,
+// refused before any RPC, not silently replaced by a default.
+func TestNegativeEmptyAndConflictingValuesAreUsageErrors(t *testing.T) {
+	s := node(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"cri", "-t", "-1s", "ps"}, "invalid --timeout -1s"},
+		{[]string{"cri", "images", "--filter", "before="}, `invalid filter "before=": before needs a value`},
+		{[]string{"cri", "images", "--filter", "reference="}, "reference needs a value"},
+		{[]string{"cri", "ps", "-q", "-o", "json"}, "-q and -o json cannot be combined"},
+		{[]string{"cri", "ps", "-l", "--last", "3"}, "--latest and --last cannot be combined"},
+		{[]string{"cri", "pods", "-l", "-n", "2"}, "--latest and --last cannot be combined"},
+	} {
+		s.RuntimeCalls()
+		s.ImageCalls()
+		ctr(t, s.Endpoint, tc.args...).fails(t, ExitUsage, tc.want)
+		if rc, ic := s.RuntimeCalls(), s.ImageCalls(); len(rc)+len(ic) > 0 {
+			t.Errorf("%v made RPCs %v %v before refusing", tc.args, rc, ic)
+		}
+	}
+	cfg := file(t, "crictl.yaml", "timeout: -5\n")
+	ctr(t, s.Endpoint, "cri", "-c", cfg, "ps").fails(t, ExitUsage, "invalid timeout -5")
+	ctr(t, s.Endpoint, "cri", "ps", "-q", "-o", "table").ok(t)
+}

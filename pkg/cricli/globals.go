@@ -1,0 +1,156 @@
+package cricli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"runtime/pprof"
+
+	"github.com/urfave/cli/v3"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// crictl's global flags beyond the connection: retries, tracing, profiling.
+const (
+	flagMaxRetries   = "max-retries"
+	flagTracing      = "enable-tracing"
+	flagTraceEP      = "tracing-endpoint"
+	flagTraceRate    = "tracing-sampling-rate-per-million"
+	flagProfileCPU   = "profile-cpu"
+	flagProfileMem   = "profile-mem"
+	defaultTraceEP   = "127.0.0.1:4317"
+	crictlMaxRetries = 3
+)
+
+func moreGlobalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: flagMaxRetries, Usage: "retries, with exponential backoff (0.5s doubling, at most 5s), while an explicitly set endpoint cannot be reached (0: none, negative: no limit)"},
+		&cli.BoolFlag{Name: flagTracing, Usage: "send an OpenTelemetry trace of the command (one span per CRI call) to --tracing-endpoint"},
+		&cli.StringFlag{Name: flagTraceEP, Value: defaultTraceEP, Usage: "OTLP/gRPC collector address (host:port) for --enable-tracing"},
+		&cli.IntFlag{Name: flagTraceRate, Value: -1, Usage: "traces sampled per million commands with --enable-tracing (-1 or 1000000: all, 0: none)"},
+		&cli.StringFlag{Name: flagProfileCPU, Usage: "write a pprof CPU profile of the command to `FILE`"},
+		&cli.StringFlag{Name: flagProfileMem, Usage: "write a pprof heap profile at the end of the command to `FILE`"},
+	}
+}
+
+// runHooks is what one command run starts before its action and finishes
+// after it: profiles and the trace.
+type runHooks struct {
+	cpu      *os.File
+	span     trace.Span
+	shutdown func()
+	err      error
+}
+
+// before starts the profiles and the trace the global flags ask for.
+func (s *runHooks) before(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+	cri := criCommand(cmd)
+	if p := cri.String(flagProfileCPU); p != "" {
+		f, err := createProfile(p)
+		if err != nil {
+			return ctx, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return ctx, fmt.Errorf("start CPU profile %s: %w", p, err)
+		}
+		s.cpu = f
+	}
+	if !cri.Bool(flagTracing) {
+		return ctx, nil
+	}
+	rate := cri.Int(flagTraceRate)
+	if !isCrictl(cmd) && (rate < -1 || rate > 1_000_000) {
+		return ctx, usageErrorf("invalid --%s %d: use -1 (all) or 0 to 1000000", flagTraceRate, rate)
+	}
+	tp, shutdown, err := startTracing(ctx, cri.String(flagTraceEP), rate, exportTimeout(cri))
+	if err != nil {
+		return ctx, err
+	}
+	s.shutdown = shutdown
+	// As crictl, the root span is named after the command.
+	name := cri.Args().First()
+	if name == "" {
+		name = cri.Name
+	}
+	ctx, s.span = tp.Tracer("github.com/ctrcri/ctrcri/pkg/cricli").Start(ctx, name)
+	ctx = withTracerProvider(ctx, tp)
+	return ctx, nil
+}
+
+// after ends the trace (exporting it within the export timeout, whatever the
+// collector does) and writes the profiles. A failed export never fails the
+// command.
+func (s *runHooks) after(cmd *cli.Command) error {
+	if s.span != nil {
+		if s.err != nil {
+			s.span.SetStatus(codes.Error, s.err.Error())
+			s.span.RecordError(s.err)
+		}
+		s.span.End()
+		s.shutdown()
+	}
+	if s.cpu != nil {
+		pprof.StopCPUProfile()
+		s.cpu.Close()
+	}
+	if p := criCommand(cmd).String(flagProfileMem); p != "" {
+		f, err := createProfile(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		goruntime.GC() // the profile shows live memory as of the last GC
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			return fmt.Errorf("write memory profile %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func createProfile(p string) (*os.File, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return nil, fmt.Errorf("profile path %s: %w", p, err)
+	}
+	f, err := os.Create(abs)
+	if err != nil {
+		return nil, fmt.Errorf("create profile: %w", err)
+	}
+	return f, nil
+}
+
+// recordErrors wraps every action in the tree so the runHooks sees the
+// command's error (urfave's After does not).
+func (s *runHooks) recordErrors(cmd *cli.Command) {
+	if a := cmd.Action; a != nil {
+		cmd.Action = func(ctx context.Context, c *cli.Command) error {
+			err := a(ctx, c)
+			s.err = err
+			return err
+		}
+	}
+	for _, sub := range cmd.Commands {
+		s.recordErrors(sub)
+	}
+}
+
+// attachSession gives a fresh tree its before/after hooks.
+func attachSession(cri *cli.Command) {
+	s := &runHooks{}
+	prev := cri.Before
+	cri.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+		if prev != nil {
+			var err error
+			if ctx, err = prev(ctx, cmd); err != nil {
+				return ctx, err
+			}
+		}
+		return s.before(ctx, cmd)
+	}
+	cri.After = func(_ context.Context, cmd *cli.Command) error { return s.after(cmd) }
+	s.recordErrors(cri)
+}

@@ -1,0 +1,213 @@
+package cricli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// The crictl personality is ctr cri under crictl's name: the same commands,
+// flags and documents, and crictl's own contract wherever only the name is
+// at stake — help text, flag names in hints, exit codes, help instead of an
+// error for a wrong argument count. Every difference from ctr cri lives in
+// this file; docs/migrating-from-crictl.md lists them.
+
+// crictlShowsHelp holds, per command, crictl's test for "print the help on
+// stdout and exit 0" (cri-tools v1.37.0). Under ctr cri the same command
+// lines are usage errors (exit 2).
+var crictlShowsHelp = map[string]func(*cli.Command) bool{
+	"attach":                func(c *cli.Command) bool { return c.NArg() > 1 && c.Args().First() != "" },
+	"completion":            func(c *cli.Command) bool { return c.NArg() > 1 },
+	"config":                func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "get", "set", "list") },
+	"create":                func(c *cli.Command) bool { return c.NArg() != 3 },
+	"events":                func(c *cli.Command) bool { return c.NArg() != 0 },
+	"exec":                  func(c *cli.Command) bool { return c.NArg() < 1 || c.NArg() < 2 && !anySet(c, filterNames...) },
+	"images":                func(c *cli.Command) bool { return c.NArg() > 1 },
+	"info":                  func(c *cli.Command) bool { return c.NArg() != 0 },
+	"logs":                  func(c *cli.Command) bool { return c.NArg() > 1 },
+	"metricdescs":           func(c *cli.Command) bool { return c.NArg() > 0 },
+	"metricsp":              func(c *cli.Command) bool { return c.NArg() > 0 },
+	"port-forward":          func(c *cli.Command) bool { return c.NArg() < 2 },
+	"ps":                    func(c *cli.Command) bool { return c.NArg() != 0 },
+	"pull":                  func(c *cli.Command) bool { return c.NArg() > 1 },
+	"rm":                    func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all") },
+	"rmi":                   func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all", "prune") },
+	"rmp":                   func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all") },
+	"run":                   func(c *cli.Command) bool { return c.NArg() != 2 },
+	"runp":                  func(c *cli.Command) bool { return c.NArg() != 1 },
+	"stopp":                 func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all") },
+	"update-runtime-config": func(c *cli.Command) bool { return c.NArg() != 0 || !anySet(c, "pod-cidr") },
+	"version":               func(c *cli.Command) bool { return c.NArg() != 0 },
+}
+
+// filterNames are exec's container filters: with one of them, exec needs
+// no CONTAINER argument.
+var filterNames = []string{"id", "name", "pod", "pod-name", "namespace", "image", "state", "label", "latest", "last"}
+
+func anySet(c *cli.Command, names ...string) bool {
+	for _, n := range names {
+		if hasFlag(c, n) && c.IsSet(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// crictlize turns a fresh ctr cri tree into crictl's.
+func crictlize(root *cli.Command) {
+	root.Name = "crictl"
+	root.Usage = "client for CRI"
+	root.UsageText = "crictl [global options] command [command options]"
+	root.Description = ""
+	root.Version = clientVersion()
+	root.EnableShellCompletion = true
+	root.Action = unknownSubcommand
+	for _, f := range root.Flags {
+		switch f := f.(type) {
+		case *cli.IntFlag:
+			if f.Name == flagMaxRetries {
+				f.Value = crictlMaxRetries
+			}
+		case *cli.StringFlag:
+			if f.Name == "runtime-endpoint" {
+				f.Usage = "CRI runtime endpoint (unix:///path or /path) [$CONTAINER_RUNTIME_ENDPOINT]; default: " + DefaultEndpoint
+			}
+		}
+	}
+	for _, sub := range root.Commands {
+		renameUsage(sub)
+		if test, ok := crictlShowsHelp[sub.Name]; ok && sub.Action != nil {
+			sub.Action = helpWhen(test, sub.Action)
+		}
+	}
+}
+
+// renameUsage rewrites "ctr cri X" into "crictl X" in a command's help.
+func renameUsage(cmd *cli.Command) {
+	cmd.UsageText = strings.ReplaceAll(cmd.UsageText, "ctr cri ", "crictl ")
+	cmd.Description = strings.ReplaceAll(cmd.Description, "ctr cri ", "crictl ")
+	for _, sub := range cmd.Commands {
+		renameUsage(sub)
+	}
+}
+
+func helpWhen(test func(*cli.Command) bool, action cli.ActionFunc) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if test(cmd) {
+			return cli.ShowSubcommandHelp(cmd)
+		}
+		return action(ctx, cmd)
+	}
+}
+
+// crictlExitCode is crictl's contract: 1 for every failure, 3 for an
+// unknown command or help topic.
+func crictlExitCode(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case isHelpTopicError(err):
+		return 3
+	case ExitCode(err) == ExitOK:
+		return ExitOK
+	}
+	return ExitFailed
+}
+
+// isHelpTopicError is urfave's "No help topic for 'X'" (`help X`, `ctr X`
+// for an unknown X), which urfave gives exit code 3.
+func isHelpTopicError(err error) bool {
+	var ec cli.ExitCoder
+	return errors.As(err, &ec) && ec.ExitCode() == 3 && strings.HasPrefix(err.Error(), "No help topic for ")
+}
+
+// helpTopicError is crictl's answer to an unknown command.
+func helpTopicError(name string) error {
+	return cli.Exit(fmt.Sprintf("No help topic for '%s'", name), 3)
+}
+
+var versionPrinterOnce sync.Once
+
+// crictlVersionPrinter prints `crictl version V` under crictl's name and
+// leaves ctr's own version line alone.
+func installVersionPrinter() {
+	versionPrinterOnce.Do(func() {
+		prev := cli.VersionPrinter
+		cli.VersionPrinter = func(cmd *cli.Command) {
+			if cmd.Root().Name == "crictl" {
+				fmt.Fprintf(cmd.Root().Writer, "crictl version %s\n", cmd.Root().Version)
+				return
+			}
+			prev(cmd)
+		}
+	})
+}
+
+type crictlKey struct{}
+
+// crictlContext marks ctx for the few results that differ by personality
+// (version prints no client line under crictl, as crictl).
+func crictlContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, crictlKey{}, true)
+}
+
+func isCrictlContext(ctx context.Context) bool {
+	v, _ := ctx.Value(crictlKey{}).(bool)
+	return v
+}
+
+// stopUnknownAsCrictl gives stop and stopp crictl's answer to an ID that
+// matches nothing: under crictl the runtime is asked anyway, and containerd
+// reports success for an unknown ID, so crictl prints it and exits 0 (C15).
+// The crictl personality prints it without the call; ctr cri keeps the
+// not-found error.
+func stopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func(context.Context, string) error) ([]string, []error, func(context.Context, string) error) {
+	if !isCrictl(cmd) {
+		return ids, failed, op
+	}
+	known := map[string]bool{}
+	for _, id := range ids {
+		known[id] = true
+	}
+	var still []error
+	for _, err := range failed {
+		var e *runtime.Error
+		if errors.As(err, &e) && e.Kind == runtime.KindNotFound && e.ID != "" && !known[e.ID] {
+			ids = append(ids, e.ID)
+			continue
+		}
+		still = append(still, err)
+	}
+	return ids, still, func(ctx context.Context, id string) error {
+		if !known[id] {
+			return nil
+		}
+		return op(ctx, id)
+	}
+}
+
+// configOptions: crictl ignores unknown fields in pod and container
+// configs (C14); its personality warns on stderr and goes on, while ctr
+// cri refuses the file.
+func configOptions(cmd *cli.Command) []runtime.ConfigOptions {
+	if !isCrictl(cmd) {
+		return nil
+	}
+	w := cmd.Root().ErrWriter
+	return []runtime.ConfigOptions{{Unknown: func(e *runtime.ConfigError) {
+		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
+	}}}
+}
+
+// crictlIgnoresArgs: crictl's pods takes no arguments and ignores any it
+// is given (X03); ctr cri calls them a usage error.
+func crictlIgnoresArgs(cmd *cli.Command) bool {
+	return isCrictl(cmd) && cmd.Name == "pods"
+}
