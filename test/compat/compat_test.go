@@ -13,7 +13,7 @@ import (
 
 // parallel is how many invocations run at once in the concurrent phases;
 // the machine has 2 cores shared with other work.
-const parallel = 4
+const parallel = 6
 
 // outcome is one invocation's results with both binaries.
 type outcome struct {
@@ -261,7 +261,30 @@ func writeReport(path string, corpus []Inv, results []outcome, all []Diff, table
 		as = append(as, fmt.Sprintf("%s %d", a, n))
 	}
 	sort.Strings(as)
-	fmt.Fprintf(&b, " (%s)\n\n", strings.Join(as, ", "))
+	fmt.Fprintf(&b, " (%s)\n", strings.Join(as, ", "))
+	// Per command: how many invocations differ, and in which aspects.
+	type tally struct{ invs, diffs int }
+	perCmd := map[string]*tally{}
+	for _, o := range results {
+		cmd, _, _ := strings.Cut(o.inv.ID, "/")
+		if perCmd[cmd] == nil {
+			perCmd[cmd] = &tally{}
+		}
+		if n := len(byID[o.inv.ID]); n > 0 {
+			perCmd[cmd].invs++
+			perCmd[cmd].diffs += n
+		}
+	}
+	cmds := make([]string, 0, len(perCmd))
+	for c := range perCmd {
+		cmds = append(cmds, c)
+	}
+	sort.Strings(cmds)
+	b.WriteString("by id prefix (invocations differing / differences):")
+	for _, c := range cmds {
+		fmt.Fprintf(&b, " %s %d/%d", c, perCmd[c].invs, perCmd[c].diffs)
+	}
+	b.WriteString("\n\n")
 	for _, o := range results {
 		ds := byID[o.inv.ID]
 		if len(ds) == 0 {
