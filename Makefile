@@ -131,11 +131,12 @@ test-e2e: build tools images
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr $(GO) test $(E2E_PKGS) -count=1
 
 # The differential suite: every corpus invocation with the real crictl and
-# with ours (a `crictl` symlink) on one dev node. COMPAT_REPORT=FILE writes
-# every difference found, allowed or not, for triage.
+# with ours (a `crictl` symlink) on one dev node; -v shows the counts and the
+# slowest invocations. COMPAT_REPORT=FILE writes every difference found,
+# allowed or not, for triage.
 test-compat: build tools images crictl
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CRICTL_BIN=$(CURDIR)/$(BUILD)/bin/crictl \
-		$(GO) test $(COMPAT_PKGS) -count=1 -timeout 20m
+		$(GO) test $(COMPAT_PKGS) -count=1 -timeout 20m -v
 
 # Upstream ctr from the same go.mod is the baseline for size, init and
 # start-up; GNU time reads child peak RSS without the parent's (see bench).
