@@ -233,12 +233,16 @@ func forEach(idx []int, n int, f func(int)) {
 	wg.Wait()
 }
 
-// checkCorpus: ids are unique, so a table row can name them.
+// checkCorpus: ids are unique and plain, so a table row can name them.
 func checkCorpus(c []Inv) error {
 	seen := map[string]bool{}
 	for _, inv := range c {
 		if inv.ID == "" || seen[inv.ID] {
 			return fmt.Errorf("corpus: empty or duplicate id %q", inv.ID)
+		}
+		// Table rows match ids with path.Match patterns.
+		if strings.ContainsAny(inv.ID, " \t*?[\\") {
+			return fmt.Errorf("corpus: id %q has a blank or a pattern character", inv.ID)
 		}
 		seen[inv.ID] = true
 	}

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -42,6 +43,21 @@ const (
 	cfgBadValue   = "runtime-endpoint: unix://{SOCK}\ntimeout: abc\n"
 	cfgEndpoint   = "runtime-endpoint: unix://{SOCK}\ntimeout: 20\n"
 )
+
+var reTemplateID = regexp.MustCompile(`[^A-Za-z0-9.]+`)
+
+// idOf names a form by its arguments, a template by its words, so ids stay
+// short, blank-free and unique.
+func idOf(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		if strings.HasPrefix(a, "{{") {
+			a = "T:" + reTemplateID.ReplaceAllString(a, "")
+		}
+		parts[i] = a
+	}
+	return strings.Join(parts, "")
+}
 
 // Corpus returns every invocation. IDs are "<command>/<form>"; the table of
 // allowed differences names them.
@@ -210,7 +226,7 @@ func Corpus() []Inv {
 		{"--state", "bogus"}, {"-r"}, {"--resolve-image-path"}, {"--namespace", "compat"}, {"--namespace", "nomatch"},
 		{"extra-arg"}, {"-a", "-o", "go-template", "--template", "{{.nope}}"},
 	} {
-		id := "ps/" + strings.Join(f, "")
+		id := "ps/" + idOf(f)
 		args := append([]string{"ps"}, f...)
 		if f[0] == "plain" {
 			args = []string{"ps"}
@@ -230,7 +246,7 @@ func Corpus() []Inv {
 		{"--state", "bogus"}, {"--label", "io.kubernetes.pod.name=cq"}, {"-l"}, {"--latest"}, {"-n", "1"},
 		{"--last", "2"}, {"-ql"}, {"-qv"}, {"--last", "-1"}, {"extra-arg"},
 	} {
-		id := "pods/" + strings.Join(f, "")
+		id := "pods/" + idOf(f)
 		args := append([]string{"pods"}, f...)
 		if f[0] == "plain" {
 			args = []string{"pods"}
@@ -252,7 +268,7 @@ func Corpus() []Inv {
 		{"-n", "1"}, {"--last", "1"}, {"--label", "io.kubernetes.container.name=x"}, {"-a", "--image", "{BUSYBOX}"},
 		{"--namespace", "compat"}, {"-aq", "--pod", "{P}"},
 	} {
-		sh("inspect/"+strings.Join(f, ""), append([]string{"inspect"}, f...)...)
+		sh("inspect/"+idOf(f), append([]string{"inspect"}, f...)...)
 	}
 	sh("inspect/no-args", "inspect")
 	for _, f := range [][]string{
@@ -262,7 +278,7 @@ func Corpus() []Inv {
 		{"--name", "nomatch"}, {"--state", "ready"}, {"-s", "notready"}, {"-l"}, {"-n", "1"},
 		{"--namespace", "compat"}, {"--label", "io.kubernetes.pod.name=cq"}, {"-o", "bogus", "{P}"},
 	} {
-		sh("inspectp/"+strings.Join(f, ""), append([]string{"inspectp"}, f...)...)
+		sh("inspectp/"+idOf(f), append([]string{"inspectp"}, f...)...)
 	}
 	sh("inspectp/no-args", "inspectp")
 	for _, f := range [][]string{
@@ -272,7 +288,7 @@ func Corpus() []Inv {
 		{"-o", "go-template", "--template", "{{.info.chainID}}", "{BUSYBOX}"}, {"-q", "{BUSYBOX}"},
 		{"--name", "{BUSYBOX}"}, {"-f", "dangling=false"}, {"--filter", "reference={BUSYBOX}"}, {"-o", "bogus", "{BUSYBOX}"},
 	} {
-		sh("inspecti/"+strings.Join(f, ""), append([]string{"inspecti"}, f...)...)
+		sh("inspecti/"+idOf(f), append([]string{"inspecti"}, f...)...)
 	}
 	sh("inspecti/no-args", "inspecti")
 
@@ -284,7 +300,7 @@ func Corpus() []Inv {
 		{"--tail", "1", "-s", "stdout", "{X}"}, {"--limit-bytes", "4", "{X}"}, {"-p", "{X}"}, {"--previous", "{X}"},
 		{"-r", "{X}"}, {"--reopen", "{X}"}, {"{K}"}, {"deadbeef"}, {"{X}", "extra"}, {"-f", "{X}"}, {"-tf", "{X}"},
 	} {
-		sh("logs/"+strings.Join(f, ""), append([]string{"logs"}, f...)...)
+		sh("logs/"+idOf(f), append([]string{"logs"}, f...)...)
 	}
 	sh("logs/no-args", "logs")
 	stream(sh("logs/-f-running", "logs", "-f", "{R}"), 3*time.Second)
@@ -351,7 +367,7 @@ func Corpus() []Inv {
 		{"-o", "table"}, {"-o", "go-template", "--template", "{{len .stats}}"}, {"-o", "bogus"}, {"-s", "2"},
 		{"deadbeef"},
 	} {
-		inv := sh("stats/"+strings.Join(f, ""), append([]string{"stats"}, f...)...)
+		inv := sh("stats/"+idOf(f), append([]string{"stats"}, f...)...)
 		if f[0] == "plain" {
 			inv.Args = []string{"stats"}
 		}
@@ -363,7 +379,7 @@ func Corpus() []Inv {
 		{"plain"}, {"--id", "{P}"}, {"{P}"}, {"--label", "io.kubernetes.pod.name=cq"}, {"-o", "json"}, {"-o", "yaml"},
 		{"-o", "table"}, {"-o", "bogus"}, {"deadbeef"},
 	} {
-		inv := sh("statsp/"+strings.Join(f, ""), append([]string{"statsp"}, f...)...)
+		inv := sh("statsp/"+idOf(f), append([]string{"statsp"}, f...)...)
 		if f[0] == "plain" {
 			inv.Args = []string{"statsp"}
 		}
@@ -516,7 +532,7 @@ func Corpus() []Inv {
 		{"--cpu-quota", "0"}, {"--cpu-period", "100"}, {"--cpu-share", "512"}, {"--cpuset-cpus", "0"}, {"--cpuset-mems", "0"},
 		{"--oom-score-adj", "10"}, {"--oom-score-adj", "abc"}, {"--cpu-count", "1"}, {"--cpu-maximum", "1"}, {},
 	} {
-		id := "update/" + strings.Join(f, "")
+		id := "update/" + idOf(f)
 		if len(f) == 0 {
 			id = "update/no-flags"
 		}
@@ -535,7 +551,7 @@ func Corpus() []Inv {
 		{"inspectp"}, {"inspect"}, {"ps", "-a"}, {"ps"}, {"pods"}, {"stats", "-a"}, {"ps", "-a", "-o", "json"},
 		{"pods", "-o", "yaml"}, {"images"},
 	} {
-		inv := nd("node/"+strings.Join(a, ""), a...)
+		inv := nd("node/"+idOf(a), a...)
 		inv.Volatile = a[0] == "stats"
 		if !slices.Contains([]string{"stop", "rm", "rmp", "stopp"}, a[0]) {
 			inv.Fix = fixNodeRead
@@ -547,7 +563,7 @@ func Corpus() []Inv {
 		{"pods", "-o", "json"}, {"stats", "-a"}, {"stats", "-o", "json"}, {"statsp"}, {"statsp", "-o", "json"},
 		{"metricsp"}, {"exec", "-l", "echo", "hi"},
 	} {
-		add(fixEmptyRead, "empty/"+strings.Join(a, ""), a...)
+		add(fixEmptyRead, "empty/"+idOf(a), a...)
 	}
 
 	// runp, create, run (new objects from config files).
