@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -27,9 +28,10 @@ const (
 
 // Allowed is one row of the table of allowed differences.
 type Allowed struct {
-	// IDs are path.Match patterns over invocation ids ("rmi/*").
-	IDs    []string `json:"ids"`
-	Aspect string   `json:"aspect"`
+	// IDs are path.Match patterns over invocation ids ("rmi/*"); the row
+	// allows each of Aspects on each of them.
+	IDs     []string `json:"ids"`
+	Aspects []string `json:"aspects"`
 	// What differs, why, and what a crictl script should do about it.
 	What   string `json:"what"`
 	Why    string `json:"why"`
@@ -52,15 +54,13 @@ func Table() ([]Allowed, error) {
 	}
 	aspects := []string{AspectExit, AspectStdout, AspectSpacing, AspectStreams, AspectDoc, AspectHelp, AspectFiles}
 	for i, r := range rows {
-		if len(r.IDs) == 0 || r.What == "" || r.Why == "" || r.Script == "" {
-			return nil, fmt.Errorf("allowed.yaml: row %d: ids, what, why and script are required", i+1)
+		if len(r.IDs) == 0 || len(r.Aspects) == 0 || r.What == "" || r.Why == "" || r.Script == "" {
+			return nil, fmt.Errorf("allowed.yaml: row %d: ids, aspects, what, why and script are required", i+1)
 		}
-		found := false
-		for _, a := range aspects {
-			found = found || a == r.Aspect
-		}
-		if !found {
-			return nil, fmt.Errorf("allowed.yaml: row %d: aspect %q is not one of %s", i+1, r.Aspect, strings.Join(aspects, ", "))
+		for _, a := range r.Aspects {
+			if !slices.Contains(aspects, a) {
+				return nil, fmt.Errorf("allowed.yaml: row %d: aspect %q is not one of %s", i+1, a, strings.Join(aspects, ", "))
+			}
 		}
 		for _, p := range r.IDs {
 			if _, err := path.Match(p, ""); err != nil {
@@ -74,7 +74,7 @@ func Table() ([]Allowed, error) {
 // Matches reports whether the row explains a difference of aspect in the
 // invocation id.
 func (a Allowed) Matches(id, aspect string) bool {
-	if a.Aspect != aspect {
+	if !slices.Contains(a.Aspects, aspect) {
 		return false
 	}
 	for _, p := range a.IDs {
@@ -111,7 +111,7 @@ func Markdown(rows []Allowed) string {
 		for i, id := range r.IDs {
 			ids[i] = "`" + id + "`"
 		}
-		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s |\n", strings.Join(ids, ", "), r.Aspect, what, cell(r.Why), cell(r.Script))
+		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s |\n", strings.Join(ids, ", "), strings.Join(r.Aspects, ", "), what, cell(r.Why), cell(r.Script))
 	}
 	return b.String()
 }

@@ -193,9 +193,9 @@ func TestCompat(t *testing.T) {
 		switch {
 		case allowedUsed[j]:
 		case a.Pending:
-			t.Logf("allowed.yaml row %d (%s, %s, pending %s) explains no difference any more: fixed? remove it", j+1, strings.Join(a.IDs, " "), a.Aspect, a.Finding)
+			t.Logf("allowed.yaml row %d (%s, %s, pending %s) explains no difference any more: fixed? remove it", j+1, strings.Join(a.IDs, " "), strings.Join(a.Aspects, ","), a.Finding)
 		default:
-			t.Errorf("allowed.yaml row %d (%s, %s) explains no difference any more: remove it", j+1, strings.Join(a.IDs, " "), a.Aspect)
+			t.Errorf("allowed.yaml row %d (%s, %s) explains no difference any more: remove it", j+1, strings.Join(a.IDs, " "), strings.Join(a.Aspects, ","))
 		}
 	}
 	sort.Strings(failed)

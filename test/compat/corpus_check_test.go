@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"path"
 	"slices"
 	"testing"
 )
@@ -31,4 +32,33 @@ func TestCorpusCoversCrictl(t *testing.T) {
 		}
 	}
 	t.Logf("%d invocations", len(c))
+}
+
+// TestTableReadsAndMatches needs no node: allowed.yaml parses, and every
+// pattern in it names at least one corpus invocation.
+func TestTableReadsAndMatches(t *testing.T) {
+	table, err := Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Corpus()
+	for i, a := range table {
+		for _, p := range a.IDs {
+			found := false
+			for _, inv := range c {
+				if a.Matches(inv.ID, a.Aspects[0]) && matchOne(p, inv.ID) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				t.Errorf("allowed.yaml row %d: %q names no invocation of the corpus", i+1, p)
+			}
+		}
+	}
+}
+
+func matchOne(pattern, id string) bool {
+	ok, _ := path.Match(pattern, id)
+	return ok
 }
