@@ -242,7 +242,7 @@ func TestCompleteContainerNamesThatResolve(t *testing.T) {
 		t.Errorf("ps --name <TAB> = %v, want both names", ws)
 	}
 	// The offered name resolves to the container described.
-	r := ctr(t, s.Endpoint, "cri", "inspect", "-q", "app").ok(t)
+	r := ctr(t, s.Endpoint, "cri", "inspect", "-o", "go-template={{.status.id}}", "app").ok(t)
 	if strings.TrimSpace(r.stdout) != ctrW {
 		t.Errorf("inspect app resolved to %q", r.stdout)
 	}
@@ -289,7 +289,7 @@ func TestCompleteImagesWithTagsAsDescription(t *testing.T) {
 	}
 	// Every word offered resolves to the image it describes.
 	for _, w := range ws {
-		r := ctr(t, s.Endpoint, "cri", "inspecti", "-q", w).ok(t)
+		r := ctr(t, s.Endpoint, "cri", "inspecti", "-o", "go-template={{.status.id}}", w).ok(t)
 		if !strings.Contains(r.stdout, strings.TrimPrefix(imgB, "sha256:")) && !strings.Contains(r.stdout, p) {
 			t.Errorf("inspecti %s printed %q", w, r.stdout)
 		}

@@ -62,7 +62,11 @@ func TestInspectContainerd(t *testing.T) {
 	if calls := cd.Calls(); len(calls) != 3 {
 		t.Errorf("containerd calls for 3 targets %v, want 3", calls)
 	}
-	for _, want := range []string{"containerd container: " + ctrX, "Task: (none)", "Task: running, pid ", "Sandboxer: podsandbox", "Snapshotter: overlayfs"} {
+	// One "containerd:" section per target, keys spelled one way (A.3).
+	if strings.Count(r.stdout, "\ncontainerd:\n") != 3 || strings.Contains(r.stdout, "containerd namespace") {
+		t.Errorf("want a containerd: heading per target:\n%s", r.stdout)
+	}
+	for _, want := range []string{"\tContainer: " + ctrX, "\tTask: (none)", "\tTask: running, pid ", "\tSandboxer: podsandbox", "\tSnapshotter: overlayfs", "\tNamespace: k8s.io"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("table output lacks %q:\n%s", want, r.stdout)
 		}

@@ -14,7 +14,7 @@ func newPsCommand() *cli.Command {
 		Name:     "ps",
 		Usage:    "List containers (running only unless -a), newest first, with their pod's name and namespace",
 		Category: catContainers,
-		Flags: append(containerFilterFlags(),
+		Flags: append(withShortState(containerFilterFlags()),
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers, not only running ones"},
 			&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Usage: "show the image's repo:tag instead of the ref it was created with"},
 			outputFlag(printer.Table, printer.ListFormats), templateFlag(), quietFlag("container"), verboseFlag(), noTruncFlag()),
@@ -54,9 +54,11 @@ func newInspectCommand() *cli.Command {
 		Name:        "inspect",
 		Usage:       "Show the status of one or more containers",
 		UsageText:   "ctr cri inspect [options] [CONTAINER-ID|NAME ...]",
-		Description: "With no containers named, the filters select the targets (all states). One target prints an object, several an array.",
+		Description: "With no containers named, the filters select the targets (running ones unless -a, --state, -l or -n). One target prints an object, several an array.",
 		Category:    catContainers,
-		Flags:       append(containerFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("container"), containerdFlag()),
+		Flags: append(withShortState(containerFilterFlags()),
+			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "with no containers named, select all states, not only running ones"},
+			outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), inspectQuietFlag(), containerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := newPrinter(cmd, printer.ObjectFormats)
 			if err != nil {
@@ -66,14 +68,15 @@ func newInspectCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			f.All = true
+			f.All = cmd.Bool("all")
+			verbose := !cmd.Bool("quiet")
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				ids, errs, err := containerTargets(ctx, c, cmd.Args().Slice(), f)
 				if err != nil {
 					return err
 				}
 				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
-					st, err := c.ContainerStatus(ctx, id, true)
+					st, err := c.ContainerStatus(ctx, id, verbose)
 					if err != nil {
 						return nil, err
 					}

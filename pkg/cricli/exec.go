@@ -78,8 +78,9 @@ ctr cri exec [options] --pod|--name|--label|--state|... COMMAND [ARG...]`,
 		Description: `CONTAINER is an ID, a unique ID prefix or a container name. With a filter flag
 (--id --name --pod --pod-name --namespace --image --state --label -l -n) there is
 no CONTAINER argument: the command runs in every selected container (running ones
-unless --state says otherwise), one after another or with -x all at once, each
-output line prefixed with the container's ID unless -q.
+unless --state says otherwise), one after another, each output after a line with
+the container's full ID and a colon, as crictl prints it (not with -q); with -x in
+all of them at once, without those lines.
 
 -s runs the command through ExecSync: stdout and stderr stay separate. Otherwise
 the command streams through the runtime's streaming server: -i passes stdin, -t
@@ -91,11 +92,11 @@ The exit code is the remote command's; 130 if interrupted.`,
 		StopOnNthArg:           &stopAfterCommand,
 		Flags: append(append([]cli.Flag{
 			&cli.BoolFlag{Name: "sync", Aliases: []string{"s"}, Usage: "run the command synchronously (ExecSync); no stdin, no terminal"},
-			&cli.IntFlag{Name: "timeout", Usage: "with -s: seconds the command may run (0: no limit)"},
+			&cli.IntFlag{Name: "timeout", Usage: "with -s: seconds the command may run (0: no limit); ignored without -s, as crictl"},
 			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal"},
 			&cli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "pass stdin to the command"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "with several containers: do not prefix output lines with the container ID"},
-			&cli.BoolFlag{Name: "ignore-errors", Aliases: []string{"e"}, Usage: "with several containers: exit 0 even if some fail"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "with filters: no container ID line before each output"},
+			&cli.BoolFlag{Name: "ignore-errors", Aliases: []string{"e"}, Usage: "with filters: exit 0 even if the command fails"},
 			&cli.BoolFlag{Name: "parallel", Aliases: []string{"x"}, Usage: "with several containers: run in all of them at once"},
 		}, containerFilterFlags()...), streamFlags()...),
 		Action: runExec,
@@ -122,8 +123,6 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 	switch {
 	case cmd.Int("timeout") < 0:
 		return usageErrorf("invalid --timeout %d: must not be negative", cmd.Int("timeout"))
-	case cmd.IsSet("timeout") && !o.sync:
-		return usageErrorf("--timeout applies to -s (ExecSync) only")
 	case o.sync && (o.tty || o.stdin):
 		return usageErrorf("-s runs the command without stdin or a terminal: drop -i/-t, or drop -s")
 	}
@@ -162,7 +161,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 				return err
 			}
 			if len(l.Items) == 0 {
-				return errors.New("exec: no container matches the filters")
+				return errors.New("exec: No containers found per filter flags") // crictl's words
 			}
 			targets = l.Items
 		} else {
@@ -175,7 +174,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 			}
 			targets = []runtime.Container{res[0].Item}
 		}
-		if len(targets) == 1 {
+		if !filtered {
 			err := execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter)
 			var ee *runtime.ExitError
 			switch {
@@ -186,15 +185,16 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 			}
 			return err
 		}
-		if o.stdin || o.tty {
+		if (o.stdin || o.tty) && len(targets) > 1 {
 			return usageErrorf("-i and -t need exactly one container; the filters selected %d", len(targets))
 		}
 		return execMany(ctx, cmd, c, targets, args, o)
 	})
 }
 
-// execMany runs the command in several containers and reports each
-// failure; the exit code is the first failing container's.
+// execMany runs the command in the containers the filters selected (one or
+// more) and reports each failure; the exit code is the first failing
+// container's.
 func execMany(ctx context.Context, cmd *cli.Command, c *runtime.Client, targets []runtime.Container, args []string, o execOptions) error {
 	root := cmd.Root()
 	var outMu, errMu sync.Mutex
@@ -202,14 +202,13 @@ func execMany(ctx context.Context, cmd *cli.Command, c *runtime.Client, targets 
 	run := func(i int) {
 		id := targets[i].Id
 		out, errOut := root.Writer, root.ErrWriter
-		if !o.quiet {
-			prefix := printer.TruncID(id) + ": "
-			lo := &lineWriter{w: out, mu: &outMu, prefix: prefix}
-			le := &lineWriter{w: errOut, mu: &errMu, prefix: prefix}
-			defer lo.Close()
-			defer le.Close()
-			out, errOut = lo, le
-		} else if o.parallel {
+		if !o.quiet && !o.parallel {
+			// crictl's header: the full ID and a colon, alone on a line.
+			fmt.Fprintln(out, printer.Escape(id)+":")
+		}
+		if o.parallel {
+			// Whole lines only, so that outputs running at once do not
+			// mix within a line.
 			out = &lineWriter{w: out, mu: &outMu}
 			errOut = &lineWriter{w: errOut, mu: &errMu}
 			defer out.(io.Closer).Close()

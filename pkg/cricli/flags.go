@@ -33,6 +33,23 @@ func templateFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "template", Usage: "Go template for -o go-template"}
 }
 
+// inspectQuietFlag is crictl's -q of inspect, inspectp, inspecti and info:
+// the status without the runtime's verbose info (IDs are ps -q's job).
+func inspectQuietFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"}
+}
+
+// withShortState gives --state crictl's -s alias (ps, pods, inspect,
+// inspectp; not exec, whose -s is --sync).
+func withShortState(flags []cli.Flag) []cli.Flag {
+	for _, f := range flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "state" {
+			sf.Aliases = append(sf.Aliases, "s")
+		}
+	}
+	return flags
+}
+
 func quietFlag(what string) *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only print " + what + " IDs"}
 }
@@ -54,7 +71,7 @@ func latestFlag() *cli.BoolFlag {
 }
 
 func lastFlag() *cli.IntFlag {
-	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created"}
+	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created (0 or less: all, as crictl)"}
 }
 
 func stateFlag(values []string) *cli.StringFlag {
@@ -98,10 +115,8 @@ func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 	if err != nil {
 		return runtime.ContainerFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Int("last") < 0 {
-		return runtime.ContainerFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
-	}
-	if cmd.Bool("latest") && cmd.IsSet("last") {
+	if cmd.Bool("latest") && cmd.IsSet("last") && !isCrictl(cmd) {
+		// crictl lets --latest win; ctr cri says the two disagree.
 		return runtime.ContainerFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}
 	return runtime.ContainerFilter{
@@ -129,10 +144,8 @@ func podFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	if err != nil {
 		return runtime.PodFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Int("last") < 0 {
-		return runtime.PodFilter{}, usageErrorf("invalid --last %d: must not be negative", cmd.Int("last"))
-	}
-	if cmd.Bool("latest") && cmd.IsSet("last") {
+	if cmd.Bool("latest") && cmd.IsSet("last") && !isCrictl(cmd) {
+		// crictl lets --latest win; ctr cri says the two disagree.
 		return runtime.PodFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}
 	return runtime.PodFilter{
@@ -149,11 +162,9 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 		opts.NoTrunc = cmd.Bool("no-trunc")
 	}
 	if hasFlag(cmd, "quiet") {
+		// With -o json|yaml|… the document wins over -q, as in crictl: the
+		// printer applies -q to tables only.
 		opts.Quiet = cmd.Bool("quiet")
-		// -q prints IDs only: an explicit other format would be dropped.
-		if o := cmd.String("output"); opts.Quiet && cmd.IsSet("output") && o != printer.Table {
-			return nil, usageErrorf("-q and -o %s cannot be combined: -q prints IDs only", o)
-		}
 	}
 	if hasFlag(cmd, "verbose") {
 		opts.Verbose = cmd.Bool("verbose")
@@ -167,11 +178,11 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 // tableOnly reports whether the output shows only table columns (or IDs),
 // so that lists may skip decoding labels and annotations.
 func tableOnly(cmd *cli.Command) bool {
-	if cmd.Bool("quiet") {
-		return true
-	}
 	out := cmd.String("output")
-	return !cmd.Bool("verbose") && (out == printer.Table || out == printer.Wide)
+	if out != printer.Table && out != printer.Wide {
+		return false // -q yields to a document format
+	}
+	return cmd.Bool("quiet") || !cmd.Bool("verbose")
 }
 
 // clock is the time tables measure ages against; tests pin it through the

@@ -9,6 +9,10 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+func imageFilterFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Usage: "filter: dangling=true|false, reference=REGEXP (on the repository), before=IMAGE (listed after it), since=IMAGE (listed before it), in order (repeatable)"}
+}
+
 func newImagesCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "images",
@@ -17,7 +21,7 @@ func newImagesCommand() *cli.Command {
 		UsageText: "ctr cri images [options] [REPOSITORY[:TAG]]",
 		Category:  catImages,
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Usage: "filter: dangling=true|false, reference=GLOB, before=IMAGE, since=IMAGE (repeatable)"},
+			imageFilterFlag(),
 			&cli.BoolFlag{Name: "digests", Usage: "show digests"},
 			&cli.BoolFlag{Name: "pinned", Usage: "show whether images are pinned"},
 			outputFlag(printer.Table, printer.ListFormats), templateFlag(), quietFlag("image"), verboseFlag(), noTruncFlag(),
@@ -49,27 +53,34 @@ func newImagesCommand() *cli.Command {
 
 func newInspectImageCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "inspecti",
-		Usage:     "Show the status of one or more images",
-		UsageText: "ctr cri inspecti [options] IMAGE-ID|REF ...",
-		Category:  catImages,
-		Flags:     []cli.Flag{outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("image")},
+		Name:        "inspecti",
+		Usage:       "Show the status of one or more images",
+		UsageText:   "ctr cri inspecti [options] [IMAGE-ID|REF ...]",
+		Description: "With no images named, --name and -f select the targets (all images without them). One target prints an object, several an array.",
+		Category:    catImages,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "name", Usage: "with no images named, select images by REPOSITORY[:TAG]"},
+			imageFilterFlag(),
+			outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), inspectQuietFlag(),
+		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() == 0 {
-				return usageErrorf("inspecti needs at least one image ID or reference")
-			}
 			p, err := newPrinter(cmd, printer.ObjectFormats)
 			if err != nil {
 				return err
 			}
+			f, err := runtime.ParseImageFilters(cmd.StringSlice("filter"))
+			if err != nil {
+				return &UsageError{Err: err}
+			}
+			f.Ref = cmd.String("name")
+			verbose := !cmd.Bool("quiet")
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				res, err := c.ResolveImages(ctx, cmd.Args().Slice())
+				ids, errs, err := imageTargets(ctx, c, cmd.Args().Slice(), f)
 				if err != nil {
 					return err
 				}
-				_, ids, errs := split(res, func(im *runtime.Image) string { return im.Id })
 				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
-					st, err := c.ImageStatus(ctx, id, true)
+					st, err := c.ImageStatus(ctx, id, verbose)
 					if err != nil {
 						return nil, err
 					}
@@ -78,4 +89,26 @@ func newInspectImageCommand() *cli.Command {
 			})
 		},
 	}
+}
+
+// imageTargets resolves named images with one list call, or lists the
+// images the filters select when none are named.
+func imageTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.ImageFilter) ([]string, []error, error) {
+	if len(refs) == 0 {
+		imgs, err := c.ListImages(ctx, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids := make([]string, len(imgs))
+		for i, im := range imgs {
+			ids[i] = im.Id
+		}
+		return ids, nil, nil
+	}
+	res, err := c.ResolveImages(ctx, refs)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, ids, errs := split(res, func(im *runtime.Image) string { return im.Id })
+	return ids, errs, nil
 }

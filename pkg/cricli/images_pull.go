@@ -3,7 +3,6 @@ package cricli
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -29,8 +28,8 @@ never printed, not even by --debug.`
 // pullAuthFlags are the registry flags of pull, create and run.
 func pullAuthFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "creds", Usage: "registry credentials `USER[:PASS]` (the password is asked for when missing)", Sources: cli.EnvVars("CRICTL_CREDS")},
-		&cli.StringFlag{Name: "auth", Usage: "registry credentials as base64 of USER:PASS", Sources: cli.EnvVars("CRICTL_AUTH")},
+		&cli.StringFlag{Name: "creds", Usage: "registry credentials `USER[:PASS]` (no :PASS: an empty password, as crictl, or --password-stdin)", Sources: cli.EnvVars("CRICTL_CREDS")},
+		&cli.StringFlag{Name: "auth", Usage: "registry auth string, passed to the runtime as is (usually base64 of USER:PASS)", Sources: cli.EnvVars("CRICTL_AUTH")},
 		&cli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "registry `USER`; the password is asked for on the terminal"},
 		&cli.BoolFlag{Name: "password-stdin", Usage: "read the registry password from stdin"},
 		&cli.DurationFlag{Name: "pull-timeout", Aliases: []string{"pt"}, Usage: "give up pulling after this long (0: no limit)", Sources: cli.EnvVars("CRICTL_PULL_TIMEOUT")},
@@ -64,10 +63,7 @@ func authFrom(cmd *cli.Command) (*runtimeapi.AuthConfig, error) {
 		if stdin {
 			return nil, usageErrorf("--password-stdin goes with --username or --creds USER, not --auth")
 		}
-		raw, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || !strings.Contains(string(raw), ":") {
-			return nil, usageErrorf("invalid --auth: want base64 of USER:PASSWORD")
-		}
+		// Passed through as crictl does: the runtime decides what it accepts.
 		return &runtimeapi.AuthConfig{Auth: b64}, nil
 	case creds != "":
 		u, p, hasPass := strings.Cut(creds, ":")
@@ -77,7 +73,7 @@ func authFrom(cmd *cli.Command) (*runtimeapi.AuthConfig, error) {
 		if hasPass && stdin {
 			return nil, usageErrorf("--password-stdin with --creds USER:PASS: the password is given twice")
 		}
-		if !hasPass {
+		if !hasPass && stdin {
 			var err error
 			if p, err = readPassword(cmd, u); err != nil {
 				return nil, err
@@ -254,9 +250,11 @@ func newRemoveImageCommand() *cli.Command {
 		Usage:     "Remove one or more images",
 		UsageText: "ctr cri rmi [options] IMAGE [IMAGE...] | -a | --prune",
 		Description: `IMAGE is a reference, an image ID or a unique ID prefix; all are resolved from one
-image list, and each removed image's full ID is printed. --prune removes the
-images no container (in any state) uses, found from one container list and one
-image list; pinned images are kept.`,
+image list. As crictl, each removed image prints one "Deleted: REF" line per tag
+(per digest for an untagged image); removing by tag removes the whole image with
+all its tags. --prune removes the images no container (in any state) uses, found
+from one container list and one image list; pinned images are kept. -a with
+--prune prunes, as crictl.`,
 		Category: catImages,
 		Flags: []cli.Flag{
 			allFlag("remove all images"),
@@ -265,42 +263,60 @@ image list; pinned images are kept.`,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			all, prune := cmd.Bool("all"), cmd.Bool("prune")
 			switch {
-			case all && prune:
-				return usageErrorf("rmi: -a and --prune contradict each other: give one")
 			case (all || prune) && cmd.NArg() > 0:
 				return usageErrorf("rmi: give image IDs or -a/--prune, not both")
 			case !all && !prune && cmd.NArg() == 0:
 				return usageErrorf("rmi needs at least one image, or -a or --prune")
 			}
 			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				var ids []string
+				var imgs []*runtime.Image
 				var failed []error
+				var err error
 				switch {
 				case prune:
-					imgs, err := c.UnusedImages(ctx)
-					if err != nil {
-						return err
-					}
-					for _, im := range imgs {
-						ids = append(ids, im.Id)
-					}
+					imgs, err = c.UnusedImages(ctx)
 				case all:
-					imgs, err := c.ListImages(ctx, runtime.ImageFilter{})
-					if err != nil {
-						return err
-					}
-					for _, im := range imgs {
-						ids = append(ids, im.Id)
-					}
+					imgs, err = c.ListImages(ctx, runtime.ImageFilter{})
 				default:
-					res, err := c.ResolveImages(ctx, cmd.Args().Slice())
-					if err != nil {
-						return err
+					var res []runtime.Resolved[*runtime.Image]
+					res, err = c.ResolveImages(ctx, cmd.Args().Slice())
+					if err == nil {
+						imgs, _, failed = split(res, func(im *runtime.Image) string { return im.Id })
 					}
-					_, ids, failed = split(res, func(im *runtime.Image) string { return im.Id })
 				}
-				return forEach(ctx, cmd, ids, failed, c.RemoveImage)
+				if err != nil {
+					return err
+				}
+				if (all || prune) && len(imgs) == 0 {
+					nothingToDo(cmd, "images")
+					return nil
+				}
+				byID := make(map[string]*runtime.Image, len(imgs))
+				ids := make([]string, len(imgs))
+				for i, im := range imgs {
+					byID[im.Id], ids[i] = im, im.Id
+				}
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					if err := c.RemoveImage(ctx, id); err != nil {
+						return nil, err
+					}
+					return deletedLines(byID[id]), nil
+				})
 			})
 		},
 	}
+}
+
+// deletedLines are crictl's rmi lines: one per tag, or one per digest for
+// an image pulled by digest only.
+func deletedLines(im *runtime.Image) []string {
+	refs := im.RepoTags
+	if len(refs) == 0 {
+		refs = im.RepoDigests
+	}
+	lines := make([]string, len(refs))
+	for i, r := range refs {
+		lines[i] = "Deleted: " + r
+	}
+	return lines
 }

@@ -66,30 +66,37 @@ func newVersionCommand() *cli.Command {
 }
 
 func newInfoCommand() *cli.Command {
-	return docCommand("info", "Show runtime conditions (RuntimeReady, NetworkReady) and the runtime's configuration", catInfo,
+	var cmd *cli.Command
+	cmd = docCommand("info", "Show runtime conditions (RuntimeReady, NetworkReady) and the runtime's configuration", catInfo,
 		printer.JSON, printer.DocFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
-			s, err := c.Status(ctx, true)
+			// -q asks the runtime for no verbose info, as crictl does.
+			s, err := c.Status(ctx, !cmd.Bool("quiet"))
 			if err != nil {
 				return nil, err
 			}
-			return printer.Info(s), nil
+			return printer.Info(s)
 		})
+	cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"})
+	return cmd
 }
 
+// newRuntimeConfigCommand prints crictl's "cgroup driver:" line; -o json,
+// yaml and go-template are ours.
 func newRuntimeConfigCommand() *cli.Command {
 	return docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
-		printer.JSON, printer.DocFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
+		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.RuntimeConfig(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return printer.Message(r), nil
+			return printer.RuntimeConfig(r), nil
 		})
 }
 
+// newImageFsInfoCommand prints crictl's {"status": …} document by default.
 func newImageFsInfoCommand() *cli.Command {
 	return docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
-		printer.Table, []string{printer.Table, printer.JSON, printer.YAML, printer.GoTemplate},
+		printer.JSON, printer.ObjectFormats,
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.ImageFsInfo(ctx)
 			if err != nil {

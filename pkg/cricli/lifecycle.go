@@ -40,9 +40,23 @@ func run(ctx context.Context, cmd *cli.Command, fn func(context.Context, *runtim
 // are done; the failures come back joined (resolution failures first), so
 // main prints one line each and exits 1.
 func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error, op func(ctx context.Context, id string) error) error {
+	return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+		if err := op(ctx, id); err != nil {
+			return nil, err
+		}
+		return []string{id}, nil
+	})
+}
+
+// forEachSay is forEach for commands whose stdout lines are crictl's
+// sentences (Stopped sandbox ID, Deleted: REF): op returns the lines for
+// its target, printed in target order, also those of a step that succeeded
+// before a later one failed.
+func forEachSay(ctx context.Context, cmd *cli.Command, ids []string, failed []error, op func(ctx context.Context, id string) ([]string, error)) error {
 	ids = uniq(ids)
 	w := cmd.Root().Writer
 	errs := make([]error, len(ids))
+	lines := make([][]string, len(ids))
 	done := make([]bool, len(ids))
 	var mu sync.Mutex
 	next := 0
@@ -53,14 +67,14 @@ func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			err := op(ctx, id)
+			said, err := op(ctx, id)
 			<-sem
 			mu.Lock()
 			defer mu.Unlock()
-			errs[i], done[i] = err, true
+			errs[i], lines[i], done[i] = err, said, true
 			for next < len(ids) && done[next] {
-				if errs[next] == nil {
-					fmt.Fprintln(w, printer.Escape(ids[next]))
+				for _, l := range lines[next] {
+					fmt.Fprintln(w, printer.Escape(l))
 				}
 				next++
 			}
@@ -68,6 +82,11 @@ func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error
 	}
 	wg.Wait()
 	return errors.Join(append(failed, errs...)...)
+}
+
+// nothingToDo says on stderr, as crictl does, that -a found no targets.
+func nothingToDo(cmd *cli.Command, what string) {
+	fmt.Fprintf(cmd.Root().ErrWriter, "No %s to remove\n", what)
 }
 
 func uniq(ids []string) []string {
@@ -222,9 +241,9 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 // pullModes are the values of --pull.
 var pullModes = []string{"missing", "always", "never"}
 
-func pullPolicyFlags(what string) []cli.Flag {
+func pullPolicyFlags(def, what string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "pull", Usage: "pull the image: missing (only when absent), always, never (default: missing" + what + ")",
+		&cli.StringFlag{Name: "pull", Usage: "pull the image: missing (only when absent), always, never (default: " + def + what + ")",
 			Validator: oneOf("pull", pullModes)},
 		&cli.BoolFlag{Name: "with-pull", Usage: "crictl's spelling of --pull always"},
 		&cli.BoolFlag{Name: "no-pull", Usage: "crictl's spelling of --pull never"},
@@ -298,12 +317,13 @@ type createOptions struct {
 	pullTimeout time.Duration
 }
 
-func readCreateOptions(cmd *cli.Command, configKey func(*crictlConfig) string) (*createOptions, error) {
+// readCreateOptions reads the pull policy (def unless the config file or a
+// flag says otherwise), registry credentials and pull timeout.
+func readCreateOptions(cmd *cli.Command, def string, configKey func(*crictlConfig) string) (*createOptions, error) {
 	cfg, _, err := loadConfig(globalsOf(cmd))
 	if err != nil {
 		return nil, err
 	}
-	def := "missing"
 	if cfg != nil {
 		if d := configKey(cfg); d != "" {
 			def = d
@@ -333,7 +353,7 @@ key pull-image-on-create: true means --pull always).
 
 ` + configHelp,
 		Category: catContainers,
-		Flags:    append(append(pullPolicyFlags("; always with pull-image-on-create: true"), pullAuthFlags()...), cancelTimeoutFlag()),
+		Flags:    append(append(pullPolicyFlags("missing", "; always with pull-image-on-create: true"), pullAuthFlags()...), cancelTimeoutFlag()),
 		Commands: []*cli.Command{jsonSchemaCommand(false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 3 {
@@ -348,7 +368,7 @@ key pull-image-on-create: true means --pull always).
 			if err != nil {
 				return err
 			}
-			o, err := readCreateOptions(cmd, func(c *crictlConfig) string {
+			o, err := readCreateOptions(cmd, "missing", func(c *crictlConfig) string {
 				if c.PullImageOnCreate {
 					return "always"
 				}
@@ -388,13 +408,14 @@ func newRunCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "Run a pod and a container in it (runp + pull + create + start); print the container ID",
 		UsageText: "ctr cri run [options] CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml",
-		Description: `The image is pulled only when the runtime lacks it, unless --pull says otherwise
-(crictl's config key disable-pull-on-run: true means --pull never). When a step
-after the pod started fails, the pod is stopped and removed again.
+		Description: `As crictl, the image is pulled every time (refreshing a moved tag), unless --pull
+says otherwise (--pull missing pulls only an absent image; crictl's config key
+disable-pull-on-run: true means --pull never). When a step after the pod started
+fails, the pod is stopped and removed again.
 
 ` + configHelp,
 		Category: catContainers,
-		Flags:    append(append(append(pullPolicyFlags("; never with disable-pull-on-run: true"), pullAuthFlags()...), cancelTimeoutFlag()), runtimeHandlerFlag()),
+		Flags:    append(append(append(pullPolicyFlags("always", "; never with disable-pull-on-run: true"), pullAuthFlags()...), cancelTimeoutFlag()), runtimeHandlerFlag()),
 		Commands: []*cli.Command{jsonSchemaCommand(false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 2 {
@@ -408,7 +429,7 @@ after the pod started fails, the pod is stopped and removed again.
 			if err != nil {
 				return err
 			}
-			o, err := readCreateOptions(cmd, func(c *crictlConfig) string {
+			o, err := readCreateOptions(cmd, "always", func(c *crictlConfig) string {
 				if c.DisablePullOnRun {
 					return "never"
 				}
@@ -522,6 +543,11 @@ func newStopCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				if cmd.Bool("all") && len(ids) == 0 {
+					// crictl says so on stdout; scripts grep for it.
+					fmt.Fprintln(cmd.Root().Writer, "No running containers found.")
+					return nil
+				}
 				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, func(ctx context.Context, id string) error {
 					return c.StopContainer(ctx, id, grace)
 				})
@@ -593,7 +619,12 @@ func newStopPodCommand() *cli.Command {
 					ids[i] = p.Id
 				}
 				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, c.StopPod)
-				return forEach(ctx, cmd, ids, failed, op)
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					if err := op(ctx, id); err != nil {
+						return nil, err
+					}
+					return []string{"Stopped sandbox " + id}, nil
+				})
 			})
 		},
 	}
@@ -623,6 +654,10 @@ container for the log path.`,
 				items, failed, err := resolveContainers(ctx, c, cmd, runtime.ContainerFilter{All: true})
 				if err != nil {
 					return err
+				}
+				if cmd.Bool("all") && len(items) == 0 {
+					nothingToDo(cmd, "containers")
+					return nil
 				}
 				running := map[string]bool{}
 				ids := make([]string, len(items))
@@ -682,22 +717,31 @@ func newRemovePodCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				if cmd.Bool("all") && len(pods) == 0 {
+					nothingToDo(cmd, "pods")
+					return nil
+				}
 				ready := map[string]bool{}
 				ids := make([]string, len(pods))
 				for i, p := range pods {
 					ids[i] = p.Id
 					ready[p.Id] = p.State == runtimeapi.PodSandboxState_SANDBOX_READY
 				}
-				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					var said []string
 					if ready[id] {
 						if !force {
-							return &runtime.Error{Kind: runtime.KindFailed, Op: "remove pod", ID: id, Err: errors.New("it is ready (running)"), Hint: "stop it first with stopp, or use rmp -f"}
+							return nil, &runtime.Error{Kind: runtime.KindFailed, Op: "remove pod", ID: id, Err: errors.New("it is ready (running)"), Hint: "stop it first with stopp, or use rmp -f"}
 						}
 						if err := c.StopPod(ctx, id); err != nil {
-							return err
+							return nil, err
 						}
+						said = append(said, "Stopped sandbox "+id)
 					}
-					return c.RemovePod(ctx, id)
+					if err := c.RemovePod(ctx, id); err != nil {
+						return said, err
+					}
+					return append(said, "Removed sandbox "+id), nil
 				})
 			})
 		},
@@ -708,9 +752,10 @@ func newCheckpointCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "checkpoint",
 		Usage:     "Checkpoint a running container into a tar archive (needs CRIU on the node)",
-		UsageText: "ctr cri checkpoint --export FILE.tar CONTAINER",
+		UsageText: "ctr cri checkpoint --export FILE.tar CONTAINER [CONTAINER...]",
 		Description: `FILE is written by the runtime, on the node; a relative path is made absolute
-here, so it means the same to both.`,
+here, so it means the same to both. Several containers are checkpointed one after
+another into the same FILE, as crictl does: the last one written stays.`,
 		Category: catContainers,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "export", Aliases: []string{"e"}, Usage: "archive to write (`FILE`.tar)"},
@@ -720,8 +765,8 @@ here, so it means the same to both.`,
 			if export == "" {
 				return usageErrorf("checkpoint needs --export FILE.tar: where the runtime writes the checkpoint")
 			}
-			if cmd.NArg() != 1 {
-				return usageErrorf("checkpoint takes one container (one --export file each), got %d", cmd.NArg())
+			if cmd.NArg() == 0 {
+				return usageErrorf("checkpoint needs at least one container ID or name")
 			}
 			abs, err := filepath.Abs(export)
 			if err != nil {
@@ -733,9 +778,15 @@ here, so it means the same to both.`,
 					return err
 				}
 				_, ids, failed := split(res, containerID)
-				return forEach(ctx, cmd, ids, failed, func(ctx context.Context, id string) error {
-					return c.CheckpointContainer(ctx, id, abs)
-				})
+				// One at a time: every checkpoint goes to the same file.
+				for _, id := range uniq(ids) {
+					if err := c.CheckpointContainer(ctx, id, abs); err != nil {
+						failed = append(failed, err)
+						continue
+					}
+					fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				}
+				return errors.Join(failed...)
 			})
 		},
 	}

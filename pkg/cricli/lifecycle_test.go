@@ -268,15 +268,15 @@ func TestStopFlags(t *testing.T) {
 func TestStopp(t *testing.T) {
 	s := node(t)
 	r := ctr(t, s.Endpoint, "cri", "stopp", "shop/web", podB[:4]).ok(t)
-	if got := lines(r.stdout); !slices.Equal(got, []string{podA, podB}) {
-		t.Errorf("stopp printed %v", got)
+	if got := strings.Split(strings.TrimSpace(r.stdout), "\n"); !slices.Equal(got, []string{"Stopped sandbox " + podA, "Stopped sandbox " + podB}) {
+		t.Errorf("stopp printed %v; want crictl's lines", got)
 	}
 	if got := s.RuntimeCalls(); !sameCalls(got, "ListPodSandbox", "StopPodSandbox", "StopPodSandbox") {
 		t.Errorf("stopp made %v", got)
 	}
 	s = node(t)
 	r = ctr(t, s.Endpoint, "cri", "stopp", "-a").ok(t)
-	if r.stdout != podA+"\n" {
+	if r.stdout != "Stopped sandbox "+podA+"\n" {
 		t.Errorf("stopp -a stops the ready pods only: %q", r.stdout)
 	}
 	ctr(t, s.Endpoint, "cri", "stopp").fails(t, 2, "at least one pod")
@@ -350,15 +350,15 @@ func TestRmDeletesLogsUnlessKeepLogs(t *testing.T) {
 func TestRmp(t *testing.T) {
 	s := node(t)
 	r := ctr(t, s.Endpoint, "cri", "rmp", "web", "db").fails(t, 1, `remove pod "`+podA+`": it is ready (running)`, "rmp -f")
-	if r.stdout != podB+"\n" {
+	if r.stdout != "Removed sandbox "+podB+"\n" {
 		t.Errorf("the not-ready pod should be removed: %q", r.stdout)
 	}
 	if got := s.RuntimeCalls(); !sameCalls(got, "ListPodSandbox", "RemovePodSandbox") {
 		t.Errorf("rmp made %v", got)
 	}
 	r = ctr(t, s.Endpoint, "cri", "rmp", "-f", "-a").ok(t)
-	if r.stdout != podA+"\n" {
-		t.Errorf("rmp -f -a printed %q", r.stdout)
+	if r.stdout != "Stopped sandbox "+podA+"\nRemoved sandbox "+podA+"\n" {
+		t.Errorf("rmp -f -a printed %q; want crictl's two lines", r.stdout)
 	}
 	if got := s.RuntimeCalls(); !sameCalls(got, "ListPodSandbox", "StopPodSandbox", "RemovePodSandbox") {
 		t.Errorf("rmp -f -a made %v", got)
@@ -369,15 +369,14 @@ func TestRmp(t *testing.T) {
 func TestRmi(t *testing.T) {
 	s := node(t)
 	r := ctr(t, s.Endpoint, "cri", "rmi", "busybox", "docker.io/library/busybox:latest", "nope").fails(t, 1, `image "nope": not found`)
-	if r.stdout != imgB+"\n" {
-		t.Errorf("rmi printed %q; want the image ID once", r.stdout)
+	if r.stdout != "Deleted: docker.io/library/busybox:latest\nDeleted: localhost:5000/tools/busybox:1.36\n" {
+		t.Errorf("rmi printed %q; want crictl's Deleted: line per tag, the image once", r.stdout)
 	}
 	if got := s.ImageCalls(); !sameCalls(got, "ListImages", "RemoveImage") {
 		t.Errorf("rmi made %v", got)
 	}
 	ctr(t, s.Endpoint, "cri", "rmi").fails(t, 2, "at least one image")
 	ctr(t, s.Endpoint, "cri", "rmi", "-a", "busybox").fails(t, 2, "not both")
-	ctr(t, s.Endpoint, "cri", "rmi", "-a", "--prune").fails(t, 2, "contradict")
 }
 
 func TestRmiPruneKeepsUsedAndPinnedImages(t *testing.T) {
@@ -392,7 +391,7 @@ func TestRmiPruneKeepsUsedAndPinnedImages(t *testing.T) {
 	)
 	s.RuntimeCalls()
 	r := ctr(t, s.Endpoint, "cri", "rmi", "--prune").ok(t)
-	if r.stdout != unused+"\n" {
+	if r.stdout != "Deleted: docker.io/library/old:1\n" {
 		t.Errorf("prune removed %q; want only the unused, unpinned image", r.stdout)
 	}
 	if rt, img := s.RuntimeCalls(), s.ImageCalls(); !sameCalls(rt, "ListContainers") || !sameCalls(img, "ListImages", "RemoveImage") {
@@ -423,28 +422,23 @@ func TestUpdateSendsOnlyWhatWasSet(t *testing.T) {
 	ctr(t, s.Endpoint, "cri", "update", "--memory", "1g", "--cpu-quota=-1", "--cpu-period", "100000", "--cpu-share", "512", "--oom-score-adj", "-500", "nginx").ok(t)
 }
 
-func TestUpdateRejectsSilentZeroesAndNonsense(t *testing.T) {
+func TestUpdateRejectsNonsense(t *testing.T) {
 	s := node(t)
 	for _, tc := range []struct{ args []string }{
-		{[]string{"--cpu-quota", "0"}},
 		{[]string{"--cpu-quota=-2"}},
-		{[]string{"--cpu-share", "0"}},
-		{[]string{"--cpu-period", "0"}},
 		{[]string{"--cpu-period", "5000000"}},
-		{[]string{"--memory", "0"}},
 		{[]string{"--memory=-1"}},
+		{[]string{"--cpu-count=-1"}},
 		{[]string{"--memory", "lots"}},
 		{[]string{"--cpuset-cpus", "3-1"}},
 		{[]string{"--cpuset-mems", "a"}},
 		{[]string{"--oom-score-adj", "2000"}},
-		{nil},
 	} {
 		r := ctr(t, s.Endpoint, append(append([]string{"cri", "update"}, tc.args...), "nginx")...)
 		if r.code != 2 || !strings.HasPrefix(r.stderr, "ctr: ") || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("update %v: exit %d, stderr %q; want one usage error line", tc.args, r.code, r.stderr)
 		}
 	}
-	ctr(t, s.Endpoint, "cri", "update", "--memory", "0", "nginx").fails(t, 2, `invalid --memory "0"`, "unchanged")
 	ctr(t, s.Endpoint, "cri", "update", "--memory", "1g").fails(t, 2, "at least one container")
 	if c := calls(s); len(c) != 0 {
 		t.Errorf("invalid updates made RPCs: %v", c)
@@ -454,7 +448,15 @@ func TestUpdateRejectsSilentZeroesAndNonsense(t *testing.T) {
 func TestCheckpoint(t *testing.T) {
 	s := node(t)
 	ctr(t, s.Endpoint, "cri", "checkpoint", "nginx").fails(t, 2, "needs --export")
-	ctr(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar", "nginx", "postgres").fails(t, 2, "one container")
+	ctr(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar").fails(t, 2, "at least one container")
+	// Several containers, one after another, as crictl.
+	s.RuntimeCalls()
+	if r := ctr(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar", "nginx", "postgres").ok(t); r.stdout != ctrW+"\n"+ctrY+"\n" {
+		t.Errorf("checkpoint of two: %q", r.stdout)
+	}
+	if got := callCounts(s.RuntimeCalls()); got["CheckpointContainer"] != 2 {
+		t.Errorf("checkpoint of two made %v", got)
+	}
 	wd, _ := os.Getwd()
 	r := ctr(t, s.Endpoint, "cri", "--debug", "checkpoint", "-e", "x.tar", "nginx")
 	if r.code != 0 || r.stdout != ctrW+"\n" {
@@ -479,12 +481,12 @@ func TestUpdateRuntimeConfig(t *testing.T) {
 }
 
 func TestParseMemory(t *testing.T) {
-	for in, want := range map[string]int64{"512Mi": 512 << 20, "512m": 512 << 20, "1g": 1 << 30, "1GiB": 1 << 30, "1Gi": 1 << 30, "4096": 4096, "64k": 64 << 10} {
+	for in, want := range map[string]int64{"0": 0, "512Mi": 512 << 20, "512m": 512 << 20, "1g": 1 << 30, "1GiB": 1 << 30, "1Gi": 1 << 30, "4096": 4096, "64k": 64 << 10} {
 		if got, err := parseMemory(in); err != nil || got != want {
 			t.Errorf("parseMemory(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "0", "-1", "-1g", "1x", "i"} {
+	for _, in := range []string{"", "-1", "-1g", "1x", "i"} {
 		if _, err := parseMemory(in); err == nil {
 			t.Errorf("parseMemory(%q) accepted", in)
 		}

@@ -15,7 +15,7 @@ func newPodsCommand() *cli.Command {
 		Name:     "pods",
 		Usage:    "List pods (sandboxes), newest first",
 		Category: catPods,
-		Flags: append(podFilterFlags(), outputFlag(printer.Table, printer.ListFormats), templateFlag(),
+		Flags: append(withShortState(podFilterFlags()), outputFlag(printer.Table, printer.ListFormats), templateFlag(),
 			quietFlag("pod"), verboseFlag(), noTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
@@ -47,7 +47,7 @@ func newInspectPodCommand() *cli.Command {
 		UsageText:   "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
 		Description: "With no pods named, the filters select the targets. One target prints an object, several an array.",
 		Category:    catPods,
-		Flags:       append(podFilterFlags(), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), quietFlag("pod"), containerdFlag()),
+		Flags:       append(withShortState(podFilterFlags()), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), inspectQuietFlag(), containerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := newPrinter(cmd, printer.ObjectFormats)
 			if err != nil {
@@ -57,13 +57,14 @@ func newInspectPodCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			verbose := !cmd.Bool("quiet")
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				ids, errs, err := podTargets(ctx, c, cmd.Args().Slice(), f)
 				if err != nil {
 					return err
 				}
 				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
-					st, err := c.PodStatus(ctx, id, true)
+					st, err := c.PodStatus(ctx, id, verbose)
 					if err != nil {
 						return nil, err
 					}
@@ -130,7 +131,7 @@ func printInspected(cmd *cli.Command, p printer.Printer, items []*printer.Inspec
 
 // errNothingFound is an empty selection of an inspect-style command: not a
 // failure, but said on stderr.
-var errNothingFound = &notice{msg: "nothing found"}
+var errNothingFound = &notice{msg: "No IDs provided or nothing found per filter"}
 
 type notice struct{ msg string }
 

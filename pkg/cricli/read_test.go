@@ -150,7 +150,7 @@ func TestUsageErrors(t *testing.T) {
 	ctr(t, s.Endpoint, "cri", "ps", "extra").fails(t, 2, "ps takes no arguments")
 	ctr(t, s.Endpoint, "cri", "nosuch").fails(t, 2, `unknown command "nosuch"`)
 	ctr(t, s.Endpoint, "cri", "images", "--filter", "color=red").fails(t, 2, `invalid filter "color=red"`)
-	ctr(t, s.Endpoint, "cri", "inspecti").fails(t, 2, "needs at least one image")
+	ctr(t, s.Endpoint, "cri", "inspecti", "-f", "color=red").fails(t, 2, `invalid filter "color=red"`)
 }
 
 func TestEscapesControlCharactersInTables(t *testing.T) {
@@ -216,8 +216,13 @@ func TestImages(t *testing.T) {
 		{[]string{"busybox"}, []string{imgB}},
 		{[]string{"busybox:nope"}, nil},
 		{[]string{"registry.k8s.io/pause"}, []string{imgP}},
-		{[]string{"--filter", "reference=*pause*"}, []string{imgP}},
-		{[]string{"--filter", "reference=busybox:*"}, []string{imgB}},
+		// crictl's reference=: a regular expression on the repository.
+		{[]string{"--filter", "reference=pause"}, []string{imgP}},
+		{[]string{"--filter", "reference=busybox$"}, []string{imgB}},
+		{[]string{"--filter", "reference=busybox:latest"}, nil},
+		// crictl's since=X: the images listed before X (by name).
+		{[]string{"--filter", "since=registry.k8s.io/pause:3.10"}, []string{imgB}},
+		{[]string{"--filter", "before=docker.io/library/busybox:latest"}, []string{imgP}},
 		{[]string{"--filter", "dangling=true"}, nil},
 	} {
 		r := ctr(t, s.Endpoint, append([]string{"cri", "images", "-q"}, tc.args...)...).ok(t)
@@ -225,7 +230,8 @@ func TestImages(t *testing.T) {
 			t.Errorf("images %v: got %v, want %v", tc.args, got, tc.want)
 		}
 	}
-	if got := s.ImageCalls(); len(got) != 8 {
+	ctr(t, s.Endpoint, "cri", "images", "--filter", "reference=*pause*").fails(t, 2, "regular expression")
+	if got := s.ImageCalls(); len(got) != 11 {
 		t.Errorf("each images call should make one ListImages, got %v", got)
 	}
 }
@@ -275,7 +281,7 @@ func TestInspectWithFiltersAndNothingFound(t *testing.T) {
 		t.Errorf("got %q", r.stdout)
 	}
 	r = ctr(t, s.Endpoint, "cri", "inspect", "--name", "nomatch")
-	if r.code != 0 || r.stdout != "" || r.stderr != "ctr: nothing found\n" {
+	if r.code != 0 || r.stdout != "" || r.stderr != "ctr: No IDs provided or nothing found per filter\n" {
 		t.Errorf("empty selection: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -129,33 +129,46 @@ func TestExecTTYExitCodeAndRestoreOnInterrupt(t *testing.T) {
 	}
 }
 
-func TestExecOnSeveralContainersPrefixesLines(t *testing.T) {
+func TestExecWithFiltersPrintsCrictlHeaders(t *testing.T) {
 	n := newStreamNode(t)
 	// The running containers: nginx (ctrW) and postgres (ctrY), newest first.
+	// crictl prints "FULLID:" alone on a line before each container's output.
 	r := ctr(t, n.Endpoint, "cri", "exec", "--state", "running", "out", "hi", "err", "warn")
-	wantOut := ctrY[:13] + ": hi\n" + ctrW[:13] + ": hi\n"
-	wantErr := ctrY[:13] + ": warn\n" + ctrW[:13] + ": warn\n"
-	if r.code != 0 || r.stdout != wantOut || r.stderr != wantErr {
-		t.Errorf("got stdout %q stderr %q\nwant %q and %q", r.stdout, r.stderr, wantOut, wantErr)
+	wantOut := ctrY + ":\nhi\n" + ctrW + ":\nhi\n"
+	if r.code != 0 || r.stdout != wantOut || r.stderr != "warn\nwarn\n" {
+		t.Errorf("got stdout %q stderr %q\nwant %q and %q", r.stdout, r.stderr, wantOut, "warn\nwarn\n")
 	}
-
-	r = ctr(t, n.Endpoint, "cri", "exec", "-q", "-x", "--state", "running", "out", "hi")
-	if r.ok(t); r.stdout != "hi\nhi\n" {
-		t.Errorf("-q -x: stdout %q, want unprefixed lines", r.stdout)
+	// One selected container still gets its header.
+	r = ctr(t, n.Endpoint, "cri", "exec", "--name", "^nginx$", "out", "hi").ok(t)
+	if r.stdout != ctrW+":\nhi\n" {
+		t.Errorf("one match: stdout %q", r.stdout)
+	}
+	// -x and -q: no headers.
+	for _, flag := range []string{"-x", "-q"} {
+		r = ctr(t, n.Endpoint, "cri", "exec", flag, "--state", "running", "out", "hi").ok(t)
+		if r.stdout != "hi\nhi\n" {
+			t.Errorf("%s: stdout %q, want the bare outputs", flag, r.stdout)
+		}
 	}
 
 	n.execSync = func(req *runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
 		if req.ContainerId == ctrW {
 			return &runtimeapi.ExecSyncResponse{ExitCode: 4}, nil
 		}
-		return &runtimeapi.ExecSyncResponse{Stdout: []byte("fine")}, nil
+		return &runtimeapi.ExecSyncResponse{Stdout: []byte("fine\n")}, nil
 	}
 	r = ctr(t, n.Endpoint, "cri", "exec", "-s", "--state", "running", "check")
 	r.fails(t, 4, `exec in container "`+ctrW[:13]+`": command exited with code 4`)
-	if r.stdout != ctrY[:13]+": fine\n" {
-		t.Errorf("stdout %q: an unterminated last line still gets its prefix and a newline", r.stdout)
+	if r.stdout != ctrY+":\nfine\n"+ctrW+":\n" {
+		t.Errorf("stdout %q", r.stdout)
 	}
 	ctr(t, n.Endpoint, "cri", "exec", "-s", "-e", "--state", "running", "check").ok(t)
+	// -e is honoured when the filters select one container, as crictl.
+	ctr(t, n.Endpoint, "cri", "exec", "-s", "-e", "--name", "^nginx$", "check").ok(t)
+	// --timeout without -s is accepted (and has no effect), as crictl.
+	if r := ctr(t, n.Endpoint, "cri", "exec", "--timeout", "5", "nginx", "out", "hi").ok(t); r.stdout != "hi\n" {
+		t.Errorf("exec --timeout without -s: %q", r.stdout)
+	}
 }
 
 func TestExecBadInput(t *testing.T) {
@@ -167,7 +180,6 @@ func TestExecBadInput(t *testing.T) {
 		{[]string{"exec", "nginx"}, "exec needs a container and a command"},
 		{[]string{"exec", "--name", "n"}, "exec needs a command"},
 		{[]string{"exec", "-s", "-t", "nginx", "sh"}, "-s runs the command without stdin or a terminal"},
-		{[]string{"exec", "--timeout", "3", "nginx", "sh"}, "--timeout applies to -s"},
 		{[]string{"exec", "-it", "nginx", "sh"}, "-t needs a terminal on stdin"},
 		{[]string{"exec", "--transport", "carrier-pigeon", "nginx", "sh"}, `invalid --transport "carrier-pigeon"`},
 		{[]string{"exec", "--tls-cert", "c.pem", "nginx", "sh"}, "--tls-cert and --tls-key go together"},
@@ -187,7 +199,7 @@ func TestExecBadInput(t *testing.T) {
 		t.Errorf("a command the runtime cannot start: want one plain line, got %q", r.stderr)
 	}
 	ctr(t, n.Endpoint, "cri", "exec", "c3d4", "true").fails(t, 1, `container "c3d4": ambiguous`)
-	ctr(t, n.Endpoint, "cri", "exec", "--name", "^zzz", "true").fails(t, 1, "no container matches the filters")
+	ctr(t, n.Endpoint, "cri", "exec", "--name", "^zzz", "true").fails(t, 1, "exec: No containers found per filter flags")
 }
 
 func TestAttach(t *testing.T) {

@@ -28,17 +28,21 @@ func newUpdateCommand() *cli.Command {
 		Name:      "update",
 		Usage:     "Update the resources of one or more containers",
 		UsageText: "ctr cri update [options] CONTAINER [CONTAINER...]",
-		Description: `Only the resources given are sent; the others keep their current value. Zero
-means "not set" in CRI, so a zero (or a value the kernel rejects) is refused here
-instead of being silently ignored by the runtime.`,
+		Description: `Only the resources given are sent; the others keep their current value. As in
+crictl, 0 means "leave unchanged" (CRI has no way to say "no limit" but -1 for the
+CPU quota), and an update without resource flags changes nothing; values the
+kernel would reject are refused here. --cpu-count and --cpu-maximum are Windows
+resources: a Linux runtime is not sent them, as with crictl.`,
 		Category: catContainers,
 		Flags: []cli.Flag{
-			&cli.Int64Flag{Name: "cpu-period", Usage: "CFS period in microseconds (1000-1000000)"},
-			&cli.Int64Flag{Name: "cpu-quota", Usage: "CFS quota in microseconds per period (>= 1000, or -1 for no limit)"},
-			&cli.Int64Flag{Name: "cpu-share", Usage: "CPU shares, the weight against other containers (2-262144)"},
+			&cli.Int64Flag{Name: "cpu-count", Usage: "(Windows only) number of CPUs available to the container"},
+			&cli.Int64Flag{Name: "cpu-maximum", Usage: "(Windows only) portion of CPU cycles, as a percentage * 100"},
+			&cli.Int64Flag{Name: "cpu-period", Usage: "CFS period in microseconds (1000-1000000; 0: unchanged)"},
+			&cli.Int64Flag{Name: "cpu-quota", Usage: "CFS quota in microseconds per period (>= 1000, or -1 for no limit; 0: unchanged)"},
+			&cli.Int64Flag{Name: "cpu-share", Usage: "CPU shares, the weight against other containers (2-262144; 0: unchanged)"},
 			&cli.StringFlag{Name: "cpuset-cpus", Usage: "CPUs the container may use (e.g. 0-3,6)"},
 			&cli.StringFlag{Name: "cpuset-mems", Usage: "memory nodes the container may use (e.g. 0,1)"},
-			&cli.StringFlag{Name: "memory", Usage: "memory limit: bytes or binary units (512Mi, 512m, 1g, 1GiB)"},
+			&cli.StringFlag{Name: "memory", Usage: "memory limit: bytes or binary units (512Mi, 512m, 1g, 1GiB; 0: unchanged)"},
 			&cli.Int64Flag{Name: "oom-score-adj", Usage: "OOM killer score adjustment (-1000-1000)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -63,18 +67,22 @@ instead of being silently ignored by the runtime.`,
 	}
 }
 
-// resourcesFrom validates the resource flags the user set; unset ones stay
-// zero, which CRI (and containerd) read as "leave as is".
+// resourcesFrom validates the resource flags the user set; unset ones, and
+// an explicit 0 as in crictl, stay zero, which CRI (and containerd) read as
+// "leave as is".
 func resourcesFrom(cmd *cli.Command) (*runtimeapi.LinuxContainerResources, error) {
 	r := &runtimeapi.LinuxContainerResources{}
-	set := false
+	for _, name := range []string{"cpu-count", "cpu-maximum"} {
+		if v := cmd.Int64(name); v < 0 {
+			return nil, usageErrorf("invalid --%s %d: must not be negative", name, v)
+		}
+	}
 	intFlag := func(name string, ok func(int64) bool, want string, dst *int64) error {
 		if !cmd.IsSet(name) {
 			return nil
 		}
-		set = true
 		v := cmd.Int64(name)
-		if !ok(v) {
+		if v != 0 && !ok(v) {
 			return usageErrorf("invalid --%s %d: want %s", name, v, want)
 		}
 		*dst = v
@@ -85,11 +93,11 @@ func resourcesFrom(cmd *cli.Command) (*runtimeapi.LinuxContainerResources, error
 		return nil, err
 	}
 	if err := intFlag("cpu-quota", func(v int64) bool { return v == -1 || v >= minCPUQuota },
-		"microseconds >= 1000, or -1 for no limit (0 would mean \"unchanged\")", &r.CpuQuota); err != nil {
+		"microseconds >= 1000, or -1 for no limit", &r.CpuQuota); err != nil {
 		return nil, err
 	}
 	if err := intFlag("cpu-share", func(v int64) bool { return v >= minCPUShares && v <= maxCPUShares },
-		"shares between 2 and 262144 (0 would mean \"unchanged\")", &r.CpuShares); err != nil {
+		"shares between 2 and 262144", &r.CpuShares); err != nil {
 		return nil, err
 	}
 	if err := intFlag("oom-score-adj", func(v int64) bool { return v >= -1000 && v <= 1000 },
@@ -103,7 +111,6 @@ func resourcesFrom(cmd *cli.Command) (*runtimeapi.LinuxContainerResources, error
 		if !cmd.IsSet(f.name) {
 			continue
 		}
-		set = true
 		v := cmd.String(f.name)
 		if err := checkCPUSet(v); err != nil {
 			return nil, usageErrorf("invalid --%s %q: %v", f.name, v, err)
@@ -111,16 +118,12 @@ func resourcesFrom(cmd *cli.Command) (*runtimeapi.LinuxContainerResources, error
 		*f.dst = v
 	}
 	if cmd.IsSet("memory") {
-		set = true
 		v := cmd.String("memory")
 		n, err := parseMemory(v)
 		if err != nil {
 			return nil, usageErrorf("invalid --memory %q: %v", v, err)
 		}
 		r.MemoryLimitInBytes = n
-	}
-	if !set {
-		return nil, usageErrorf("update needs at least one resource flag (--cpu-period, --cpu-quota, --cpu-share, --cpuset-cpus, --cpuset-mems, --memory, --oom-score-adj)")
 	}
 	return r, nil
 }
@@ -141,9 +144,6 @@ func parseMemory(s string) (int64, error) {
 	n, err := units.RAMInBytes(t)
 	if err != nil {
 		return 0, fmt.Errorf("want bytes or a size such as 512Mi, 512m, 1g")
-	}
-	if n <= 0 {
-		return 0, fmt.Errorf("must be positive (0 would mean \"unchanged\")")
 	}
 	return n, nil
 }

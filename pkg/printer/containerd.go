@@ -21,24 +21,28 @@ func WithContainerd(it *Inspected, v *runtime.CtrdView) {
 		it.Extra = map[string]any{}
 	}
 	it.Extra["containerd"] = v
+	// One section with a heading and one spelling of keys, after crictl's
+	// lines, so that the ours-only part is easy to tell apart.
 	it.ExtraText = func(w *TextWriter) {
-		w.Field("containerd namespace", v.Namespace)
+		w.Printf("containerd:\n")
+		field := func(k, v string) { w.Printf("\t%s: %s\n", k, Escape(v)) }
+		field("Namespace", v.Namespace)
 		if v.Container == "" {
-			w.Field("containerd container", "(none)")
+			field("Container", "(none)")
 		} else {
-			w.Field("containerd container", v.Container)
+			field("Container", v.Container)
 		}
 		if v.Task == nil {
-			w.Field("Task", "(none)")
+			field("Task", "(none)")
 		} else {
-			w.Field("Task", v.Task.Status+", pid "+strconv.FormatUint(uint64(v.Task.PID), 10))
+			field("Task", v.Task.Status+", pid "+strconv.FormatUint(uint64(v.Task.PID), 10))
 		}
 		for _, f := range []struct{ k, v string }{
 			{"Shim", v.Runtime}, {"Snapshotter", v.Snapshotter}, {"Snapshot key", v.SnapshotKey},
-			{"Sandboxer", v.Sandboxer}, {"Sandbox", v.SandboxID}, {"containerd image", v.Image},
+			{"Sandboxer", v.Sandboxer}, {"Sandbox", v.SandboxID}, {"Image", v.Image},
 		} {
 			if f.v != "" {
-				w.Field(f.k, f.v)
+				field(f.k, f.v)
 			}
 		}
 	}

@@ -65,11 +65,13 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 		Text: func(w *TextWriter) error {
 			for i := range l.Items {
 				c := &l.Items[i]
+				// crictl's ps -v lines, in its order.
 				w.Field("ID", c.Id)
 				w.Field("PodID", c.PodSandboxId)
-				w.Field("Pod", c.PodName)
 				w.Field("Namespace", c.PodNamespace)
-				w.Field("Name", c.GetMetadata().GetName())
+				if n := c.GetMetadata().GetName(); n != "" {
+					w.Field("Name", n)
+				}
 				w.Field("Attempt", c.GetMetadata().GetAttempt())
 				w.Field("State", ContainerState(c.State))
 				w.Field("Image", c.GetImage().GetImage())

@@ -87,14 +87,19 @@ func Images(images []*runtime.Image, cols ImageColumns) *Resource {
 				for _, d := range im.RepoDigests {
 					w.Field("RepoDigests", d)
 				}
-				w.Field("Size", im.Size)
+				// crictl's images -v leaves zero size and unpinned out.
+				if im.Size != 0 {
+					w.Field("Size", im.Size)
+				}
 				if im.Uid != nil {
 					w.Field("Uid", im.Uid.Value)
 				}
 				if im.Username != "" {
 					w.Field("Username", im.Username)
 				}
-				w.Field("Pinned", im.Pinned)
+				if im.Pinned {
+					w.Field("Pinned", im.Pinned)
+				}
 				w.Printf("\n")
 			}
 			return nil

@@ -46,17 +46,23 @@ func Pods(pods []*runtime.Pod, now time.Time) *Resource {
 		},
 		Text: func(w *TextWriter) error {
 			for _, p := range pods {
+				// crictl's pods -v lines: empty fields and attempt 0 left
+				// out, Created as an absolute time.
 				m := p.GetMetadata()
 				w.Field("ID", p.Id)
-				w.Field("Name", m.GetName())
-				w.Field("UID", m.GetUid())
-				w.Field("Namespace", m.GetNamespace())
-				w.Field("Attempt", m.GetAttempt())
+				for _, f := range []struct{ k, v string }{{"Name", m.GetName()}, {"UID", m.GetUid()}, {"Namespace", m.GetNamespace()}} {
+					if f.v != "" {
+						w.Field(f.k, f.v)
+					}
+				}
+				if a := m.GetAttempt(); a != 0 {
+					w.Field("Attempt", a)
+				}
 				w.Field("Status", PodState(p.State))
-				w.Field("Created", Age(now, p.CreatedAt))
-				w.Field("Runtime", runtimeHandler(p.RuntimeHandler))
+				w.Field("Created", time.Unix(0, p.CreatedAt).String())
 				w.Map("Labels", p.Labels)
 				w.Map("Annotations", p.Annotations)
+				w.Field("Runtime", runtimeHandler(p.RuntimeHandler))
 				w.Printf("\n")
 			}
 			return nil

@@ -144,7 +144,9 @@ func (p *printer) Print(out io.Writer, r *Resource) error {
 }
 
 func (p *printer) print(w *bufio.Writer, r *Resource) error {
-	if p.opts.Quiet && r.IDs != nil {
+	// -q replaces the table only: with -o json|yaml|… the document wins, as
+	// in crictl.
+	if p.opts.Quiet && r.IDs != nil && (p.format == Table || p.format == Wide) {
 		for _, id := range r.IDs {
 			w.WriteString(Escape(id))
 			w.WriteByte('\n')
@@ -164,8 +166,10 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 		if err != nil {
 			return err
 		}
-		_, err = w.Write(b)
-		return err
+		w.Write(b)
+		// crictl prints its YAML with Println: a blank line ends every
+		// document, and byte-for-byte equal output keeps diffs quiet.
+		return w.WriteByte('\n')
 	case GoTemplate:
 		return p.tmpl(w, r.Doc)
 	case JSONPath:

@@ -114,7 +114,8 @@ func TestInspectOneIsObjectManyIsArray(t *testing.T) {
 		}, time.Now())
 	}
 	one, _ := MarshalJSON(Inspect([]*Inspected{st("a")}).Doc)
-	if !bytes.HasPrefix(one, []byte("{\n  \"info\": {\n    \"info\": {\n      \"pid\": 42\n    },\n    \"plain\": \"text\"")) {
+	// crictl's shape: the runtime's info keys sit beside status (.info.pid).
+	if !bytes.HasPrefix(one, []byte("{\n  \"info\": {\n    \"pid\": 42\n  },\n  \"plain\": \"text\",\n  \"status\": {")) {
 		t.Errorf("one:\n%s", one)
 	}
 	many, _ := MarshalJSON(Inspect([]*Inspected{st("a"), st("b")}).Doc)

@@ -3,13 +3,19 @@ package printer
 import (
 	"strconv"
 
+	units "github.com/docker/go-units"
+
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // StatsFormats are what stats and statsp print.
-var StatsFormats = []string{Table, JSON, YAML, GoTemplate}
+var StatsFormats = []string{Table, Wide, JSON, YAML, GoTemplate}
+
+// statSize is crictl's size in stats tables: four significant digits
+// (536.6kB), where images and inspecti use three.
+func statSize(n uint64) string { return units.HumanSize(float64(n)) }
 
 // cpuCell is CPU % with two decimals, "-" when no rate could be computed
 // (one sample of a runtime that reports no rate, or a container that just
@@ -38,18 +44,21 @@ func ContainerStats(l *runtime.ContainerStatsList, cpu CPUFunc) *Resource {
 		IDs:      ids,
 		Columns: []Column{
 			{Header: "CONTAINER", ID: true}, {Header: "NAME"}, {Header: "CPU %"}, {Header: "MEM"},
-			{Header: "DISK"}, {Header: "INODES"}, {Header: "SWAP"}, {Header: "POD"},
+			{Header: "DISK"}, {Header: "INODES"}, {Header: "SWAP"}, {Header: "POD", Wide: true},
 		},
 		Rows: func(emit func(...string)) {
 			for i := range l.Items {
 				s := &l.Items[i]
 				id := s.GetAttributes().GetId()
 				pct, ok := cpu(id)
+				if s.GetCpu().GetUsageCoreNanoSeconds().GetValue() == 0 {
+					pct, ok = 0, true // not running: crictl shows 0.00
+				}
 				emit(id, s.GetAttributes().GetMetadata().GetName(), cpuCell(pct, ok),
-					Size(s.GetMemory().GetWorkingSetBytes().GetValue()),
-					Size(s.GetWritableLayer().GetUsedBytes().GetValue()),
+					statSize(s.GetMemory().GetWorkingSetBytes().GetValue()),
+					statSize(s.GetWritableLayer().GetUsedBytes().GetValue()),
 					itoa(s.GetWritableLayer().GetInodesUsed().GetValue()),
-					Size(s.GetSwap().GetSwapUsageBytes().GetValue()),
+					statSize(s.GetSwap().GetSwapUsageBytes().GetValue()),
 					s.PodName)
 			}
 		},
@@ -72,7 +81,7 @@ func PodStats(stats []*runtimeapi.PodSandboxStats, cpu CPUFunc) *Resource {
 				id := s.GetAttributes().GetId()
 				pct, ok := cpu(id)
 				m := s.GetAttributes().GetMetadata()
-				emit(m.GetName(), id, cpuCell(pct, ok), Size(runtime.PodMemory(s)), m.GetNamespace())
+				emit(m.GetName(), id, cpuCell(pct, ok), statSize(runtime.PodMemory(s)), m.GetNamespace())
 			}
 		},
 	}

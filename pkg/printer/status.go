@@ -1,21 +1,25 @@
 package printer
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
+	units "github.com/docker/go-units"
 	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// decodeInfo turns a CRI verbose info map (values are JSON text or plain
-// strings) into values, as crictl shows them.
+// decodeInfo turns a CRI verbose info map into document values as crictl
+// does: a value that is a JSON object is decoded, anything else is a string
+// with its surrounding quotes removed.
 func decodeInfo(info map[string]string) map[string]any {
 	out := make(map[string]any, len(info))
 	for k, v := range info {
-		var dec any
-		if strings.HasPrefix(strings.TrimSpace(v), "{") || strings.HasPrefix(strings.TrimSpace(v), "[") {
+		if strings.HasPrefix(v, "{") {
+			var dec map[string]any
 			if err := json.Unmarshal([]byte(v), &dec); err == nil {
 				out[k] = dec
 				continue
@@ -24,6 +28,58 @@ func decodeInfo(info map[string]string) map[string]any {
 		out[k] = strings.Trim(v, `"`)
 	}
 	return out
+}
+
+// statusDoc is a CRI status inside an inspect document. crictl round-trips
+// it through a Go map, so its keys come out sorted, and rewrites the
+// timestamps it knows (fix); scripts read both.
+type statusDoc struct {
+	msg proto.Message
+	fix func(m map[string]any)
+}
+
+// MarshalJSON implements json.Marshaler.
+func (s statusDoc) MarshalJSON() ([]byte, error) {
+	raw, err := protoJSON.Marshal(s.msg)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if s.fix != nil {
+		s.fix(m)
+	}
+	return json.Marshal(m)
+}
+
+// rfc3339 renders a CRI nanosecond time as crictl's inspect does: local
+// time with nanoseconds; an unset time is Go's zero time,
+// 0001-01-01T00:00:00Z.
+func rfc3339(ns int64, set bool) string {
+	if !set {
+		return time.Time{}.Format(time.RFC3339Nano)
+	}
+	return time.Unix(0, ns).Format(time.RFC3339Nano)
+}
+
+// containerTimes sets crictl's times: started once the container left
+// CREATED, finished once it exited (or is UNKNOWN with a finish time).
+func containerTimes(s *runtimeapi.ContainerStatus) func(map[string]any) {
+	return func(m map[string]any) {
+		st := s.GetState()
+		m["createdAt"] = rfc3339(s.GetCreatedAt(), true)
+		m["startedAt"] = rfc3339(s.GetStartedAt(), st != runtimeapi.ContainerState_CONTAINER_CREATED)
+		m["finishedAt"] = rfc3339(s.GetFinishedAt(), st == runtimeapi.ContainerState_CONTAINER_EXITED ||
+			(st == runtimeapi.ContainerState_CONTAINER_UNKNOWN && s.GetFinishedAt() > 0))
+	}
+}
+
+func podTimes(s *runtimeapi.PodSandboxStatus) func(map[string]any) {
+	return func(m map[string]any) { m["createdAt"] = rfc3339(s.GetCreatedAt(), true) }
 }
 
 // Inspected is one inspect target: the CRI status and its verbose info.
@@ -35,12 +91,17 @@ type Inspected struct {
 	// ExtraText their lines in table output.
 	Extra     map[string]any
 	ExtraText func(w *TextWriter)
+	// fix rewrites status fields as crictl does (times).
+	fix func(map[string]any)
 	// text is the human rendering of Status.
 	text func(w *TextWriter)
 }
 
+// doc is crictl's inspect document: "status" beside the runtime's info
+// keys, decoded, at the top level (containerd's is "info", so .info.pid).
 func (i *Inspected) doc() map[string]any {
-	d := map[string]any{"status": ProtoRaw{i.Status}, "info": decodeInfo(i.Info)}
+	d := decodeInfo(i.Info)
+	d["status"] = statusDoc{i.Status, i.fix}
 	for k, v := range i.Extra {
 		d[k] = v
 	}
@@ -60,11 +121,7 @@ func Inspect(items []*Inspected) *Resource {
 		}
 		doc = arr
 	}
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.ID
-	}
-	return &Resource{Doc: doc, IDs: ids, Text: func(w *TextWriter) error {
+	return &Resource{Doc: doc, Text: func(w *TextWriter) error {
 		for n, it := range items {
 			if n > 0 {
 				w.Printf("\n")
@@ -75,60 +132,71 @@ func Inspect(items []*Inspected) *Resource {
 			if it.ExtraText != nil {
 				it.ExtraText(w)
 			}
+			if len(it.Info) > 0 {
+				w.Field("Info", fmt.Sprint(it.Info))
+			}
 		}
 		return nil
 	}}
 }
 
-// InspectContainer builds one inspect result for a container.
+// InspectContainer builds one inspect result for a container; the text is
+// crictl's inspect -o table.
 func InspectContainer(r *runtimeapi.ContainerStatusResponse, now time.Time) *Inspected {
 	s := r.GetStatus()
-	return &Inspected{ID: s.GetId(), Status: s, Info: r.Info, text: func(w *TextWriter) {
+	return &Inspected{ID: s.GetId(), Status: s, Info: r.Info, fix: containerTimes(s), text: func(w *TextWriter) {
 		w.Field("ID", s.GetId())
-		w.Field("Name", s.GetMetadata().GetName())
-		w.Field("Attempt", s.GetMetadata().GetAttempt())
-		w.Field("State", ContainerState(s.GetState()))
-		w.Field("Image", s.GetImage().GetImage())
-		w.Field("ImageRef", s.GetImageRef())
+		if n := s.GetMetadata().GetName(); n != "" {
+			w.Field("Name", n)
+		}
+		if a := s.GetMetadata().GetAttempt(); a != 0 {
+			w.Field("Attempt", a)
+		}
+		w.Field("State", s.GetState())
 		w.Field("Created", Age(now, s.GetCreatedAt()))
 		if s.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED {
 			w.Field("Started", Age(now, s.GetStartedAt()))
 		}
 		if s.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED {
-			w.Field("Finished", Age(now, s.GetFinishedAt()))
-			w.Field("Exit Code", s.GetExitCode())
-			if s.GetReason() != "" {
-				w.Field("Reason", s.GetReason())
+			if s.GetFinishedAt() > 0 {
+				w.Field("Finished", Age(now, s.GetFinishedAt()))
 			}
+			w.Field("Exit Code", s.GetExitCode())
 		}
-		w.Field("LogPath", s.GetLogPath())
 		w.Map("Labels", s.GetLabels())
 		w.Map("Annotations", s.GetAnnotations())
 	}}
 }
 
-// InspectPod builds one inspect result for a pod.
+// InspectPod builds one inspect result for a pod; the text is crictl's
+// inspectp -o table.
 func InspectPod(r *runtimeapi.PodSandboxStatusResponse, now time.Time) *Inspected {
 	s := r.GetStatus()
-	return &Inspected{ID: s.GetId(), Status: s, Info: r.Info, text: func(w *TextWriter) {
-		m := s.GetMetadata()
+	return &Inspected{ID: s.GetId(), Status: s, Info: r.Info, fix: podTimes(s), text: func(w *TextWriter) {
 		w.Field("ID", s.GetId())
-		w.Field("Name", m.GetName())
-		w.Field("UID", m.GetUid())
-		w.Field("Namespace", m.GetNamespace())
-		w.Field("Attempt", m.GetAttempt())
-		w.Field("Status", PodState(s.GetState()))
-		w.Field("Created", Age(now, s.GetCreatedAt()))
-		if ip := s.GetNetwork().GetIp(); ip != "" {
-			w.Field("IP", ip)
+		if m := s.GetMetadata(); m != nil {
+			for _, f := range []struct{ k, v string }{{"Name", m.GetName()}, {"UID", m.GetUid()}, {"Namespace", m.GetNamespace()}} {
+				if f.v != "" {
+					w.Field(f.k, f.v)
+				}
+			}
+			w.Field("Attempt", m.GetAttempt())
 		}
-		w.Field("Runtime", runtimeHandler(s.GetRuntimeHandler()))
+		w.Field("Status", s.GetState())
+		w.Field("Created", Age(now, s.GetCreatedAt()))
+		if n := s.GetNetwork(); n != nil {
+			w.Field("IP Addresses", n.GetIp())
+			for _, ip := range n.GetAdditionalIps() {
+				w.Field("Additional IP", ip.GetIp())
+			}
+		}
 		w.Map("Labels", s.GetLabels())
 		w.Map("Annotations", s.GetAnnotations())
 	}}
 }
 
-// InspectImage builds one inspect result for an image.
+// InspectImage builds one inspect result for an image; the text is
+// crictl's inspecti -o table.
 func InspectImage(r *runtimeapi.ImageStatusResponse) *Inspected {
 	im := r.GetImage()
 	return &Inspected{ID: im.GetId(), Status: im, Info: r.Info, text: func(w *TextWriter) {
@@ -140,7 +208,6 @@ func InspectImage(r *runtimeapi.ImageStatusResponse) *Inspected {
 			w.Field("Digest", d)
 		}
 		w.Field("Size", Size(im.GetSize()))
-		w.Field("Pinned", im.GetPinned())
 	}}
 }
 
@@ -159,53 +226,62 @@ func Version(v *runtimeapi.VersionResponse, clientVersion string) *Resource {
 	}}
 }
 
-// Info renders Status like crictl info: status, handlers and features
-// beside the runtime's decoded info keys.
-func Info(s *runtimeapi.StatusResponse) *Resource {
-	doc := map[string]any{}
-	for k, v := range decodeInfo(s.Info) {
-		doc[k] = v
-	}
-	doc["status"] = ProtoRaw{s.GetStatus()}
-	if len(s.RuntimeHandlers) > 0 {
-		hs := make([]any, len(s.RuntimeHandlers))
-		for i, h := range s.RuntimeHandlers {
-			hs[i] = ProtoRaw{h}
+// Info renders Status like crictl info: the status (keys sorted), the
+// runtime handlers and features as crictl encodes them (snake_case keys,
+// zero values left out), beside the runtime's decoded info keys.
+func Info(s *runtimeapi.StatusResponse) (*Resource, error) {
+	doc := decodeInfo(s.Info)
+	doc["status"] = statusDoc{msg: s.GetStatus()}
+	// crictl uses encoding/json here, not protojson: the generated structs'
+	// json tags give snake_case names and omitempty.
+	// Round-tripped through generic values as crictl does, so that keys
+	// come out sorted.
+	for key, v := range map[string]any{"runtimeHandlers": s.RuntimeHandlers, "features": s.Features} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
 		}
-		doc["runtimeHandlers"] = hs
+		var generic any
+		if err := json.Unmarshal(b, &generic); err != nil {
+			return nil, err
+		}
+		if generic != nil {
+			doc[key] = generic
+		}
 	}
-	if s.Features != nil {
-		doc["features"] = ProtoRaw{s.Features}
-	}
-	return &Resource{Doc: doc}
+	return &Resource{Doc: doc}, nil
 }
 
-// Message renders any single CRI response as its protojson document.
-func Message(m proto.Message) *Resource { return &Resource{Doc: m} }
+// RuntimeConfig renders RuntimeConfigResponse: crictl's one text line, or
+// the protojson document with -o json|yaml.
+func RuntimeConfig(r *runtimeapi.RuntimeConfigResponse) *Resource {
+	return &Resource{Doc: r, Text: func(w *TextWriter) error {
+		if l := r.GetLinux(); l != nil {
+			w.Printf("cgroup driver:   %s\n", l.GetCgroupDriver())
+		}
+		return nil
+	}}
+}
 
-// ImageFsInfo renders filesystem usage; the table shows one row per
-// filesystem, the document is crictl's ImageFsInfoResponse.
+// ImageFsInfo renders filesystem usage as crictl does: the document wraps
+// the response in "status"; the text lists each filesystem's fields.
 func ImageFsInfo(r *runtimeapi.ImageFsInfoResponse) *Resource {
 	return &Resource{
-		Doc:     r,
-		Columns: []Column{{Header: "KIND"}, {Header: "MOUNTPOINT"}, {Header: "USED"}, {Header: "INODES"}},
-		Rows: func(emit func(...string)) {
+		Doc: map[string]any{"status": statusDoc{msg: r}},
+		Text: func(w *TextWriter) error {
 			for _, set := range []struct {
-				kind string
-				fs   []*runtimeapi.FilesystemUsage
-			}{{"image", r.ImageFilesystems}, {"container", r.ContainerFilesystems}} {
-				for _, u := range set.fs {
-					inodes := "-"
-					if u.InodesUsed != nil {
-						inodes = itoa(u.InodesUsed.Value)
-					}
-					used := "-"
-					if u.UsedBytes != nil {
-						used = Size(u.UsedBytes.Value)
-					}
-					emit(set.kind, u.GetFsId().GetMountpoint(), used, inodes)
+				label string
+				fs    []*runtimeapi.FilesystemUsage
+			}{{"Container", r.ContainerFilesystems}, {"Image", r.ImageFilesystems}} {
+				w.Printf("%s Filesystem \n", set.label)
+				for i, u := range set.fs {
+					w.Printf("TimeStamp[%d]: %d\n", i, u.GetTimestamp())
+					w.Printf("Disk[%d]: %s\n", i, units.HumanSize(float64(u.GetUsedBytes().GetValue())))
+					w.Printf("Inodes[%d]: %d\n", i, u.GetInodesUsed().GetValue())
+					w.Printf("Mountpoint[%d]: %s\n", i, Escape(u.GetFsId().GetMountpoint()))
 				}
 			}
+			return nil
 		},
 	}
 }

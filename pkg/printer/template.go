@@ -42,7 +42,9 @@ func (e *TemplateError) Error() string { return "invalid -o " + e.Format + ": " 
 func (e *TemplateError) Unwrap() error { return e.Err }
 
 func parseTemplate(text string) (templateExec, error) {
-	t, err := template.New("output").Funcs(templateFuncs).Option("missingkey=zero").Parse(text)
+	// missingkey=error as crictl: a typo or a moved key fails (exit 1)
+	// instead of printing "<no value>" that a script would take for data.
+	t, err := template.New("output").Funcs(templateFuncs).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, &TemplateError{Format: GoTemplate, Err: err}
 	}

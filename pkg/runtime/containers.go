@@ -82,7 +82,7 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 			return nil, &Error{Kind: KindInvalid, Op: "list containers", Err: err}
 		}
 		req.State = &runtimeapi.ContainerStateValue{State: st}
-	case !f.All && !f.Latest && f.Last == 0:
+	case !f.All && !f.Latest && f.Last <= 0:
 		req.State = &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}
 	}
 	// The three lists are independent: ask for them at once, so ps costs

@@ -3,9 +3,9 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/distribution/reference"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -14,14 +14,18 @@ import (
 // Image is a CRI image as listed.
 type Image = runtimeapi.Image
 
-// ImageFilter selects images. Ref is crictl's positional REPO[:TAG]; the
-// rest are crictl's --filter keys.
+// ImageFilter selects images. Ref is crictl's positional REPO[:TAG]; Conds
+// are crictl's --filter conditions, applied one after another in the order
+// given, as crictl does (before= and since= depend on what is left).
 type ImageFilter struct {
-	Ref       string
-	Dangling  *bool
-	Reference string // glob against repo tags
-	Before    string // image ref or ID: images listed before it
-	Since     string // image ref or ID: images listed after it
+	Ref   string
+	Conds []ImageCond
+}
+
+// ImageCond is one --filter key=value.
+type ImageCond struct {
+	Key, Value string
+	re         *regexp.Regexp // reference=
 }
 
 // ParseImageFilters parses repeated --filter key=value flags.
@@ -36,22 +40,23 @@ func ParseImageFilters(kvs []string) (ImageFilter, error) {
 			// An unset shell variable must not turn a filter into "all".
 			return f, fmt.Errorf("invalid filter %q: %s needs a value", kv, k)
 		}
+		c := ImageCond{Key: k, Value: v}
 		switch k {
 		case "dangling":
-			b := v == "true"
 			if v != "true" && v != "false" {
 				return f, fmt.Errorf("invalid filter %q: dangling takes true or false", kv)
 			}
-			f.Dangling = &b
 		case "reference":
-			f.Reference = v
-		case "before":
-			f.Before = v
-		case "since":
-			f.Since = v
+			re, err := regexp.Compile(v)
+			if err != nil {
+				return f, fmt.Errorf("invalid filter %q: reference takes a regular expression: %v", kv, err)
+			}
+			c.re = re
+		case "before", "since":
 		default:
 			return f, fmt.Errorf("invalid filter %q: keys are dangling, reference, before, since", kv)
 		}
+		f.Conds = append(f.Conds, c)
 	}
 	return f, nil
 }
@@ -85,21 +90,6 @@ func (c *Client) ListImages(ctx context.Context, f ImageFilter) ([]*Image, error
 	if err != nil {
 		return nil, err
 	}
-	idx := newImageIndex(all)
-	before, since := -1, -1
-	for _, b := range []struct {
-		ref string
-		pos *int
-	}{{f.Before, &before}, {f.Since, &since}} {
-		if b.ref == "" {
-			continue
-		}
-		id, err := idx.resolve(b.ref)
-		if err != nil {
-			return nil, err
-		}
-		*b.pos = slices.IndexFunc(all, func(im *Image) bool { return im.Id == id })
-	}
 	var repo, tag string
 	if f.Ref != "" {
 		full := NormalizeRef(f.Ref)
@@ -112,16 +102,7 @@ func (c *Client) ListImages(ctx context.Context, f ImageFilter) ([]*Image, error
 		}
 	}
 	var out []*Image
-	for i, im := range all {
-		if before >= 0 && i >= before || since >= 0 && i <= since {
-			continue
-		}
-		if f.Dangling != nil && (len(im.RepoTags) == 0) != *f.Dangling {
-			continue
-		}
-		if f.Reference != "" && !slices.ContainsFunc(im.RepoTags, func(t string) bool { return globRef(f.Reference, t) }) {
-			continue
-		}
+	for _, im := range all {
 		if f.Ref != "" && !slices.ContainsFunc(im.RepoTags, func(t string) bool { return repoTagMatches(t, repo, tag) }) &&
 			!strings.HasPrefix(trimDigest(im.Id), trimDigest(f.Ref)) {
 			continue
@@ -129,7 +110,118 @@ func (c *Client) ListImages(ctx context.Context, f ImageFilter) ([]*Image, error
 		out = append(out, im)
 	}
 	slices.SortStableFunc(out, func(a, b *Image) int { return strings.Compare(imageSortKey(a), imageSortKey(b)) })
+	for _, c := range f.Conds {
+		out = c.apply(out)
+	}
 	return out, nil
+}
+
+// apply keeps the images of a sorted list that c selects, with crictl's
+// meaning: since=X keeps the images listed before X, before=X those listed
+// after it; reference= is a regular expression on the repository.
+func (c ImageCond) apply(in []*Image) []*Image {
+	out := make([]*Image, 0, len(in))
+	switch c.Key {
+	case "dangling":
+		for _, im := range in {
+			if (len(im.RepoTags) == 0) == (c.Value == "true") {
+				out = append(out, im)
+			}
+		}
+	case "reference":
+		for _, im := range in {
+			if c.matchesRepo(im) {
+				out = append(out, im)
+			}
+		}
+	case "since":
+		out = takeUntil(in, c.Value)
+	case "before":
+		rev := slices.Clone(in)
+		slices.Reverse(rev)
+		out = takeUntil(rev, c.Value)
+		slices.Reverse(out)
+	}
+	return out
+}
+
+// matchesRepo tries the repository of the first repo digest, as crictl,
+// and then each tag's repository: images loaded from an archive have no
+// digest, and crictl would never match them.
+func (c ImageCond) matchesRepo(im *Image) bool {
+	repo := digestRepo(im)
+	if c.re.MatchString(repo) || repo == c.Value {
+		return true
+	}
+	return slices.ContainsFunc(im.RepoTags, func(t string) bool {
+		if i := strings.LastIndex(t, ":"); i > 0 && !strings.Contains(t[i:], "/") {
+			t = t[:i]
+		}
+		return c.re.MatchString(t)
+	})
+}
+
+// digestRepo is crictl's image name: the repository of the first repo
+// digest, "<none>" without one.
+func digestRepo(im *Image) string {
+	if len(im.RepoDigests) == 0 {
+		return "<none>"
+	}
+	repo, _, ok := strings.Cut(im.RepoDigests[0], "@")
+	if !ok {
+		return "errorName"
+	}
+	return repo
+}
+
+// takeUntil returns the images before the first one that ref names, in
+// crictl's three forms: NAME:TAG (the first tag), ID prefix, NAME@DIGEST
+// (the first repo digest; images without one are left out).
+func takeUntil(in []*Image, ref string) []*Image {
+	out := make([]*Image, 0, len(in))
+	colon, at := strings.Contains(ref, ":"), strings.Contains(ref, "@")
+	for _, im := range in {
+		switch {
+		case colon && !at:
+			if firstRepoTag(im) == ref || strings.HasPrefix(im.Id, ref) {
+				return out
+			}
+		case !colon && !at:
+			// crictl compares with the full "sha256:…" ID only; a bare
+			// hex prefix is what users type.
+			if strings.HasPrefix(im.Id, ref) || strings.HasPrefix(trimDigest(im.Id), ref) {
+				return out
+			}
+		case colon && at:
+			if len(im.RepoDigests) == 0 {
+				continue
+			}
+			if strings.HasPrefix(im.RepoDigests[0], ref) {
+				return out
+			}
+		default:
+			continue
+		}
+		out = append(out, im)
+	}
+	return out
+}
+
+// firstRepoTag is crictl's NAME:TAG of an image: its first tag, or the
+// digest's repository with "<none>".
+func firstRepoTag(im *Image) string {
+	if len(im.RepoTags) == 0 {
+		return digestRepo(im) + ":<none>"
+	}
+	t := im.RepoTags[0]
+	i := strings.LastIndex(t, ":")
+	if i < 0 {
+		return "errorRepoTag:errorRepoTag"
+	}
+	if t[:i] == "<none>" {
+		return digestRepo(im) + t[i:]
+	}
+	return t
 }
 
 func imageSortKey(im *Image) string {
@@ -148,50 +240,6 @@ func repoTagMatches(repoTag, repo, tag string) bool {
 		return repoTag == repo && tag == ""
 	}
 	return repoTag[:i] == repo && (tag == "" || repoTag[i+1:] == tag)
-}
-
-// globRef matches a --filter reference= pattern against the full and the
-// familiar form of a tag. Unlike path.Match, "*" also crosses "/", so
-// "*pause*" finds registry.k8s.io/pause:3.10.
-func globRef(pattern, repoTag string) bool {
-	if glob(pattern, repoTag) {
-		return true
-	}
-	if named, err := reference.ParseNormalizedNamed(repoTag); err == nil {
-		return glob(pattern, reference.FamiliarString(named))
-	}
-	return false
-}
-
-// glob matches "*" (any run) and "?" (one character); all else is literal.
-func glob(pattern, s string) bool {
-	for len(pattern) > 0 {
-		switch pattern[0] {
-		case '*':
-			pattern = pattern[1:]
-			if pattern == "" {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if glob(pattern, s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
-			_, n := utf8.DecodeRuneInString(s)
-			pattern, s = pattern[1:], s[n:]
-		default:
-			if s == "" || s[0] != pattern[0] {
-				return false
-			}
-			pattern, s = pattern[1:], s[1:]
-		}
-	}
-	return s == ""
 }
 
 func trimDigest(id string) string { return strings.TrimPrefix(id, "sha256:") }

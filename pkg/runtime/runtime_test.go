@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"io/fs"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,21 +43,51 @@ func TestUnreachableMessages(t *testing.T) {
 	}
 }
 
-func TestGlob(t *testing.T) {
+// TestImageFilterConditionsAsCrictl pins crictl's --filter meanings on a
+// sorted list: reference= is a regular expression on the repository,
+// since=X keeps what is listed before X, before=X what is listed after it.
+func TestImageFilterConditionsAsCrictl(t *testing.T) {
+	a := &Image{Id: "sha256:aaa", RepoTags: []string{"localhost/busybox:test"}}
+	b := &Image{Id: "sha256:bbb", RepoTags: []string{"localhost/pause:test", "localhost:5555/pause:test"}}
+	c := &Image{Id: "sha256:ccc", RepoTags: []string{"localhost:5555/pulltest:v1"}, RepoDigests: []string{"localhost:5555/pulltest@sha256:1234"}}
+	d := &Image{Id: "sha256:ddd"}
+	sorted := []*Image{a, b, c, d}
 	for _, tc := range []struct {
-		p, s string
-		ok   bool
+		filter string
+		want   []*Image
 	}{
-		{"*pause*", "registry.k8s.io/pause:3.10", true},
-		{"busybox:*", "busybox:1.36", true},
-		{"busybox:?", "busybox:12", false},
-		{"busybox", "busybox:1", false},
-		{"*", "", true},
+		{"reference=pulltest", []*Image{c}},
+		{"reference=localhost:5555/pulltest", []*Image{c}},
+		{"reference=.*pull.*", []*Image{c}},
+		{"reference=localhost:5555/pulltest:v1", nil},
+		{"reference=^localhost/pause$", []*Image{b}},
+		{"since=localhost/pause:test", []*Image{a}},
+		{"before=localhost/pause:test", []*Image{c, d}},
+		{"before=localhost:5555/pulltest:v1", []*Image{d}},
+		{"since=ccc", []*Image{a, b}},
+		{"since=sha256:ccc", []*Image{a, b}},
+		{"since=localhost:5555/pulltest@sha256:1234", nil},
+		{"dangling=true", []*Image{d}},
 	} {
-		if got := glob(tc.p, tc.s); got != tc.ok {
-			t.Errorf("glob(%q, %q) = %v", tc.p, tc.s, got)
+		f, err := ParseImageFilters([]string{tc.filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Conds[0].apply(sorted); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.filter, ids(got), ids(tc.want))
 		}
 	}
+	if _, err := ParseImageFilters([]string{"reference=*pulltest*"}); err == nil || !strings.Contains(err.Error(), "regular expression") {
+		t.Errorf("a glob is not a regular expression: %v", err)
+	}
+}
+
+func ids(imgs []*Image) []string {
+	out := make([]string, len(imgs))
+	for i, im := range imgs {
+		out[i] = im.Id
+	}
+	return out
 }
 
 func TestNormalizeRef(t *testing.T) {

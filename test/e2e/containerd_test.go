@@ -190,7 +190,7 @@ func TestInspectContainerdShowsTheRealProcess(t *testing.T) {
 	}
 
 	out := mustCtr(t, "cri", "inspectp", "--containerd", "-o", "table", "e2e/xref")
-	for _, want := range []string{"containerd container: " + podID, "Task: running, pid ", "Sandboxer: podsandbox"} {
+	for _, want := range []string{"containerd:\n", "\tContainer: " + podID, "\tTask: running, pid ", "\tSandboxer: podsandbox"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspectp --containerd -o table lacks %q:\n%s", want, out)
 		}

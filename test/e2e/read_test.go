@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctrcri/ctrcri/test/devnode"
 )
@@ -59,17 +62,33 @@ func TestOperatorReadsTheNode(t *testing.T) {
 	}
 
 	// inspect by name, inspectp by namespace/name, inspecti by familiar ref.
+	// crictl's shape: containerd's info at .info (.info.pid), RFC 3339 times.
 	var st struct {
 		Status struct {
-			ID, State, LogPath string
+			ID, State, LogPath, CreatedAt, FinishedAt string
 		}
-		Info map[string]any
+		Info struct {
+			Pid       int
+			SandboxID string
+		}
 	}
 	if err := json.Unmarshal([]byte(mustCtr(t, "cri", "inspect", "sleeper")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Status.ID != ctrID || st.Status.State != "CONTAINER_RUNNING" || st.Info["info"] == nil {
+	if st.Status.ID != ctrID || st.Status.State != "CONTAINER_RUNNING" || st.Info.SandboxID != podID || st.Info.Pid <= 0 {
 		t.Errorf("inspect sleeper: %+v", st)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, st.Status.CreatedAt); err != nil || st.Status.FinishedAt != "0001-01-01T00:00:00Z" {
+		t.Errorf("inspect times: createdAt %q (%v), finishedAt %q", st.Status.CreatedAt, err, st.Status.FinishedAt)
+	}
+	if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.Info.Pid)); err != nil || !bytes.HasPrefix(cmdline, []byte("sleep")) {
+		t.Errorf(".info.pid %d is not the container's sleep: %q, %v", st.Info.Pid, cmdline, err)
+	}
+	if out := mustCtr(t, "cri", "inspect", "-o", "go-template={{.info.pid}}", "sleeper"); out != fmt.Sprintf("%d\n", st.Info.Pid) {
+		t.Errorf("{{.info.pid}} = %q", out)
+	}
+	if out := mustCtr(t, "cri", "inspectp", "-o", "go-template={{.info.pid}}", "e2e/reader"); strings.TrimSpace(out) == "" || out == "0\n" {
+		t.Errorf("inspectp {{.info.pid}} = %q", out)
 	}
 	out = mustCtr(t, "cri", "inspectp", "-o", "go-template={{.status.id}} {{.status.state}}", "e2e/reader")
 	if out != podID+" SANDBOX_READY\n" {
@@ -91,13 +110,15 @@ func TestOperatorReadsTheNode(t *testing.T) {
 	}
 
 	var fs struct {
-		ImageFilesystems []struct{ UsedBytes struct{ Value string } } `json:"imageFilesystems"`
+		Status struct {
+			ImageFilesystems []struct{ UsedBytes struct{ Value string } } `json:"imageFilesystems"`
+		}
 	}
-	if err := json.Unmarshal([]byte(mustCtr(t, "cri", "imagefsinfo", "-o", "json")), &fs); err != nil || len(fs.ImageFilesystems) == 0 {
+	if err := json.Unmarshal([]byte(mustCtr(t, "cri", "imagefsinfo")), &fs); err != nil || len(fs.Status.ImageFilesystems) == 0 {
 		t.Errorf("imagefsinfo: %v %+v", err, fs)
 	}
-	if out := mustCtr(t, "cri", "runtime-config"); !strings.Contains(out, "cgroupDriver") {
-		t.Errorf("runtime-config: %s", out)
+	if out := mustCtr(t, "cri", "runtime-config"); out != "cgroup driver:   CGROUPFS\n" && out != "cgroup driver:   SYSTEMD\n" {
+		t.Errorf("runtime-config: %q", out)
 	}
 }
 

@@ -145,8 +145,8 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	}
 }
 
-// exec with filters runs in every selected container, each line prefixed
-// with its container.
+// exec with filters runs in every selected container, each output after
+// crictl's "FULLID:" line.
 func TestExecInSeveralContainersByFilter(t *testing.T) {
 	podID, podCfg := runPod(t, "execmany")
 	a := runContainer(t, podID, podCfg, "first", "sleep", "3600")
@@ -157,8 +157,8 @@ func TestExecInSeveralContainersByFilter(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 	for _, id := range []string{a, b} {
-		if !strings.Contains(r.Stdout, id[:13]+": hi\n") {
-			t.Errorf("no prefixed line for %s in %q", id[:13], r.Stdout)
+		if !strings.Contains(r.Stdout, id+":\nhi\n") {
+			t.Errorf("no %s: header before its output in %q", id, r.Stdout)
 		}
 	}
 	r = ctr(t, "cri", "exec", "-s", "-x", "--pod", podID, "--label", "io.kubernetes.container.name=second", "sh", "-c", "exit 6")

@@ -1,0 +1,78 @@
+package printer
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// TestInspectInfoAtTopLevel pins crictl's inspect shape: containerd's
+// verbose info is the "info" key beside "status", so .info.pid works.
+func TestInspectInfoAtTopLevel(t *testing.T) {
+	for name, it := range map[string]*Inspected{
+		"container": InspectContainer(&runtimeapi.ContainerStatusResponse{Status: &runtimeapi.ContainerStatus{Id: "c"}, Info: map[string]string{"info": `{"pid":4242,"sandboxID":"p"}`}}, time.Now()),
+		"pod":       InspectPod(&runtimeapi.PodSandboxStatusResponse{Status: &runtimeapi.PodSandboxStatus{Id: "p"}, Info: map[string]string{"info": `{"pid":4242}`}}, time.Now()),
+		"image":     InspectImage(&runtimeapi.ImageStatusResponse{Image: &runtimeapi.Image{Id: "i"}, Info: map[string]string{"info": `{"pid":4242}`}}),
+	} {
+		var b strings.Builder
+		p, _ := New("go-template={{.info.pid}}", ObjectFormats, Options{})
+		if err := p.Print(&b, Inspect([]*Inspected{it})); err != nil || b.String() != "4242\n" {
+			t.Errorf("%s: {{.info.pid}} = %q, %v", name, b.String(), err)
+		}
+	}
+}
+
+// TestInfoFeaturesAreCrictlSnakeCase pins crictl info's encoding of
+// runtimeHandlers and features: Go json tags, zero values left out.
+func TestInfoFeaturesAreCrictlSnakeCase(t *testing.T) {
+	r, err := Info(&runtimeapi.StatusResponse{
+		Status:          &runtimeapi.RuntimeStatus{},
+		RuntimeHandlers: []*runtimeapi.RuntimeHandler{{Features: &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: true}}},
+		Features:        &runtimeapi.RuntimeFeatures{SupplementalGroupsPolicy: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := MarshalJSON(r.Doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		RuntimeHandlers []map[string]any `json:"runtimeHandlers"`
+		Features        map[string]any   `json:"features"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	h := doc.RuntimeHandlers[0]
+	if _, named := h["name"]; named || len(h) != 1 {
+		t.Errorf("handler with an empty name: want only features, got %v", h)
+	}
+	if f := h["features"].(map[string]any); f["recursive_read_only_mounts"] != true || f["user_namespaces"] != true {
+		t.Errorf("handler features: %v", f)
+	}
+	if len(doc.Features) != 1 || doc.Features["supplemental_groups_policy"] != true {
+		t.Errorf("features: %v", doc.Features)
+	}
+}
+
+// TestDocumentBytesAsCrictl pins two byte-level habits of crictl that
+// diffs see: handler keys sorted, and a blank line after a YAML document.
+func TestDocumentBytesAsCrictl(t *testing.T) {
+	r, err := Info(&runtimeapi.StatusResponse{RuntimeHandlers: []*runtimeapi.RuntimeHandler{{Name: "runc", Features: &runtimeapi.RuntimeHandlerFeatures{UserNamespaces: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := MarshalJSON(r.Doc)
+	if f, n := strings.Index(string(b), `"features"`), strings.Index(string(b), `"name": "runc"`); f < 0 || n < f {
+		t.Errorf("handler keys not sorted (features before name):\n%s", b)
+	}
+	var out strings.Builder
+	p, _ := New(YAML, DocFormats, Options{})
+	if err := p.Print(&out, r); err != nil || !strings.HasSuffix(out.String(), "\n\n") {
+		t.Errorf("yaml does not end with crictl's blank line: %q, %v", out.String(), err)
+	}
+}
