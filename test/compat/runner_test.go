@@ -54,6 +54,9 @@ type Inv struct {
 	Help bool
 	// Volatile normalises sizes and decimals too (live counters).
 	Volatile bool
+	// Racy: what stdout holds depends on timing (events arriving while a
+	// stream is open), so only the exit and stderr are compared.
+	Racy bool
 }
 
 // Result is what one binary did.
