@@ -152,6 +152,8 @@ func Corpus() []Inv {
 		[]string{"CONTAINER_RUNTIME_ENDPOINT=", "CRI_CONFIG_FILE={DIR}/c.yaml"}
 	sh("global/env-empty-endpoint", "version").Env = []string{"CONTAINER_RUNTIME_ENDPOINT="}
 	sh("global/flags-after-command", "images", "-r", "unix://{SOCK}")
+	sh("global/exe-dir-config", "version").ExeDir = true
+	sh("global/exe-dir-config-pods", "pods", "-q").ExeDir = true
 
 	// version, info, runtime-config, update-runtime-config.
 	sh("version/plain", "version")

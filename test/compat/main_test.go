@@ -19,6 +19,7 @@ var (
 	node    *devnode.Node
 	refBin  string // the real crictl
 	oursBin string // a `crictl` symlink to bin/ctr
+	ctrBin  string // bin/ctr
 	scratch string // per-run directories, config file
 	cfgFile string // CRI_CONFIG_FILE both binaries get
 	skipWhy string
@@ -74,7 +75,7 @@ func setup() error {
 	if _, err := os.Stat(refBin); err != nil {
 		return fmt.Errorf("real crictl: %v (make crictl)", err)
 	}
-	ctrBin := os.Getenv("CTR_BIN")
+	ctrBin = os.Getenv("CTR_BIN")
 	if ctrBin == "" {
 		ctrBin = filepath.Join(repo, "bin", "ctr")
 		cmd := exec.Command("go", "build", "-o", ctrBin, "./cmd/ctr")
@@ -105,5 +106,8 @@ func setup() error {
 	// crictl's default 2 s.
 	cfgFile = filepath.Join(scratch, "crictl.yaml")
 	cfg := fmt.Sprintf("runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 20\n", node.Socket, node.Socket)
-	return os.WriteFile(cfgFile, []byte(cfg), 0o644)
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	return makeExeDirs()
 }

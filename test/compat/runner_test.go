@@ -54,6 +54,9 @@ type Inv struct {
 	Help bool
 	// Volatile normalises sizes and decimals too (live counters).
 	Volatile bool
+	// ExeDir runs copies of both binaries that have a crictl.yaml naming
+	// the node next to them, and no endpoint in the environment.
+	ExeDir bool
 	// Racy: what stdout holds depends on timing (events arriving while a
 	// stream is open), so only the exit and stderr are compared.
 	Racy bool
@@ -137,6 +140,9 @@ func runOne(inv Inv, who, bin string, fx *Fixture) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	if inv.ExeDir {
+		bin = exeDirBins[who]
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	// SIGTERM first, as an operator's ^C would; crictl attach ignores it.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -145,6 +151,9 @@ func runOne(inv Inv, who, bin string, fx *Fixture) (Result, error) {
 	extra := make([]string, len(inv.Env))
 	for i, e := range inv.Env {
 		extra[i] = fx.fill(strings.ReplaceAll(e, "{DIR}", dir))
+	}
+	if inv.ExeDir {
+		extra = append(extra, "CONTAINER_RUNTIME_ENDPOINT=", "CRI_CONFIG_FILE=")
 	}
 	cmd.Env = env(filepath.Join(dir, "home"), extra)
 	cmd.Stdin = strings.NewReader(inv.Stdin)
@@ -177,4 +186,33 @@ func runOne(inv Inv, who, bin string, fx *Fixture) (Result, error) {
 		r.Files[name] = string(data)
 	}
 	return r, nil
+}
+
+// exeDirBins are copies of crictl and ctr (named crictl) in directories of
+// their own, each with a crictl.yaml: crictl reads <dir of the executable>/
+// crictl.yaml when /etc/crictl.yaml is absent. A copy, because a symlink's
+// executable is its target.
+var exeDirBins = map[string]string{}
+
+func makeExeDirs() error {
+	for who, src := range map[string]string{"ref": refBin, "ours": ctrBin} {
+		dir := filepath.Join(scratch, "exedir-"+who)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		bin := filepath.Join(dir, "crictl")
+		if err := os.WriteFile(bin, data, 0o755); err != nil {
+			return err
+		}
+		cfg := fmt.Sprintf("runtime-endpoint: unix://%s\ntimeout: 20\n", node.Socket)
+		if err := os.WriteFile(filepath.Join(dir, "crictl.yaml"), []byte(cfg), 0o644); err != nil {
+			return err
+		}
+		exeDirBins[who] = bin
+	}
+	return nil
 }
