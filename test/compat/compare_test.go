@@ -74,7 +74,8 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 
 	rs, ob := normalise(ref.Stdout, inv, ref, fxRef), normalise(ours.Stdout, inv, ours, fxOurs)
 	switch {
-	case inv.Help:
+	case inv.Help || (looksLikeHelp(ref.Stdout) && looksLikeHelp(ours.Stdout)):
+		// Help text is each tool's own; what a user relies on is compared.
 		for _, d := range compareHelp(ref.Stdout+ref.Stderr, ours.Stdout+ours.Stderr) {
 			add(AspectHelp, "%s", d)
 		}
@@ -408,4 +409,9 @@ func visible(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// looksLikeHelp: urfave/cli help, which both print for some argument errors.
+func looksLikeHelp(s string) bool {
+	return strings.Contains(s, "NAME:\n") && strings.Contains(s, "USAGE:\n")
 }
