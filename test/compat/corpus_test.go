@@ -406,7 +406,7 @@ func Corpus() []Inv {
 	stream(sh("events/-o-go-template", "events", "-o", "go-template", "--template", "{{.containerId}}"), 2*time.Second).Racy = true
 	sh("events/-o-table", "events", "-o", "table")
 	sh("events/-o-bogus", "events", "-o", "bogus")
-	sh("events/-o-json-template", "events", "-o", "json", "--template", "x")
+	stream(sh("events/-o-json-template", "events", "-o", "json", "--template", "x"), 2*time.Second).Racy = true
 	sh("events/bad-template", "events", "-o", "go-template", "--template", "{{.bad")
 	sh("events/extra-arg", "events", "x")
 
