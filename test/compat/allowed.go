@@ -20,6 +20,8 @@ const (
 	AspectExit    = "exit"    // exit code (or "still running" for streams)
 	AspectStdout  = "stdout"  // normalised stdout text
 	AspectSpacing = "spacing" // stdout equal once runs of blanks are collapsed
+	AspectOrder   = "order"   // stdout has the same lines in another order
+	AspectClear   = "clear"   // clear-screen codes in one stdout only
 	AspectStreams = "streams" // which of stdout/stderr is empty
 	AspectDoc     = "doc"     // JSON/YAML key paths and value classes
 	AspectHelp    = "help"    // NAME/USAGE lines and crictl's flags in help
@@ -52,7 +54,7 @@ func Table() ([]Allowed, error) {
 	if err := yaml.UnmarshalStrict(allowedYAML, &rows); err != nil {
 		return nil, fmt.Errorf("allowed.yaml: %w", err)
 	}
-	aspects := []string{AspectExit, AspectStdout, AspectSpacing, AspectStreams, AspectDoc, AspectHelp, AspectFiles}
+	aspects := []string{AspectExit, AspectStdout, AspectSpacing, AspectOrder, AspectClear, AspectStreams, AspectDoc, AspectHelp, AspectFiles}
 	for i, r := range rows {
 		if len(r.IDs) == 0 || len(r.Aspects) == 0 || r.What == "" || r.Why == "" || r.Script == "" {
 			return nil, fmt.Errorf("allowed.yaml: row %d: ids, aspects, what, why and script are required", i+1)

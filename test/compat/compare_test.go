@@ -73,6 +73,12 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 	stream("stdout", ref.Stdout, ours.Stdout)
 
 	rs, ob := normalise(ref.Stdout, inv, ref, fxRef), normalise(ours.Stdout, inv, ours, fxOurs)
+	// crictl clears the screen before tables even in a pipe; that is one
+	// difference, reported once, and the tables are compared without it.
+	if strings.Count(rs, clearScreen) != strings.Count(ob, clearScreen) {
+		add(AspectClear, "crictl writes %d clear-screen sequences, ours %d", strings.Count(rs, clearScreen), strings.Count(ob, clearScreen))
+	}
+	rs, ob = strings.ReplaceAll(rs, clearScreen, ""), strings.ReplaceAll(ob, clearScreen, "")
 	switch {
 	case inv.Help || (looksLikeHelp(ref.Stdout) && looksLikeHelp(ours.Stdout)):
 		// Help text is each tool's own; what a user relies on is compared.
@@ -84,9 +90,12 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 			add(AspectDoc, "%s", d)
 		}
 	case rs != ob:
-		if collapse(rs) == collapse(ob) {
+		switch {
+		case collapse(rs) == collapse(ob):
 			add(AspectSpacing, "%s", lineDiff(rs, ob))
-		} else {
+		case sortedLines(collapse(rs)) == sortedLines(collapse(ob)):
+			add(AspectOrder, "%s", lineDiff(rs, ob))
+		default:
 			add(AspectStdout, "%s", lineDiff(rs, ob))
 		}
 	}
@@ -102,6 +111,14 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 		}
 	}
 	return diffs
+}
+
+const clearScreen = "\x1b[2J\x1b[H"
+
+func sortedLines(s string) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n")
 }
 
 func emptiness(s string) string {
