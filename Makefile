@@ -40,11 +40,36 @@ CNI_PKGS  := $(CNI_MOD)/main/bridge $(CNI_MOD)/main/loopback $(CNI_MOD)/ipam/hos
 IMAGES    := $(BUILD)/images/pause.tar $(BUILD)/images/busybox.tar
 IMAGE_SRC := $(shell find test/images -name '*.go' 2>/dev/null)
 
+# The product image (make image): the static binary in an OCI archive,
+# built offline like the test images. IMAGE_REF names it on load; push it
+# with `ctr images tag` + `ctr images push` to your registry.
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION    ?= $(shell git rev-parse HEAD 2>/dev/null)
+SOURCE      ?= https://github.com/ctrcri/ctrcri
+IMAGE_REF   ?= localhost/ctrcri/ctr:$(VERSION)
+IMAGE_TAR   := $(BUILD)/images/ctrcri.tar
+VERSION_PKG := github.com/ctrcri/ctrcri/pkg/cricli
+
 E2E_PKGS = ./test/e2e/...
 COMPAT_PKGS = ./test/compat/...
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat')
 
-.PHONY: all deps build tools images crictl up down demo vet test test-unit test-e2e test-compat bench bench-deps install clean
+.PHONY: all deps build tools images image crictl up down demo vet test test-unit test-e2e test-compat bench bench-deps install clean fuzz fault
+
+# Fuzz targets as package:FuzzName. Their seeds (f.Add and testdata/fuzz/,
+# where every crasher found is kept) run as plain tests in test-unit; `make
+# fuzz` runs each for FUZZTIME, one after the other (they share the cores).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := \
+	./pkg/runtime:FuzzDecodeConfig \
+	./pkg/runtime:FuzzFiltersAndLabels \
+	./pkg/runtime:FuzzPick \
+	./pkg/runtime:FuzzArchiveReader \
+	./pkg/printer:FuzzEscape \
+	./pkg/printer:FuzzTerminalWriter \
+	./pkg/printer:FuzzOutputFormats \
+	./pkg/cricli:FuzzConfigEdit \
+	./pkg/cricli:FuzzCompletionOutput
 
 all: build
 
@@ -89,6 +114,14 @@ images: $(IMAGES)
 $(IMAGES) &: $(IMAGE_SRC) $(MODFILES)
 	$(GO) run ./test/images/cmd/mkimages -o $(BUILD)/images
 
+# CGO_ENABLED=0: a static binary needs no libc in the image (no shell
+# either); go build is incremental, so a rerun costs a link.
+image:
+	@mkdir -p $(BUILD)/image
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w -X $(VERSION_PKG).Version=$(VERSION)' -o $(BUILD)/image/ctr ./cmd/ctr
+	$(GO) run ./test/images/cmd/mkctrimage -bin $(BUILD)/image/ctr -o $(IMAGE_TAR) \
+		-ref $(IMAGE_REF) -version $(VERSION) -revision "$(REVISION)" -source $(SOURCE)
+
 up: tools images
 	@$(GO) run ./test/devnode/cmd/devnode up --dir $(DEV_DIR)
 
@@ -117,7 +150,7 @@ vet:
 
 # CTRCRI_E2E=required turns "cannot start a dev node" from a skip into a
 # failure, for the root-only dev node tests and for the e2e suite.
-test: deps build tools images crictl vet
+test: deps build tools images image crictl vet
 	CTRCRI_E2E=required $(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-compat
@@ -127,8 +160,20 @@ test: deps build tools images crictl vet
 test-unit:
 	$(GO) test -race $(UNIT_PKGS)
 
-test-e2e: build tools images
-	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr $(GO) test $(E2E_PKGS) -count=1
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done
+
+# The fault-injection suite alone (it is also part of test-unit): every
+# command, both personalities, against endpoints that hang, lie or drop.
+fault:
+	$(GO) test ./test/fault -count=1
+
+test-e2e: build tools images image
+	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CTRCRI_IMAGE=$(CURDIR)/$(IMAGE_TAR) $(GO) test $(E2E_PKGS) -count=1
 
 # The differential suite: every corpus invocation with the real crictl and
 # with ours (a `crictl` symlink) on one dev node; -v shows the counts and the

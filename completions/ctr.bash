@@ -17,7 +17,7 @@ _ctr_complete() {
 		fi
 		line=${rest:${#w}}
 	done
-	((${#words[@]} > 0)) || return 0
+	((${#words[@]} > 1)) || return 0
 	local cur=${words[${#words[@]}-1]}
 	local -a args=("${words[@]:1:${#words[@]}-2}")
 	[[ $cur == -* ]] && args+=("$cur")

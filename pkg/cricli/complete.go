@@ -296,6 +296,8 @@ func formatHelp(format string) string {
 		return "crictl's JSON shape"
 	case printer.YAML:
 		return "the JSON document as YAML"
+	case printer.NDJSON:
+		return "the JSON document on one line"
 	case printer.GoTemplate:
 		return "Go template over the JSON document"
 	case printer.JSONPath:
@@ -594,7 +596,7 @@ const bashScript = `# bash completion for @PROG@. Needs only bash: source it, or
 		fi
 		line=${rest:${#w}}
 	done
-	((${#words[@]} > 0)) || return 0
+	((${#words[@]} > 1)) || return 0
 	local cur=${words[${#words[@]}-1]}
 	local -a args=("${words[@]:1:${#words[@]}-2}")
 	[[ $cur == -* ]] && args+=("$cur")

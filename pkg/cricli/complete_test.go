@@ -465,7 +465,7 @@ func TestCompletionValuesAreAccepted(t *testing.T) {
 				for _, v := range vals {
 					format := strings.TrimSuffix(v.word, "=")
 					names = append(names, format)
-					if !slices.Contains(printer.ListFormats, format) || formatHelp(format) == "" {
+					if !slices.Contains(append(printer.ListFormats, printer.NDJSON), format) || formatHelp(format) == "" {
 						t.Errorf("%s: -o offers %q, not a printer format", cmd.Name, v.word)
 					}
 				}

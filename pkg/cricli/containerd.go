@@ -204,7 +204,8 @@ complete, so FILE is never left half-written; an existing FILE keeps its
 mode, and a symlink keeps pointing where it did (its target is replaced).
 A device or FIFO (/dev/null, /dev/stdout, a named pipe) is written in place.
 "-o -" writes to standard output (not a terminal). Interrupted, save exits
-130 and leaves FILE as it was.`,
+130 and leaves FILE as it was. With --platform, an image that has nothing
+for that platform is an error.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("export"),
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)"},

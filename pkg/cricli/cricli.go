@@ -93,12 +93,20 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		Flags:     globalFlags(),
 		Commands:  subcommands(),
 		Action:    unknownSubcommand,
-		Before:    quietContainerdLog,
 	}
 	setUsageErrors(cmd)
 	shortOptions(cmd)
 	enableCompletion(cmd)
 	attachSession(cmd)
+	if next := cmd.Before; next != nil {
+		cmd.Before = func(ctx context.Context, c *cli.Command) (context.Context, error) {
+			return next(quietContainerdLog(ctx, c), c)
+		}
+	} else {
+		cmd.Before = func(ctx context.Context, c *cli.Command) (context.Context, error) {
+			return quietContainerdLog(ctx, c), nil
+		}
+	}
 	return cmd
 }
 
@@ -106,13 +114,13 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 // discards: the containerd client logs through it (load's "apply failure,
 // attempting cleanup"), and a failure must be exactly one "ctr:" line. With
 // ctr --debug the lines stay, for whoever is debugging.
-func quietContainerdLog(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+func quietContainerdLog(ctx context.Context, cmd *cli.Command) context.Context {
 	if cmd.Root().Bool("debug") {
-		return ctx, nil
+		return ctx
 	}
 	l := logrus.New()
 	l.Out = io.Discard
-	return log.WithLogger(ctx, logrus.NewEntry(l)), nil
+	return log.WithLogger(ctx, logrus.NewEntry(l))
 }
 
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
@@ -120,7 +128,11 @@ func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
 		return helpTopicError(cmd.Args().First())
 	}
 	if cmd.NArg() > 0 {
-		return usageErrorf("unknown command %q for %q", cmd.Args().First(), cmd.FullName())
+		name := cmd.Args().First()
+		if s := cli.SuggestCommand(cmd.Commands, name); s != "" {
+			return usageErrorf("unknown command %q for %q (did you mean %q?)", name, cmd.FullName(), s)
+		}
+		return usageErrorf("unknown command %q for %q", name, cmd.FullName())
 	}
 	return cli.ShowSubcommandHelp(cmd)
 }

@@ -2,10 +2,17 @@ package cricli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/fleet"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -14,11 +21,19 @@ func newDiagnoseCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "diagnose",
 		Usage: "Report on the node in one go: versions, conditions, CRI config, image fs, failing pods and containers, orphans",
-		Description: `One read-only report for people (table) or scripts (-o json|yaml, schema
-ctrcri.diagnose/v1, see docs/diagnose.md). It makes a fixed set of RPCs plus at
-most --details ContainerStatus calls, and bounds every list, so it is safe to
-run on many nodes at once. Run it on the node: it reads container log files and
-filesystem capacity locally.
+		Description: `One read-only report for people (table) or scripts (-o json|yaml|ndjson,
+schema ctrcri.diagnose/v1, see docs/diagnose.md). It makes a fixed set of RPCs
+plus at most --details ContainerStatus calls, and bounds every list, so it is
+safe to run on many nodes at once. Run it on the node: it reads container log
+files and filesystem capacity locally (under --host-root in a debug container).
+
+The report names the node: --node-name, else $NODE_NAME (a DaemonSet sets it
+from spec.nodeName), else the hostname. "diagnose merge" reads many reports
+back (docs/fleet.md).
+
+--every D repeats the report every D until SIGTERM, one -o ndjson line each:
+what a DaemonSet runs. A report that cannot be made then prints one line on
+stderr and the next attempt comes D later.
 
 Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 3 the runtime cannot be reached.`,
@@ -26,7 +41,11 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 		Flags: []cli.Flag{
 			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(),
 			&cli.IntFlag{Name: "details", Value: runtime.DefaultDiagnoseDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
+			&cli.StringFlag{Name: "node-name", Usage: "the node's name in the report (default: $NODE_NAME, else the hostname)"},
+			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it"},
+			&cli.DurationFlag{Name: "every", Usage: "repeat every `DURATION` until SIGTERM (with -o ndjson: one line per report); 0 reports once"},
 		},
+		Commands: []*cli.Command{newDiagnoseMergeCommand()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
@@ -34,14 +53,30 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 			if cmd.Int("details") < 0 {
 				return usageErrorf("invalid --details %d: must not be negative", cmd.Int("details"))
 			}
-			p, err := newPrinter(cmd, printer.DiagnoseFormats)
+			every := cmd.Duration("every")
+			if every < 0 || (every > 0 && every < time.Second) {
+				return usageErrorf("invalid --every %s: must be 0 (once) or at least 1s", every)
+			}
+			if fi, err := os.Stat(cmd.String("host-root")); err != nil || !fi.IsDir() {
+				return usageErrorf("invalid --host-root %q: not a directory", cmd.String("host-root"))
+			}
+			p, err := printer.NewDiagnose(cmd.String("output"), printer.DiagnoseFormats, printer.Options{Template: cmd.String("template")})
 			if err != nil {
 				return err
 			}
+			node := runtime.NodeIdentity(cmd.String("node-name"), os.Getenv("NODE_NAME"), hostInfo(cmd))
+			opts := runtime.DiagnoseOptions{ClientVersion: clientVersion(), Details: cmd.Int("details"), Node: node, HostRoot: cmd.String("host-root")}
+			if every > 0 {
+				ctx, cancel := interruptible(ctx)
+				defer cancel()
+				return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+					return diagnoseEvery(ctx, cmd, c, p, opts, every)
+				})
+			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				now := clock(cmd)
-				rep, err := c.Diagnose(ctx, containerdFor(cmd, c), runtime.DiagnoseOptions{
-					ClientVersion: clientVersion(), Details: cmd.Int("details"), Now: now})
+				opts.Now = now
+				rep, err := c.Diagnose(ctx, containerdFor(cmd, c), opts)
 				if err != nil {
 					return err
 				}
@@ -57,6 +92,43 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 	}
 }
 
+// diagnoseEvery reports until ctx ends. A failed report is one line on
+// stderr, not the end: the pod of a DaemonSet keeps its place and reports
+// again once the runtime is back. Ending on a signal is success.
+func diagnoseEvery(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, opts runtime.DiagnoseOptions, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		opts.Now = time.Now()
+		rep, err := c.Diagnose(ctx, containerdFor(cmd, c), opts)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			err = p.Print(cmd.Root().Writer, printer.Diagnose(rep, opts.Now))
+		}
+		if err != nil {
+			for _, line := range ErrorLines(err) {
+				fmt.Fprintf(cmd.Root().ErrWriter, "%s: %s\n", cmd.Root().Name, line)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// hostInfo reads the machine's identity; tests pin it through the root
+// command's Metadata, as they pin the clock.
+func hostInfo(cmd *cli.Command) runtime.HostInfo {
+	if h, ok := cmd.Root().Metadata["host"].(runtime.HostInfo); ok {
+		return h
+	}
+	return runtime.ReadHost(cmd.String("host-root"))
+}
+
 // problemsFound is diagnose's verdict on an unhealthy node: exit 1 with a
 // one-line summary, the report itself being on stdout.
 type problemsFound struct{ n int }
@@ -69,3 +141,185 @@ func (p *problemsFound) Error() string {
 }
 
 func (p *problemsFound) ExitCode() int { return ExitFailed }
+
+func newDiagnoseMergeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "merge",
+		Usage:     "Merge many nodes' diagnose reports into a fleet view: nodes by health, problems grouped, version skew",
+		UsageText: "ctr cri diagnose merge [options] [FILE|DIR|-]...",
+		Description: `Reads ctrcri.diagnose/v1 reports from files, directories (every file below,
+in name order) and standard input ("-", the default when it is not a terminal):
+NDJSON, concatenated or indented JSON, and lines prefixed by
+"kubectl logs --prefix" ([pod/NAME/container] {...}). Prints the fleet view,
+schema ctrcri.fleet/v1 (docs/fleet.md).
+
+A node that reported more than once keeps its newest report (the view lists
+the others). Input that is not a report is named by FILE:LINE on stderr and in
+the view; the other reports are still merged.
+
+  kubectl logs -n kube-system -l app=ctr-cri-diagnose --prefix --tail=1 |
+      ctr cri diagnose merge --nodes <(kubectl get nodes -o name)
+
+Exit codes: 0 every node healthy and accounted for; 1 a node is unhealthy,
+stale or missing, or some input is unreadable or of an unknown schema (one
+summary line on stderr); 2 usage error.`,
+		Category: catContainerd,
+		Flags: []cli.Flag{
+			outputFlag(printer.Table, printer.FleetFormats), templateFlag(),
+			&cli.DurationFlag{Name: "max-age", Value: time.Hour, Usage: "reports older than this are stale; 0: never"},
+			&cli.StringFlag{Name: "nodes", Usage: "`FILE` naming the nodes that should have reported, one per line (kubectl get nodes -o name); the others are missing"},
+			&cli.IntFlag{Name: "examples", Value: fleet.DefaultExamples, Usage: "example nodes per problem group and version"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if d := cmd.Duration("max-age"); d < 0 {
+				return usageErrorf("invalid --max-age %s: must not be negative", d)
+			}
+			if n := cmd.Int("examples"); n < 1 || n > 100 {
+				return usageErrorf("invalid --examples %d: must be 1 to 100", n)
+			}
+			p, err := newPrinter(cmd, printer.FleetFormats)
+			if err != nil {
+				return err
+			}
+			in := cmd.Root().Reader
+			if in == nil {
+				in = os.Stdin
+			}
+			args := cmd.Args().Slice()
+			if len(args) == 0 {
+				if _, tty := terminalFd(in); tty {
+					return usageErrorf("merge reads reports from FILE, DIR or - (standard input), and standard input is a terminal")
+				}
+				args = []string{"-"}
+			}
+			var expected []string
+			if f := cmd.String("nodes"); f != "" {
+				if expected, err = readNodeList(f); err != nil {
+					return usageErrorf("--nodes: %v", err)
+				}
+			}
+			now := clock(cmd)
+			m := fleet.New(fleet.Options{Now: now, MaxAge: cmd.Duration("max-age"), Expected: expected, Examples: cmd.Int("examples")})
+			for _, a := range args {
+				if a == "-" {
+					m.Read("(stdin)", in)
+					continue
+				}
+				mergePath(m, a)
+			}
+			v := m.View()
+			errw := cmd.Root().ErrWriter
+			for i, e := range v.Errors {
+				if i == 20 {
+					fmt.Fprintf(errw, "%s: diagnose merge: … and %d more unreadable inputs (listed in the view)\n", cmd.Root().Name, v.Summary.Errors-i)
+					break
+				}
+				pod := ""
+				if e.Pod != "" {
+					pod = " (" + e.Pod + ")"
+				}
+				fmt.Fprintf(errw, "%s: diagnose merge: %s%s: %s\n", cmd.Root().Name, printer.Escape(e.Source), printer.Escape(pod), printer.Escape(e.Message))
+			}
+			if err := p.Print(cmd.Root().Writer, printer.Fleet(v, cmd.Duration("max-age"))); err != nil {
+				return err
+			}
+			if !v.Healthy {
+				return &fleetVerdict{v.Summary, len(v.Inputs)}
+			}
+			return nil
+		},
+	}
+}
+
+// mergePath reads a file, or every regular file below a directory in
+// name order; one that cannot be opened is an error in the view.
+func mergePath(m *fleet.Merger, path string) {
+	readFile := func(p string) {
+		f, err := os.Open(p)
+		if err != nil {
+			m.Errorf(p, "%v", unwrapPath(err))
+			return
+		}
+		defer f.Close()
+		m.Read(p, f)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		m.Errorf(path, "%v", unwrapPath(err))
+		return
+	}
+	if !fi.IsDir() {
+		readFile(path)
+		return
+	}
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			m.Errorf(p, "%v", unwrapPath(err))
+			return nil
+		}
+		if d.Type().IsRegular() {
+			readFile(p)
+		}
+		return nil
+	})
+	if err != nil {
+		m.Errorf(path, "%v", err)
+	}
+}
+
+// unwrapPath drops the "open PATH:" of a *PathError: the source already
+// names the path.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// readNodeList reads node names, one per line; "node/" (kubectl get nodes
+// -o name) is dropped, blank lines and # comments are skipped.
+func readNodeList(path string) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for l := range strings.Lines(string(data)) {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		names = append(names, strings.TrimPrefix(l, "node/"))
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s names no node", path)
+	}
+	return names, nil
+}
+
+// fleetVerdict is merge's exit 1: one line saying why the fleet is not
+// all healthy, the view being on stdout.
+type fleetVerdict struct {
+	s      fleet.Summary
+	inputs int
+}
+
+func (f *fleetVerdict) Error() string {
+	s := f.s
+	if s.Nodes == 0 && s.Errors == 0 && s.UnknownSchema == 0 {
+		return "diagnose merge: no reports in the input"
+	}
+	parts := []string{fmt.Sprintf("%d of %d nodes unhealthy", s.Unhealthy, s.Nodes)}
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{s.Stale, "stale"}, {s.Missing, "missing"}, {s.UnknownSchema, "of an unknown schema"}, {s.Errors, "unreadable"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	return "diagnose merge: " + strings.Join(parts, ", ")
+}
+
+func (f *fleetVerdict) ExitCode() int { return ExitFailed }

@@ -342,3 +342,13 @@ func TestCrictlStoppOfUnknownPodSaysStoppedSandbox(t *testing.T) {
 		t.Errorf("crictl stopp deadbeef: %q", r.stdout)
 	}
 }
+
+func TestCrictlEmptyInspectSelectionShowsHelp(t *testing.T) {
+	s := node(t)
+	// C13/E30: crictl's message on stderr, its help on stdout, exit 0; ctr
+	// cri keeps stdout empty for scripts.
+	r := crictl(t, "-r", s.Endpoint, "inspect", "--name", "nomatch")
+	if r.code != 0 || r.stderr != "crictl: No IDs provided or nothing found per filter\n" || !strings.Contains(r.stdout, "crictl inspect") {
+		t.Errorf("crictl inspect --name nomatch: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

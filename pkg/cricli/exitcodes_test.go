@@ -73,3 +73,18 @@ func TestNegativeEmptyAndConflictingValuesAreUsageErrors(t *testing.T) {
 	ctr(t, s.Endpoint, "cri", "-c", cfg, "ps").fails(t, ExitUsage, "invalid timeout -5")
 	ctr(t, s.Endpoint, "cri", "ps", "-q", "-o", "table").ok(t)
 }
+
+// F19: a container config naming an invalid image is refused before any
+// RPC (exit 2), not by the runtime after the pod was made.
+func TestInvalidImageInContainerConfigIsAUsageError(t *testing.T) {
+	s := node(t)
+	bad := file(t, "ctr.yaml", "metadata: {name: c}\nimage: {image: \"BAD REF!!\"}\n")
+	pod := file(t, "pod.yaml", "metadata: {name: p, namespace: ns, uid: u}\n")
+	for _, args := range [][]string{{"cri", "create", podA, bad, pod}, {"cri", "run", bad, pod}} {
+		s.RuntimeCalls()
+		ctr(t, s.Endpoint, args...).fails(t, ExitUsage, `image.image: invalid image reference "BAD REF!!"`)
+		if calls := s.RuntimeCalls(); len(calls) > 0 {
+			t.Errorf("%v made RPCs %v before refusing", args, calls)
+		}
+	}
+}

@@ -23,6 +23,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // testNow pins ages in tables: every fixture is created relative to it.
 var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
+// testHost pins the machine diagnose reports on.
+var testHost = runtime.HostInfo{Hostname: "testhost", Kernel: "6.1.0-test", OS: "Test Linux 1", Arch: "x86_64"}
+
 func ago(d time.Duration) int64 { return testNow.Add(-d).UnixNano() }
 
 type result struct {
@@ -39,6 +42,7 @@ var fakeContainerd runtime.Containerd
 func ctr(t *testing.T, ep string, args ...string) result {
 	t.Helper()
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
+	t.Setenv("NODE_NAME", "")
 	// An empty config file: tests must not read the host's /etc/crictl.yaml.
 	empty := filepath.Join(t.TempDir(), "crictl.yaml")
 	os.WriteFile(empty, nil, 0o644)
@@ -58,7 +62,7 @@ func ctr(t *testing.T, ep string, args ...string) result {
 func ctrRoot() *cli.Command {
 	root := app.New()
 	root.Commands = append(root.Commands, Command())
-	root.Metadata = map[string]any{"now": testNow}
+	root.Metadata = map[string]any{"now": testNow, "host": testHost}
 	if fakeContainerd != nil {
 		root.Metadata["containerd"] = func(*runtime.Client) runtime.Containerd { return fakeContainerd }
 	}

@@ -2,7 +2,9 @@ package cricli
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,4 +92,16 @@ func TestConfigErrorsEchoKeysEscaped(t *testing.T) {
 	scalar := file(t, "scalar.yaml", "0\r\r0")
 	r = ctr(t, s.Endpoint, "cri", "runp", scalar).fails(t, 2)
 	oneEscapedLine(t, r.stderr)
+}
+
+// F6: port-forward reports a connection's failure, whose text comes from
+// the streaming server, as one escaped "ctr:" line.
+func TestPortForwardErrorsAreOneEscapedLine(t *testing.T) {
+	var b strings.Builder
+	w := &lineWriter{w: &b, mu: &sync.Mutex{}, prefix: "ctr: ", messages: true}
+	fmt.Fprintf(w, "port-forward: error forwarding local %d -> remote %d: %v\n", 8080, 80, errors.New(hostileText))
+	oneEscapedLine(t, b.String())
+	if !strings.HasPrefix(b.String(), "ctr: port-forward: error forwarding local 8080 -> remote 80: boom\\x1b[2J") {
+		t.Errorf("got %q", b.String())
+	}
 }

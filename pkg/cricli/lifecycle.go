@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -134,6 +135,13 @@ func loadContainerConfig(cmd *cli.Command, path string) (*runtimeapi.ContainerCo
 	cfg, err := runtime.LoadContainerConfig(path, configOptions(cmd)...)
 	if err != nil {
 		return nil, &UsageError{Err: err}
+	}
+	// The runtime would refuse it only after the pod was made (run) or
+	// looked up (create): a bad reference is the file's fault, say so first.
+	if img := cfg.GetImage().GetImage(); img != "" {
+		if _, err := reference.ParseAnyReference(img); err != nil {
+			return nil, usageErrorf("%s: image.image: invalid image reference %q: %v", path, img, err)
+		}
 	}
 	return cfg, nil
 }

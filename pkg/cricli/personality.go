@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -81,7 +82,10 @@ func crictlize(root *cli.Command) {
 			}
 		}
 	}
+	// crictl lists its commands in one alphabetical list, without categories.
+	slices.SortFunc(root.Commands, func(a, b *cli.Command) int { return strings.Compare(a.Name, b.Name) })
 	for _, sub := range root.Commands {
+		sub.Category = ""
 		renameUsage(sub)
 		if test, ok := crictlShowsHelp[sub.Name]; ok && sub.Action != nil {
 			sub.Action = helpWhen(test, sub.Action)
@@ -92,7 +96,7 @@ func crictlize(root *cli.Command) {
 // renameUsage rewrites "ctr cri X" into "crictl X" in a command's help.
 func renameUsage(cmd *cli.Command) {
 	cmd.UsageText = strings.ReplaceAll(cmd.UsageText, "ctr cri ", "crictl ")
-	cmd.Description = strings.ReplaceAll(cmd.Description, "ctr cri ", "crictl ")
+	cmd.Description = strings.NewReplacer("ctr cri ", "crictl ", "completions/ctr.fish", "completions/crictl.fish").Replace(cmd.Description)
 	for _, sub := range cmd.Commands {
 		renameUsage(sub)
 	}

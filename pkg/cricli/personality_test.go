@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -126,7 +127,8 @@ func TestFlagsBeatEnvironment(t *testing.T) {
 // names in hints (B-D1, B-D2, F24, operator finding 9).
 func TestCrictlHelpAndHintsNameCrictl(t *testing.T) {
 	r := crictl(t, "--help").ok(t)
-	if !strings.Contains(r.stdout, "crictl - client for CRI\n") || strings.Contains(r.stdout, "ctr") {
+	if !strings.Contains(r.stdout, "crictl - client for CRI\n") || strings.Contains(r.stdout, "ctr") ||
+		!regexp.MustCompile(`(?s)attach .*checkpoint .*completion .*config .*create `).MatchString(r.stdout) {
 		t.Errorf("crictl --help:\n%s", r.stdout)
 	}
 	r = crictl(t, "rm", "--help").ok(t)
@@ -457,4 +459,10 @@ func TestBadImageEndpointIsNamed(t *testing.T) {
 	if strings.Contains(r.stderr, strings.TrimPrefix(s.Endpoint, "unix://")) {
 		t.Errorf("names the runtime socket: %q", r.stderr)
 	}
+}
+
+// Operator finding A.11: a mistyped command gets a suggestion.
+func TestUnknownCommandSuggests(t *testing.T) {
+	ctr(t, "", "cri", "pss").fails(t, ExitUsage, `unknown command "pss" for "ctr cri" (did you mean "ps"?)`)
+	ctr(t, "", "cri", "zzzzzz").fails(t, ExitUsage, `unknown command "zzzzzz" for "ctr cri"`)
 }

@@ -124,6 +124,12 @@ func printInspected(cmd *cli.Command, p printer.Printer, items []*printer.Inspec
 			return err
 		}
 	} else if len(errs) == 0 {
+		if isCrictl(cmd) {
+			// crictl follows its message with the command's help on stdout.
+			if err := cli.ShowSubcommandHelp(cmd); err != nil {
+				return err
+			}
+		}
 		return errNothingFound
 	}
 	return errors.Join(errs...)

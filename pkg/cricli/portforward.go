@@ -31,7 +31,7 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 			ctx, stop := interruptible(ctx)
 			defer stop()
 			root := cmd.Root()
-			errOut := &lineWriter{w: root.ErrWriter, mu: &sync.Mutex{}, prefix: root.Name + ": "}
+			errOut := &lineWriter{w: root.ErrWriter, mu: &sync.Mutex{}, prefix: root.Name + ": ", messages: true}
 			defer errOut.Close()
 			fw, err := runtime.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
 			if err != nil {

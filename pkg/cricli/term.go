@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
 	"golang.org/x/term"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -174,9 +176,19 @@ type lineWriter struct {
 	mu     *sync.Mutex
 	prefix string
 	buf    []byte
+	// messages: each Write is one message whose text may come from a
+	// server (port-forward's errors); it is written as one escaped line.
+	messages bool
 }
 
 func (l *lineWriter) Write(p []byte) (int, error) {
+	if l.messages {
+		msg := printer.Escape(strings.TrimSuffix(string(p), "\n")) + "\n"
+		if err := l.emit([]byte(msg)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	l.buf = append(l.buf, p...)
 	for {
 		i := bytes.IndexByte(l.buf, '\n')

@@ -1,16 +1,46 @@
 package printer
 
 import (
+	"bufio"
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NDJSON prints a document as one compact JSON line: what a DaemonSet's
+// log and `kubectl logs --prefix` keep together.
+const NDJSON = "ndjson"
+
 // DiagnoseFormats are the formats of ctr cri diagnose.
-var DiagnoseFormats = []string{Table, JSON, YAML, GoTemplate}
+var DiagnoseFormats = []string{Table, JSON, YAML, NDJSON, GoTemplate}
+
+// NewDiagnose is New plus NDJSON.
+func NewDiagnose(spec string, allowed []string, opts Options) (Printer, error) {
+	if spec == NDJSON && slices.Contains(allowed, NDJSON) {
+		return lineJSON{}, nil
+	}
+	return New(spec, allowed, opts)
+}
+
+type lineJSON struct{}
+
+// Print writes Doc through encoding/json, whose output has no newline
+// inside (strings escape theirs) and is deterministic.
+func (lineJSON) Print(w io.Writer, r *Resource) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r.Doc); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
 
 // Diagnose renders the node report: the versioned document for scripts,
 // sections of text for people, problems last so they stay on screen.
@@ -24,7 +54,13 @@ func Diagnose(r *runtime.Report, now time.Time) *Resource {
 		if warns := len(r.Problems) - errs; warns > 0 {
 			verdict += fmt.Sprintf(", %d %s", warns, plural(warns, "warning", "warnings"))
 		}
-		w.Printf("Node %s: %s\n", Escape(r.Endpoint), verdict)
+		w.Printf("Node %s: %s\n", Escape(cmp.Or(r.Node.Name, r.Endpoint)), verdict)
+		if r.Node.Name != "" {
+			line(w, "endpoint", r.Endpoint)
+		}
+		if n := r.Node; n.Kernel != "" || n.OS != "" {
+			line(w, "host", strings.TrimSpace(cmp.Or(n.OS, "?")+", kernel "+cmp.Or(n.Kernel, "?")+" "+n.Arch))
+		}
 
 		v := r.Versions
 		w.Printf("\nVersions:\n")
@@ -35,6 +71,9 @@ func Diagnose(r *runtime.Report, now time.Time) *Resource {
 		}
 		if v.Shim != "" || v.Runc != "" {
 			line(w, "shim", cmp.Or(v.Shim, "?")+", runc "+cmp.Or(v.Runc, "?"))
+		}
+		if v.CNI != "" {
+			line(w, "CNI config", v.CNI)
 		}
 
 		w.Printf("\nConditions:\n")

@@ -64,10 +64,17 @@ var DefaultHints = Hints{
 
 type deadlineNameKey struct{}
 
+// namedDeadline is a labelled deadline and when it fires.
+type namedDeadline struct {
+	name string
+	at   time.Time
+}
+
 // WithDeadlineName labels the deadline already on ctx (ctr --timeout), so
 // an error caused by it names that deadline rather than the per-RPC one.
 func WithDeadlineName(ctx context.Context, name string) context.Context {
-	return context.WithValue(ctx, deadlineNameKey{}, name)
+	at, _ := ctx.Deadline()
+	return context.WithValue(ctx, deadlineNameKey{}, namedDeadline{name, at})
 }
 
 // Client talks CRI v1 to one runtime. Creating it performs no I/O: the first

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -46,7 +47,10 @@ type Report struct {
 	APIVersion string    `json:"apiVersion"`
 	Kind       string    `json:"kind"`
 	Time       time.Time `json:"time"`
-	Endpoint   string    `json:"endpoint"`
+	// DurationMs is how long gathering the report took, in milliseconds.
+	DurationMs int64  `json:"durationMs"`
+	Node       Node   `json:"node"`
+	Endpoint   string `json:"endpoint"`
 	// Healthy is true when no problem has severity error.
 	Healthy              bool             `json:"healthy"`
 	Problems             []Problem        `json:"problems"`
@@ -83,6 +87,9 @@ type Versions struct {
 	ContainerdRevision string `json:"containerdRevision,omitempty"`
 	Shim               string `json:"shim,omitempty"`
 	Runc               string `json:"runc,omitempty"`
+	// CNI is the cniVersion of the network configuration CRI loaded: CNI
+	// plugins do not report their own version.
+	CNI string `json:"cni,omitempty"`
 }
 
 // Condition is a CRI runtime condition.
@@ -190,6 +197,11 @@ type DiagnoseOptions struct {
 	// the CLI's default); 0 makes none.
 	Details int
 	Now     time.Time
+	// Node identifies the machine (NodeIdentity).
+	Node Node
+	// HostRoot is where the node's root filesystem is seen from here:
+	// log files and image filesystems are looked up under it ("" is "/").
+	HostRoot string
 }
 
 // Diagnose gathers one read-only report of the node. Its RPCs are fixed:
@@ -199,7 +211,8 @@ type DiagnoseOptions struct {
 // an unreachable runtime is an error (the first call); every other failure
 // is reported as a problem in the report.
 func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions) (*Report, error) {
-	r := &Report{APIVersion: DiagnoseAPIVersion, Kind: "NodeDiagnosis", Time: o.Now.UTC(), Endpoint: c.runtimeEP,
+	start := time.Now()
+	r := &Report{APIVersion: DiagnoseAPIVersion, Kind: "NodeDiagnosis", Time: o.Now.UTC(), Node: o.Node, Endpoint: c.runtimeEP,
 		Problems: []Problem{}, Conditions: []Condition{}, Orphans: []Orphan{}, MissingLogs: []MissingLog{},
 		ImageFilesystems: []FsUsage{}, ContainerFilesystems: []FsUsage{}}
 	r.Versions.Client = o.ClientVersion
@@ -263,7 +276,7 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 			}
 		}
 	}
-	r.filesystems(fsInfo)
+	r.filesystems(fsInfo, o.HostRoot)
 	podByID := r.pods(pods)
 	var logPaths map[string]string
 	// Without both CRI lists every containerd object would look orphaned.
@@ -274,9 +287,10 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 			logPaths[ct.ID] = ct.LogPath
 		}
 	}
-	r.containers(ctx, c, cts, podByID, o.Details)
-	r.missingLogs(cts, logPaths)
+	r.containers(ctx, c, cts, podByID, o.Details, o.HostRoot)
+	r.missingLogs(cts, logPaths, o.HostRoot)
 	r.finish()
+	r.DurationMs = time.Since(start).Milliseconds()
 	return r, nil
 }
 
@@ -324,7 +338,7 @@ type goCNIConfig struct {
 	PluginDirs    []string
 	PluginConfDir string
 	Networks      []struct {
-		Config struct{ Name string }
+		Config struct{ Name, CNIVersion string }
 	}
 }
 
@@ -374,6 +388,9 @@ func (r *Report) config(cfg criConfig, info map[string]string, fs *runtimeapi.Im
 		// go-cni always holds the loopback network; a second one came
 		// from a configuration file.
 		c.CNI.ConfigFound = len(cni.Networks) > 1
+		if n := len(cni.Networks); n > 1 {
+			r.Versions.CNI = cni.Networks[n-1].Config.CNIVersion
+		}
 	}
 	if s, ok := info["lastCNILoadStatus"]; ok {
 		c.CNI.LoadStatus = s
@@ -381,11 +398,11 @@ func (r *Report) config(cfg criConfig, info map[string]string, fs *runtimeapi.Im
 	}
 }
 
-func (r *Report) filesystems(fs *runtimeapi.ImageFsInfoResponse) {
+func (r *Report) filesystems(fs *runtimeapi.ImageFsInfoResponse, root string) {
 	conv := func(u *runtimeapi.FilesystemUsage) FsUsage {
 		f := FsUsage{Mountpoint: u.GetFsId().GetMountpoint(), UsedBytes: u.GetUsedBytes().GetValue(), InodesUsed: u.GetInodesUsed().GetValue()}
 		var st syscall.Statfs_t
-		if f.Mountpoint != "" && syscall.Statfs(f.Mountpoint, &st) == nil {
+		if f.Mountpoint != "" && syscall.Statfs(onHost(root, f.Mountpoint), &st) == nil {
 			f.CapacityBytes = st.Blocks * uint64(st.Bsize)
 			f.AvailableBytes = st.Bavail * uint64(st.Bsize)
 		}
@@ -451,7 +468,7 @@ func (r *Report) orphans(os []Orphan) {
 // name) that exited non-zero, restarted, or is in an unknown state. The
 // exit code needs a ContainerStatus call; those go first to restarting
 // containers, then to the newest exited ones, at most budget of them.
-func (r *Report) containers(ctx context.Context, c *Client, cts []*runtimeapi.Container, pods map[string]*Pod, budget int) {
+func (r *Report) containers(ctx context.Context, c *Client, cts []*runtimeapi.Container, pods map[string]*Pod, budget int, root string) {
 	r.Containers.Total = len(cts)
 	type key struct{ pod, name string }
 	latest := map[key]*runtimeapi.Container{}
@@ -516,7 +533,7 @@ func (r *Report) containers(ctx context.Context, c *Client, cts []*runtimeapi.Co
 					p.ExitCode, p.Reason, p.Message, p.FinishedAt = &code, s.GetReason(), s.GetMessage(), s.GetFinishedAt()
 				}
 				p.LogPath = s.GetLogPath()
-				p.LogTail, err = tailLog(p.LogPath, logTailLines)
+				p.LogTail, err = tailLog(onHost(root, p.LogPath), logTailLines)
 				if err != nil {
 					p.LogError = err.Error()
 				}
@@ -566,17 +583,25 @@ func containerStateWord(s runtimeapi.ContainerState) string {
 // missingLogs reports started containers whose log file is gone; paths
 // come from containerd's records of CRI's metadata, not from per-container
 // calls.
-func (r *Report) missingLogs(cts []*runtimeapi.Container, paths map[string]string) {
+func (r *Report) missingLogs(cts []*runtimeapi.Container, paths map[string]string, root string) {
 	for _, ct := range cts {
 		path := paths[ct.Id]
 		if path == "" || ct.State == runtimeapi.ContainerState_CONTAINER_CREATED {
 			continue
 		}
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(onHost(root, path)); errors.Is(err, fs.ErrNotExist) {
 			r.MissingLogs = capped(r, "missingLogs", r.MissingLogs, MissingLog{ID: ct.Id, Name: ct.GetMetadata().GetName(), LogPath: path})
 			r.add(SeverityWarning, "log", ct.GetMetadata().GetName(), "log file "+path+" does not exist")
 		}
 	}
+}
+
+// onHost maps a path on the node to where it is seen from here.
+func onHost(root, path string) string {
+	if root == "" || root == "/" || path == "" {
+		return path
+	}
+	return filepath.Join(root, path)
 }
 
 // finish orders problems (errors first) and bounds them.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -107,9 +108,11 @@ func (c *Client) wrap(ctx context.Context, op, id string, err error) error {
 		out.Kind = KindDeadline
 		out.Err = fmt.Errorf("no answer from %s within %s", c.runtimeEP, c.timeoutFor(ctx))
 		out.Hint = "raise " + c.opts.Hints.Timeout + ", or check that containerd is healthy"
-		if name, ok := ctx.Value(deadlineNameKey{}).(string); ok && ctx.Err() == context.DeadlineExceeded {
-			// The command's own deadline fired, not the per-RPC one.
-			out.Err = fmt.Errorf("%s expired before %s answered", name, c.runtimeEP)
+		// The command's own deadline fired, not the per-RPC one. The
+		// server's copy of that deadline can fire a moment before ours, so
+		// "fired" is "due now", not ctx.Err().
+		if nd, ok := ctx.Value(deadlineNameKey{}).(namedDeadline); ok && !nd.at.IsZero() && time.Until(nd.at) < 50*time.Millisecond {
+			out.Err = fmt.Errorf("%s expired before %s answered", nd.name, c.runtimeEP)
 			out.Hint = ""
 		}
 		if de := c.lastDialError(); de != nil {

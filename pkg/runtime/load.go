@@ -228,6 +228,8 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 	}()
 	ctx = leases.WithLease(ctx, lease.ID)
 
+	r, unblock := cancelable(ctx, r)
+	defer unblock()
 	in, done, err := archiveReader(r, o.Progress, o.limits())
 	if err != nil {
 		return nil, fail(err)
@@ -464,6 +466,23 @@ func (c *Client) waitImagesListed(ctx context.Context, refs []string, budget tim
 	}
 }
 
+// cancelable makes reads of r end when ctx does: a read of a pipe
+// (load -) blocks in the kernel, where neither a cancelled ctx nor a
+// signal reaches, so an interrupted load would never get to release its
+// lease. The blocked read is left behind; the process is about to exit.
+func cancelable(ctx context.Context, r io.Reader) (io.Reader, func()) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	return pr, func() {
+		stop()
+		pr.Close()
+	}
+}
+
 type limits struct {
 	maxBytes   int64
 	maxEntries int
@@ -646,11 +665,41 @@ func (c *Client) Save(ctx context.Context, w io.Writer, refs []string, o SaveOpt
 	for _, n := range names {
 		opts = append(opts, archive.WithImage(is, n))
 	}
+	if o.Platform != "" && !o.AllPlatforms {
+		if err := checkPlatform(ctx, is, cl.ContentStore(), names, o.Platform, m); err != nil {
+			return err
+		}
+	}
 	if err := cl.Export(ctx, w, opts...); err != nil {
 		if errdefs.IsNotFound(err) || !errdefs.IsUnavailable(err) && !errdefs.IsNotImplemented(err) {
 			return &Error{Kind: KindFailed, Op: "save", ID: strings.Join(names, ", "), Err: err}
 		}
 		return c.wrapCtrd(ctx, "save", "", err)
+	}
+	return nil
+}
+
+// checkPlatform fails when an image has nothing for the platform asked
+// for: the exporter filters the manifests of an index by platform, but
+// writes a single-manifest image whatever its platform.
+func checkPlatform(ctx context.Context, is images.Store, cs content.Store, names []string, want string, m platforms.MatchComparer) error {
+	for _, n := range names {
+		img, err := is.Get(ctx, n)
+		if err != nil {
+			return &Error{Kind: KindFailed, Op: "save", ID: n, Err: err}
+		}
+		have, err := images.Platforms(ctx, cs, img.Target)
+		if err != nil {
+			return &Error{Kind: KindFailed, Op: "save", ID: n, Err: err}
+		}
+		if !slices.ContainsFunc(have, m.Match) {
+			var list []string
+			for _, p := range have {
+				list = append(list, platforms.Format(p))
+			}
+			return &Error{Kind: KindFailed, Op: "save", ID: n,
+				Err: fmt.Errorf("no content for platform %s (the image has: %s)", want, strings.Join(list, ", "))}
+		}
 	}
 	return nil
 }

@@ -1,7 +1,8 @@
 // Command bench measures what DEVELOPERS.md sets targets for: binary size,
 // package-init time and start-up against upstream ctr built from the same
 // go.mod, ps/pods/images on the dev node with 1 and 50 pods, ps -a over
-// 10,000 containers on the fake server, and ID completion latency. Timings
+// 10,000 containers on the fake server, ID completion latency, and
+// diagnose merge of 10,000 node reports. Timings
 // are medians of paired, repeated runs; RSS is the child's peak (rusage).
 package main
 
@@ -202,6 +203,7 @@ func main() {
 	fmt.Printf("--version wall: ours %s, upstream %s (paired diff %s)\n\n", ms(vo), ms(vu), ms(vd))
 
 	fatal(benchFake())
+	fatal(benchFleet())
 	if !*noDevnode {
 		fatal(benchDevnode(ctx))
 	}

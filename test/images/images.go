@@ -69,6 +69,8 @@ type Spec struct {
 	Env        []string
 	WorkingDir string
 	Labels     map[string]string
+	// User is the config's user ("uid:gid"); empty runs as root.
+	User string
 }
 
 // Image is a Spec turned into blobs: what an archive or a registry holds.
@@ -127,6 +129,7 @@ func Assemble(s Spec) (*Image, error) {
 			Env:        env,
 			WorkingDir: s.WorkingDir,
 			Labels:     s.Labels,
+			User:       s.User,
 		},
 		RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{im.DiffID}},
 		History: []ocispec.History{{

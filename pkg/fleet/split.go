@@ -1,0 +1,230 @@
+package fleet
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+)
+
+// DefaultMaxReport bounds one report in the input. diagnose bounds every
+// list, so a real report is well under 1 MiB; anything this large is not
+// one, and is skipped (and said so) without being held in memory.
+const DefaultMaxReport = 16 << 20
+
+// doc is one JSON object cut out of an input, or the reason none could be.
+type doc struct {
+	seq    int    // input order
+	source string // name:line of its first line
+	line   int
+	prefix string // kubectl --prefix tag ("pod/NAME/container"), if any
+	data   []byte
+	err    error
+}
+
+// pending is an object being assembled for one prefix: lines of a
+// pretty-printed report, interleaved by `kubectl logs --prefix` with other
+// pods' lines, are reassembled per pod.
+type pending struct {
+	buf      []byte
+	line     int
+	depth    int
+	inStr    bool
+	esc      bool
+	multi    bool // started as a line holding only "{" (indented JSON)
+	size     int  // bytes seen, also when skipping
+	skipping bool // over the size limit: scan on, keep nothing
+}
+
+// splitter turns a stream into docs. Formats: NDJSON, concatenated or
+// indented JSON objects, and either of those behind kubectl's
+// "[pod/NAME/container] " line prefix.
+type splitter struct {
+	name string
+	max  int
+	emit func(doc)
+	seq  *int
+	open map[string]*pending
+	line int
+}
+
+func (s *splitter) errorf(line int, prefix, format string, args ...any) {
+	*s.seq++
+	s.emit(doc{seq: *s.seq, source: fmt.Sprintf("%s:%d", s.name, line), line: line, prefix: prefix, err: fmt.Errorf(format, args...)})
+}
+
+// run reads r to the end. Lines of any length are handled in chunks; only
+// an object's own bytes (up to max) are kept.
+func (s *splitter) run(r io.Reader) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	s.open = map[string]*pending{}
+	lineStart := true
+	var prefix string
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(chunk) > 0 {
+			if lineStart {
+				s.line++
+				prefix, chunk = cutPrefix(chunk)
+			}
+			eol := chunk[len(chunk)-1] == '\n'
+			s.feed(prefix, chunk, lineStart)
+			if eol {
+				s.endLine(prefix)
+			}
+			lineStart = eol
+		}
+		switch err {
+		case nil, bufio.ErrBufferFull:
+			continue
+		case io.EOF:
+			left := slices.Collect(maps.Keys(s.open))
+			slices.SortFunc(left, func(a, b string) int { return s.open[a].line - s.open[b].line })
+			for _, k := range left {
+				if p := s.open[k]; p.depth >= 0 {
+					s.truncated(k, p, "the input ends inside it")
+				}
+			}
+			return nil
+		default:
+			return err
+		}
+	}
+}
+
+// cutPrefix splits off kubectl logs --prefix's "[pod/NAME/container] ".
+func cutPrefix(line []byte) (string, []byte) {
+	if len(line) < 4 || line[0] != '[' {
+		return "", line
+	}
+	end := bytes.Index(line, []byte("] "))
+	if end < 0 {
+		return "", line
+	}
+	tag := line[1:end]
+	if !bytes.ContainsRune(tag, '/') || bytes.ContainsAny(tag, " \t\"{}") {
+		return "", line
+	}
+	return string(tag), line[end+2:]
+}
+
+func (s *splitter) truncated(prefix string, p *pending, why string) {
+	delete(s.open, prefix)
+	s.errorf(p.line, prefix, "truncated report: %s", why)
+}
+
+// feed scans part of a line for the prefix's objects.
+func (s *splitter) feed(prefix string, b []byte, lineStart bool) {
+	p := s.open[prefix]
+	for len(b) > 0 {
+		if p == nil {
+			i := 0
+			for i < len(b) && isSpace(b[i]) {
+				i++
+			}
+			if i == len(b) {
+				return
+			}
+			if b[i] != '{' {
+				s.errorf(s.line, prefix, "not a report: text outside a JSON object")
+				s.skipLine(prefix)
+				return
+			}
+			rest := bytes.TrimRight(b[i:], " \t\r\n")
+			p = &pending{line: s.line, multi: lineStart && len(rest) == 1}
+			s.open[prefix] = p
+			b = b[i:]
+		} else if lineStart && b[0] == '{' && p.multi {
+			// Indented JSON nests with indentation; "{" in column 0 is
+			// the next report, so this one was cut short.
+			s.truncated(prefix, p, fmt.Sprintf("another report starts at line %d", s.line))
+			p = nil
+			continue
+		}
+		n, done := p.scan(b)
+		p.size += n
+		if !p.skipping {
+			if p.size > s.max {
+				p.skipping, p.buf = true, nil
+			} else {
+				p.buf = append(p.buf, b[:n]...)
+			}
+		}
+		b = b[n:]
+		lineStart = false
+		if !done {
+			return
+		}
+		delete(s.open, prefix)
+		*s.seq++
+		d := doc{seq: *s.seq, source: fmt.Sprintf("%s:%d", s.name, p.line), line: p.line, prefix: prefix, data: p.buf}
+		if p.skipping {
+			d.data, d.err = nil, fmt.Errorf("report of %d bytes is over the limit of %d MiB: skipped", p.size, s.max>>20)
+		}
+		s.emit(d)
+		p = nil
+	}
+}
+
+// skipLine drops the rest of a line that is not a report.
+func (s *splitter) skipLine(prefix string) {
+	s.open[prefix] = &pending{line: s.line, skipping: true, depth: -1}
+}
+
+// endLine closes a line: a one-line object still open is cut short.
+func (s *splitter) endLine(prefix string) {
+	p := s.open[prefix]
+	if p == nil {
+		return
+	}
+	if p.depth < 0 { // a skipped line
+		delete(s.open, prefix)
+		return
+	}
+	if !p.multi {
+		s.truncated(prefix, p, "the line ends inside it")
+	}
+}
+
+// scan advances the object's state over b and returns how many bytes
+// belong to it and whether it closed.
+func (p *pending) scan(b []byte) (int, bool) {
+	if p.depth < 0 {
+		return len(b), false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case p.inStr:
+			switch {
+			case p.esc:
+				p.esc = false
+			case c == '\\':
+				p.esc = true
+			case c == '"':
+				p.inStr = false
+			default:
+				// Skip the plain run of a long string (log lines) at once.
+				j := bytes.IndexAny(b[i:], `"\\`)
+				if j < 0 {
+					return len(b), false
+				}
+				i += j - 1
+			}
+		case c == '"':
+			p.inStr = true
+		case c == '{' || c == '[':
+			p.depth++
+		case c == '}' || c == ']':
+			p.depth--
+			if p.depth == 0 {
+				return i + 1, true
+			}
+		}
+	}
+	return len(b), false
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
