@@ -375,8 +375,9 @@ func Corpus() []Inv {
 		}
 		inv.Volatile = true
 	}
-	stream(sh("stats/-w", "stats", "-w", "--id", "{R}"), 3*time.Second).Volatile = true
-	stream(sh("stats/--watch", "stats", "--watch", "-s", "1", "--id", "{R}"), 3*time.Second).Volatile = true
+	// How many refreshes a watch prints before it is stopped is timing.
+	stream(sh("stats/-w", "stats", "-w", "--id", "{R}"), 3*time.Second).Racy = true
+	stream(sh("stats/--watch", "stats", "--watch", "-s", "1", "--id", "{R}"), 3*time.Second).Racy = true
 	for _, f := range [][]string{
 		{"plain"}, {"--id", "{P}"}, {"{P}"}, {"--label", "io.kubernetes.pod.name=cq"}, {"-o", "json"}, {"-o", "yaml"},
 		{"-o", "table"}, {"-o", "bogus"}, {"deadbeef"},
@@ -387,12 +388,12 @@ func Corpus() []Inv {
 		}
 		inv.Volatile = true
 	}
-	stream(sh("statsp/-w", "statsp", "-w", "--id", "{P}"), 3*time.Second).Volatile = true
+	stream(sh("statsp/-w", "statsp", "-w", "--id", "{P}"), 3*time.Second).Racy = true
 	sh("metricsp/plain", "metricsp").Volatile = true
 	sh("metricsp/-o-json", "metricsp", "-o", "json").Volatile = true
 	sh("metricsp/-o-yaml", "metricsp", "-o", "yaml").Volatile = true
 	sh("metricsp/-o-bogus", "metricsp", "-o", "bogus")
-	stream(sh("metricsp/-w", "metricsp", "-w"), 3*time.Second).Volatile = true
+	stream(sh("metricsp/-w", "metricsp", "-w"), 3*time.Second).Racy = true
 	sh("metricdescs/plain", "metricdescs")
 	sh("metricdescs/-o-json", "metricdescs", "-o", "json")
 	sh("metricdescs/-o-yaml", "metricdescs", "-o", "yaml")
