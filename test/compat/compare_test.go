@@ -93,7 +93,7 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 		switch {
 		case collapse(rs) == collapse(ob):
 			add(AspectSpacing, "%s", lineDiff(rs, ob))
-		case sortedLines(collapse(rs)) == sortedLines(collapse(ob)):
+		case strings.Count(strings.TrimSpace(rs), "\n") > 0 && sortedLines(collapse(rs)) == sortedLines(collapse(ob)):
 			add(AspectOrder, "%s", lineDiff(rs, ob))
 		default:
 			add(AspectStdout, "%s", lineDiff(rs, ob))

@@ -186,16 +186,12 @@ func TestCompat(t *testing.T) {
 		len(corpus), time.Since(start).Round(time.Second), len(all), len(table), countPending(table), len(failed))
 	fmt.Printf("compat: %d invocations, %d allowed differences in the table, %d differences found, %d not allowed\n",
 		len(corpus), len(table), len(all), len(failed))
-	// A deliberate row that explains nothing is stale and fails; a pending
-	// one that explains nothing was fixed, which a merge may bring at any
-	// time, so it is only reported.
+	// A row that explained nothing this run is reported, not failed: a
+	// pending one was fixed (a merge may bring that at any time), and some
+	// deliberate ones (line order of parallel work) show only on some runs.
 	for j, a := range table {
-		switch {
-		case allowedUsed[j]:
-		case a.Pending:
-			t.Logf("allowed.yaml row %d (%s, %s, pending %s) explains no difference any more: fixed? remove it", j+1, strings.Join(a.IDs, " "), strings.Join(a.Aspects, ","), a.Finding)
-		default:
-			t.Errorf("allowed.yaml row %d (%s, %s) explains no difference any more: remove it", j+1, strings.Join(a.IDs, " "), strings.Join(a.Aspects, ","))
+		if !allowedUsed[j] {
+			t.Logf("allowed.yaml row %d (%s; %s; %s) explained no difference this run: fixed? remove it", j+1, strings.Join(a.IDs, " "), strings.Join(a.Aspects, ","), a.Finding)
 		}
 	}
 	sort.Strings(failed)
