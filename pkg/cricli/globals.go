@@ -1,8 +1,11 @@
 package cricli
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -10,6 +13,8 @@ import (
 
 	"github.com/urfave/cli/v3"
 	"go.opentelemetry.io/otel/codes"
+
+	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -39,7 +44,10 @@ func moreGlobalFlags() []cli.Flag {
 // runHooks is what one command run starts before its action and finishes
 // after it: profiles and the trace.
 type runHooks struct {
-	cpu      *os.File
+	// cpu collects the CPU profile while the command runs; it is written
+	// through pkg/outfile at the end, like every file ctr cri writes.
+	cpu      *bytes.Buffer
+	cpuPath  string
 	span     trace.Span
 	shutdown func()
 	err      error
@@ -49,15 +57,15 @@ type runHooks struct {
 func (s *runHooks) before(ctx context.Context, cmd *cli.Command) (context.Context, error) {
 	cri := criCommand(cmd)
 	if p := cri.String(flagProfileCPU); p != "" {
-		f, err := createProfile(p)
+		abs, err := profilePath(p)
 		if err != nil {
 			return ctx, err
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
+		buf := new(bytes.Buffer)
+		if err := pprof.StartCPUProfile(buf); err != nil {
 			return ctx, fmt.Errorf("start CPU profile %s: %w", p, err)
 		}
-		s.cpu = f
+		s.cpu, s.cpuPath = buf, abs
 	}
 	if !cri.Bool(flagTracing) {
 		return ctx, nil
@@ -95,32 +103,46 @@ func (s *runHooks) after(cmd *cli.Command) error {
 	}
 	if s.cpu != nil {
 		pprof.StopCPUProfile()
-		s.cpu.Close()
+		if err := writeProfile(s.cpuPath, func(w io.Writer) error {
+			_, err := w.Write(s.cpu.Bytes())
+			return err
+		}); err != nil {
+			return err
+		}
 	}
 	if p := criCommand(cmd).String(flagProfileMem); p != "" {
-		f, err := createProfile(p)
+		abs, err := profilePath(p)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
 		goruntime.GC() // the profile shows live memory as of the last GC
-		if err := pprof.WriteHeapProfile(f); err != nil {
-			return fmt.Errorf("write memory profile %s: %w", p, err)
+		if err := writeProfile(abs, pprof.WriteHeapProfile); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func createProfile(p string) (*os.File, error) {
+// profilePath checks, before the command runs, that a profile can be
+// written where asked: the directory must exist.
+func profilePath(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
-		return nil, fmt.Errorf("profile path %s: %w", p, err)
+		return "", fmt.Errorf("profile path %s: %w", p, err)
 	}
-	f, err := os.Create(abs)
+	if _, err := os.Stat(filepath.Dir(abs)); err != nil {
+		return "", fmt.Errorf("create profile %s: %w", p, errors.Unwrap(err))
+	}
+	return abs, nil
+}
+
+// writeProfile writes a profile file through pkg/outfile.
+func writeProfile(path string, write func(io.Writer) error) error {
+	err := outfile.Write(context.Background(), path, nil, func(_ context.Context, w io.Writer) error { return write(w) })
 	if err != nil {
-		return nil, fmt.Errorf("create profile: %w", err)
+		return fmt.Errorf("write profile %s: %w", path, errors.Unwrap(err))
 	}
-	return f, nil
+	return nil
 }
 
 // recordErrors wraps every action in the tree so the runHooks sees the

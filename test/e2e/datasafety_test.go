@@ -20,6 +20,7 @@ import (
 
 	"github.com/containerd/containerd/v2/core/leases"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/opencontainers/go-digest"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/test/devnode"
@@ -187,7 +188,7 @@ func TestConcurrentLoadsOfOneArchive(t *testing.T) {
 // containers they were given, leaving a pod they were not given alone.
 func TestParallelRunAndOverlappingRemovals(t *testing.T) {
 	keeper := "e2e-keeper"
-	keepID := oneID(t, "run", ctr(t, "cri", "run", ctrFile(t, "keep", devnode.BusyboxImage), podFile(t, keeper)).Stdout)
+	keepID := oneID(t, "run", ctr(t, "cri", "run", "--pull", "missing", ctrFile(t, "keep", devnode.BusyboxImage), podFile(t, keeper)).Stdout)
 	const n = 20
 	ctrIDs := make([]string, n)
 	var wg sync.WaitGroup
@@ -195,7 +196,7 @@ func TestParallelRunAndOverlappingRemovals(t *testing.T) {
 		name := fmt.Sprintf("e2e-par-%d", i)
 		pod, c := podFile(t, name), ctrFile(t, "par", devnode.BusyboxImage)
 		wg.Go(func() {
-			r := ctr(t, "cri", "run", c, pod)
+			r := ctr(t, "cri", "run", "--pull", "missing", c, pod)
 			if r.Code != 0 || !fullID.MatchString(strings.TrimSpace(r.Stdout)) {
 				t.Errorf("parallel run %d: exit %d, stdout %q, stderr %q", i, r.Code, r.Stdout, r.Stderr)
 			}
@@ -303,12 +304,28 @@ func leaseIDs(t *testing.T) map[string]leases.Lease {
 // F10: an archive beyond --max-size is refused with a line naming the
 // flag, and nothing of it stays in containerd's store.
 func TestLoadBeyondTheSizeBoundLeavesNothing(t *testing.T) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := images.Write(zw, images.Spec{Ref: "localhost/ctrcri/e2e-bomb:v1",
-		Files: map[string]images.File{"/zeros": images.Regular(make([]byte, 64<<20), 0o644)}}); err != nil {
+	// A valid small image plus a 64MiB blob of zeros that nothing refers to
+	// (F10's bomb, scaled down): every file of an archive is ingested.
+	var img bytes.Buffer
+	if _, err := images.Write(&img, images.Spec{Ref: "localhost/ctrcri/e2e-bomb:v1",
+		Files: map[string]images.File{"/id": images.Regular([]byte("bomb"), 0o644)}}); err != nil {
 		t.Fatal(err)
 	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for tr := tar.NewReader(&img); ; {
+		hdr, err := tr.Next()
+		if err != nil {
+			break
+		}
+		tw.WriteHeader(hdr)
+		io.Copy(tw, tr)
+	}
+	zeros := make([]byte, 64<<20)
+	tw.WriteHeader(&tar.Header{Name: "blobs/sha256/" + digest.FromBytes(zeros).Encoded(), Mode: 0o644, Size: int64(len(zeros)), Typeflag: tar.TypeReg})
+	tw.Write(zeros)
+	tw.Close()
 	zw.Close()
 	p := filepath.Join(t.TempDir(), "bomb.tar.gz")
 	os.WriteFile(p, buf.Bytes(), 0o644)
@@ -320,7 +337,7 @@ func TestLoadBeyondTheSizeBoundLeavesNothing(t *testing.T) {
 			t.Errorf("the refused load left %q", l)
 		}
 	}
-	wantFail(t, ctr(t, "cri", "load", "--max-entries", "2", p), 1, "more than 2 entries (raise the bound with --max-entries)")
+	wantFail(t, ctr(t, "cri", "load", "--max-entries", "3", p), 1, "more than 3 entries (raise the bound with --max-entries)")
 	// Raised, it loads.
 	if r := ctr(t, "cri", "load", "--max-size", "1GiB", p); r.Code != 0 {
 		t.Errorf("load --max-size 1GiB: exit %d, %s", r.Code, r.Stderr)

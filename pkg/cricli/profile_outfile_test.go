@@ -1,0 +1,33 @@
+package cricli
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Profiles are written through pkg/outfile like save -o: a symlink keeps
+// pointing where it did and a 0600 file stays 0600.
+func TestProfilesKeepSymlinksAndModes(t *testing.T) {
+	s := node(t)
+	dir := t.TempDir()
+	cpu := filepath.Join(dir, "cpu.pprof")
+	os.WriteFile(cpu, nil, 0o600)
+	real := filepath.Join(dir, "mem.real")
+	link := filepath.Join(dir, "mem.pprof")
+	os.Symlink("mem.real", link)
+	ctr(t, s.Endpoint, "cri", "--profile-cpu", cpu, "--profile-mem", link, "version").ok(t)
+	if fi, err := os.Stat(cpu); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() == 0 {
+		t.Errorf("cpu profile: %v, %v", err, fi)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode().Type() != fs.ModeSymlink {
+		t.Errorf("the symlink was replaced: %v", fi)
+	}
+	if fi, err := os.Stat(real); err != nil || fi.Size() == 0 {
+		t.Errorf("the heap profile did not reach the link's target: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 3 {
+		t.Errorf("left behind: %v", ents)
+	}
+}
