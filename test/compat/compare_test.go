@@ -406,6 +406,9 @@ func lineDiff(a, b string) string {
 			i++
 		}
 	}
+	if len(out) == 0 {
+		return fmt.Sprintf("only trailing blank lines differ: crictl %q, ours %q", tail(a), tail(b))
+	}
 	for i, l := range out {
 		out[i] = visible(l)
 	}
@@ -431,4 +434,12 @@ func visible(s string) string {
 // looksLikeHelp: urfave/cli help, which both print for some argument errors.
 func looksLikeHelp(s string) bool {
 	return strings.Contains(s, "NAME:\n") && strings.Contains(s, "USAGE:\n")
+}
+
+// tail is the last few bytes of s, to show trailing newlines.
+func tail(s string) string {
+	if len(s) > 12 {
+		return "…" + s[len(s)-12:]
+	}
+	return s
 }
