@@ -157,8 +157,9 @@ A node that reported more than once keeps its newest report (the view lists
 the others). Input that is not a report is named by FILE:LINE on stderr and in
 the view; the other reports are still merged.
 
-  kubectl logs -n kube-system -l app=ctr-cri-diagnose --prefix --tail=1 |
-      ctr cri diagnose merge --nodes <(kubectl get nodes -o name)
+  kubectl logs -n ctr-cri-diagnose -l app.kubernetes.io/name=ctr-cri-diagnose \
+      --prefix --tail=1 --max-log-requests=50 |
+    ctr cri diagnose merge --nodes <(kubectl get nodes -o name)
 
 Exit codes: 0 every node healthy and accounted for; 1 a node is unhealthy,
 stale or missing, or some input is unreadable or of an unknown schema (one

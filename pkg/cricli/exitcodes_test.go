@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -86,5 +87,19 @@ func TestInvalidImageInContainerConfigIsAUsageError(t *testing.T) {
 		if calls := s.RuntimeCalls(); len(calls) > 0 {
 			t.Errorf("%v made RPCs %v before refusing", args, calls)
 		}
+	}
+}
+
+// ctr --timeout ending an events stream on a runtime that never answers is
+// a deadline (exit 3) that names ctr --timeout, not a bare "context deadline
+// exceeded" failure (exit 1).
+func TestEventsEndedByCtrTimeoutIsADeadline(t *testing.T) {
+	ep := serve(t, func(*grpc.Server) {}, grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+		<-stream.Context().Done()
+		return stream.Context().Err()
+	}))
+	r := ctr(t, ep, "--timeout", "300ms", "cri", "events").fails(t, ExitUnreachable, "ctr --timeout 300ms expired before "+ep+" answered")
+	if strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stderr %q, want one line", r.stderr)
 	}
 }

@@ -200,3 +200,16 @@ func TestMergeGeneratedFleetGolden(t *testing.T) {
 func exitedJob(logPath string) runtimetest.Container {
 	return runtimetest.Container{ID: ctrX, Name: "job", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED, ExitCode: 3, Reason: "Error", LogPath: logPath, CreatedAt: ago(60e9)}
 }
+
+// With --every a runtime that is down costs a line on stderr per attempt,
+// not the pod: the DaemonSet reports again once containerd is back.
+func TestDiagnoseEveryOutlivesAnUnreachableRuntime(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	var out, errb bytes.Buffer
+	ep := "unix://" + filepath.Join(t.TempDir(), "none.sock")
+	code := Run(ctx, ctrRoot(), []string{"ctr", "--address", ep, "cri", "diagnose", "--every", "1s", "-o", "ndjson"}, &out, &errb)
+	if n := strings.Count(errb.String(), "ctr: version: socket "); code != 0 || out.Len() != 0 || n < 2 {
+		t.Errorf("exit %d, stdout %q, %d error lines: %q", code, out.String(), n, errb.String())
+	}
+}

@@ -2,6 +2,7 @@ package cricli
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -48,5 +49,23 @@ func TestStreamingSessionWithoutExitStatusFails(t *testing.T) {
 		if strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "without the command's exit status") {
 			t.Errorf("%v: stderr %q, want one line saying the exit status was lost", args, r.stderr)
 		}
+	}
+}
+
+// F4 with a terminal: exec -it that loses its connection fails (exit 3,
+// one line) and gives the terminal back as it was.
+func TestInteractiveTTYSessionWithoutExitStatusFails(t *testing.T) {
+	n := newStreamNode(t)
+	master, slave := openPTY(t)
+	before := termios(t, slave)
+	out := &syncBuffer{}
+	go io.Copy(out, master)
+	errb := &syncBuffer{}
+	r := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: errb}, "cri", "exec", "-it", "nginx", "out", "partial", "out", dropMarker, "sleep").wait(t)
+	if r.code != ExitUnreachable || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), "without the command's exit status") {
+		t.Errorf("exec -it: exit %d stderr %q; want %d and one line saying the exit status was lost", r.code, errb.String(), ExitUnreachable)
+	}
+	if after := termios(t, slave); *after != *before {
+		t.Errorf("terminal not restored:\nbefore %+v\nafter  %+v", before, after)
 	}
 }

@@ -74,7 +74,11 @@ func (f EventFilter) matches(ev *runtimeapi.ContainerEventResponse) bool {
 func (c *Client) Events(ctx context.Context, f EventFilter, fn func(*runtimeapi.ContainerEventResponse) error) error {
 	const op = "container events"
 	wrap := func(err error) error {
-		if ctx.Err() != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			// ctr --timeout ended the stream: a deadline (exit 3), named.
+			return c.wrap(ctx, op, "", context.DeadlineExceeded)
+		case ctx.Err() != nil:
 			return ctx.Err()
 		}
 		if e := unimplemented(err, op, "GetContainerEvents", ""); e != err {
