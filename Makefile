@@ -16,6 +16,7 @@ DEV_DIR ?= /run/ctrcri-dev
 
 CONTAINERD_MOD := github.com/containerd/containerd/v2
 CNI_MOD        := github.com/containernetworking/plugins/plugins
+CRICTL_MOD     := sigs.k8s.io/cri-tools
 MODFILES       := go.mod go.sum
 
 # Debian packages a fresh machine of this kind lacks. busybox-static feeds the
@@ -50,9 +51,10 @@ IMAGE_TAR   := $(BUILD)/images/ctrcri.tar
 VERSION_PKG := github.com/ctrcri/ctrcri/pkg/cricli
 
 E2E_PKGS = ./test/e2e/...
-UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/e2e')
+COMPAT_PKGS = ./test/compat/...
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat')
 
-.PHONY: all deps build tools images image up down demo vet test test-unit test-e2e bench bench-deps install clean fuzz fault
+.PHONY: all deps build tools images image crictl up down demo vet test test-unit test-e2e test-compat bench bench-deps install clean fuzz fault
 
 # Fuzz targets as package:FuzzName. Their seeds (f.Add and testdata/fuzz/,
 # where every crasher found is kept) run as plain tests in test-unit; `make
@@ -100,6 +102,14 @@ $(CNI_BINS) &: $(MODFILES)
 	$(GO) build -o $(BUILD)/cni/ $(CNI_PKGS)
 	@touch $(CNI_BINS)
 
+# The real crictl, the reference test/compat compares ours with; pinned by
+# the `tool` line in go.mod. Without the version stamp it says "unknown".
+crictl: $(BUILD)/bin/crictl
+
+$(BUILD)/bin/crictl: $(MODFILES)
+	@mkdir -p $(BUILD)/bin
+	$(GO) build -ldflags "-X $(CRICTL_MOD)/pkg/version.Version=$$($(GO) list -m -f '{{.Version}}' $(CRICTL_MOD))" -o $@ $(CRICTL_MOD)/cmd/crictl
+
 images: $(IMAGES)
 
 $(IMAGES) &: $(IMAGE_SRC) $(MODFILES)
@@ -141,9 +151,10 @@ vet:
 
 # CTRCRI_E2E=required turns "cannot start a dev node" from a skip into a
 # failure, for the root-only dev node tests and for the e2e suite.
-test: deps build tools images image vet
+test: deps build tools images image crictl vet
 	CTRCRI_E2E=required $(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory test-compat
 
 # Unit packages, plus test/devnode whose node tests need root and _build/
 # (they skip without, unless CTRCRI_E2E=required).
@@ -164,6 +175,14 @@ fault:
 
 test-e2e: build tools images image
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CTRCRI_IMAGE=$(CURDIR)/$(IMAGE_TAR) $(GO) test $(E2E_PKGS) -count=1
+
+# The differential suite: every corpus invocation with the real crictl and
+# with ours (a `crictl` symlink) on one dev node; -v shows the counts and the
+# slowest invocations. COMPAT_REPORT=FILE writes every difference found,
+# allowed or not, for triage.
+test-compat: build tools images crictl
+	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CRICTL_BIN=$(CURDIR)/$(BUILD)/bin/crictl \
+		$(GO) test $(COMPAT_PKGS) -count=1 -timeout 20m -v
 
 # Upstream ctr from the same go.mod is the baseline for size, init and
 # start-up; GNU time reads child peak RSS without the parent's (see bench).

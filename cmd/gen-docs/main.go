@@ -1,5 +1,7 @@
 // Command gen-docs writes the man pages (man/) and the shell completion
-// scripts (completions/) from the live command tree; `make docs` runs it.
+// scripts (completions/) from the live command tree, and the table of
+// allowed differences from crictl (test/compat/allowed.yaml) into
+// docs/migrating-from-crictl.md; `make docs` runs it.
 package main
 
 import (
@@ -11,7 +13,11 @@ import (
 	docs "github.com/urfave/cli-docs/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/cricli"
+	"github.com/ctrcri/ctrcri/test/compat"
 )
+
+// migratingDoc holds the generated table of allowed differences.
+const migratingDoc = "docs/migrating-from-crictl.md"
 
 func main() {
 	root := flag.String("C", ".", "repository root to write man/ and completions/ under")
@@ -48,5 +54,37 @@ func write(root string) error {
 			return err
 		}
 	}
-	return nil
+	return writeAllowed(root)
+}
+
+// allowedSection returns the migration guide under root with its generated
+// section rendered from the compat table.
+func allowedSection(root string) (old, fresh []byte, err error) {
+	path := filepath.Join(root, filepath.FromSlash(migratingDoc))
+	if old, err = os.ReadFile(path); err != nil {
+		return nil, nil, err
+	}
+	rows, err := compat.Table()
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err := compat.Splice(string(old), compat.Markdown(rows))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", migratingDoc, err)
+	}
+	return old, []byte(doc), nil
+}
+
+// writeAllowed refreshes the generated section of the migration guide; a
+// root without the guide (the staleness test's scratch tree) is skipped.
+func writeAllowed(root string) error {
+	path := filepath.Join(root, filepath.FromSlash(migratingDoc))
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return nil
+	}
+	_, fresh, err := allowedSection(root)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, fresh, 0o644)
 }

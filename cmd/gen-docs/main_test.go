@@ -40,6 +40,18 @@ func TestCheckedInDocsAreFresh(t *testing.T) {
 	}
 }
 
+// TestAllowedDifferencesDocIsFresh: the table in the migration guide is the
+// one test/compat enforces.
+func TestAllowedDifferencesDocIsFresh(t *testing.T) {
+	old, fresh, err := allowedSection(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(old, fresh) {
+		t.Errorf("%s: the allowed-differences section is stale: run make docs", migratingDoc)
+	}
+}
+
 func list(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
