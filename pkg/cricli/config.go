@@ -336,7 +336,7 @@ func configList(d *configDoc) *printer.Resource {
 	}
 	return &printer.Resource{
 		Doc:     doc,
-		Columns: []printer.Column{{Header: "KEY"}, {Header: "VALUE"}},
+		Columns: []printer.Column{{Header: "KEY"}, {Header: "VALUE", Blank: true}},
 		Rows: func(emit func(cells ...string)) {
 			for _, k := range configKeys {
 				emit(k.name, d.get(k))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -80,6 +81,11 @@ func TestConfigMissingFile(t *testing.T) {
 	}
 	if _, err := os.Stat(p); !os.IsNotExist(err) {
 		t.Error("reading must not create the file")
+	}
+	// An unset endpoint is an empty cell, as crictl prints it (C21).
+	r = ctr(t, "", "cri", "-c", p, "config", "--list").ok(t)
+	if !regexp.MustCompile(`(?m)^runtime-endpoint\s*$`).MatchString(r.stdout) {
+		t.Errorf("config --list of a missing file: want an empty runtime-endpoint cell, got %q", r.stdout)
 	}
 	ctr(t, "", "cri", "-c", p, "config", "--set", "runtime-endpoint=unix:///run/k3s/containerd/containerd.sock").ok(t)
 	if got, _ := os.ReadFile(p); string(got) != "runtime-endpoint: unix:///run/k3s/containerd/containerd.sock\n" {

@@ -210,8 +210,13 @@ func configOptions(cmd *cli.Command) []runtime.ConfigOptions {
 	}}}
 }
 
-// crictlIgnoresArgs: crictl's pods takes no arguments and ignores any it
-// is given (X03); ctr cri calls them a usage error.
+// crictlIgnoresArgs: crictl's pods, runtime-config and imagefsinfo take
+// no arguments and ignore any they are given (X03, C05); ctr cri calls them
+// a usage error.
 func crictlIgnoresArgs(cmd *cli.Command) bool {
-	return isCrictl(cmd) && cmd.Name == "pods"
+	switch cmd.Name {
+	case "pods", "runtime-config", "imagefsinfo":
+		return isCrictl(cmd)
+	}
+	return false
 }

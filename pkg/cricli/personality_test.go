@@ -192,6 +192,14 @@ func TestCrictlHelpForWrongArgumentCounts(t *testing.T) {
 		t.Errorf("crictl pods x: %q", r.stdout)
 	}
 	ctr(t, s.Endpoint, "cri", "pods", "x").fails(t, ExitUsage, "takes no arguments")
+	// So do runtime-config and imagefsinfo: the same document as without it.
+	for _, c := range []string{"runtime-config", "imagefsinfo"} {
+		want := crictl(t, "-r", s.Endpoint, c).ok(t).stdout
+		if got := crictl(t, "-r", s.Endpoint, c, "x").ok(t).stdout; got != want {
+			t.Errorf("crictl %s x printed %q, want %q", c, got, want)
+		}
+		ctr(t, s.Endpoint, "cri", c, "x").fails(t, ExitUsage, "takes no arguments")
+	}
 	// Missing IDs where crictl says "ID cannot be empty": exit 1, no help.
 	for _, args := range [][]string{{"stop"}, {"start"}, {"logs"}, {"attach"}} {
 		if r := crictl(t, append([]string{"-r", s.Endpoint}, args...)...); r.code != 1 || r.stdout != "" {

@@ -41,6 +41,9 @@ type Column struct {
 	Header string
 	Wide   bool // only with -o wide
 	ID     bool // truncated to 13 characters unless --no-trunc
+	// Blank prints an empty value as nothing instead of <none>, where
+	// crictl leaves the cell empty (config --list).
+	Blank bool
 }
 
 // Resource is what a command hands to a printer.

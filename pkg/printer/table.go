@@ -27,7 +27,7 @@ func renderTable(w io.Writer, r *Resource, wide, noTrunc bool) error {
 		if r.Columns[i].ID && !noTrunc {
 			v = TruncID(v)
 		}
-		if v == "" {
+		if v == "" && !r.Columns[i].Blank {
 			return "<none>"
 		}
 		return Escape(v)

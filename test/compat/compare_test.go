@@ -305,7 +305,7 @@ func class(v any) string {
 var (
 	// A help line that declares a flag: `--name value, -n value`,
 	// `--username USERNAME, -u USERNAME`, `--creds USERNAME[:PASSWORD]`.
-	reFlag    = regexp.MustCompile(`^\s+-{1,2}[A-Za-z0-9][\w-]*(?: [\w\[\]:|.]+)?(?:, -{1,2}[A-Za-z0-9][\w-]*(?: [\w\[\]:|.]+)?)*`)
+	reFlag    = regexp.MustCompile(`^\s+-{1,2}[A-Za-z0-9][\w-]*(?: [\w\[\]:|.=]+)?(?:, -{1,2}[A-Za-z0-9][\w-]*(?: [\w\[\]:|.=]+)?)*`)
 	reFlagTok = regexp.MustCompile(`-{1,2}[A-Za-z0-9][\w-]*`)
 )
 
