@@ -16,8 +16,10 @@ import (
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -43,6 +45,8 @@ type crictlConfig struct {
 	PullImageOnCreate bool   `json:"pull-image-on-create"`
 	DisablePullOnRun  bool   `json:"disable-pull-on-run"`
 	MaxRetries        int    `json:"max-retries"`
+
+	unknown []string // keys crictl does not know
 }
 
 // endpoints is the outcome of endpoint precedence, with the source named
@@ -85,7 +89,42 @@ func loadConfig(cmd *cli.Command) (*crictlConfig, string, error) {
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
 		return nil, path, &UsageError{Err: fmt.Errorf("parse config %s: %v", path, err)}
 	}
+	cfg.unknown = unknownConfigKeys(data)
 	return &cfg, path, nil
+}
+
+// unknownConfigKeys lists the top-level keys crictl does not know (a typo
+// such as runtime_endpoint would otherwise silently mean the default
+// socket), as `"KEY" (line N)`.
+func unknownConfigKeys(data []byte) []string {
+	var doc yaml3.Node
+	if yaml3.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml3.MappingNode {
+		return nil
+	}
+	var out []string
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if _, err := findConfigKey(m.Content[i].Value); err != nil {
+			out = append(out, fmt.Sprintf("%q (line %d)", m.Content[i].Value, m.Content[i].Line))
+		}
+	}
+	return out
+}
+
+// checkUnknownConfigKeys: crictl refuses a config file with a key it does
+// not know; ctr cri does too (a usage error naming file, line and key),
+// while the crictl personality warns and goes on, so that a key from a
+// newer crictl cannot lock the operator out (F27).
+func checkUnknownConfigKeys(cmd *cli.Command, cfg *crictlConfig, path string) error {
+	if cfg == nil || len(cfg.unknown) == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("config %s: unknown key %s; keys are runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries", path, strings.Join(cfg.unknown, ", "))
+	if isCrictl(cmd) {
+		fmt.Fprintf(cmd.Root().ErrWriter, "crictl: warning: %s (ignored)\n", printer.Escape(what))
+		return nil
+	}
+	return usageErrorf("%s", what)
 }
 
 // resolveEndpoints applies the documented precedence, flags before the
@@ -96,6 +135,9 @@ func loadConfig(cmd *cli.Command) (*crictlConfig, string, error) {
 func resolveEndpoints(cmd *cli.Command) (*endpoints, error) {
 	cfg, cfgPath, err := loadConfig(cmd)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkUnknownConfigKeys(cmd, cfg, cfgPath); err != nil {
 		return nil, err
 	}
 	root := cmd.Root()

@@ -264,3 +264,22 @@ func TestCriFlagsAreReadFromCriNotTheSubcommand(t *testing.T) {
 		}
 	}
 }
+
+// F27: a key crictl does not know (a typo such as runtime_endpoint) must not
+// silently leave the default socket in charge: ctr cri refuses the file with
+// its line, as crictl does; the crictl personality warns once and goes on.
+func TestUnknownCrictlConfigKey(t *testing.T) {
+	s := node(t)
+	cfg := file(t, "crictl.yaml", "runtime-endpoint: "+s.Endpoint+"\nruntime_endpoint: unix:///nope\n")
+	ctr(t, "", "cri", "-c", cfg, "version").fails(t, ExitUsage, `unknown key "runtime_endpoint" (line 2)`)
+	if calls := s.RuntimeCalls(); len(calls) != 0 {
+		t.Errorf("refused config made calls %v", calls)
+	}
+	r := crictl(t, "-c", cfg, "version")
+	if r.code != 0 || !strings.Contains(r.stdout, "RuntimeName:") {
+		t.Errorf("crictl with an unknown key: stdout %q", r.stdout)
+	}
+	if n := strings.Count(r.stderr, "\n"); n != 1 || !strings.Contains(r.stderr, `crictl: warning: config `) || !strings.Contains(r.stderr, `"runtime_endpoint" (line 2)`) {
+		t.Errorf("crictl with an unknown key: want one warning line, got %q", r.stderr)
+	}
+}
