@@ -3,6 +3,7 @@ package cricli
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/urfave/cli/v3"
 
@@ -97,18 +98,33 @@ func podTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime
 	return ids, errs, nil
 }
 
-// inspectEach fetches every target's status, adds containerd's view when
-// asked, and prints what succeeded; failures so far (errs) and new ones are
-// returned joined.
+// inspectEach fetches every target's status, at most maxInFlight at once
+// (one after another, the round trips add up: inspect of a busy node was
+// slower than crictl), adds containerd's view when asked, and prints what
+// succeeded in the order asked; failures so far (errs) and new ones, also
+// in that order, are returned joined.
 func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, ids []string, errs []error, status func(id string) (*printer.Inspected, error)) error {
+	got := make([]*printer.Inspected, len(ids))
+	failed := make([]error, len(ids))
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			got[i], failed[i] = status(id)
+		}()
+	}
+	wg.Wait()
 	items := make([]*printer.Inspected, 0, len(ids))
-	for _, id := range ids {
-		it, err := status(id)
-		if err != nil {
-			errs = append(errs, err)
+	for i := range ids {
+		if failed[i] != nil {
+			errs = append(errs, failed[i])
 			continue
 		}
-		items = append(items, it)
+		items = append(items, got[i])
 	}
 	if err := addContainerdViews(ctx, cmd, c, items); err != nil {
 		return err
