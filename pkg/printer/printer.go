@@ -158,12 +158,7 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 	}
 	switch p.format {
 	case JSON:
-		b, err := MarshalJSON(r.Doc)
-		if err != nil {
-			return err
-		}
-		w.Write(b)
-		return w.WriteByte('\n')
+		return writeJSON(w, r.Doc)
 	case YAML:
 		b, err := MarshalYAML(r.Doc)
 		if err != nil {
