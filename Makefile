@@ -194,7 +194,7 @@ $(BUILD)/bin/ctr-upstream: $(MODFILES)
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -o $@ $(CONTAINERD_MOD)/cmd/ctr
 
-bench: build tools images bench-deps
+bench: build tools images crictl bench-deps
 	$(GO) run ./test/bench
 
 # man/ and completions/ are generated from the command tree and checked in;

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v3"
+	yaml3 "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
-	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"

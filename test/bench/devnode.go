@@ -57,6 +57,22 @@ func benchDevnode(ctx context.Context) error {
 		}
 	}
 	// Completion of pod IDs/names: what a shell runs on TAB.
+	if haveCrictl() {
+		// 50 pods, 50 running containers: the per-object status calls of
+		// inspect/inspectp and one stats listing, against the real crictl.
+		ep := "unix://" + n.Socket
+		for _, c := range []struct {
+			args []string
+			max  float64
+		}{{[]string{"inspect"}, 0.5}, {[]string{"inspectp"}, 0.5}, {[]string{"stats"}, 0.2}} {
+			v, err := vsCrictl(ep, c.args...)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  vs crictl %-9s (50 objects) ours %-9s crictl %-9s (%.2fx)\n", c.args[0], ms(v.ours), ms(v.ref), v.ratio())
+			check(v.ratio() <= c.max, "%s of 50 objects %.2fx crictl's wall time (<= %.1fx)", c.args[0], v.ratio(), c.max)
+		}
+	}
 	comp := append(append([]string{}, addr...), "cri", "inspectp", "--generate-shell-completion")
 	st, err := repeat(*runs, nil, *ours, comp...)
 	if err != nil {

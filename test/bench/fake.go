@@ -104,6 +104,24 @@ func benchFake() error {
 			check(calls == 2, "10k ps -a makes %d RPCs (ListContainers + ListPodSandbox)", calls)
 		}
 	}
+	if haveCrictl() {
+		for _, args := range [][]string{{"ps", "-a"}, {"ps", "-a", "-o", "json"}} {
+			v, err := vsCrictl(ep, args...)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  vs crictl %-16s ours %-9s crictl %-9s (%.2fx)  peak RSS ours %5.1f MiB, crictl %5.1f MiB (%.2fx)\n",
+				joinArgs(args), ms(v.ours), ms(v.ref), v.ratio(), float64(v.oursRSS)/1024, float64(v.refRSS)/1024, v.memRatio())
+			if len(args) == 2 {
+				check(v.ratio() <= 0.3, "10k ps -a %.2fx crictl's wall time (<= 0.3x)", v.ratio())
+			} else {
+				check(v.ratio() <= 0.5, "10k ps -a -o json %.2fx crictl's wall time (<= 0.5x)", v.ratio())
+				check(v.memRatio() <= 0.6, "10k ps -a -o json %.2fx crictl's peak memory (<= 0.6x)", v.memRatio())
+			}
+		}
+	} else {
+		fmt.Printf("  (no %s: run make crictl for the figures against crictl)\n", *crictlBin)
+	}
 	fmt.Println()
 	return nil
 }

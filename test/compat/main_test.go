@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,29 +32,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(scratch)
-	if err := setup(); err != nil {
-		if devnode.Required() {
-			fmt.Fprintf(os.Stderr, "compat: FAIL: %v\n(%s=required: a dev node must start; unset it to skip instead)\n", err, devnode.EnvE2E)
-			return 1
-		}
-		skipWhy = err.Error()
-		return m.Run()
-	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		node.Stop()
-		os.Exit(130)
-	}()
-	code := m.Run()
-	if err := node.Stop(); err != nil {
-		fmt.Fprintf(os.Stderr, "compat: stopping the dev node: %v\n", err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	return code
+	return devnode.RunSuite(m, "compat", &skipWhy, func() (*devnode.Node, error) {
+		err := setup()
+		return node, err
+	})
 }
 
 // setup finds both binaries and starts the node. The real crictl comes from

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,33 +22,10 @@ var (
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	if err := setup(); err != nil {
-		if devnode.Required() {
-			fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n(%s=required: a dev node must start; unset it to skip instead)\n", err, devnode.EnvE2E)
-			return 1
-		}
-		skipWhy = err.Error()
-		fmt.Fprintf(os.Stderr, "e2e: skipping: %v\n", err)
-		return m.Run() // every test skips through testNode
-	}
-
-	// ^C or a kill must not leave the node behind.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		node.Stop()
-		os.Exit(130)
-	}()
-
-	code := m.Run()
-	if err := node.Stop(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: stopping the dev node: %v\n", err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	return code
+	return devnode.RunSuite(m, "e2e", &skipWhy, func() (*devnode.Node, error) {
+		err := setup()
+		return node, err
+	})
 }
 
 // setup finds or builds the ctr binary and starts the dev node.

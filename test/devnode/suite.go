@@ -1,0 +1,46 @@
+package devnode
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"testing"
+)
+
+// RunSuite is the TestMain of a package that runs against one dev node
+// (e2e, compat): setup starts the node and returns it (and returns it with
+// its error when a later step fails, so it is stopped); when it cannot and a
+// node is not Required, the tests run and skip themselves with the reason
+// put in *skipWhy. ^C or a kill stops the node; a node that fails to stop
+// fails the run. name prefixes the lines it prints.
+func RunSuite(m *testing.M, name string, skipWhy *string, setup func() (*Node, error)) int {
+	node, err := setup()
+	if err != nil {
+		if node != nil {
+			node.Stop() // started, but the rest of setup failed
+		}
+		if Required() {
+			fmt.Fprintf(os.Stderr, "%s: FAIL: %v\n(%s=required: a dev node must start; unset it to skip instead)\n", name, err, EnvE2E)
+			return 1
+		}
+		*skipWhy = err.Error()
+		fmt.Fprintf(os.Stderr, "%s: skipping: %v\n", name, err)
+		return m.Run()
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		node.Stop()
+		os.Exit(130)
+	}()
+	code := m.Run()
+	if err := node.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: stopping the dev node: %v\n", name, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
