@@ -84,3 +84,25 @@ func TestJSONStreamSameBytesAsWholeDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONStreamIgnoresProtojsonWhitespace: protojson puts a space after
+// some separators in some builds, on purpose; an item indents to the same
+// bytes with or without it, as the compacted whole document does.
+func TestJSONStreamIgnoresProtojsonWhitespace(t *testing.T) {
+	tight := []byte(`{"id":"a, b: c","labels":{"k":"v \u2028 \"x\""},"n":[1,2],"e":{}}`)
+	loose := []byte(`{"id": "a, b: c",  "labels": {"k":  "v \u2028 \"x\""}, "n": [1, 2], "e": {}} ` + "\n")
+	var a, b bytes.Buffer
+	if err := indentItem(&a, tight); err != nil {
+		t.Fatal(err)
+	}
+	if err := indentItem(&b, loose); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Errorf("whitespace changed the item:\n%s\nvs\n%s", a.String(), b.String())
+	}
+	want := "{\n      \"id\": \"a, b: c\",\n      \"labels\": {\n        \"k\": \"v \\u2028 \\\"x\\\"\"\n      },\n      \"n\": [\n        1,\n        2\n      ],\n      \"e\": {}\n    }"
+	if a.String() != want {
+		t.Errorf("item indented as\n%s\nwant\n%s", a.String(), want)
+	}
+}

@@ -1,0 +1,37 @@
+package printer
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"testing"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func benchContainers(n int) *runtimeapi.ListContainersResponse {
+	var cs []*runtimeapi.Container
+	for i := range n {
+		cs = append(cs, &runtimeapi.Container{
+			Id: fmt.Sprintf("%064x", i), PodSandboxId: fmt.Sprintf("%064x", i/20),
+			Metadata: &runtimeapi.ContainerMetadata{Name: fmt.Sprint("app-", i), Attempt: uint32(i % 4)},
+			Image:    &runtimeapi.ImageSpec{Image: "registry.example.com/team/service:v1.2.3"}, ImageRef: fmt.Sprintf("sha256:%064x", i%50),
+			State: runtimeapi.ContainerState(i % 3), CreatedAt: int64(i) * 1e9,
+			Labels: map[string]string{"io.kubernetes.pod.name": fmt.Sprint("pod-", i), "io.kubernetes.pod.namespace": "ns", "io.kubernetes.pod.uid": fmt.Sprintf("%08x-1b2c-4d5e-8f90-%012x", i, i), "io.kubernetes.container.name": fmt.Sprint("app-", i), "app.kubernetes.io/name": "bench", "pod-template-hash": "7d4b9c8f6d"},
+		})
+	}
+	return &runtimeapi.ListContainersResponse{Containers: cs}
+}
+
+// BenchmarkJSONList10k is ps -a -o json's encoding at 10,000 containers.
+func BenchmarkJSONList10k(b *testing.B) {
+	doc := benchContainers(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := bufio.NewWriter(io.Discard)
+		if err := writeJSON(w, doc); err != nil {
+			b.Fatal(err)
+		}
+		w.Flush()
+	}
+}
