@@ -329,32 +329,32 @@ func TestProfiles(t *testing.T) {
 func TestMaxRetries(t *testing.T) {
 	s := node(t)
 	sockPath := strings.TrimPrefix(s.Endpoint, "unix://")
+	// -D traces every attempt: counting them checks the retries without
+	// depending on how fast this machine is.
+	attempts := func(r result) int { return strings.Count(r.stderr, "DEBUG: /runtime.v1.RuntimeService/Version") }
 	link := filepath.Join(shortDir(t), "late.sock")
-	start := time.Now()
-	crictl(t, "-r", link, "--max-retries", "0", "version").fails(t, 1, "does not exist")
-	if time.Since(start) > 400*time.Millisecond {
-		t.Errorf("--max-retries 0 waited %s", time.Since(start))
+	if r := crictl(t, "-D", "-r", link, "--max-retries", "0", "version").fails(t, 1, "does not exist"); attempts(r) != 1 {
+		t.Errorf("--max-retries 0 made %d attempts, want 1", attempts(r))
 	}
+	if r := crictl(t, "-D", "-r", link, "--max-retries", "2", "version").fails(t, 1, "does not exist"); attempts(r) != 3 {
+		t.Errorf("--max-retries 2 made %d attempts, want 3", attempts(r))
+	}
+	// A socket that shows up while crictl backs off (0.5 s, 1 s, 2 s) is
+	// reached: it appears after the first attempt has failed.
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(time.Second)
 		os.Symlink(sockPath, link)
 	}()
-	start = time.Now()
-	crictl(t, "-r", link, "--max-retries", "3", "version").ok(t)
-	if took := time.Since(start); took < 450*time.Millisecond {
-		t.Errorf("succeeded after %s, before the first retry", took)
+	if r := crictl(t, "-D", "-r", link, "--max-retries", "3", "version"); r.code != 0 || attempts(r) < 2 {
+		t.Errorf("exit %d after %d attempt(s), want success on a retry: %s", r.code, attempts(r), r.stderr)
 	}
 	// ctr cri fails fast by default, and retries when asked.
 	gone := filepath.Join(shortDir(t), "gone.sock")
-	start = time.Now()
-	ctr(t, gone, "cri", "version").fails(t, ExitUnreachable)
-	if time.Since(start) > 400*time.Millisecond {
-		t.Errorf("ctr cri without --max-retries waited %s", time.Since(start))
+	if r := ctr(t, gone, "cri", "-D", "version").fails(t, ExitUnreachable); attempts(r) != 1 {
+		t.Errorf("ctr cri without --max-retries made %d attempts, want 1", attempts(r))
 	}
-	start = time.Now()
-	ctr(t, gone, "cri", "--max-retries", "1", "version").fails(t, ExitUnreachable)
-	if took := time.Since(start); took < 450*time.Millisecond {
-		t.Errorf("--max-retries 1 gave up after %s", took)
+	if r := ctr(t, gone, "cri", "-D", "--max-retries", "1", "version").fails(t, ExitUnreachable); attempts(r) != 2 {
+		t.Errorf("ctr cri --max-retries 1 made %d attempts, want 2", attempts(r))
 	}
 }
 
