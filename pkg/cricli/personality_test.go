@@ -301,7 +301,7 @@ func TestTracingBadInput(t *testing.T) {
 	l.Close()
 	start := time.Now()
 	ctr(t, s.Endpoint, "cri", "-t", "1s", "--enable-tracing", "--tracing-endpoint", dead, "version").ok(t)
-	if took := time.Since(start); took > 1500*time.Millisecond {
+	if took := time.Since(start); took > 2500*time.Millisecond { // 1 s export bound + the command on a busy machine
 		t.Errorf("a dead collector slowed the command to %s", took)
 	}
 	ctr(t, s.Endpoint, "cri", "--enable-tracing", "--tracing-sampling-rate-per-million", "-5", "version").
