@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -54,16 +53,7 @@ func setup() error {
 	if _, err := os.Stat(refBin); err != nil {
 		return fmt.Errorf("real crictl: %v (make crictl)", err)
 	}
-	ctrBin = os.Getenv("CTR_BIN")
-	if ctrBin == "" {
-		ctrBin = filepath.Join(repo, "bin", "ctr")
-		cmd := exec.Command("go", "build", "-o", ctrBin, "./cmd/ctr")
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", ctrBin, err, out)
-		}
-	}
-	if ctrBin, err = filepath.Abs(ctrBin); err != nil {
+	if ctrBin, err = devnode.CtrBinary(repo); err != nil {
 		return err
 	}
 	if refBin, err = filepath.Abs(refBin); err != nil {

@@ -3,7 +3,9 @@ package devnode
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"testing"
 )
@@ -43,4 +45,20 @@ func RunSuite(m *testing.M, name string, skipWhy *string, setup func() (*Node, e
 		}
 	}
 	return code
+}
+
+// CtrBinary is the ctr under test: CTR_BIN when set, else bin/ctr built
+// fresh in repo (go build is incremental: that costs only the link). The
+// path returned is absolute.
+func CtrBinary(repo string) (string, error) {
+	bin := os.Getenv("CTR_BIN")
+	if bin == "" {
+		bin = filepath.Join(repo, "bin", "ctr")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/ctr")
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build %s: %v\n%s", bin, err, out)
+		}
+	}
+	return filepath.Abs(bin)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -37,16 +35,7 @@ func setup() error {
 	if err != nil {
 		return err
 	}
-	if ctrBin = os.Getenv("CTR_BIN"); ctrBin == "" {
-		// go build is incremental: a fresh bin/ctr costs only the link.
-		ctrBin = filepath.Join(repo, "bin", "ctr")
-		cmd := exec.Command("go", "build", "-o", ctrBin, "./cmd/ctr")
-		cmd.Dir = repo
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", ctrBin, err, out)
-		}
-	}
-	if ctrBin, err = filepath.Abs(ctrBin); err != nil {
+	if ctrBin, err = devnode.CtrBinary(repo); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
