@@ -261,12 +261,12 @@ Listing orphans is not a failure: the exit code is 0 whatever is found; use
 -o json and check .orphans in scripts. A container being created or removed
 at that very moment can show up once: run again to confirm.`,
 		Category: catContainerd,
-		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), quietFlag("orphan"), noTruncFlag()},
+		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), noHeadersFlag(), quietFlag("orphan"), noTruncFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, printer.OrphanFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}

@@ -131,7 +131,7 @@ func TestOrphans(t *testing.T) {
 
 func TestOrphansUsageErrors(t *testing.T) {
 	s := node(t)
-	ctr(t, s.Endpoint, "cri", "orphans", "-o", "wide").fails(t, 2, `unknown output format "wide"`)
+	ctr(t, s.Endpoint, "cri", "orphans", "-o", "ndjson").fails(t, 2, `unknown output format "ndjson"`)
 	ctr(t, s.Endpoint, "cri", "orphans", "extra").fails(t, 2, "orphans takes no arguments")
 	if calls := s.RuntimeCalls(); len(calls) != 0 {
 		t.Errorf("usage errors made RPCs: %v", calls)

@@ -39,7 +39,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 3 the runtime cannot be reached.`,
 		Category: catContainerd,
 		Flags: []cli.Flag{
-			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(),
+			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(), noHeadersFlag(),
 			&cli.IntFlag{Name: "details", Value: runtime.DefaultDiagnoseDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
 			&cli.StringFlag{Name: "node-name", Usage: "the node's name in the report (default: $NODE_NAME, else the hostname)"},
 			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it"},
@@ -60,7 +60,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 			if fi, err := os.Stat(cmd.String("host-root")); err != nil || !fi.IsDir() {
 				return usageErrorf("invalid --host-root %q: not a directory", cmd.String("host-root"))
 			}
-			p, err := printer.NewDiagnose(cmd.String("output"), printer.DiagnoseFormats, printer.Options{Template: cmd.String("template")})
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -178,7 +178,7 @@ summary line on stderr); 2 usage error.`,
 			if n := cmd.Int("examples"); n < 1 || n > 100 {
 				return usageErrorf("invalid --examples %d: must be 1 to 100", n)
 			}
-			p, err := newPrinter(cmd, printer.FleetFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,7 @@ import (
 )
 
 // OrphanFormats are the formats of ctr cri orphans.
-var OrphanFormats = []string{Table, JSON, YAML, GoTemplate}
+var OrphanFormats = ListFormats
 
 // Orphans renders the orphans report: a table with one row per orphan, or
 // the report document {"namespace", "orphans": [...]}.
