@@ -2,8 +2,8 @@ package cricli
 
 import (
 	"context"
-	"slices"
 	"runtime/debug"
+	"slices"
 
 	"github.com/urfave/cli/v3"
 
