@@ -84,7 +84,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 					return err
 				}
 				if !rep.Healthy {
-					return &problemsFound{n: rep.Errors()}
+					return &problemsFound{errors: rep.Errors(), warnings: len(rep.Problems) - rep.Errors()}
 				}
 				return nil
 			})
@@ -130,14 +130,23 @@ func hostInfo(cmd *cli.Command) runtime.HostInfo {
 }
 
 // problemsFound is diagnose's verdict on an unhealthy node: exit 1 with a
-// one-line summary, the report itself being on stdout.
-type problemsFound struct{ n int }
+// one-line summary, the report itself being on stdout. The summary counts
+// every problem the report lists, errors and warnings apart.
+type problemsFound struct{ errors, warnings int }
 
 func (p *problemsFound) Error() string {
-	if p.n == 1 {
-		return "diagnose: 1 problem found"
+	s := "diagnose: " + count(p.errors, "error", "errors")
+	if p.warnings > 0 {
+		s += " and " + count(p.warnings, "warning", "warnings")
 	}
-	return fmt.Sprintf("diagnose: %d problems found", p.n)
+	return s + " found"
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (p *problemsFound) ExitCode() int { return ExitFailed }

@@ -24,7 +24,7 @@ stopped, deleted; repeatable) keep only matching events. Ends with exit 0 on Ctr
 or when the runtime closes the stream.`,
 		Category: catStreaming,
 		Flags: []cli.Flag{
-			outputFlag(printer.JSON, printer.ListFormats), templateFlag(), noHeadersFlag(),
+			outputFlag(printer.JSON, printer.ListFormats), templateFlag(), noHeadersFlag(), noTruncFlag(),
 			&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "only events of this pod (ID prefix, name or namespace/name)"},
 			&cli.StringFlag{Name: "container", Usage: "only events of this container (ID prefix or name)"},
 			&cli.StringSliceFlag{Name: "type", Usage: "only events of this type: created, started, stopped or deleted (repeatable)"},
