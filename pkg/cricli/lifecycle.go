@@ -86,17 +86,28 @@ func ensureImages(ctx context.Context, cmd *cli.Command, c *runtime.Client, mode
 	return nil
 }
 
-// createOptions are what create and run share.
+// createOptions are what create and run read before any RPC.
 type createOptions struct {
+	ctrCfg      *runtimeapi.ContainerConfig
+	podCfg      *runtimeapi.PodSandboxConfig
 	pull        string
 	auth        *runtimeapi.AuthConfig
 	pullTimeout time.Duration
 }
 
-// readCreateOptions reads the pull policy (def unless the config file or a
-// flag says otherwise), registry credentials and pull timeout.
-func readCreateOptions(cmd *cli.Command, def string, configKey func(*crictlConfig) string) (*createOptions, error) {
-	cfg, _, err := loadConfig(globalsOf(cmd))
+// readCreateOptions reads the container and pod config files, then the pull
+// policy (def unless crictl's config file or a flag says otherwise),
+// registry credentials and pull timeout.
+func readCreateOptions(cmd *cli.Command, ctrPath, podPath, def string, configKey func(*crictlConfig) string) (*createOptions, error) {
+	o := &createOptions{}
+	var err error
+	if o.ctrCfg, err = loadContainerConfig(cmd, ctrPath); err != nil {
+		return nil, err
+	}
+	if o.podCfg, err = loadPodConfig(cmd, podPath); err != nil {
+		return nil, err
+	}
+	cfg, _, err := loadConfig(cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +116,6 @@ func readCreateOptions(cmd *cli.Command, def string, configKey func(*crictlConfi
 			def = d
 		}
 	}
-	o := &createOptions{}
 	if o.pull, err = pullPolicy(cmd, def); err != nil {
 		return nil, err
 	}
@@ -136,15 +146,7 @@ key pull-image-on-create: true means --pull always).
 				return usageErrorf("create takes POD CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
 			}
 			args := cmd.Args().Slice()
-			ctrCfg, err := loadContainerConfig(cmd, args[1])
-			if err != nil {
-				return err
-			}
-			podCfg, err := loadPodConfig(cmd, args[2])
-			if err != nil {
-				return err
-			}
-			o, err := readCreateOptions(cmd, "missing", func(c *crictlConfig) string {
+			o, err := readCreateOptions(cmd, args[1], args[2], "missing", func(c *crictlConfig) string {
 				if c.PullImageOnCreate {
 					return "always"
 				}
@@ -157,7 +159,7 @@ key pull-image-on-create: true means --pull always).
 			if err != nil {
 				return err
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				res, err := c.ResolvePods(ctx, args[:1])
 				if err != nil {
 					return err
@@ -165,10 +167,10 @@ key pull-image-on-create: true means --pull always).
 				if res[0].Err != nil {
 					return res[0].Err
 				}
-				if err := ensureImages(ctx, cmd, c, o.pull, ctrCfg, podCfg, o.auth, o.pullTimeout); err != nil {
+				if err := ensureImages(ctx, cmd, c, o.pull, o.ctrCfg, o.podCfg, o.auth, o.pullTimeout); err != nil {
 					return err
 				}
-				id, err := c.CreateContainer(ctx, res[0].Item.Id, ctrCfg, podCfg)
+				id, err := c.CreateContainer(ctx, res[0].Item.Id, o.ctrCfg, o.podCfg)
 				if err != nil {
 					return err
 				}
@@ -197,15 +199,7 @@ fails, the pod is stopped and removed again.
 			if cmd.NArg() != 2 {
 				return usageErrorf("run takes CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
 			}
-			ctrCfg, err := loadContainerConfig(cmd, cmd.Args().Get(0))
-			if err != nil {
-				return err
-			}
-			podCfg, err := loadPodConfig(cmd, cmd.Args().Get(1))
-			if err != nil {
-				return err
-			}
-			o, err := readCreateOptions(cmd, "always", func(c *crictlConfig) string {
+			o, err := readCreateOptions(cmd, cmd.Args().Get(0), cmd.Args().Get(1), "always", func(c *crictlConfig) string {
 				if c.DisablePullOnRun {
 					return "never"
 				}
@@ -218,16 +212,16 @@ fails, the pod is stopped and removed again.
 			if err != nil {
 				return err
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				podID, err := c.RunPod(ctx, podCfg, cmd.String("runtime"))
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				podID, err := c.RunPod(ctx, o.podCfg, cmd.String("runtime"))
 				if err != nil {
 					return err
 				}
 				id, err := func() (string, error) {
-					if err := ensureImages(ctx, cmd, c, o.pull, ctrCfg, podCfg, o.auth, o.pullTimeout); err != nil {
+					if err := ensureImages(ctx, cmd, c, o.pull, o.ctrCfg, o.podCfg, o.auth, o.pullTimeout); err != nil {
 						return "", err
 					}
-					id, err := c.CreateContainer(ctx, podID, ctrCfg, podCfg)
+					id, err := c.CreateContainer(ctx, podID, o.ctrCfg, o.podCfg)
 					if err != nil {
 						return "", err
 					}
@@ -256,7 +250,7 @@ func newStartCommand() *cli.Command {
 			if cmd.NArg() == 0 {
 				return usageErrorf("start needs at least one container ID or name")
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				res, err := c.ResolveContainers(ctx, cmd.Args().Slice())
 				if err != nil {
 					return err
@@ -287,7 +281,7 @@ func newStopCommand() *cli.Command {
 			if grace < 0 {
 				return usageErrorf("invalid --timeout %d: seconds must not be negative", grace)
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				ids, failed, err := pickContainers(ctx, c, cmd, runtime.ContainerFilter{State: "running"})
 				if err != nil {
 					return err
@@ -330,7 +324,7 @@ another into the same FILE, as crictl does: the last one written stays.`,
 			if err != nil {
 				return usageErrorf("invalid --export %q: %v", export, err)
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				res, err := c.ResolveContainers(ctx, cmd.Args().Slice())
 				if err != nil {
 					return err

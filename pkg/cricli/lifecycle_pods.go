@@ -35,7 +35,7 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 			if err != nil {
 				return err
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				id, err := c.RunPod(ctx, cfg, cmd.String("runtime"))
 				if err != nil {
 					return err
@@ -59,7 +59,7 @@ func newStopPodCommand() *cli.Command {
 			if err := targetsOrAll(cmd, "pod"); err != nil {
 				return err
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				pods, failed, err := resolvePods(ctx, c, cmd, runtime.PodFilter{State: "ready"})
 				if err != nil {
 					return err

@@ -31,7 +31,7 @@ container for the log path.`,
 				return err
 			}
 			force, keepLogs := cmd.Bool("force"), cmd.Bool("keep-logs")
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				items, failed, err := resolveContainers(ctx, c, cmd, runtime.ContainerFilter{All: true})
 				if err != nil {
 					return err
@@ -98,7 +98,7 @@ func newRemovePodCommand() *cli.Command {
 				return err
 			}
 			force := cmd.Bool("force")
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				pods, failed, err := resolvePods(ctx, c, cmd, runtime.PodFilter{})
 				if err != nil {
 					return err

@@ -18,23 +18,6 @@ import (
 // maxInFlight bounds concurrent RPCs of multi-target commands.
 const maxInFlight = 8
 
-// globalsOf is the command owning ctr cri's global flags. Subcommand flags
-// such as stop -t or runp -r hide them by name, so the endpoint and the
-// per-RPC timeout are read from there.
-func globalsOf(cmd *cli.Command) *cli.Command {
-	for _, c := range cmd.Lineage() {
-		if hasFlag(c, "runtime-endpoint") {
-			return c
-		}
-	}
-	return cmd
-}
-
-// run runs fn with a client, resolving the endpoint from the global flags.
-func run(ctx context.Context, cmd *cli.Command, fn func(context.Context, *runtime.Client) error) error {
-	return withClient(ctx, globalsOf(cmd), fn)
-}
-
 // forEach applies op to every target with a few in flight. Each success's
 // full ID goes to stdout in target order, as soon as the targets before it
 // are done; the failures come back joined (resolution failures first), so

@@ -2,25 +2,11 @@ package criconfig
 
 import (
 	"testing"
-	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/test/fuzzbound"
 )
-
-// fuzzBound is how long one input may take: the config checker once hung
-// for minutes on a 791-byte merge-key fan-out (F9).
-const fuzzBound = 5 * time.Second
-
-func bounded(t *testing.T, what string, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); fn() }()
-	select {
-	case <-done:
-	case <-time.After(fuzzBound):
-		t.Fatalf("%s did not finish within %s", what, fuzzBound)
-	}
-}
 
 // FuzzDecodeConfig: the pod and container config checker ends in bounded
 // time on any input, and an error is a *ConfigError.
@@ -38,7 +24,7 @@ func FuzzDecodeConfig(f *testing.F) {
 		if container {
 			into = &runtimeapi.ContainerConfig{}
 		}
-		bounded(t, "DecodeConfig", func() {
+		fuzzbound.Run(t, "DecodeConfig", func() {
 			if _, err := DecodeConfig("f.yaml", data, into); err != nil {
 				if _, ok := err.(*ConfigError); !ok {
 					t.Errorf("error of type %T: %v", err, err)

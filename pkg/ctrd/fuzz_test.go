@@ -7,29 +7,15 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/containerd/containerd/v2/core/images/archive"
 	"github.com/containerd/containerd/v2/plugins/content/local"
 	"github.com/containerd/log"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
+
+	"github.com/ctrcri/ctrcri/test/fuzzbound"
 )
-
-// fuzzBound is how long one input may take: the config checker once hung
-// for minutes on a 791-byte merge-key fan-out (F9).
-const fuzzBound = 5 * time.Second
-
-func bounded(t *testing.T, what string, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); fn() }()
-	select {
-	case <-done:
-	case <-time.After(fuzzBound):
-		t.Fatalf("%s did not finish within %s", what, fuzzBound)
-	}
-}
 
 // archiveSeed is a minimal OCI layout archive with one image name; gz
 // compresses it.
@@ -74,7 +60,7 @@ func FuzzArchiveReader(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bounded(t, "ImportIndex", func() {
+		fuzzbound.Run(t, "ImportIndex", func() {
 			var o LoadOptions
 			in, done, err := archiveReader(bytes.NewReader(data), nil, o.limits())
 			if err != nil {

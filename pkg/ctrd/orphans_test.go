@@ -8,19 +8,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
-	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
-
-func newClient(t *testing.T, s *runtimetest.Server) *runtime.Client {
-	t.Helper()
-	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 const (
 	podReady = "pod-ready-0000000000000000000000000000000000000000000000000000000"
@@ -44,7 +33,7 @@ func fakeNode(t *testing.T) *runtimetest.Server {
 
 func TestOrphansOfAConsistentNodeIsEmpty(t *testing.T) {
 	s := fakeNode(t)
-	rep, err := ctrd.Orphans(context.Background(), newClient(t, s), s.Mirror())
+	rep, err := ctrd.Orphans(context.Background(), s.Client(t), s.Mirror())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +66,7 @@ func TestOrphansFindsBothSides(t *testing.T) {
 	cd.Calls()
 	s.RuntimeCalls()
 
-	rep, err := ctrd.Orphans(context.Background(), newClient(t, s), cd)
+	rep, err := ctrd.Orphans(context.Background(), s.Client(t), cd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +117,7 @@ func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
 	for i := range cd.SandboxSet {
 		cd.SandboxSet[i].Sandboxer = "shim"
 	}
-	rep, err := ctrd.Orphans(context.Background(), newClient(t, s), cd)
+	rep, err := ctrd.Orphans(context.Background(), s.Client(t), cd)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func writeFile(t *testing.T, path, data string) {
 
 func diagnoseNode(t *testing.T, s *runtimetest.Server, cd ctrd.Containerd) *diagnose.Report {
 	t.Helper()
-	rep, err := diagnose.Diagnose(context.Background(), newClient(t, s), cd, diagnose.DiagnoseOptions{ClientVersion: "test", Details: diagnose.DefaultDiagnoseDetails, Now: time.Unix(1e9, 0)})
+	rep, err := diagnose.Diagnose(context.Background(), s.Client(t), cd, diagnose.DiagnoseOptions{ClientVersion: "test", Details: diagnose.DefaultDiagnoseDetails, Now: time.Unix(1e9, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
 
 func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
 	s, _, _ := healthyNode(t)
-	c := newClient(t, s)
+	c := s.Client(t)
 	// The real containerd client against the fake CRI server: containerd's
 	// services are not there, as on CRI-O.
 	rep, err := diagnose.Diagnose(context.Background(), c, ctrd.New(c, ""), diagnose.DiagnoseOptions{})

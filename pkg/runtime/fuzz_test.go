@@ -3,23 +3,9 @@ package runtime
 import (
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/ctrcri/ctrcri/test/fuzzbound"
 )
-
-// fuzzBound is how long one input may take: the config checker once hung
-// for minutes on a 791-byte merge-key fan-out (F9).
-const fuzzBound = 5 * time.Second
-
-func bounded(t *testing.T, what string, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); fn() }()
-	select {
-	case <-done:
-	case <-time.After(fuzzBound):
-		t.Fatalf("%s did not finish within %s", what, fuzzBound)
-	}
-}
 
 // FuzzFiltersAndLabels: label, state, image filter and name regex parsing
 // never panic, and what they accept round-trips.
@@ -39,7 +25,7 @@ func FuzzFiltersAndLabels(f *testing.F) {
 		}
 		ParseContainerState(s)
 		ParsePodState(s)
-		bounded(t, "compile", func() {
+		fuzzbound.Run(t, "compile", func() {
 			if re, err := compile("name", s); err == nil {
 				matches(re, s)
 			}
