@@ -252,3 +252,25 @@ func TestEventsCrictlKeepsCrictlsFormats(t *testing.T) {
 		t.Errorf("crictl events -o table: exit %d %q %q; want crictl's refusal, exit 1", r.code, r.stderr, r.stdout)
 	}
 }
+
+// kubectl users glue the format to -o; it means what -o FORMAT means.
+func TestGluedOutputFormat(t *testing.T) {
+	s := node(t)
+	for _, tc := range [][2][]string{
+		{{"ps", "-ojson"}, {"ps", "-o", "json"}},
+		{{"ps", "-a", "-owide"}, {"ps", "-a", "-o", "wide"}},
+		{{"pods", "-ojsonpath={.items[*].metadata.name}"}, {"pods", "-o", "jsonpath={.items[*].metadata.name}"}},
+		{{"images", "-ocustom-columns=ID:.id", "--no-headers"}, {"images", "-o", "custom-columns=ID:.id", "--no-headers"}},
+		{{"inspect", "-oyaml", ctrW[:5]}, {"inspect", "-o", "yaml", ctrW[:5]}},
+	} {
+		glued := ctr(t, s.Endpoint, append([]string{"cri"}, tc[0]...)...).ok(t)
+		spaced := ctr(t, s.Endpoint, append([]string{"cri"}, tc[1]...)...).ok(t)
+		if glued.stdout != spaced.stdout || glued.stdout == "" {
+			t.Errorf("%v printed\n%s\nwant what %v prints:\n%s", tc[0], glued.stdout, tc[1], spaced.stdout)
+		}
+	}
+	ctr(t, s.Endpoint, "cri", "info", "-owide").fails(t, 2, `unknown output format "wide": use one of json, yaml, go-template, jsonpath`)
+	if r := crictlRun(t, s.Endpoint, "ps", "-ojsonpath={.containers[*].metadata.name}"); r.code != 0 || r.stdout != "postgres nginx\n" {
+		t.Errorf("crictl ps -ojsonpath=: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
