@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
@@ -272,5 +273,28 @@ func TestGluedOutputFormat(t *testing.T) {
 	ctr(t, s.Endpoint, "cri", "info", "-owide").fails(t, 2, `unknown output format "wide": use one of json, yaml, go-template, jsonpath`)
 	if r := crictlRun(t, s.Endpoint, "ps", "-ojsonpath={.containers[*].metadata.name}"); r.code != 0 || r.stdout != "postgres nginx\n" {
 		t.Errorf("crictl ps -ojsonpath=: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// orphans -o wide names the command that removes each orphan.
+func TestOrphansWideNamesTheRemedy(t *testing.T) {
+	s := node(t)
+	cd := s.Mirror()
+	cd.Records = append(cd.Records, ctrd.CtrdContainer{ID: "handmade0000000000000"})
+	cd.TaskList = append(cd.TaskList, ctrd.CtrdTask{ID: "handmade0000000000000", PID: 4242, Status: "running"})
+	cd.TaskList = slices.DeleteFunc(cd.TaskList, func(tk ctrd.CtrdTask) bool { return tk.ID == ctrY })
+	withContainerd(t, cd)
+	r := ctr(t, s.Endpoint, "cri", "orphans", "-o", "wide").ok(t)
+	for _, want := range []string{
+		"REMOVE WITH",
+		"ctr -n k8s.io tasks rm -f handmade0000000000000 && ctr -n k8s.io containers rm handmade0000000000000\n",
+		"ctr cri rm -f " + ctrY + "\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("orphans -o wide lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := ctr(t, s.Endpoint, "cri", "orphans").ok(t); strings.Contains(r.stdout, "REMOVE WITH") {
+		t.Errorf("the remedy is a wide column:\n%s", r.stdout)
 	}
 }
