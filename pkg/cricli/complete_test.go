@@ -226,9 +226,9 @@ func TestCompleteContainerNamesThatResolve(t *testing.T) {
 		// A restarted container: the name means the running attempt.
 		runtimetest.Container{ID: ctrW, Name: "app", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_RUNNING, Labels: map[string]string{"io.kubernetes.pod.name": "web", "io.kubernetes.pod.namespace": "shop"}},
 		runtimetest.Container{ID: ctrX, Name: "app", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED},
-		// Two exited containers of one name: the name is ambiguous.
+		// One name in two pods: the name is ambiguous.
 		runtimetest.Container{ID: ctrY, Name: "job", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED},
-		runtimetest.Container{ID: podB, Name: "job", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED},
+		runtimetest.Container{ID: podB, Name: "job", PodID: podB, State: runtimeapi.ContainerState_CONTAINER_EXITED},
 	)
 	ws, desc := complete(t, s.Endpoint, "cri", "rm")
 	if !sameSet(ws, []string{ctrW, ctrX, ctrY, podB, "app"}) {

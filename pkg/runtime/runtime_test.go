@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -105,35 +106,59 @@ func TestNormalizeRef(t *testing.T) {
 
 func TestPickPrefersExactIDThenNameThenPrefix(t *testing.T) {
 	type obj struct {
-		id, name string
-		live     bool
+		id, name, group string
+		attempt         uint32
 	}
-	items := []obj{{"abc123", "web", false}, {"abd456", "web", true}, {"web999", "db", true}}
-	get := func(ref string) (obj, error) {
-		return pick("container", ref, items, func(o obj) string { return o.id },
-			func(o obj) []string { return []string{o.name} }, func(o obj) bool { return o.live },
-			func(o obj) string { return o.id })
-	}
-	if o, err := get("abc123"); err != nil || o.id != "abc123" {
+	items := []obj{{"abc123", "web", "p1", 0}, {"abd456", "web", "p1", 1}, {"web999", "db", "p1", 0},
+		{"f00001", "job", "p1", 0}, {"f00002", "job", "p2", 0}}
+	r := resolver[obj]{op: "container",
+		id:       func(o obj) string { return o.id },
+		names:    func(o obj) []string { return []string{o.name} },
+		group:    func(o obj) string { return o.group },
+		newer:    func(a, b obj) bool { return a.attempt > b.attempt },
+		describe: func(o obj) string { return o.id }}
+	if o, err := r.pick("abc123", items); err != nil || o.id != "abc123" {
 		t.Errorf("exact ID: %v %v", o, err)
 	}
-	// Two containers named web: the running one wins (a restarted container).
-	if o, err := get("web"); err != nil || o.id != "abd456" {
+	// Two attempts of web in one group: the newest wins.
+	if o, err := r.pick("web", items); err != nil || o.id != "abd456" {
 		t.Errorf("name: %v %v", o, err)
 	}
-	if o, err := get("web9"); err != nil || o.id != "web999" {
+	if o, err := r.pick("web9", items); err != nil || o.id != "web999" {
 		t.Errorf("prefix: %v %v", o, err)
 	}
-	_, err := get("ab")
 	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindAmbiguous || len(e.Candidates) != 2 {
-		t.Errorf("ambiguous: %v", err)
+	if _, err := r.pick("ab", items); !errors.As(err, &e) || e.Kind != KindAmbiguous || len(e.Candidates) != 2 {
+		t.Errorf("ambiguous prefix: %v", err)
 	}
-	if _, err := get("zz"); !IsNotFound(err) {
+	// One name in two groups names two objects.
+	if _, err := r.pick("job", items); !errors.As(err, &e) || e.Kind != KindAmbiguous || len(e.Candidates) != 2 {
+		t.Errorf("ambiguous name: %v", err)
+	}
+	if _, err := r.pick("zz", items); !IsNotFound(err) {
 		t.Errorf("not found: %v", err)
 	}
-	if _, err := get(""); KindOf(err) != KindInvalid {
+	if _, err := r.pick("", items); KindOf(err) != KindInvalid {
 		t.Errorf("empty: %v", err)
+	}
+}
+
+// TestAmbiguousListsAtMostFiveCandidates: a name shared by many pods still
+// gives one readable line, newest first, with the rest counted.
+func TestAmbiguousListsAtMostFiveCandidates(t *testing.T) {
+	var items []Container
+	for i := range 8 {
+		items = append(items, Container{Container: &runtimeapi.Container{
+			Id: fmt.Sprintf("%02d%062d", i, 0), PodSandboxId: fmt.Sprint("pod", i), CreatedAt: int64(i),
+			Metadata: &runtimeapi.ContainerMetadata{Name: "app", Attempt: uint32(i % 2)}},
+			PodName: fmt.Sprint("web", i), PodNamespace: "shop"})
+	}
+	_, err := PickContainer("app", items)
+	want := `container "app": ambiguous, matches 0700000000000 (app attempt 1 in pod shop/web7), ` +
+		`0500000000000 (app attempt 1 in pod shop/web5), 0300000000000 (app attempt 1 in pod shop/web3), ` +
+		`0100000000000 (app attempt 1 in pod shop/web1), 0600000000000 (app attempt 0 in pod shop/web6), and 3 more`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }
 
