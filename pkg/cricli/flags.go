@@ -93,12 +93,19 @@ func oneOf(flag string, values []string) func(string) error {
 	}
 }
 
+// podFlag is --pod of the container commands (ps, inspect, exec, stats):
+// one pod, named as positional pod arguments are. Under the crictl name an
+// unknown pod selects nothing, as crictl's runtime-side filter does.
+func podFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod: ID, ID prefix, name or namespace/name"}
+}
+
 // containerFilterFlags are ps's filters, shared with inspect and exec.
 func containerFilterFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
 		&cli.StringFlag{Name: "name", Usage: "filter by container name (regular expression)"},
-		&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod ID prefix"},
+		podFlag(),
 		&cli.StringFlag{Name: "pod-name", Usage: "filter by pod name (regular expression)"},
 		&cli.StringFlag{Name: "namespace", Usage: "filter by pod namespace (regular expression)"},
 		&cli.StringFlag{Name: "image", Usage: "filter by image (ref, tag or ID)"},
@@ -120,7 +127,7 @@ func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 		return runtime.ContainerFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}
 	return runtime.ContainerFilter{
-		ID: cmd.String("id"), Name: cmd.String("name"), PodID: cmd.String("pod"),
+		ID: cmd.String("id"), Name: cmd.String("name"), Pod: cmd.String("pod"), PodLenient: isCrictl(cmd),
 		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
 		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
 	}, nil

@@ -15,9 +15,15 @@ import (
 // ContainerFilter selects containers. ID and PodID are prefixes; Name,
 // PodName and Namespace are regexps; Image matches a ref, tag or image ID.
 type ContainerFilter struct {
-	ID        string
-	Name      string
-	PodID     string
+	ID    string
+	Name  string
+	PodID string
+	// Pod is a user's --pod: a pod ID, unique ID prefix, name or
+	// namespace/name (every sandbox of that pod). Unknown or ambiguous, it
+	// fails the list, unless PodLenient, which selects nothing instead
+	// (crictl's runtime-side filter).
+	Pod        string
+	PodLenient bool
 	PodName   string
 	Namespace string
 	Image     string
@@ -105,6 +111,12 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	for _, p := range pods {
 		podByID[p.Id] = p
 	}
+	var inPods map[string]bool
+	if f.Pod != "" {
+		if inPods, err = matchPods(f.Pod, pods); err != nil && !f.PodLenient {
+			return nil, err
+		}
+	}
 	var imgs *imageIndex
 	if f.Image != "" || f.ResolveImages {
 		imgs = newImageIndex(images)
@@ -116,7 +128,7 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 
 	out := make([]Container, 0, len(containers))
 	for _, ct := range containers {
-		if !strings.HasPrefix(ct.Id, f.ID) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) {
+		if !strings.HasPrefix(ct.Id, f.ID) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) || f.Pod != "" && !inPods[ct.PodSandboxId] {
 			continue
 		}
 		v := Container{Container: ct}

@@ -187,6 +187,25 @@ func (r resolver[T]) byName(items []T) map[string]T {
 	return out
 }
 
+// matchPods is what a --pod filter selects: the pod ref resolves to, and
+// when ref is its name, every sandbox of that pod (each attempt).
+func matchPods(ref string, pods []*Pod) (map[string]bool, error) {
+	p, err := podResolver.pick(ref, pods)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{p.Id: true}
+	if p.Id == ref || !slices.Contains(podResolver.names(p), ref) {
+		return out, nil
+	}
+	for _, q := range pods {
+		if slices.Contains(podResolver.names(q), ref) && podResolver.group(q) == podResolver.group(p) {
+			out[q.Id] = true
+		}
+	}
+	return out, nil
+}
+
 // PickContainer resolves ref among already listed containers, by the rules
 // of ResolveContainers.
 func PickContainer(ref string, items []Container) (Container, error) {

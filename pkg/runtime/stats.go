@@ -11,13 +11,14 @@ import (
 )
 
 // StatsFilter selects containers or pods for stats and statsp. IDs are
-// exact (already resolved); ID and PodID are prefixes; Labels go to the
-// runtime.
+// exact (already resolved); ID is a prefix; Pod and PodLenient are
+// ContainerFilter's; Labels go to the runtime.
 type StatsFilter struct {
-	IDs    []string
-	ID     string
-	PodID  string
-	Labels map[string]string
+	IDs        []string
+	ID         string
+	Pod        string
+	PodLenient bool
+	Labels     map[string]string
 	// All includes containers that are not running (stats only).
 	All bool
 }
@@ -79,7 +80,7 @@ func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerS
 	)
 	g.Go(func() (err error) { stats, err = c.listContainerStats(ctx, f); return })
 	g.Go(func() (err error) {
-		cl, err = c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels, Summary: true})
+		cl, err = c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels, Pod: f.Pod, PodLenient: f.PodLenient, Summary: true})
 		return
 	})
 	if err := g.Wait(); err != nil {
@@ -93,7 +94,7 @@ func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerS
 	for _, s := range stats {
 		id := s.GetAttributes().GetId()
 		ct := byID[id]
-		if ct == nil || !f.wants(id) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) {
+		if ct == nil || !f.wants(id) {
 			continue
 		}
 		if !f.All && ct.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
