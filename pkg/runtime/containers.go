@@ -24,14 +24,14 @@ type ContainerFilter struct {
 	// (crictl's runtime-side filter).
 	Pod        string
 	PodLenient bool
-	PodName   string
-	Namespace string
-	Image     string
-	State     string
-	Labels    map[string]string
-	All       bool
-	Latest    bool
-	Last      int
+	PodName    string
+	Namespace  string
+	Image      string
+	State      string
+	Labels     map[string]string
+	All        bool
+	Latest     bool
+	Last       int
 	// ResolveImages fills Container.ImageName from one ListImages call.
 	ResolveImages bool
 	// Summary decodes only what tables show (no labels beyond the pod's
