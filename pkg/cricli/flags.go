@@ -63,7 +63,7 @@ func noTruncFlag() *cli.BoolFlag {
 }
 
 func labelFlag() *cli.StringSliceFlag {
-	return &cli.StringSliceFlag{Name: "label", Usage: "filter by label key=value (repeatable)"}
+	return &cli.StringSliceFlag{Name: "label", Usage: "filter by label: " + runtime.LabelSyntax + " (repeatable, all must hold)"}
 }
 
 func latestFlag() *cli.BoolFlag {

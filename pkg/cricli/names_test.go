@@ -1,6 +1,7 @@
 package cricli
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,9 @@ func ids(out string) []string {
 	return strings.Fields(out)
 }
 
-func sameIDs(got, want []string) bool { return sameSet(got, want) && len(got) == len(want) }
+func sameIDs(got, want []string) bool {
+	return len(got) == len(want) && (len(got) == 0 || sameSet(got, want))
+}
 
 // TestPodFlagTakesNames is finding #15: --pod takes what a pod argument
 // takes (ID, prefix, name, namespace/name) in ps, inspect, exec and stats,
@@ -141,5 +144,49 @@ func TestPodArgumentNewestSandbox(t *testing.T) {
 	r := ctr(t, n.Endpoint, "cri", "inspectp", "-o", "go-template={{.status.id}}", "web").ok(t)
 	if strings.TrimSpace(r.stdout) != podA {
 		t.Errorf("inspectp web = %q, want the attempt-1 sandbox %s", r.stdout, podA)
+	}
+}
+
+// TestLabelSelectors is finding #15: --label takes k=v, k!=v, k and !k in
+// every command that has it, with the same RPCs as plain equality; what it
+// cannot parse is a usage error naming the term.
+func TestLabelSelectors(t *testing.T) {
+	n := statsNode(t) // nginx has tier=front; pod web has app=web
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"ps", "-a", "-q", "--no-trunc", "--label", "tier!=front"}, []string{ctrX, ctrY}},
+		{[]string{"ps", "-a", "-q", "--no-trunc", "--label", "!tier"}, []string{ctrX, ctrY}},
+		{[]string{"ps", "-a", "-q", "--no-trunc", "--label", "tier"}, []string{ctrW}},
+		{[]string{"ps", "-a", "-q", "--no-trunc", "--label", "tier=front", "--label", "tier!=back"}, []string{ctrW}},
+		{[]string{"ps", "-a", "-q", "--no-trunc", "--label", "tier=front", "--label", "tier=back"}, nil},
+		{[]string{"pods", "-q", "--no-trunc", "--label", "app!=web"}, []string{podB}},
+		{[]string{"pods", "-q", "--no-trunc", "--label", "app"}, []string{podA}},
+		{[]string{"inspect", "-o", "go-template={{.status.id}}", "--label", "!tier"}, []string{ctrY}},
+		{[]string{"inspectp", "-o", "go-template={{.status.id}}", "--label", "!app"}, []string{podB}},
+		{[]string{"stats", "-a", "-o", "go-template={{range .stats}}{{.attributes.id}} {{end}}", "--label", "tier!=front"}, []string{ctrX, ctrY}},
+	} {
+		n.RuntimeCalls()
+		r := ctr(t, n.Endpoint, append([]string{"cri"}, tc.args...)...).ok(t)
+		if got := ids(r.stdout); !sameIDs(got, tc.want) {
+			t.Errorf("%v = %v, want %v", tc.args, got, tc.want)
+		}
+		for call, k := range callCounts(n.RuntimeCalls()) {
+			if k != 1 && !strings.HasSuffix(call, "Status") {
+				t.Errorf("%v: %d %s calls, want one list call each", tc.args, k, call)
+			}
+		}
+	}
+	for _, bad := range []string{"app!", "=v", "a==b", "a=b=c", "!", "a b=c"} {
+		for _, cmd := range []string{"ps", "pods", "inspect", "inspectp", "stats", "statsp"} {
+			r := ctr(t, n.Endpoint, "cri", cmd, "--label", bad).fails(t, 2)
+			if !strings.HasPrefix(r.stderr, "ctr: invalid --label "+strconv.Quote(bad)+": ") || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("%s --label %q: stderr %q, want one line naming it", cmd, bad, r.stderr)
+			}
+		}
+	}
+	if calls := n.RuntimeCalls(); len(calls) != 0 {
+		t.Errorf("bad selectors still made RPCs: %v", calls)
 	}
 }

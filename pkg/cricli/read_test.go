@@ -145,7 +145,7 @@ func TestUsageErrors(t *testing.T) {
 	s := node(t)
 	ctr(t, s.Endpoint, "cri", "ps", "--bogus").fails(t, 2, "flag provided but not defined: -bogus")
 	ctr(t, s.Endpoint, "cri", "ps", "--state", "sleeping").fails(t, 2, `invalid --state "sleeping"`)
-	ctr(t, s.Endpoint, "cri", "ps", "--label", "novalue").fails(t, 2, `invalid label "novalue"`)
+	ctr(t, s.Endpoint, "cri", "ps", "--label", "app!").fails(t, 2, `invalid --label "app!"`)
 	ctr(t, s.Endpoint, "cri", "ps", "--name", "(").fails(t, 2, "invalid name regular expression")
 	ctr(t, s.Endpoint, "cri", "ps", "extra").fails(t, 2, "ps takes no arguments")
 	ctr(t, s.Endpoint, "cri", "nosuch").fails(t, 2, `unknown command "nosuch"`)

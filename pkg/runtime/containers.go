@@ -28,7 +28,7 @@ type ContainerFilter struct {
 	Namespace  string
 	Image      string
 	State      string
-	Labels     map[string]string
+	Labels     LabelSelector
 	All        bool
 	Latest     bool
 	Last       int
@@ -80,7 +80,7 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	if err != nil {
 		return nil, err
 	}
-	req := &runtimeapi.ContainerFilter{LabelSelector: f.Labels}
+	req := &runtimeapi.ContainerFilter{LabelSelector: f.Labels.Equal()}
 	switch {
 	case f.State != "":
 		st, err := ParseContainerState(f.State)
@@ -99,7 +99,10 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 		images     []*Image
 		g          errgroup.Group
 	)
-	g.Go(func() (err error) { containers, err = c.listContainers(ctx, req, f.Summary); return })
+	// The summary decoder keeps no labels: a client-side selector needs them.
+	clientLabels := f.Labels.clientSide()
+	summary := f.Summary && !clientLabels
+	g.Go(func() (err error) { containers, err = c.listContainers(ctx, req, summary); return })
 	g.Go(func() (err error) { pods, err = c.listPods(ctx, nil); return })
 	if f.Image != "" || f.ResolveImages {
 		g.Go(func() (err error) { images, err = c.listImages(ctx); return })
@@ -137,7 +140,8 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 		} else {
 			v.PodName, v.PodNamespace = ct.Labels[labelPodName], ct.Labels[labelPodNamespace]
 		}
-		if !matches(nameRe, ct.GetMetadata().GetName()) || !matches(podRe, v.PodName) || !matches(nsRe, v.PodNamespace) {
+		if !matches(nameRe, ct.GetMetadata().GetName()) || !matches(podRe, v.PodName) || !matches(nsRe, v.PodNamespace) ||
+			clientLabels && !f.Labels.Matches(ct.Labels) {
 			continue
 		}
 		if imgs != nil {

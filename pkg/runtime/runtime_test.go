@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -162,6 +163,48 @@ func TestAmbiguousListsAtMostFiveCandidates(t *testing.T) {
 	}
 }
 
+// TestLabelSelector is finding #15: set-based terms are checked
+// client-side, only equality goes to the runtime, and what cannot be parsed
+// is refused naming the term.
+func TestLabelSelector(t *testing.T) {
+	labels := map[string]string{"app": "web", "tier": "front", "example.com/team": "a"}
+	for _, tc := range []struct {
+		terms []string
+		match bool
+		equal map[string]string
+	}{
+		{[]string{"app=web"}, true, map[string]string{"app": "web"}},
+		{[]string{"app!=web"}, false, nil},
+		{[]string{"app!=db"}, true, nil},
+		{[]string{"gone!=x"}, true, nil},
+		{[]string{"app"}, true, nil},
+		{[]string{"gone"}, false, nil},
+		{[]string{"!gone"}, true, nil},
+		{[]string{"!app"}, false, nil},
+		{[]string{"example.com/team=a", "tier"}, true, map[string]string{"example.com/team": "a"}},
+		{[]string{"app=web", "app=db"}, false, map[string]string{"app": "web"}},
+		{[]string{"app="}, false, map[string]string{"app": ""}},
+	} {
+		s, err := ParseLabels(tc.terms)
+		if err != nil {
+			t.Errorf("%q: %v", tc.terms, err)
+			continue
+		}
+		if got := s.Matches(labels); got != tc.match {
+			t.Errorf("%q matches %v = %v", tc.terms, labels, got)
+		}
+		if got := s.Equal(); !reflect.DeepEqual(got, tc.equal) {
+			t.Errorf("%q sends %v to the runtime, want %v", tc.terms, got, tc.equal)
+		}
+	}
+	for _, bad := range []string{"app!", "=v", "a==b", "a=b=c", "!", "", "a b=c", "Example.com/x=y", "/x", "a/", "x=" + strings.Repeat("v", 64), "a=-b", "!a=b"} {
+		_, err := ParseLabels([]string{"ok=1", bad})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("invalid --label %q", bad)) {
+			t.Errorf("%q: %v, want an error naming it", bad, err)
+		}
+	}
+}
+
 func TestImageIndexResolve(t *testing.T) {
 	idx := newImageIndex([]*Image{
 		{Id: "sha256:aaaa1111", RepoTags: []string{"docker.io/library/busybox:latest"}, RepoDigests: []string{"docker.io/library/busybox@sha256:dddd"}},
@@ -190,7 +233,7 @@ func TestParseFilters(t *testing.T) {
 	if s, err := ParsePodState("NotReady"); err != nil || s != runtimeapi.PodSandboxState_SANDBOX_NOTREADY {
 		t.Errorf("NotReady: %v %v", s, err)
 	}
-	if m, err := ParseLabels([]string{"a=b", "c="}); err != nil || m["a"] != "b" || m["c"] != "" {
+	if m, err := ParseLabels([]string{"a=b", "c="}); err != nil || m.Equal()["a"] != "b" || m.Equal()["c"] != "" || len(m.Equal()) != 2 {
 		t.Errorf("labels: %v %v", m, err)
 	}
 	if _, err := ParseImageFilters([]string{"dangling=maybe"}); err == nil {

@@ -18,7 +18,7 @@ type StatsFilter struct {
 	ID         string
 	Pod        string
 	PodLenient bool
-	Labels     map[string]string
+	Labels     LabelSelector
 	// All includes containers that are not running (stats only).
 	All bool
 }
@@ -109,7 +109,7 @@ func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerS
 }
 
 func (c *Client) listContainerStats(ctx context.Context, f StatsFilter) ([]*runtimeapi.ContainerStats, error) {
-	req := &runtimeapi.ContainerStatsFilter{LabelSelector: f.Labels}
+	req := &runtimeapi.ContainerStatsFilter{LabelSelector: f.Labels.Equal()}
 	if len(f.IDs) == 1 {
 		req.Id = f.IDs[0]
 	}
@@ -125,7 +125,7 @@ func (c *Client) listContainerStats(ctx context.Context, f StatsFilter) ([]*runt
 // PodStats lists usage of the selected pods, sorted by ID, with one
 // ListPodSandboxStats call.
 func (c *Client) PodStats(ctx context.Context, f StatsFilter) ([]*runtimeapi.PodSandboxStats, error) {
-	req := &runtimeapi.PodSandboxStatsFilter{LabelSelector: f.Labels}
+	req := &runtimeapi.PodSandboxStatsFilter{LabelSelector: f.Labels.Equal()}
 	if len(f.IDs) == 1 {
 		req.Id = f.IDs[0]
 	}
@@ -141,7 +141,7 @@ func (c *Client) PodStats(ctx context.Context, f StatsFilter) ([]*runtimeapi.Pod
 	}
 	out := make([]*runtimeapi.PodSandboxStats, 0, len(resp.Stats))
 	for _, s := range resp.Stats {
-		if f.wants(s.GetAttributes().GetId()) {
+		if f.wants(s.GetAttributes().GetId()) && f.Labels.Matches(s.GetAttributes().GetLabels()) {
 			out = append(out, s)
 		}
 	}
