@@ -198,6 +198,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	}
 	installVersionPrinter()
 	watchAddressEnv(root)
+	installGlobals(root)
 	crictl := root.Name == "crictl"
 	if crictl {
 		ctx = crictlContext(ctx)
