@@ -205,3 +205,28 @@ func TestGlobalAfterCommandActs(t *testing.T) {
 	ctr(t, s.Endpoint, "cri", "ps", "--timeout", "abc").fails(t, 2, "--timeout")
 	ctr(t, s.Endpoint, "cri", "logs", "--max-retries", "x", "nginx").fails(t, 2, "max-retries")
 }
+
+// TestOneVersionEverywhere is finding #20 (A.1): ctr --version, ctr cri
+// version, crictl --version and diagnose report one version, the one make
+// stamps into Version.
+func TestOneVersionEverywhere(t *testing.T) {
+	defer func(v string) { Version = v }(Version)
+	Version = "v1.2.3-4-gabcdef0"
+	s := diagnoseNode(t)
+	withContainerd(t, s.Mirror())
+	for _, args := range [][]string{{"--version"}, {"-v"}} {
+		r := ctr(t, "", args...).ok(t)
+		if !strings.HasPrefix(r.stdout, "ctr version v1.2.3-4-gabcdef0 (github.com/containerd/containerd/v2 ") {
+			t.Errorf("ctr %v: %q", args, r.stdout)
+		}
+	}
+	if r := ctr(t, s.Endpoint, "cri", "version").ok(t); !strings.Contains(r.stdout, "Client Version:  v1.2.3-4-gabcdef0\n") {
+		t.Errorf("ctr cri version:\n%s", r.stdout)
+	}
+	if r := crictl(t, "--version").ok(t); r.stdout != "crictl version v1.2.3-4-gabcdef0\n" {
+		t.Errorf("crictl --version: %q", r.stdout)
+	}
+	if r := ctr(t, s.Endpoint, "cri", "diagnose", "-o", "json").ok(t); !strings.Contains(r.stdout, `"client": "v1.2.3-4-gabcdef0"`) {
+		t.Errorf("diagnose -o json lacks the client version:\n%s", r.stdout)
+	}
+}
