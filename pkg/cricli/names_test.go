@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
@@ -189,4 +191,34 @@ func TestLabelSelectors(t *testing.T) {
 	if calls := n.RuntimeCalls(); len(calls) != 0 {
 		t.Errorf("bad selectors still made RPCs: %v", calls)
 	}
+}
+
+// TestExecNamesWhatTheUserTyped is A.5: an exec the runtime refuses names
+// the container as typed, with a short ID, not as a 64-character ID.
+func TestExecNamesWhatTheUserTyped(t *testing.T) {
+	n := newStreamNode(t)
+	n.execSync = func(*runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
+		return nil, status.Error(codes.Unknown, "container is in CONTAINER_EXITED state")
+	}
+	r := ctr(t, n.Endpoint, "cri", "exec", "-s", "sidecar", "true").fails(t, 1)
+	if want := `ctr: exec in container "sidecar" (c3d4ffffa7b8c): container is in CONTAINER_EXITED state` + "\n"; r.stderr != want {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
+	}
+	r = ctr(t, n.Endpoint, "cri", "exec", "-s", ctrX, "true").fails(t, 1)
+	if strings.Count(r.stderr, ctrX) != 1 || strings.Contains(r.stderr, "(c3d4ffffa7b8c)") {
+		t.Errorf("by full ID: %q, want the ID once", r.stderr)
+	}
+}
+
+// TestPortForwardToAContainerNamesItsPod is A.6: port-forward takes a pod;
+// given a container's name it says whose container that is.
+func TestPortForwardToAContainerNamesItsPod(t *testing.T) {
+	n := newStreamNode(t)
+	ctr(t, n.Endpoint, "cri", "port-forward", "nginx", "8080").fails(t, 1,
+		`ctr: pod "nginx": not found (nginx is a container of pod shop/web: ctr cri port-forward shop/web 8080)`)
+	r := crictl(t, "-r", n.Endpoint, "port-forward", "nginx", ":80")
+	if want := `crictl: pod "nginx": not found (nginx is a container of pod shop/web: crictl port-forward shop/web :80)`; !strings.Contains(r.stderr, want) {
+		t.Errorf("crictl: %q, want %q", r.stderr, want)
+	}
+	ctr(t, n.Endpoint, "cri", "port-forward", "nosuch", "8080").fails(t, 1, `ctr: pod "nosuch": not found`+"\n")
 }
