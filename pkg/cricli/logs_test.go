@@ -66,6 +66,11 @@ func TestLogsPrintsStreamsAsWritten(t *testing.T) {
 		{[]string{"--since", "1m"}, "", ""},
 		{[]string{"--stream", "stderr"}, "", "two\n"},
 		{[]string{"-s", "stdout", "--limit-bytes", "7"}, "one\nthr", ""},
+		// A tail of one stream counts that stream's lines (kubectl's --tail).
+		{[]string{"--tail", "1", "--stream", "stderr"}, "", "two\n"},
+		{[]string{"--tail", "2", "-s", "stdout"}, "three\n\x1b[31mred\n", ""},
+		{[]string{"--tail", "3", "-s", "stdout", "--limit-bytes", "9"}, "one\nthree", ""},
+		{[]string{"--tail", "0", "-s", "stdout"}, "", ""},
 		{[]string{"-t", "--tail", "1"}, logT0.Add(3*time.Second).Format("2006-01-02T15:04:05.000000000Z07:00") + " \x1b[31mred\n", ""},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -216,7 +221,7 @@ func TestLogsBadInput(t *testing.T) {
 	}{
 		{[]string{"logs"}, "logs needs exactly one container"},
 		{[]string{"logs", "nginx", "postgres"}, "logs needs exactly one container"},
-		{[]string{"logs", "--tail", "3", "--stream", "stdout", "nginx"}, "--tail counts lines of both streams"},
+		{[]string{"logs", "-f", "--tail", "3", "--stream", "stdout", "nginx"}, "--tail with --stream cannot follow"},
 		{[]string{"logs", "--since", "yesterday", "nginx"}, `invalid --since "yesterday"`},
 		{[]string{"logs", "--since", "-5m", "nginx"}, "must not be negative"},
 		{[]string{"logs", "--stream", "stdin", "nginx"}, `invalid --stream "stdin"`},
