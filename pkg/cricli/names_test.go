@@ -222,3 +222,21 @@ func TestPortForwardToAContainerNamesItsPod(t *testing.T) {
 	}
 	ctr(t, n.Endpoint, "cri", "port-forward", "nosuch", "8080").fails(t, 1, `ctr: pod "nosuch": not found`+"\n")
 }
+
+// TestAmbiguityIsOneEscapedLine: candidates carry runtime strings (names,
+// namespaces); the error stays one line with control characters escaped.
+func TestAmbiguityIsOneEscapedLine(t *testing.T) {
+	s := runtimetest.New(t)
+	s.SetPods(
+		runtimetest.Pod{ID: podA, Name: "web", Namespace: "shop\x1b]0;x\x07", State: runtimeapi.PodSandboxState_SANDBOX_READY},
+		runtimetest.Pod{ID: podB, Name: "web\n2", Namespace: "data", State: runtimeapi.PodSandboxState_SANDBOX_READY},
+	)
+	s.SetContainers(
+		runtimetest.Container{ID: ctrW, Name: "job\x1b[2J", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED},
+		runtimetest.Container{ID: ctrY, Name: "job\x1b[2J", PodID: podB, State: runtimeapi.ContainerState_CONTAINER_EXITED},
+	)
+	r := ctr(t, s.Endpoint, "cri", "logs", "job\x1b[2J").fails(t, 1)
+	if strings.Count(r.stderr, "\n") != 1 || strings.ContainsAny(r.stderr, "\x1b\x07") || !strings.Contains(r.stderr, "attempt 0 in pod data/web") {
+		t.Errorf("stderr %q: want one escaped line listing both", r.stderr)
+	}
+}
