@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
 func newPortForwardCommand() *cli.Command {
@@ -37,7 +38,7 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 			root := cmd.Root()
 			errOut := &lineWriter{w: root.ErrWriter, mu: &sync.Mutex{}, prefix: root.Name + ": ", messages: true}
 			defer errOut.Close()
-			fw, err := runtime.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
+			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
 			if err != nil {
 				return &UsageError{Err: err}
 			}
