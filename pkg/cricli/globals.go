@@ -193,64 +193,76 @@ const criNamespace = "k8s.io"
 // the real flag before anything reads it. A name the subcommand defines
 // itself keeps the subcommand's meaning (stop -t, exec --timeout).
 func proxyGlobals(cri *cli.Command, root *cli.Command) func() error {
+	type global struct {
+		owner *cli.Command
+		flag  cli.Flag
+		names []string
+	}
+	var globals []global
+	byName := map[string]int{}
+	add := func(owner *cli.Command, f cli.Flag) {
+		names := f.Names()
+		for _, n := range names {
+			byName[n] = len(globals)
+		}
+		globals = append(globals, global{owner, f, names})
+	}
+	for _, f := range cri.Flags {
+		add(cri, f)
+	}
+	if root != nil {
+		for _, f := range root.Flags {
+			// Only ctr's flags that act under cri and whose names cri does
+			// not take (cri's own --timeout and --debug win).
+			if n := f.Names(); n[0] == "address" || n[0] == "connect-timeout" {
+				add(root, f)
+			}
+		}
+	}
 	type proxy struct {
 		flag   cli.Flag
 		target *cli.Command
 		name   string
 	}
 	var proxies []proxy
-	globals := func() []struct {
-		owner *cli.Command
-		flag  cli.Flag
-	} {
-		var out []struct {
-			owner *cli.Command
-			flag  cli.Flag
-		}
-		for _, f := range cri.Flags {
-			out = append(out, struct {
-				owner *cli.Command
-				flag  cli.Flag
-			}{cri, f})
-		}
-		if root != nil {
-			for _, f := range root.Flags {
-				// Only ctr's flags that act under cri; cri's own --timeout
-				// and --debug take those names.
-				if slices.Contains(f.Names(), "address") || slices.Contains(f.Names(), "connect-timeout") {
-					out = append(out, struct {
-						owner *cli.Command
-						flag  cli.Flag
-					}{root, f})
-				}
-			}
-		}
-		return out
-	}()
 	var walk func(cmd *cli.Command)
 	walk = func(cmd *cli.Command) {
 		for _, sub := range cmd.Commands {
 			walk(sub)
-			local := map[string]bool{}
+			// Start-up cost matters: only the names of globals are looked
+			// at, and only subcommands that take one of them do more.
+			var hit map[int]bool // global -> its long name is the subcommand's own
+			var local []string
 			for _, f := range sub.Flags {
-				for _, n := range f.Names() {
-					local[n] = true
+				name, aliases := nameAndAliases(f)
+				for i := -1; i < len(aliases); i++ {
+					n := name
+					if i >= 0 {
+						n = aliases[i]
+					}
+					if gi, ok := byName[n]; ok {
+						if hit == nil {
+							hit = map[int]bool{}
+						}
+						hit[gi] = hit[gi] || n == globals[gi].names[0]
+						local = append(local, n)
+					}
 				}
 			}
-			for _, g := range globals {
-				names := g.flag.Names()
-				if local[names[0]] || !slices.ContainsFunc(names, func(n string) bool { return local[n] }) {
-					continue // the subcommand's own flag, or inherited as it is
+			for gi, own := range hit {
+				if own {
+					continue // the subcommand's own flag keeps the name
 				}
+				g := globals[gi]
 				var free []string
-				for _, n := range names[1:] {
-					if !local[n] {
+				for _, n := range g.names[1:] {
+					if !slices.Contains(local, n) {
 						free = append(free, n)
 					}
 				}
 				if c := hiddenCopy(g.flag, free); c != nil {
 					sub.Flags = append(sub.Flags, c)
-					proxies = append(proxies, proxy{c, g.owner, names[0]})
+					proxies = append(proxies, proxy{c, g.owner, g.names[0]})
 				}
 			}
 		}
@@ -267,6 +279,27 @@ func proxyGlobals(cri *cli.Command, root *cli.Command) func() error {
 		}
 		return nil
 	}
+}
+
+// nameAndAliases is f's name and aliases without f.Names()'s copies: the walk
+// over every flag of the tree runs at each start-up.
+func nameAndAliases(f cli.Flag) (string, []string) {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		return f.Name, f.Aliases
+	case *cli.BoolFlag:
+		return f.Name, f.Aliases
+	case *cli.IntFlag:
+		return f.Name, f.Aliases
+	case *cli.Int64Flag:
+		return f.Name, f.Aliases
+	case *cli.DurationFlag:
+		return f.Name, f.Aliases
+	case *cli.StringSliceFlag:
+		return f.Name, f.Aliases
+	}
+	n := f.Names()
+	return n[0], n[1:]
 }
 
 // hiddenCopy is f under its long name and the aliases in free, hidden from
@@ -311,7 +344,6 @@ func installGlobals(root *cli.Command) {
 		}
 		watchNamespaceEnv(root)
 		installHelpPrinter()
-		setGlobalHelp(cri)
 	}
 	var ctr *cli.Command
 	if cri != root {
@@ -419,33 +451,35 @@ CTR OPTIONS (before cri; --address and --connect-timeout also after COMMAND):
 
 var helpPrinterOnce sync.Once
 
-// installHelpPrinter makes urfave honour CustomHelpTemplate for commands
-// with subcommands too (cri, create, run), whose help it prints with the
-// fixed SubcommandHelpTemplate.
+// installHelpPrinter swaps, at print time, urfave's GLOBAL OPTIONS section
+// for globalHelp in the help of ctr cri and every command below it. Done
+// when help is printed, not per command at start-up.
 func installHelpPrinter() {
 	helpPrinterOnce.Do(func() {
 		prev := cli.HelpPrinter
 		cli.HelpPrinter = func(w io.Writer, templ string, data any) {
-			if c, ok := data.(*cli.Command); ok && c.CustomHelpTemplate != "" && templ == cli.SubcommandHelpTemplate {
-				templ = c.CustomHelpTemplate
+			if c, ok := data.(*cli.Command); ok && underCtrCri(c) {
+				templ = strings.Replace(templ, persistentHelp, globalHelp, 1)
 			}
 			prev(w, templ, data)
 		}
 	})
 }
 
-// setGlobalHelp gives cmd and every command below it the help template
-// with globalHelp.
-func setGlobalHelp(cmd *cli.Command) {
-	const persistent = "{{if .VisiblePersistentFlags}}\n\nGLOBAL OPTIONS:{{template \"visiblePersistentFlagTemplate\" .}}{{end}}\n"
-	tmpl := cli.CommandHelpTemplate
-	if len(cmd.Commands) > 0 {
-		tmpl = cli.SubcommandHelpTemplate
+// persistentHelp is the GLOBAL OPTIONS section of urfave's command and
+// subcommand help templates.
+const persistentHelp = "{{if .VisiblePersistentFlags}}\n\nGLOBAL OPTIONS:{{template \"visiblePersistentFlagTemplate\" .}}{{end}}\n"
+
+// underCtrCri reports whether c is ctr's cri command or below it.
+func underCtrCri(c *cli.Command) bool {
+	root := c.Root()
+	if root == c || root.Name == "crictl" {
+		return false
 	}
-	if strings.Contains(tmpl, persistent) {
-		cmd.CustomHelpTemplate = strings.Replace(tmpl, persistent, globalHelp, 1)
+	for _, p := range c.Lineage() {
+		if p.Name == "cri" && p.Root() == root && slices.Contains(root.Commands, p) {
+			return true
+		}
 	}
-	for _, sub := range cmd.Commands {
-		setGlobalHelp(sub)
-	}
+	return false
 }

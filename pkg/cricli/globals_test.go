@@ -59,6 +59,15 @@ func TestEveryHelpListsTheGlobalsThatAct(t *testing.T) {
 	if n < 38 {
 		t.Errorf("walked %d commands, want every one", n)
 	}
+	// ctr cri's own help lists its globals under OPTIONS, and ctr's as they act.
+	r := ctr(t, "", "cri", "--help").ok(t)
+	if strings.Contains(r.stdout, `(default: "default")`) || !strings.Contains(r.stdout, "--debug                          same as -D") {
+		t.Errorf("ctr cri --help:\n%s", r.stdout)
+	}
+	// ctr's own help is upstream's.
+	if r := ctr(t, "", "--help").ok(t); !strings.Contains(r.stdout, "Namespace to use with commands") {
+		t.Errorf("ctr --help lost upstream's --namespace:\n%s", r.stdout)
+	}
 }
 
 // TestGlobalLongFormsAfterEveryCommand is finding #8: each global flag's
