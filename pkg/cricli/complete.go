@@ -270,7 +270,8 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 			return fromRuntime(ctx, cmd, spec.noun, "", offerNames)
 		}
 	case "pod":
-		return fromRuntime(ctx, cmd, nounPods, "", offerIDs)
+		// --pod takes what a pod argument takes: IDs, names, namespace/name.
+		return fromRuntime(ctx, cmd, nounPods, "", offerAll)
 	case "pod-name":
 		return fromRuntime(ctx, cmd, nounPods, "", offerNames)
 	case "namespace":

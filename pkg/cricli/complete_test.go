@@ -206,8 +206,8 @@ func TestCompleteContainersFromOneListCall(t *testing.T) {
 		t.Errorf("inspect nginx <TAB> = %v, want more containers", ws)
 	}
 	// Filters complete from the runtime too, by flag name.
-	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--pod"); !sameSet(ws, []string{podA, podB}) {
-		t.Errorf("ps --pod <TAB> = %v, want pod IDs", ws)
+	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--pod"); !sameSet(ws, []string{podA, podB, "web", "shop/web", "db", "data/db"}) {
+		t.Errorf("ps --pod <TAB> = %v, want pod IDs, names and namespace/names", ws)
 	}
 	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--namespace"); !sameSet(ws, []string{"shop", "data"}) {
 		t.Errorf("ps --namespace <TAB> = %v", ws)
