@@ -36,8 +36,8 @@ func moreGlobalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagTracing, Usage: "send an OpenTelemetry trace of the command (one span per CRI call) to --tracing-endpoint"},
 		&cli.StringFlag{Name: flagTraceEP, Value: defaultTraceEP, Usage: "OTLP/gRPC collector address (host:port) for --enable-tracing"},
 		&cli.IntFlag{Name: flagTraceRate, Value: -1, Usage: "traces sampled per million commands with --enable-tracing (-1 or 1000000: all, 0: none)"},
-		&cli.StringFlag{Name: flagProfileCPU, Usage: "write a pprof CPU profile of the command to `FILE`"},
-		&cli.StringFlag{Name: flagProfileMem, Usage: "write a pprof heap profile at the end of the command to `FILE`"},
+		&cli.StringFlag{Name: flagProfileCPU, Usage: "write a pprof CPU profile of the command to `FILE`", TakesFile: true},
+		&cli.StringFlag{Name: flagProfileMem, Usage: "write a pprof heap profile at the end of the command to `FILE`", TakesFile: true},
 	}
 }
 

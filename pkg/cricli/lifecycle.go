@@ -165,8 +165,9 @@ func rpcContext(ctx context.Context, cmd *cli.Command) (context.Context, error) 
 }
 
 // jsonSchemaCommand prints the JSON Schema of the config files a command
-// reads (crictl: runp jsonschema, create jsonschema -p/-c).
-func jsonSchemaCommand(defaultPod bool) *cli.Command {
+// reads (crictl: runp jsonschema, create jsonschema -p/-c); parent names
+// that command in the examples.
+func jsonSchemaCommand(parent string, defaultPod bool) *cli.Command {
 	cmd := &cli.Command{
 		Name:    "jsonschema",
 		Aliases: []string{"js"},
@@ -194,7 +195,12 @@ func jsonSchemaCommand(defaultPod bool) *cli.Command {
 			return nil
 		},
 	}
+	cmd.Metadata = about(argSpec{},
+		ex("The schema of "+parent+"'s config file", "ctr cri "+parent+" jsonschema"))
 	if !defaultPod {
+		cmd.Metadata = about(argSpec{},
+			ex("The schema of the container config", "ctr cri "+parent+" jsonschema"),
+			ex("The schema of the pod config", "ctr cri "+parent+" jsonschema -p"))
 		cmd.Usage = "Print the JSON Schema of the container config (-c, default) or the pod config (-p)"
 		cmd.Flags = []cli.Flag{
 			&cli.BoolFlag{Name: "pod", Aliases: []string{"p"}, Usage: "print the pod config (PodSandboxConfig) schema"},
@@ -221,7 +227,7 @@ when missing. Set linux.cgroup_parent as the kubelet does (e.g. /mypods/NAME
 with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 		Category: catPods,
 		Flags:    []cli.Flag{runtimeHandlerFlag(), cancelTimeoutFlag()},
-		Commands: []*cli.Command{jsonSchemaCommand(true)},
+		Commands: []*cli.Command{jsonSchemaCommand("runp", true)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 1 {
 				return usageErrorf("runp takes one pod config file, got %d arguments", cmd.NArg())
@@ -243,6 +249,12 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 				return nil
 			})
 		},
+		Metadata: about(argSpec{files: 1},
+			ex("Run a pod from a config file and print its ID",
+				"ctr cri runp pod.yaml"),
+			ex("Run it with another runtime handler",
+				"ctr cri runp -r runc pod.yaml"),
+		),
 	}
 }
 
@@ -362,7 +374,7 @@ key pull-image-on-create: true means --pull always).
 ` + configHelp,
 		Category: catContainers,
 		Flags:    append(append(pullPolicyFlags("missing", "; always with pull-image-on-create: true"), pullAuthFlags()...), cancelTimeoutFlag()),
-		Commands: []*cli.Command{jsonSchemaCommand(false)},
+		Commands: []*cli.Command{jsonSchemaCommand("create", false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 3 {
 				return usageErrorf("create takes POD CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
@@ -408,6 +420,12 @@ key pull-image-on-create: true means --pull always).
 				return nil
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, state: "ready", args: 1, files: 2},
+			ex("Create a container in the ready pod web",
+				"ctr cri create web container.yaml pod.yaml"),
+			ex("Create it without pulling the image",
+				"ctr cri create --pull never web container.yaml pod.yaml"),
+		),
 	}
 }
 
@@ -424,7 +442,7 @@ fails, the pod is stopped and removed again.
 ` + configHelp,
 		Category: catContainers,
 		Flags:    append(append(append(pullPolicyFlags("always", "; never with disable-pull-on-run: true"), pullAuthFlags()...), cancelTimeoutFlag()), runtimeHandlerFlag()),
-		Commands: []*cli.Command{jsonSchemaCommand(false)},
+		Commands: []*cli.Command{jsonSchemaCommand("run", false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 2 {
 				return usageErrorf("run takes CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
@@ -475,6 +493,12 @@ fails, the pod is stopped and removed again.
 				return nil
 			})
 		},
+		Metadata: about(argSpec{files: 2},
+			ex("Run a pod, pull the image, create and start the container; print its ID",
+				"ctr cri run container.yaml pod.yaml"),
+			ex("The same with the image already on the node",
+				"ctr cri run --pull missing container.yaml pod.yaml"),
+		),
 	}
 }
 
@@ -509,6 +533,10 @@ func newStartCommand() *cli.Command {
 				return forEach(ctx, cmd, ids, failed, c.StartContainer)
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, state: "created", args: argsMany},
+			ex("Start a created container",
+				"ctr cri start app"),
+		),
 	}
 }
 
@@ -562,6 +590,12 @@ func newStopCommand() *cli.Command {
 				return forEach(ctx, cmd, ids, failed, op)
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: argsMany},
+			ex("Stop container app, killing it after 10 seconds",
+				"ctr cri stop -t 10 app"),
+			ex("Stop every running container",
+				"ctr cri stop -a"),
+		),
 	}
 }
 
@@ -635,6 +669,12 @@ func newStopPodCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, state: "ready", args: argsMany},
+			ex("Stop pod web of namespace shop",
+				"ctr cri stopp shop/web"),
+			ex("Stop every ready pod",
+				"ctr cri stopp -a"),
+		),
 	}
 }
 
@@ -705,6 +745,12 @@ container for the log path.`,
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, args: argsMany},
+			ex("Remove an exited container and its logs",
+				"ctr cri rm app"),
+			ex("Stop and remove a running container, keeping its logs",
+				"ctr cri rm -f -k app"),
+		),
 	}
 }
 
@@ -758,6 +804,12 @@ func newRemovePodCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, args: argsMany},
+			ex("Remove a stopped pod",
+				"ctr cri rmp web"),
+			ex("Stop and remove every pod",
+				"ctr cri rmp -f -a"),
+		),
 	}
 }
 
@@ -771,7 +823,7 @@ here, so it means the same to both. Several containers are checkpointed one afte
 another into the same FILE, as crictl does: the last one written stays.`,
 		Category: catContainers,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "export", Aliases: []string{"e"}, Usage: "archive to write (`FILE`.tar)"},
+			&cli.StringFlag{Name: "export", Aliases: []string{"e"}, Usage: "archive to write (`FILE`.tar)", TakesFile: true},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			export := cmd.String("export")
@@ -802,5 +854,9 @@ another into the same FILE, as crictl does: the last one written stays.`,
 				return errors.Join(failed...)
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: 1},
+			ex("Checkpoint a running container into an archive",
+				"ctr cri checkpoint --export /var/lib/checkpoints/app.tar app"),
+		),
 	}
 }
