@@ -29,8 +29,9 @@ const (
 	catTools      = "Tools"
 )
 
-// extraCommands lets later command groups join the tree; each entry is a
-// constructor so every tree gets fresh commands and flags.
+// subcommands builds the cri command tree; Command calls it for every tree
+// it makes (ctr cri, the crictl personality, tests), so no two trees share
+// a command or flag value.
 func subcommands() []*cli.Command {
 	cmds := []*cli.Command{
 		newVersionCommand(),
@@ -179,7 +180,7 @@ func shortOptions(cri *cli.Command) {
 // UsageError (exit 2) with no help text dumped on stdout.
 func setUsageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-		return &UsageError{Err: err}
+		return flagUsageError(err)
 	}
 	for _, sub := range cmd.Commands {
 		setUsageErrors(sub)
@@ -221,7 +222,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-			return &UsageError{Err: err}
+			return flagUsageError(err)
 		}
 	}
 	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/criconfig"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -61,6 +62,10 @@ func anySet(c *cli.Command, names ...string) bool {
 	return false
 }
 
+// ctrOnlyFlags are flags of guards the crictl personality does not have:
+// there the flag would be a no-op, so crictl's "not defined" is the answer.
+var ctrOnlyFlags = map[string][]string{"rmi": {flagForce}}
+
 // crictlize turns a fresh ctr cri tree into crictl's.
 func crictlize(root *cli.Command) {
 	root.Name = "crictl"
@@ -87,6 +92,9 @@ func crictlize(root *cli.Command) {
 	for _, sub := range root.Commands {
 		sub.Category = ""
 		renameUsage(sub)
+		if drop := ctrOnlyFlags[sub.Name]; drop != nil {
+			sub.Flags = slices.DeleteFunc(sub.Flags, func(f cli.Flag) bool { return slices.Contains(drop, f.Names()[0]) })
+		}
 		if test, ok := crictlShowsHelp[sub.Name]; ok && sub.Action != nil {
 			sub.Action = helpWhen(test, sub.Action)
 		}
@@ -200,12 +208,12 @@ func stopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func
 // configOptions: crictl ignores unknown fields in pod and container
 // configs (C14); its personality warns on stderr and goes on, while ctr
 // cri refuses the file.
-func configOptions(cmd *cli.Command) []runtime.ConfigOptions {
+func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
 	if !isCrictl(cmd) {
 		return nil
 	}
 	w := cmd.Root().ErrWriter
-	return []runtime.ConfigOptions{{Unknown: func(e *runtime.ConfigError) {
+	return []criconfig.ConfigOptions{{Unknown: func(e *criconfig.ConfigError) {
 		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
 	}}}
 }
