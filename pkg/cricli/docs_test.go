@@ -3,6 +3,7 @@ package cricli
 import (
 	"context"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -240,5 +241,79 @@ func TestHelpShowsExamples(t *testing.T) {
 	}
 	if r := ctr(t, "", "cri", "help", "logs").ok(t); !strings.Contains(r.stdout, "ctr cri logs -f --tail 20 app") {
 		t.Errorf("ctr cri help logs shows no examples:\n%s", r.stdout)
+	}
+}
+
+// docCommandLines returns the ctr command lines in the sh code blocks of a
+// markdown file (a trailing "# comment" removed, "\" continuations joined).
+func docCommandLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	in := false
+	pending := ""
+	for _, l := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(l, "```"):
+			in = !in && strings.TrimPrefix(l, "```") == "sh"
+			continue
+		case !in:
+			continue
+		}
+		l = pending + l
+		if cont, ok := strings.CutSuffix(l, `\`); ok {
+			pending = cont
+			continue
+		}
+		pending = ""
+		if i := strings.Index(l, " # "); i >= 0 && strings.Count(l[:i], "'")%2 == 0 {
+			l = l[:i]
+		}
+		if strings.Contains(l, "ctr ") {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	return out
+}
+
+// Item 6: the recipes of the guide and the README use flags and commands
+// that exist: each ctr command in their code blocks parses ("$id" and
+// other shell words stand for an argument).
+func TestGuideAndReadmeRecipesParse(t *testing.T) {
+	n := 0
+	for _, doc := range []string{"../../docs/guide.md", "../../README.md"} {
+		for _, line := range docCommandLines(t, doc) {
+			for _, argv := range shellWords(line) {
+				if argv[0] != "ctr" || len(argv) < 3 || argv[len(argv)-1] == "…" {
+					continue
+				}
+				n++
+				if _, err := dryParse(t, false, argv); err != nil {
+					t.Errorf("%s: %q: %v", doc, line, err)
+				}
+			}
+		}
+	}
+	if n < 30 {
+		t.Errorf("only %d ctr command lines found in the guide and README", n)
+	}
+}
+
+// The guide's jsonpath recipes print the IDs (finding #20: the pods
+// expression on ps printed nothing).
+func TestGuideJSONPathRecipes(t *testing.T) {
+	s := node(t)
+	for args, want := range map[string]string{
+		"ps -o jsonpath={.containers[*].id}": ctrW,
+		"pods -o jsonpath={.items[*].id}":    podA,
+		"images -o jsonpath={.images[*].id}": imgB,
+	} {
+		r := ctr(t, s.Endpoint, append([]string{"cri"}, strings.Fields(args)...)...).ok(t)
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ctr cri %s printed %q, want %s in it", args, r.stdout, want)
+		}
 	}
 }
