@@ -615,7 +615,13 @@ func CompletionScript(prog, shell string) (string, error) {
 	if err := gen.Run(context.Background(), []string{prog, "completion", shell}); err != nil {
 		return "", fmt.Errorf("render %s completion for %s: %w", shell, prog, err)
 	}
-	return out.String(), nil
+	// pwsh has no file fallback of ours: drop the directive line, which
+	// would otherwise become an empty candidate.
+	const each = "Invoke-Expression $other | ForEach-Object {"
+	if !strings.Contains(out.String(), each) {
+		return "", fmt.Errorf("render %s completion for %s: urfave/cli's script changed", shell, prog)
+	}
+	return strings.Replace(out.String(), each, "Invoke-Expression $other | Where-Object { $_ -ne '"+filesDirective+"' } | ForEach-Object {", 1), nil
 }
 
 // bashScript completes with bash alone. urfave/cli's script rebuilt the

@@ -569,3 +569,15 @@ func TestFileFlagsTakeFiles(t *testing.T) {
 	}
 	walk(Command())
 }
+
+// pwsh's script (urfave/cli's) must not offer the files directive as a
+// candidate.
+func TestPwshScriptDropsTheFilesDirective(t *testing.T) {
+	script, err := CompletionScript("ctr", "pwsh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(script, "Where-Object { $_ -ne '"+filesDirective+"' }") {
+		t.Errorf("pwsh script passes %s on as a candidate:\n%s", filesDirective, script)
+	}
+}
