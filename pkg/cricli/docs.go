@@ -162,6 +162,11 @@ func Docs(render ManRenderer, ctr *cli.Command) ([]DocFile, error) {
 		return nil, err
 	}
 	crictl := CrictlCommand()
+	crictl.Description = `This crictl is containerd's **ctr**(8) called by the name crictl (a symlink
+or a copy): the Kubernetes CRI client with crictl's commands, flags, documents,
+help and exit codes, talking to containerd's CRI plugin. Each command is
+described in its own page, as a command of **ctr-cri**(8); the few
+deliberate differences from crictl are listed in docs/migrating-from-crictl.md.`
 	prepareManPage(crictl, "crictl", "crictl", func(sub *cli.Command) string { return "ctr-cri-" + sub.Name })
 	if err := page(crictl, "crictl"); err != nil {
 		return nil, err
@@ -313,10 +318,14 @@ func manEnvironment(cmd *cli.Command, kind string) string {
 	}
 	var b strings.Builder
 	for _, e := range connectionEnv {
-		if kind == "crictl" && e.name == "CONTAINERD_ADDRESS" {
-			continue
+		what := e.what
+		if kind == "crictl" {
+			if e.name == "CONTAINERD_ADDRESS" {
+				continue
+			}
+			what, _, _ = strings.Cut(what, " and **ctr --address**")
 		}
-		fmt.Fprintf(&b, "**%s**\n: %s\n\n", e.name, e.what)
+		fmt.Fprintf(&b, "**%s**\n: %s\n\n", e.name, what)
 	}
 	seen := map[string]bool{}
 	for _, f := range cmd.VisibleFlags() {
