@@ -21,6 +21,8 @@ _crictl() {
 		_describe 'values' opts
 	fi
 	if [[ -n $files ]]; then
+		# --pod-config=FILE: complete the file after "=".
+		[[ "$current" == -*=* ]] && compset -P '*='
 		_files
 	fi
 	return 0

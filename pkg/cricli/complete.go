@@ -726,6 +726,8 @@ compdef @ZFUNC@ @PROG@
 		_describe 'values' opts
 	fi
 	if [[ -n $files ]]; then
+		# --pod-config=FILE: complete the file after "=".
+		[[ "$current" == -*=* ]] && compset -P '*='
 		_files
 	fi
 	return 0
