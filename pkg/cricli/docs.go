@@ -424,22 +424,75 @@ func withExamples(tmpl string) string {
 	return strings.TrimRight(tmpl, "\n") + examplesSection + "\n"
 }
 
+// flatCommands is how urfave/cli's subcommand help lists commands.
+const flatCommands = `{{template "visibleCommandTemplate" .}}`
+
+// byCategory lists cmd's commands under their categories, as crictl's
+// own help does, for a command whose subcommands have categories (ctr cri;
+// the crictl personality has none). urfave/cli's category template needs
+// state only a run command has, so the list is made here, in the same
+// layout (tabs, which the help printer aligns).
+func byCategory(cmd *cli.Command) string {
+	var order []string
+	groups := map[string][]*cli.Command{}
+	for _, c := range cmd.VisibleCommands() {
+		if _, ok := groups[c.Category]; !ok {
+			order = append(order, c.Category)
+		}
+		groups[c.Category] = append(groups[c.Category], c)
+	}
+	var b strings.Builder
+	for _, cat := range order {
+		name := cat
+		if name == "" {
+			name = "Other"
+		}
+		fmt.Fprintf(&b, "\n\n   %s:", name)
+		for _, c := range groups[cat] {
+			fmt.Fprintf(&b, "\n     %s\t%s", strings.Join(c.Names(), ", "), c.Usage)
+		}
+	}
+	return b.String()
+}
+
+func hasCategories(cmd *cli.Command) bool {
+	for _, c := range cmd.VisibleCommands() {
+		if c.Category != "" {
+			return true
+		}
+	}
+	return false
+}
+
 var helpPrinterOnce sync.Once
 
 // installHelpPrinter makes every help page of a command that declares
 // examples show them, whichever of urfave/cli's templates prints it
-// (ShowSubcommandHelp ignores a command's CustomHelpTemplate).
+// (ShowSubcommandHelp ignores a command's CustomHelpTemplate), and groups
+// ctr cri's commands by category.
 func installHelpPrinter() {
 	helpPrinterOnce.Do(func() {
 		prev := cli.HelpPrinter
 		cli.HelpPrinter = func(w io.Writer, tmpl string, data any) {
 			cmd, ok := data.(*cli.Command)
-			if !ok || helpExamples(cmd) == "" || strings.Contains(tmpl, "EXAMPLES:") {
+			if !ok || strings.Contains(tmpl, "EXAMPLES:") {
 				prev(w, tmpl, data)
 				return
 			}
-			cli.HelpPrinterCustom(w, withExamples(tmpl), data, map[string]any{
-				"examples": func() string { return strings.TrimRight(helpExamples(cmd), "\n") },
+			grouped := hasCategories(cmd) && strings.Contains(tmpl, flatCommands)
+			if helpExamples(cmd) == "" && !grouped {
+				prev(w, tmpl, data)
+				return
+			}
+			if grouped {
+				tmpl = strings.Replace(tmpl, flatCommands, "{{byCategory}}", 1)
+			}
+			if helpExamples(cmd) != "" {
+				tmpl = withExamples(tmpl)
+			}
+			cli.HelpPrinterCustom(w, tmpl, data, map[string]any{
+				"examples":   func() string { return strings.TrimRight(helpExamples(cmd), "\n") },
+				"byCategory": func() string { return byCategory(cmd) },
 			})
 		}
 	})

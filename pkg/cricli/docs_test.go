@@ -317,3 +317,19 @@ func TestGuideJSONPathRecipes(t *testing.T) {
 		}
 	}
 }
+
+// A.11: ctr cri's help groups its commands by category; crictl's stays one
+// alphabetical list, as crictl prints it.
+func TestCriHelpGroupsCommands(t *testing.T) {
+	for _, args := range [][]string{{"cri", "--help"}, {"cri"}, {"help", "cri"}} {
+		r := ctr(t, "", args...)
+		for _, want := range []string{"\n   Containers:\n     ps ", "\n   Images:\n     images, image, img ", "\n   containerd integration:\n     load "} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("ctr %s does not group the commands (%q):\n%s", strings.Join(args, " "), want, r.stdout)
+			}
+		}
+	}
+	if c := crictl(t, "--help").ok(t); strings.Contains(c.stdout, "Containers:") || !strings.Contains(c.stdout, "COMMANDS:\n   attach ") {
+		t.Errorf("crictl --help is not one alphabetical list:\n%s", c.stdout)
+	}
+}
