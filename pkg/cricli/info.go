@@ -85,7 +85,7 @@ func docFlags(def string, formats []string) []cli.Flag {
 }
 
 func newVersionCommand() *cli.Command {
-	return docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
+	cmd := docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
 		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			v, err := c.Version(ctx)
 			if err != nil {
@@ -97,6 +97,11 @@ func newVersionCommand() *cli.Command {
 			}
 			return printer.Version(v, cv), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Runtime name and version, CRI API version",
+			"ctr cri version"),
+	)
+	return cmd
 }
 
 func newInfoCommand() *cli.Command {
@@ -110,6 +115,12 @@ func newInfoCommand() *cli.Command {
 			}
 			return printer.Info(s)
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Runtime conditions and configuration",
+			"ctr cri info"),
+		ex("One line per condition (RuntimeReady, NetworkReady)",
+			`ctr cri info -o go-template='{{range .status.conditions}}{{.type}}={{.status}} {{.reason}}{{"\n"}}{{end}}'`),
+	)
 	cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"})
 	return cmd
 }
@@ -117,7 +128,7 @@ func newInfoCommand() *cli.Command {
 // newRuntimeConfigCommand prints crictl's "cgroup driver:" line; -o json,
 // yaml and go-template are ours.
 func newRuntimeConfigCommand() *cli.Command {
-	return docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
+	cmd := docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
 		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.RuntimeConfig(ctx)
 			if err != nil {
@@ -125,11 +136,16 @@ func newRuntimeConfigCommand() *cli.Command {
 			}
 			return printer.RuntimeConfig(r), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("The cgroup driver the runtime expects of the kubelet",
+			"ctr cri runtime-config"),
+	)
+	return cmd
 }
 
 // newImageFsInfoCommand prints crictl's {"status": …} document by default.
 func newImageFsInfoCommand() *cli.Command {
-	return docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
+	cmd := docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
 		printer.JSON, printer.VersionFormats,
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.ImageFsInfo(ctx)
@@ -138,6 +154,13 @@ func newImageFsInfoCommand() *cli.Command {
 			}
 			return printer.ImageFsInfo(r), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Image and container filesystem usage",
+			"ctr cri imagefsinfo"),
+		ex("Bytes used by images",
+			"ctr cri imagefsinfo -o go-template='{{range .status.imageFilesystems}}{{.usedBytes.value}}{{end}}'"),
+	)
+	return cmd
 }
 
 func noArgs(cmd *cli.Command) error {
