@@ -49,6 +49,16 @@ func newPsCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers},
+			ex("List running containers with their pod and namespace",
+				"ctr cri ps"),
+			ex("All containers of pod web, exited ones included",
+				"ctr cri ps -a --pod-name '^web$'"),
+			ex("IDs of the exited containers, for a script",
+				"ctr cri ps -a -q --state exited"),
+			ex("Name, state and attempt of every container",
+				"ctr cri ps -a -o custom-columns='NAME:.metadata.name,STATE:.state,ATTEMPT:.metadata.attempt'"),
+		),
 	}
 }
 
@@ -99,6 +109,16 @@ func newInspectCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, args: argsMany},
+			ex("Status and runtime info of container app",
+				"ctr cri inspect app"),
+			ex("The PID of container app's main process (for nsenter)",
+				"ctr cri inspect -o go-template --template '{{.info.pid}}' app"),
+			ex("Why the last attempt stopped",
+				"ctr cri inspect -o go-template='{{.status.exitCode}} {{.status.reason}}' app"),
+			ex("containerd's view of it: task PID, shim, snapshot",
+				"ctr cri inspect --containerd app"),
+		),
 	}
 }
 

@@ -43,7 +43,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(), noHeadersFlag(),
 			&cli.IntFlag{Name: "details", Value: diagnose.DefaultDiagnoseDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
 			&cli.StringFlag{Name: "node-name", Usage: "the node's name in the report (default: $NODE_NAME, else the hostname)"},
-			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it"},
+			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it", TakesFile: true},
 			&cli.DurationFlag{Name: "every", Usage: "repeat every `DURATION` until SIGTERM (with -o ndjson: one line per report); 0 reports once"},
 		},
 		Commands: []*cli.Command{newDiagnoseMergeCommand()},
@@ -90,6 +90,14 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 				return nil
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("A report of what is wrong on this node",
+				"ctr cri diagnose"),
+			ex("The same for a script: exit 0 healthy, 1 problems, 3 runtime unreachable",
+				"ctr cri diagnose -o json"),
+			ex("One report a minute as NDJSON until SIGTERM",
+				"ctr cri diagnose --every 1m -o ndjson"),
+		),
 	}
 }
 
@@ -178,7 +186,7 @@ summary line on stderr); 2 usage error.`,
 		Flags: []cli.Flag{
 			outputFlag(printer.Table, printer.FleetFormats), templateFlag(),
 			&cli.DurationFlag{Name: "max-age", Value: time.Hour, Usage: "reports older than this are stale; 0: never"},
-			&cli.StringFlag{Name: "nodes", Usage: "`FILE` naming the nodes that should have reported, one per line (kubectl get nodes -o name); the others are missing"},
+			&cli.StringFlag{Name: "nodes", Usage: "`FILE` naming the nodes that should have reported, one per line (kubectl get nodes -o name); the others are missing", TakesFile: true},
 			&cli.IntFlag{Name: "examples", Value: fleet.DefaultExamples, Usage: "example nodes per problem group and version"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -239,6 +247,12 @@ summary line on stderr); 2 usage error.`,
 			}
 			return nil
 		},
+		Metadata: about(argSpec{files: argsMany},
+			ex("Merge the reports collected from many nodes",
+				"ctr cri diagnose merge reports/"),
+			ex("Merge and name the nodes that did not report",
+				"ctr cri diagnose merge --nodes nodes.txt reports/"),
+		),
 	}
 }
 

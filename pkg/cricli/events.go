@@ -65,5 +65,13 @@ or when the runtime closes the stream.`,
 				return err
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("Follow container events",
+				"ctr cri events"),
+			ex("Watch the restarts of pod web's containers",
+				"ctr cri events --pod web --type stopped"),
+			ex("One line per event",
+				`ctr cri events -o go-template='{{.containerId}} {{.containerEventType}}{{"\n"}}'`),
+		),
 	}
 }

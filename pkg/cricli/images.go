@@ -48,6 +48,14 @@ func newImagesCommand() *cli.Command {
 				return p.Print(cmd.Root().Writer, printer.Images(imgs, cols))
 			})
 		},
+		Metadata: about(argSpec{noun: nounImages, args: 1},
+			ex("List images",
+				"ctr cri images"),
+			ex("The tags of one repository, with digests",
+				"ctr cri images --digests registry.example.com/team/app"),
+			ex("IDs of the images no tag points to",
+				"ctr cri images -q --filter dangling=true"),
+		),
 	}
 }
 
@@ -88,6 +96,12 @@ func newInspectImageCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounImages, args: argsMany},
+			ex("Status and runtime info of an image",
+				"ctr cri inspecti busybox"),
+			ex("The image's size in bytes",
+				"ctr cri inspecti -o go-template --template '{{.status.size}}' busybox"),
+		),
 	}
 }
 

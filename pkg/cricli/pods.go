@@ -40,6 +40,14 @@ func newPodsCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods},
+			ex("List pods",
+				"ctr cri pods"),
+			ex("Pods that are not ready",
+				"ctr cri pods --state notready"),
+			ex("IDs of the pods labelled app=web",
+				"ctr cri pods -q --label app=web"),
+		),
 	}
 }
 
@@ -75,6 +83,12 @@ func newInspectPodCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, args: argsMany},
+			ex("State, network and runtime info of pod web",
+				"ctr cri inspectp web"),
+			ex("The pod's IP address",
+				"ctr cri inspectp -o go-template --template '{{.status.network.ip}}' shop/web"),
+		),
 	}
 }
 

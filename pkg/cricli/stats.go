@@ -109,11 +109,19 @@ func newStatsCommand() *cli.Command {
 one (usage_nano_cores), else measured between two samples --seconds apart. Each
 refresh makes one ListContainerStats call (plus ListContainers and ListPodSandbox
 for state and pod names), whatever the number of containers.`,
+		Metadata: about(argSpec{noun: nounContainers, args: argsMany},
+			ex("CPU and memory of the running containers",
+				"ctr cri stats"),
+			ex("Refresh every 2 seconds until Ctrl-C",
+				"ctr cri stats -w -s 2"),
+			ex("One container, every state, as JSON",
+				"ctr cri stats -a -o json app"),
+		),
 		Category: catStreaming,
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "include containers that are not running"},
 			&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
-			&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod ID prefix"},
+			podFlag(),
 			labelFlag(),
 			outputFlag(printer.Table, printer.StatsFormats), templateFlag(), noHeadersFlag(),
 		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
@@ -147,6 +155,12 @@ func newPodStatsCommand() *cli.Command {
 		Description: `CPU % is the runtime's own rate when it reports one, else measured between two
 samples --seconds apart. One ListPodSandboxStats call per refresh. The runtime
 needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.`,
+		Metadata: about(argSpec{noun: nounPods, args: argsMany},
+			ex("CPU and memory of every pod",
+				"ctr cri statsp"),
+			ex("Pods labelled app=web, refreshed until Ctrl-C",
+				"ctr cri statsp -w --label app=web"),
+		),
 		Category: catStreaming,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"},
@@ -194,7 +208,7 @@ func statsAction(kind statsKind) cli.ActionFunc {
 		}
 		f := runtime.StatsFilter{ID: cmd.String("id"), Labels: labels}
 		if hasFlag(cmd, "pod") {
-			f.PodID = cmd.String("pod")
+			f.Pod, f.PodLenient = cmd.String("pod"), isCrictl(cmd)
 		}
 		if hasFlag(cmd, "all") {
 			f.All = cmd.Bool("all")
@@ -309,11 +323,17 @@ func newPodMetricsCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("The runtime's pod metrics",
+				"ctr cri metricsp"),
+			ex("The same as YAML, every 10 seconds",
+				"ctr cri metricsp -o yaml -w -s 10"),
+		),
 	}
 }
 
 func newMetricDescsCommand() *cli.Command {
-	return docCommand("metricdescs", "List the descriptors of the metrics metricsp shows (containerd 2.2 or newer)", catStreaming,
+	cmd := docCommand("metricdescs", "List the descriptors of the metrics metricsp shows (containerd 2.2 or newer)", catStreaming,
 		printer.JSON, []string{printer.Table, printer.JSON, printer.YAML, printer.GoTemplate, printer.JSONPath, printer.CustomColumns},
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			d, err := c.MetricDescriptors(ctx)
@@ -322,4 +342,9 @@ func newMetricDescsCommand() *cli.Command {
 			}
 			return printer.MetricDescriptors(d), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("What the metrics of metricsp mean",
+			"ctr cri metricdescs -o table"),
+	)
+	return cmd
 }
