@@ -85,8 +85,10 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# One version everywhere (ctr --version, crictl --version, ctr cri version,
+# diagnose): git describe, stamped into cricli.Version.
 build:
-	$(GO) build -o bin/ctr ./cmd/ctr
+	$(GO) build -ldflags '-X $(VERSION_PKG).Version=$(VERSION)' -o bin/ctr ./cmd/ctr
 
 tools: $(TOOL_BINS) $(CNI_BINS)
 

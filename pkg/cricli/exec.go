@@ -184,7 +184,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 			targets = []runtime.Container{res[0].Item}
 		}
 		if !filtered {
-			err := execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter)
+			err := asTyped(execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter), ref, targets[0].Id)
 			var ee *stream.ExitError
 			switch {
 			case errors.As(err, &ee):
@@ -199,6 +199,19 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 		}
 		return execMany(ctx, cmd, c, targets, args, o)
 	})
+}
+
+// asTyped puts what the user typed back into an error about the container
+// it resolved to, with a short ID: `exec in container "job" (5df5feed9c13):
+// container is in CONTAINER_EXITED state`, not the 64-character ID alone.
+func asTyped(err error, ref, id string) error {
+	var e *runtime.Error
+	if ref == id || !errors.As(err, &e) || e.ID != id {
+		return err
+	}
+	e.Op = fmt.Sprintf("%s %q (%s)", e.Op, ref, printer.TruncID(id))
+	e.ID = ""
+	return err
 }
 
 // execMany runs the command in the containers the filters selected (one or

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	ctrdversion "github.com/containerd/containerd/v2/version"
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/criconfig"
@@ -155,6 +156,12 @@ func installVersionPrinter() {
 		cli.VersionPrinter = func(cmd *cli.Command) {
 			if cmd.Root().Name == "crictl" {
 				fmt.Fprintf(cmd.Root().Writer, "crictl version %s\n", cmd.Root().Version)
+				return
+			}
+			if cmd.Root().Command("cri") != nil {
+				// One version for the binary (ctr cri version and diagnose
+				// report the same), then the containerd it was built from.
+				fmt.Fprintf(cmd.Root().Writer, "ctr version %s (%s %s)\n", clientVersion(), ctrdversion.Package, ctrdversion.Version)
 				return
 			}
 			prev(cmd)
