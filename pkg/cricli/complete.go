@@ -349,24 +349,18 @@ func formatHelp(format string) string {
 	return ""
 }
 
-// outputFormats reads the formats a command accepts from its -o flag, whose
-// usage outputFlag writes as "output format: a, b, c (...)"; a flag named
-// output that is not a format (save -o FILE) offers nothing.
+// outputFormats offers the formats a command's -o accepts, read from the
+// flag itself; a flag named output that is not a format (save -o FILE)
+// offers nothing.
 func outputFormats(f cli.Flag) []candidate {
-	d, ok := f.(cli.DocGenerationFlag)
+	ff, ok := f.(*formatFlag)
 	if !ok {
 		return nil
 	}
-	list, ok := strings.CutPrefix(d.GetUsage(), "output format: ")
-	if !ok {
-		return nil
-	}
-	list, _, _ = strings.Cut(list, " (")
 	var out []candidate
-	for _, name := range strings.Split(list, ", ") {
+	for _, name := range ff.Config.Formats {
 		word := name
-		switch name {
-		case printer.GoTemplate, printer.JSONPath, printer.CustomColumns:
+		if printer.FormatArg(name) != name {
 			word += "="
 		}
 		out = append(out, candidate{word, formatHelp(name)})

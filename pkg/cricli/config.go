@@ -260,7 +260,7 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 			if !cmd.IsSet("get") && !cmd.IsSet("set") && !cmd.IsSet("list") && cmd.NArg() == 0 {
 				return usageErrorf("config: give one of --get KEY, --set KEY=VALUE, --list, or KEY VALUE")
 			}
-			p, err := newPrinter(cmd, formats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}

@@ -272,16 +272,19 @@ func newOrphansCommand() *cli.Command {
 CRI object has that ID) and cri-container, cri-pod (CRI lists it, but containerd
 has no container, or no live task although CRI says running/ready).
 
+-o wide adds the command that removes each one (ctr -n k8s.io containers rm,
+tasks rm -f, sandboxes rm -f; ctr cri rm -f or rmp -f for CRI's records).
+
 Listing orphans is not a failure: the exit code is 0 whatever is found; use
--o json and check .orphans in scripts. A container being created or removed
+-o json and check .orphans in scripts (an empty list is [], never null). A container being created or removed
 at that very moment can show up once: run again to confirm.`,
 		Category: catContainerd,
-		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), quietFlag("orphan"), noTruncFlag()},
+		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), noHeadersFlag(), quietFlag("orphan"), noTruncFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, printer.OrphanFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}

@@ -114,6 +114,7 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 	}
 	setUsageErrors(cmd)
 	shortOptions(cmd)
+	gluedFormats(cmd)
 	enableCompletion(cmd)
 	attachSession(cmd)
 	if next := cmd.Before; next != nil {

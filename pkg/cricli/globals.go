@@ -343,7 +343,7 @@ func installGlobals(root *cli.Command) {
 			return
 		}
 		watchNamespaceEnv(root)
-		installHelpPrinter()
+		installGlobalHelpPrinter() // after docs' printer: it edits the template first
 	}
 	var ctr *cli.Command
 	if cri != root {
@@ -449,13 +449,13 @@ CTR OPTIONS (before cri; --address and --connect-timeout also after COMMAND):
    --namespace string, -n string    only "k8s.io" is accepted: CRI objects live there ($CONTAINERD_NAMESPACE is ignored)
 `
 
-var helpPrinterOnce sync.Once
+var globalHelpOnce sync.Once
 
-// installHelpPrinter swaps, at print time, urfave's GLOBAL OPTIONS section
+// installGlobalHelpPrinter swaps, at print time, urfave's GLOBAL OPTIONS section
 // for globalHelp in the help of ctr cri and every command below it. Done
 // when help is printed, not per command at start-up.
-func installHelpPrinter() {
-	helpPrinterOnce.Do(func() {
+func installGlobalHelpPrinter() {
+	globalHelpOnce.Do(func() {
 		prev := cli.HelpPrinter
 		cli.HelpPrinter = func(w io.Writer, templ string, data any) {
 			if c, ok := data.(*cli.Command); ok && underCtrCri(c) {

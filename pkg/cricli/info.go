@@ -3,6 +3,7 @@ package cricli
 import (
 	"context"
 	"runtime/debug"
+	"slices"
 
 	"github.com/urfave/cli/v3"
 
@@ -53,12 +54,12 @@ func docCommand(name, usage, category, def string, formats []string, fetch func(
 		Name:     name,
 		Usage:    usage,
 		Category: category,
-		Flags:    []cli.Flag{outputFlag(def, formats), templateFlag()},
+		Flags:    docFlags(def, formats),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, formats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -71,6 +72,16 @@ func docCommand(name, usage, category, def string, formats []string, fetch func(
 			})
 		},
 	}
+}
+
+// docFlags are -o and --template, and --no-headers where a format has
+// headers to leave out.
+func docFlags(def string, formats []string) []cli.Flag {
+	flags := []cli.Flag{outputFlag(def, formats), templateFlag()}
+	if slices.Contains(formats, printer.CustomColumns) {
+		flags = append(flags, noHeadersFlag())
+	}
+	return flags
 }
 
 func newVersionCommand() *cli.Command {
@@ -135,7 +146,7 @@ func newRuntimeConfigCommand() *cli.Command {
 // newImageFsInfoCommand prints crictl's {"status": …} document by default.
 func newImageFsInfoCommand() *cli.Command {
 	cmd := docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
-		printer.JSON, printer.ObjectFormats,
+		printer.JSON, printer.VersionFormats,
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.ImageFsInfo(ctx)
 			if err != nil {

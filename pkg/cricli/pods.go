@@ -17,12 +17,12 @@ func newPodsCommand() *cli.Command {
 		Usage:    "List pods (sandboxes), newest first",
 		Category: catPods,
 		Flags: append(withShortState(podFilterFlags()), outputFlag(printer.Table, printer.ListFormats), templateFlag(),
-			quietFlag("pod"), verboseFlag(), noTruncFlag()),
+			noHeadersFlag(), watchListFlag(), quietFlag("pod"), verboseFlag(), noTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, printer.ListFormats)
+			p, w, err := newListPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -31,11 +31,13 @@ func newPodsCommand() *cli.Command {
 				return err
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				pods, err := c.ListPods(ctx, f)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, printer.Pods(pods, clock(cmd)))
+				return printList(ctx, cmd, c, p, w, func(ctx context.Context) (*printer.Resource, error) {
+					pods, err := c.ListPods(ctx, f)
+					if err != nil {
+						return nil, err
+					}
+					return printer.Pods(pods, clock(cmd)), nil
+				})
 			})
 		},
 		Metadata: about(argSpec{noun: nounPods},
@@ -56,9 +58,9 @@ func newInspectPodCommand() *cli.Command {
 		UsageText:   "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
 		Description: "With no pods named, the filters select the targets. One target prints an object, several an array.",
 		Category:    catPods,
-		Flags:       append(withShortState(podFilterFlags()), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), inspectQuietFlag(), containerdFlag()),
+		Flags:       append(withShortState(podFilterFlags()), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), noHeadersFlag(), inspectQuietFlag(), containerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			p, err := newPrinter(cmd, printer.ObjectFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
