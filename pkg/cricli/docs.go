@@ -304,6 +304,7 @@ var connectionEnv = []struct{ name, what string }{
 	{"IMAGE_SERVICE_ENDPOINT", "the CRI image endpoint (default: the runtime endpoint)"},
 	{"CONTAINERD_ADDRESS", "containerd's socket, used when no CRI endpoint is named (ctr's own variable); the crictl personality ignores it"},
 	{"CRI_CONFIG_FILE", "crictl's configuration file instead of /etc/crictl.yaml"},
+	{"CONTAINERD_NAMESPACE", "ignored by **ctr cri**, whose objects live in containerd's k8s.io namespace (an inherited value cannot break it)"},
 }
 
 // commandEnv are variables one command reads outside its flags.
@@ -321,7 +322,7 @@ func manEnvironment(cmd *cli.Command, kind string) string {
 	for _, e := range connectionEnv {
 		what := e.what
 		if kind == "crictl" {
-			if e.name == "CONTAINERD_ADDRESS" {
+			if e.name == "CONTAINERD_ADDRESS" || e.name == "CONTAINERD_NAMESPACE" {
 				continue
 			}
 			what, _, _ = strings.Cut(what, " and **ctr --address**")
