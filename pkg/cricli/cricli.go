@@ -110,6 +110,8 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 				"ctr cri load app.tar"),
 			ex("Talk to another containerd (k3s)",
 				"ctr -a /run/k3s/containerd/containerd.sock cri ps"),
+			ex("The endpoint chosen and every call, on stderr",
+				"ctr cri -D pods"),
 		),
 	}
 	setUsageErrors(cmd)
