@@ -70,7 +70,10 @@ func newLoadCommand() *cli.Command {
 		Description: `Each archive is imported into the namespace CRI uses (k8s.io) and unpacked for
 CRI's snapshotter, so "ctr cri images" and new pods see its images at once; the
 loaded image names are printed, one per line. "-" reads standard input
-(last argument only). Progress is shown on stderr when it is a terminal.
+(last argument only). On a terminal, stderr shows a bar with the bytes read
+of the file's size, rate and ETA (from standard input: bytes and rate),
+then the image being unpacked, and after a success one line per archive of
+what was read and how fast; in a pipe or a file it stays empty.
 
 An archive that cannot be loaded (truncated, not an image archive) leaves
 nothing behind: its images are named only once everything is in place.
@@ -131,7 +134,7 @@ succeeds: the same name on the same image is not a conflict.`,
 				opts.CRISettings = set
 				var errs []error
 				for _, file := range files {
-					refs, err := loadFile(ctx, c, file, root.Reader, root.ErrWriter, opts)
+					refs, err := loadFile(ctx, c, file, root.Reader, newLiveView(cmd), opts)
 					for _, ref := range refs {
 						fmt.Fprintln(root.Writer, ref)
 					}
@@ -165,7 +168,10 @@ func dashNotLast(cmd *cli.Command) bool {
 	return i >= 0 && i < len(args)-1
 }
 
-func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, errw io.Writer, opts runtime.LoadOptions) ([]string, error) {
+// loadFile loads one archive, showing progress on v (nil: none): a bar
+// against the file's size, or bytes read from a pipe, then the image being
+// unpacked; after a success one line of what was read, how fast.
+func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, v *liveView, opts runtime.LoadOptions) (_ []string, err error) {
 	var r io.Reader = stdin
 	name := "-"
 	if file != "-" {
@@ -179,18 +185,85 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 			opts.Size = fi.Size()
 		}
 	}
-	if isTerminal(errw) {
-		p := &progressLine{w: errw}
-		defer p.done()
+	if v != nil {
+		t := printer.Transfer{Name: name, Total: opts.Size}
+		start := time.Now()
 		opts.Progress = func(lp runtime.LoadProgress) {
+			t.Elapsed = time.Since(start)
 			if lp.Unpacking != "" {
-				p.draw(fmt.Sprintf("%s: unpacking %s", name, printer.Escape(lp.Unpacking)))
+				t.Unpacking = lp.Unpacking
+			} else {
+				t.Done = lp.Read
+			}
+			v.draw(printer.TransferFrame(t, v.screen()))
+		}
+		defer func() {
+			t.Elapsed, t.Unpacking = time.Since(start), ""
+			if err != nil {
+				v.end("")
 				return
 			}
-			p.draw(fmt.Sprintf("%s: %s read", name, printer.Size(uint64(lp.Read))))
-		}
+			v.end(printer.TransferDone("Loaded", t))
+		}()
 	}
 	return c.Load(ctx, r, name, opts)
+}
+
+// countingWriter tells report how many bytes went through, at most every
+// 100ms.
+type countingWriter struct {
+	w      io.Writer
+	n      int64
+	last   time.Time
+	report func(int64)
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if now := time.Now(); now.Sub(c.last) >= 100*time.Millisecond {
+		c.last = now
+		c.report(c.n)
+	}
+	return n, err
+}
+
+// saveProgress wraps save's writer to show progress on a terminal, against
+// what the images hold (the CRI image size: their blobs for this
+// platform, near the archive's size). end leaves the final line after a
+// success, erases the bar otherwise.
+func saveProgress(ctx context.Context, cmd *cli.Command, c *runtime.Client, out string, refs []string) (wrap func(io.Writer) io.Writer, end func(error)) {
+	v := newLiveView(cmd)
+	if v == nil {
+		return func(w io.Writer) io.Writer { return w }, func(error) {}
+	}
+	t := printer.Transfer{Name: out, Estimated: true}
+	if res, err := c.ResolveImages(ctx, refs); err == nil {
+		seen := map[string]bool{}
+		for _, r := range res {
+			if r.Err == nil && !seen[r.Item.Id] {
+				seen[r.Item.Id] = true
+				t.Total += int64(r.Item.Size)
+			}
+		}
+	}
+	start := time.Now()
+	cw := &countingWriter{report: func(n int64) {
+		t.Done, t.Elapsed = n, time.Since(start)
+		v.draw(printer.TransferFrame(t, v.screen()))
+	}}
+	wrap = func(w io.Writer) io.Writer {
+		cw.w = w
+		return cw
+	}
+	return wrap, func(err error) {
+		if err != nil {
+			v.end("")
+			return
+		}
+		t.Done, t.Elapsed = cw.n, time.Since(start)
+		v.end(printer.TransferDone("Saved", t))
+	}
 }
 
 func newSaveCommand() *cli.Command {
@@ -203,8 +276,10 @@ The archive is written to a temporary file beside FILE and renamed when
 complete, so FILE is never left half-written; an existing FILE keeps its
 mode, and a symlink keeps pointing where it did (its target is replaced).
 A device or FIFO (/dev/null, /dev/stdout, a named pipe) is written in place.
-"-o -" writes to standard output (not a terminal). Interrupted, save exits
-130 and leaves FILE as it was. With --platform, an image that has nothing
+"-o -" writes to standard output (not a terminal). On a terminal, stderr
+shows the bytes written against what the images hold (~: the archive's
+size is close to it), rate and ETA, and after a success one line of what was
+written. Interrupted, save exits 130 and leaves FILE as it was. With --platform, an image that has nothing
 for that platform is an error.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("export"),
@@ -227,9 +302,12 @@ for that platform is an error.`,
 				return &UsageError{Err: err}
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				return saveError(outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
-					return c.Save(ctx, w, cmd.Args().Slice(), opts)
-				}))
+				wrap, end := saveProgress(ctx, cmd, c, out, cmd.Args().Slice())
+				err := outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
+					return c.Save(ctx, wrap(w), cmd.Args().Slice(), opts)
+				})
+				end(err)
+				return saveError(err)
 			})
 		},
 	}
