@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/docker/go-units"
@@ -66,11 +67,12 @@ func newLoadCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "load",
 		Usage:     "Import image archives (OCI or docker, plain or gzipped) into CRI's containerd namespace, unpacked for CRI",
-		UsageText: "ctr cri load [options] FILE|- ...",
+		UsageText: "ctr cri load [options] [FILE|- ...]",
 		Description: `Each archive is imported into the namespace CRI uses (k8s.io) and unpacked for
 CRI's snapshotter, so "ctr cri images" and new pods see its images at once; the
 loaded image names are printed, one per line. "-" reads standard input
-(last argument only). On a terminal, stderr shows a bar with the bytes read
+(last argument only); with no FILE, a piped standard input is read, as
+docker load does (on a terminal that is a usage error). On a terminal, stderr shows a bar with the bytes read
 of the file's size, rate and ETA (from standard input: bytes and rate),
 then the image being unpacked, and after a success one line per archive of
 what was read and how fast; in a pipe or a file it stays empty.
@@ -96,7 +98,12 @@ succeeds: the same name on the same image is not a conflict.`,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			files := cmd.Args().Slice()
 			if len(files) == 0 {
-				return usageErrorf("load needs at least one archive (FILE, or - for standard input)")
+				// docker load's habit: no FILE reads a piped stdin. A
+				// terminal holds no archive; waiting on it would look hung.
+				if _, tty := terminalFd(cmd.Root().Reader); tty {
+					return usageErrorf("load needs an archive: FILE, or - for standard input (stdin is a terminal)")
+				}
+				files = []string{"-"}
 			}
 			if dashNotLast(cmd) {
 				return usageErrorf(`standard input (-) can be loaded only once, as the last archive`)
@@ -186,52 +193,94 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 		}
 	}
 	if v != nil {
-		t := printer.Transfer{Name: name, Total: opts.Size}
-		start := time.Now()
+		m := newMeter(v, printer.Transfer{Name: name, Total: opts.Size})
+		r = &meterReader{r: r, m: m}
 		opts.Progress = func(lp runtime.LoadProgress) {
-			t.Elapsed = time.Since(start)
 			if lp.Unpacking != "" {
-				t.Unpacking = lp.Unpacking
-			} else {
-				t.Done = lp.Read
+				m.unpacking(lp.Unpacking)
 			}
-			v.draw(printer.TransferFrame(t, v.screen()))
 		}
-		defer func() {
-			t.Elapsed, t.Unpacking = time.Since(start), ""
-			if err != nil {
-				v.end("")
-				return
-			}
-			v.end(printer.TransferDone("Loaded", t))
-		}()
+		defer func() { m.end("Loaded", err) }()
 	}
 	return c.Load(ctx, r, name, opts)
 }
 
-// countingWriter tells report how many bytes went through, at most every
-// 100ms.
-type countingWriter struct {
-	w      io.Writer
-	n      int64
-	last   time.Time
-	report func(int64)
+// meter counts the bytes going through a reader or writer and redraws
+// the transfer's line at most every 100ms. Load reads its input on a
+// goroutine of its own, hence the lock.
+type meter struct {
+	mu    sync.Mutex
+	v     *liveView
+	t     printer.Transfer
+	start time.Time
+	last  time.Time
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	if now := time.Now(); now.Sub(c.last) >= 100*time.Millisecond {
-		c.last = now
-		c.report(c.n)
+func newMeter(v *liveView, t printer.Transfer) *meter {
+	return &meter{v: v, t: t, start: time.Now()}
+}
+
+func (m *meter) add(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t.Done += int64(n)
+	if now := time.Now(); now.Sub(m.last) >= 100*time.Millisecond {
+		m.last = now
+		m.t.Elapsed = now.Sub(m.start)
+		m.v.draw(printer.TransferFrame(m.t, m.v.screen()))
 	}
+}
+
+func (m *meter) unpacking(ref string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t.Unpacking, m.t.Elapsed = ref, time.Since(m.start)
+	m.v.draw(printer.TransferFrame(m.t, m.v.screen()))
+}
+
+// end erases the line after a failure, or leaves verb's final line: the
+// file's size for a file read whole (the importer need not read the
+// archive's trailing padding), else the bytes counted.
+func (m *meter) end(verb string, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.v.end("")
+		return
+	}
+	m.t.Elapsed, m.t.Unpacking = time.Since(m.start), ""
+	if m.t.Total > 0 && !m.t.Estimated {
+		m.t.Done = m.t.Total
+	}
+	m.v.end(printer.TransferDone(verb, m.t))
+}
+
+type meterReader struct {
+	r io.Reader
+	m *meter
+}
+
+func (r *meterReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.m.add(n)
+	return n, err
+}
+
+type meterWriter struct {
+	w io.Writer
+	m *meter
+}
+
+func (w *meterWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.m.add(n)
 	return n, err
 }
 
 // saveProgress wraps save's writer to show progress on a terminal, against
-// what the images hold (the CRI image size: their blobs for this
-// platform, near the archive's size). end leaves the final line after a
-// success, erases the bar otherwise.
+// what the images hold (their CRI size: the blobs for this platform, near
+// the archive's size). end leaves the final line after a success and
+// erases the bar otherwise.
 func saveProgress(ctx context.Context, cmd *cli.Command, c *runtime.Client, out string, refs []string) (wrap func(io.Writer) io.Writer, end func(error)) {
 	v := newLiveView(cmd)
 	if v == nil {
@@ -247,23 +296,9 @@ func saveProgress(ctx context.Context, cmd *cli.Command, c *runtime.Client, out 
 			}
 		}
 	}
-	start := time.Now()
-	cw := &countingWriter{report: func(n int64) {
-		t.Done, t.Elapsed = n, time.Since(start)
-		v.draw(printer.TransferFrame(t, v.screen()))
-	}}
-	wrap = func(w io.Writer) io.Writer {
-		cw.w = w
-		return cw
-	}
-	return wrap, func(err error) {
-		if err != nil {
-			v.end("")
-			return
-		}
-		t.Done, t.Elapsed = cw.n, time.Since(start)
-		v.end(printer.TransferDone("Saved", t))
-	}
+	m := newMeter(v, t)
+	return func(w io.Writer) io.Writer { return &meterWriter{w: w, m: m} },
+		func(err error) { m.end("Saved", err) }
 }
 
 func newSaveCommand() *cli.Command {

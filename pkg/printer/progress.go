@@ -47,9 +47,14 @@ func (s Screen) line(text string) string {
 }
 
 // withBar puts a bar between head and tail if one of at least minBar
-// cells fits the width, and leaves it out otherwise.
+// cells fits the width, shortening a long head (a file path) from the left
+// to make room, and leaves the bar out otherwise.
 func (s Screen) withBar(head, tail string, frac float64) string {
-	room := s.Width - 1 - len([]rune(head)) - len([]rune(tail)) - 4
+	h := []rune(head)
+	room := s.Width - 1 - len(h) - len([]rune(tail)) - 4
+	if need := minBar - room; need > 0 && len(h)-need-1 >= minBar {
+		head, room = "…"+string(h[need+1:]), minBar
+	}
 	if room < minBar {
 		return s.line(head + "  " + tail)
 	}

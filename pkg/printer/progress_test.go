@@ -111,6 +111,11 @@ func TestTransferFrame(t *testing.T) {
 			t.Errorf("got  %q\nwant %q", got, tc.want)
 		}
 	}
+	long := Transfer{Name: "/tmp/" + strings.Repeat("d", 60) + "/progress.tar", Done: 1 << 20, Total: 2 << 20, Elapsed: time.Second}
+	if got := TransferFrame(long, Screen{Width: 100}); !strings.HasPrefix(got, "…ddd") || utf8.RuneCountInString(got) != 99 ||
+		!strings.HasSuffix(got, "d/progress.tar  |++++----|  1.0 MiB/2.0 MiB (50%)  1.0 MiB/s  ETA 1s") {
+		t.Errorf("a long file name should give way to the bar: %q (%d)", got, utf8.RuneCountInString(got))
+	}
 	if got := TransferDone("Loaded", Transfer{Name: "big.tar", Done: 120 << 20, Elapsed: 4 * time.Second}); got != "Loaded big.tar: 120.0 MiB in 4.0s (30.0 MiB/s)" {
 		t.Errorf("done line %q", got)
 	}
