@@ -62,10 +62,10 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat')
 # minimizing a new input may take 5 s at most, so the time goes to fuzzing.
 FUZZTIME ?= 60s
 FUZZ_TARGETS := \
-	./pkg/runtime:FuzzDecodeConfig \
+	./pkg/criconfig:FuzzDecodeConfig \
 	./pkg/runtime:FuzzFiltersAndLabels \
 	./pkg/runtime:FuzzPick \
-	./pkg/runtime:FuzzArchiveReader \
+	./pkg/ctrd:FuzzArchiveReader \
 	./pkg/printer:FuzzEscape \
 	./pkg/printer:FuzzTerminalWriter \
 	./pkg/printer:FuzzOutputFormats \

@@ -13,6 +13,7 @@ import (
 	"github.com/docker/go-units"
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
@@ -23,13 +24,13 @@ import (
 const loadVisibleWait = 10 * time.Second
 
 // containerdFor is containerd's API beside c's CRI. Tests put a
-// func(*runtime.Client) runtime.Containerd under the root's Metadata
+// func(*runtime.Client) ctrd.Containerd under the root's Metadata
 // "containerd", as the fake CRI server has no containerd API.
-func containerdFor(cmd *cli.Command, c *runtime.Client) runtime.Containerd {
-	if f, ok := cmd.Root().Metadata["containerd"].(func(*runtime.Client) runtime.Containerd); ok {
+func containerdFor(cmd *cli.Command, c *runtime.Client) ctrd.Containerd {
+	if f, ok := cmd.Root().Metadata["containerd"].(func(*runtime.Client) ctrd.Containerd); ok {
 		return f(c)
 	}
-	return c.Containerd(runtime.CRINamespace)
+	return ctrd.New(c, runtime.CRINamespace)
 }
 
 func containerdFlag() *cli.BoolFlag {
@@ -46,7 +47,7 @@ func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client
 	for i, it := range items {
 		ids[i] = it.ID
 	}
-	views, err := runtime.CtrdViews(ctx, containerdFor(cmd, c), ids)
+	views, err := ctrd.CtrdViews(ctx, containerdFor(cmd, c), ids)
 	if err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ succeeds: the same name on the same image is not a conflict.`,
 			if dashNotLast(cmd) {
 				return usageErrorf(`standard input (-) can be loaded only once, as the last archive`)
 			}
-			opts := runtime.LoadOptions{Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms"),
+			opts := ctrd.LoadOptions{Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms"),
 				BaseName: cmd.String("base-name"), Visible: loadVisibleWait}
 			if err := opts.Check(); err != nil {
 				return &UsageError{Err: err}
@@ -131,7 +132,7 @@ succeeds: the same name on the same image is not a conflict.`,
 			ctx, stop := interruptible(ctx)
 			defer stop()
 			err := withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				set, err := c.CRISettings(ctx)
+				set, err := ctrd.ReadCRISettings(ctx, c)
 				if err != nil {
 					return err
 				}
@@ -178,7 +179,7 @@ func dashNotLast(cmd *cli.Command) bool {
 // loadFile loads one archive, showing progress on v (nil: none): a bar
 // against the file's size, or bytes read from a pipe, then the image being
 // unpacked; after a success one line of what was read, how fast.
-func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, v *liveView, opts runtime.LoadOptions) (_ []string, err error) {
+func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, v *liveView, opts ctrd.LoadOptions) (_ []string, err error) {
 	var r io.Reader = stdin
 	name := "-"
 	if file != "-" {
@@ -195,14 +196,14 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 	if v != nil {
 		m := newMeter(v, printer.Transfer{Name: name, Total: opts.Size})
 		r = &meterReader{r: r, m: m}
-		opts.Progress = func(lp runtime.LoadProgress) {
+		opts.Progress = func(lp ctrd.LoadProgress) {
 			if lp.Unpacking != "" {
 				m.unpacking(lp.Unpacking)
 			}
 		}
 		defer func() { m.end("Loaded", err) }()
 	}
-	return c.Load(ctx, r, name, opts)
+	return ctrd.Load(ctx, c, r, name, opts)
 }
 
 // meter counts the bytes going through a reader or writer and redraws
@@ -332,14 +333,14 @@ for that platform is an error.`,
 			if out == "-" && isTerminal(root.Writer) {
 				return usageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
 			}
-			opts := runtime.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
+			opts := ctrd.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
 			if err := opts.Check(); err != nil {
 				return &UsageError{Err: err}
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				wrap, end := saveProgress(ctx, cmd, c, out, cmd.Args().Slice())
 				err := outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
-					return c.Save(ctx, wrap(w), cmd.Args().Slice(), opts)
+					return ctrd.Save(ctx, c, wrap(w), cmd.Args().Slice(), opts)
 				})
 				end(err)
 				return saveError(err)
@@ -384,7 +385,7 @@ at that very moment can show up once: run again to confirm.`,
 				return err
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				rep, err := c.Orphans(ctx, containerdFor(cmd, c))
+				rep, err := ctrd.Orphans(ctx, c, containerdFor(cmd, c))
 				if err != nil {
 					return err
 				}

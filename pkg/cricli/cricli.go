@@ -29,8 +29,9 @@ const (
 	catTools      = "Tools"
 )
 
-// extraCommands lets later command groups join the tree; each entry is a
-// constructor so every tree gets fresh commands and flags.
+// subcommands builds the cri command tree; Command calls it for every tree
+// it makes (ctr cri, the crictl personality, tests), so no two trees share
+// a command or flag value.
 func subcommands() []*cli.Command {
 	cmds := []*cli.Command{
 		newVersionCommand(),

@@ -14,8 +14,9 @@ import (
 	"github.com/urfave/cli/v3"
 	"go.opentelemetry.io/otel/codes"
 
-	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/ctrcri/ctrcri/pkg/outfile"
 )
 
 // crictl's global flags beyond the connection: retries, tracing, profiling.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/criconfig"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -207,12 +208,12 @@ func stopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func
 // configOptions: crictl ignores unknown fields in pod and container
 // configs (C14); its personality warns on stderr and goes on, while ctr
 // cri refuses the file.
-func configOptions(cmd *cli.Command) []runtime.ConfigOptions {
+func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
 	if !isCrictl(cmd) {
 		return nil
 	}
 	w := cmd.Root().ErrWriter
-	return []runtime.ConfigOptions{{Unknown: func(e *runtime.ConfigError) {
+	return []criconfig.ConfigOptions{{Unknown: func(e *criconfig.ConfigError) {
 		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
 	}}}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
 func newPortForwardCommand() *cli.Command {
@@ -33,7 +34,7 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 			root := cmd.Root()
 			errOut := &lineWriter{w: root.ErrWriter, mu: &sync.Mutex{}, prefix: root.Name + ": ", messages: true}
 			defer errOut.Close()
-			fw, err := runtime.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
+			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
 			if err != nil {
 				return &UsageError{Err: err}
 			}

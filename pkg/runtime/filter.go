@@ -78,15 +78,6 @@ func compile(what, pattern string) (*regexp.Regexp, error) {
 
 func matches(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
 
-func hasLabels(have, want map[string]string) bool {
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || hv != v {
-			return false
-		}
-	}
-	return true
-}
-
 // limit applies crictl's --latest/--last to a newest-first slice.
 func limit[T any](items []T, latest bool, last int) []T {
 	n := len(items)
