@@ -131,7 +131,10 @@ func (c *Client) startPullWatch(ctx context.Context, image string, pw *PullWatch
 			case <-tick.C:
 			}
 			st, err := t.poll(ctx)
-			if err != nil || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return // stopped: finish may still poll once more
+			}
+			if err != nil {
 				// No content API (not containerd), or it went away: the
 				// pull goes on without progress.
 				w.tracker = nil

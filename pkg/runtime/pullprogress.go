@@ -39,8 +39,8 @@ type PullBlob struct {
 	Size   int64  // from the manifest
 	Offset int64  // bytes written so far
 	State  BlobState
-	// Rate is bytes per second since this pull first saw the blob being
-	// written; 0 until there is a measure.
+	// Rate is bytes per second since the blob's download began (or, for
+	// one resumed from an earlier pull, since this pull first saw it).
 	Rate float64
 }
 
@@ -117,7 +117,7 @@ type pullTracker struct {
 
 type trackedBlob struct {
 	PullBlob
-	firstAt  time.Time // first seen downloading
+	firstAt  time.Time // where the rate is measured from
 	firstOff int64
 }
 
@@ -185,6 +185,11 @@ func (t *pullTracker) poll(ctx context.Context) (PullStatus, error) {
 		case ok:
 			if b.State != BlobDownloading {
 				b.State, b.firstAt, b.firstOff = BlobDownloading, now, s.Offset
+				if !s.StartedAt.Before(t.start) && s.StartedAt.Before(now) {
+					// Started by this pull: measured from its start, so a
+					// blob first seen mid-way has a rate at once.
+					b.firstAt, b.firstOff = s.StartedAt, 0
+				}
 			}
 			b.Offset = s.Offset
 			if dt := now.Sub(b.firstAt).Seconds(); dt > 0 {

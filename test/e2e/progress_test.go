@@ -197,7 +197,7 @@ func TestLoadAndSaveProgressOnATerminal(t *testing.T) {
 	if !regexp.MustCompile(`saved\.tar  (\|[+-]+\|  [0-9.]+ [KM]iB/~8\.0 MiB \(\d+%\)  [0-9.]+ [KMG]?i?B/s  ETA \S+|[0-9.]+ [KM]iB  [0-9.]+ [KMG]?i?B/s)`).MatchString(term.screen()) {
 		t.Errorf("save: no progress while writing")
 	}
-	if !regexp.MustCompile(`^Saved ` + regexp.QuoteMeta(saved) + `: 8\.0 MiB in [0-9.]+s \([0-9.]+ [KMG]iB/s\)\r\n$`).MatchString(term.lastLine()) || fi.Size() < 8<<20 {
+	if !regexp.MustCompile(`^Saved `+regexp.QuoteMeta(saved)+`: 8\.0 MiB in [0-9.]+s \([0-9.]+ [KMG]iB/s\)\r\n$`).MatchString(term.lastLine()) || fi.Size() < 8<<20 {
 		t.Errorf("save should end in one line of what it wrote (%d bytes), got %q", fi.Size(), term.lastLine())
 	}
 
