@@ -85,8 +85,10 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# One version everywhere (ctr --version, crictl --version, ctr cri version,
+# diagnose): git describe, stamped into cricli.Version.
 build:
-	$(GO) build -o bin/ctr ./cmd/ctr
+	$(GO) build -ldflags '-X $(VERSION_PKG).Version=$(VERSION)' -o bin/ctr ./cmd/ctr
 
 tools: $(TOOL_BINS) $(CNI_BINS)
 
@@ -140,7 +142,7 @@ demo: deps build tools images up
 	fi; \
 	echo; echo "+ ctr cri pods"; $$ctr cri pods; \
 	echo; echo "+ ctr cri ps"; $$ctr cri ps; \
-	echo; echo "Point your shell at the dev node (make down stops it):"; \
+	echo; echo "Point your shell at the dev node in $(DEV_DIR) (make down DEV_DIR=$(DEV_DIR) stops it):"; \
 	echo "  $$(cat $(DEV_DIR)/env)"; \
 	echo "  bin/ctr cri ps"
 

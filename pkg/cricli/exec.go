@@ -101,6 +101,14 @@ The exit code is the remote command's; 130 if interrupted.`,
 			&cli.BoolFlag{Name: "parallel", Aliases: []string{"x"}, Usage: "with several containers: run in all of them at once"},
 		}, containerFilterFlags()...), streamFlags()...),
 		Action: runExec,
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: 1},
+			ex("Open a shell in container web",
+				"ctr cri exec -it web sh"),
+			ex("Run a command, stdout and stderr kept apart, its exit code passed on",
+				"ctr cri exec -s app cat /etc/resolv.conf"),
+			ex("Run a command in every running container of pod web",
+				"ctr cri exec --pod-name '^web$' hostname"),
+		),
 	}
 }
 
@@ -176,7 +184,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 			targets = []runtime.Container{res[0].Item}
 		}
 		if !filtered {
-			err := execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter)
+			err := asTyped(execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter), ref, targets[0].Id)
 			var ee *stream.ExitError
 			switch {
 			case errors.As(err, &ee):
@@ -191,6 +199,19 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 		}
 		return execMany(ctx, cmd, c, targets, args, o)
 	})
+}
+
+// asTyped puts what the user typed back into an error about the container
+// it resolved to, with a short ID: `exec in container "job" (5df5feed9c13):
+// container is in CONTAINER_EXITED state`, not the 64-character ID alone.
+func asTyped(err error, ref, id string) error {
+	var e *runtime.Error
+	if ref == id || !errors.As(err, &e) || e.ID != id {
+		return err
+	}
+	e.Op = fmt.Sprintf("%s %q (%s)", e.Op, ref, printer.TruncID(id))
+	e.ID = ""
+	return err
 }
 
 // execMany runs the command in the containers the filters selected (one or

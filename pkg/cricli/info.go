@@ -3,6 +3,7 @@ package cricli
 import (
 	"context"
 	"runtime/debug"
+	"slices"
 
 	"github.com/urfave/cli/v3"
 
@@ -10,15 +11,38 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
-// Version is the client version; the Makefile sets it with -ldflags.
+// Version is this binary's version: make stamps it with -ldflags "-X" from
+// git describe. ctr --version, crictl --version, ctr cri version and
+// diagnose all report clientVersion().
 var Version = ""
 
+// clientVersion is Version, else what the Go toolchain recorded: the
+// module version (go install …@v1.2.3), else the VCS revision, else
+// "(devel)".
 func clientVersion() string {
 	if Version != "" {
 		return Version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(12, len(s.Value))]
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev != "" {
+		return rev + dirty
 	}
 	return "(devel)"
 }
@@ -30,12 +54,12 @@ func docCommand(name, usage, category, def string, formats []string, fetch func(
 		Name:     name,
 		Usage:    usage,
 		Category: category,
-		Flags:    []cli.Flag{outputFlag(def, formats), templateFlag()},
+		Flags:    docFlags(def, formats),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, formats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -50,8 +74,18 @@ func docCommand(name, usage, category, def string, formats []string, fetch func(
 	}
 }
 
+// docFlags are -o and --template, and --no-headers where a format has
+// headers to leave out.
+func docFlags(def string, formats []string) []cli.Flag {
+	flags := []cli.Flag{outputFlag(def, formats), templateFlag()}
+	if slices.Contains(formats, printer.CustomColumns) {
+		flags = append(flags, noHeadersFlag())
+	}
+	return flags
+}
+
 func newVersionCommand() *cli.Command {
-	return docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
+	cmd := docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
 		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			v, err := c.Version(ctx)
 			if err != nil {
@@ -63,6 +97,11 @@ func newVersionCommand() *cli.Command {
 			}
 			return printer.Version(v, cv), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Runtime name and version, CRI API version",
+			"ctr cri version"),
+	)
+	return cmd
 }
 
 func newInfoCommand() *cli.Command {
@@ -76,6 +115,12 @@ func newInfoCommand() *cli.Command {
 			}
 			return printer.Info(s)
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Runtime conditions and configuration",
+			"ctr cri info"),
+		ex("One line per condition (RuntimeReady, NetworkReady)",
+			`ctr cri info -o go-template='{{range .status.conditions}}{{.type}}={{.status}} {{.reason}}{{"\n"}}{{end}}'`),
+	)
 	cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"})
 	return cmd
 }
@@ -83,7 +128,7 @@ func newInfoCommand() *cli.Command {
 // newRuntimeConfigCommand prints crictl's "cgroup driver:" line; -o json,
 // yaml and go-template are ours.
 func newRuntimeConfigCommand() *cli.Command {
-	return docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
+	cmd := docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
 		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.RuntimeConfig(ctx)
 			if err != nil {
@@ -91,12 +136,17 @@ func newRuntimeConfigCommand() *cli.Command {
 			}
 			return printer.RuntimeConfig(r), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("The cgroup driver the runtime expects of the kubelet",
+			"ctr cri runtime-config"),
+	)
+	return cmd
 }
 
 // newImageFsInfoCommand prints crictl's {"status": …} document by default.
 func newImageFsInfoCommand() *cli.Command {
-	return docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
-		printer.JSON, printer.ObjectFormats,
+	cmd := docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
+		printer.JSON, printer.VersionFormats,
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.ImageFsInfo(ctx)
 			if err != nil {
@@ -104,6 +154,13 @@ func newImageFsInfoCommand() *cli.Command {
 			}
 			return printer.ImageFsInfo(r), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Image and container filesystem usage",
+			"ctr cri imagefsinfo"),
+		ex("Bytes used by images",
+			"ctr cri imagefsinfo -o go-template='{{range .status.imageFilesystems}}{{.usedBytes.value}}{{end}}'"),
+	)
+	return cmd
 }
 
 func noArgs(cmd *cli.Command) error {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	ctrdversion "github.com/containerd/containerd/v2/version"
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/criconfig"
@@ -47,6 +48,13 @@ var crictlShowsHelp = map[string]func(*cli.Command) bool{
 	"stopp":                 func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all") },
 	"update-runtime-config": func(c *cli.Command) bool { return c.NArg() != 0 || !anySet(c, "pod-cidr") },
 	"version":               func(c *cli.Command) bool { return c.NArg() != 0 },
+}
+
+// crictlFormats are -o lists crictl's personality keeps as crictl's where
+// ours accepts more and the difference would change what a script gets:
+// crictl's events refuses -o table (exit 1), where ours would stream lines.
+var crictlFormats = map[string][]string{
+	"events": {printer.JSON, printer.YAML, printer.GoTemplate},
 }
 
 // filterNames are exec's container filters: with one of them, exec needs
@@ -92,6 +100,9 @@ func crictlize(root *cli.Command) {
 	for _, sub := range root.Commands {
 		sub.Category = ""
 		renameUsage(sub)
+		if f, ok := crictlFormats[sub.Name]; ok {
+			setFormats(sub, f)
+		}
 		if drop := ctrOnlyFlags[sub.Name]; drop != nil {
 			sub.Flags = slices.DeleteFunc(sub.Flags, func(f cli.Flag) bool { return slices.Contains(drop, f.Names()[0]) })
 		}
@@ -155,6 +166,12 @@ func installVersionPrinter() {
 		cli.VersionPrinter = func(cmd *cli.Command) {
 			if cmd.Root().Name == "crictl" {
 				fmt.Fprintf(cmd.Root().Writer, "crictl version %s\n", cmd.Root().Version)
+				return
+			}
+			if cmd.Root().Command("cri") != nil {
+				// One version for the binary (ctr cri version and diagnose
+				// report the same), then the containerd it was built from.
+				fmt.Fprintf(cmd.Root().Writer, "ctr version %s (%s %s)\n", clientVersion(), ctrdversion.Package, ctrdversion.Version)
 				return
 			}
 			prev(cmd)

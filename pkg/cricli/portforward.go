@@ -2,10 +2,14 @@ package cricli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/stream"
 )
@@ -44,10 +48,34 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 					return err
 				}
 				if res[0].Err != nil {
-					return res[0].Err
+					return containerNotPod(ctx, cmd, c, res[0].Err)
 				}
 				return fw.Run(ctx, c, res[0].Item.Id)
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, state: "ready", args: 1},
+			ex("Forward localhost:8080 to port 80 of pod web",
+				"ctr cri port-forward web 8080:80"),
+		),
 	}
+}
+
+// containerNotPod explains a pod that was not found when the name is a
+// container's (A.6): port-forward takes the pod, and says which one.
+func containerNotPod(ctx context.Context, cmd *cli.Command, c *runtime.Client, podErr error) error {
+	var e *runtime.Error
+	if !runtime.IsNotFound(podErr) || !errors.As(podErr, &e) {
+		return podErr
+	}
+	res, err := c.ResolveContainers(ctx, []string{e.ID})
+	if err != nil || res[0].Err != nil {
+		return podErr
+	}
+	ct := res[0].Item
+	pod := ct.PodNamespace + "/" + ct.PodName
+	if ct.PodName == "" {
+		pod = printer.TruncID(ct.PodSandboxId)
+	}
+	e.Hint = fmt.Sprintf("%s is a container of pod %s: ctr cri port-forward %s %s", e.ID, pod, pod, strings.Join(cmd.Args().Tail(), " "))
+	return podErr
 }

@@ -15,10 +15,10 @@ func FuzzFiltersAndLabels(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if m, err := ParseLabels([]string{s}); err == nil {
-			k, v, _ := strings.Cut(s, "=")
-			if m[k] != v {
+			if k, v, eq := strings.Cut(s, "="); eq && !strings.ContainsAny(k, "!") && m.Equal()[k] != v {
 				t.Fatalf("ParseLabels(%q) = %v", s, m)
 			}
+			m.Matches(map[string]string{s: s})
 		}
 		if flt, err := ParseImageFilters([]string{s}); err == nil && strings.HasSuffix(s, "=") && strings.Count(s, "=") == 1 {
 			t.Fatalf("ParseImageFilters(%q) accepted an empty value: %+v", s, flt)
@@ -33,20 +33,30 @@ func FuzzFiltersAndLabels(f *testing.F) {
 	})
 }
 
-type fuzzItem struct{ id, name string }
+type fuzzItem struct {
+	id, name, group string
+	attempt         uint32
+}
 
 // FuzzPick: resolving a reference returns an object it names exactly (ID
 // or name) or by ID prefix, never anything else; "" is refused.
 func FuzzPick(f *testing.F) {
-	f.Add("c3d4", "c3d4e5f6", "nginx", "c3d4ffff", "nginx")
-	f.Add("", "a", "b", "c", "d")
-	f.Add("sha256:", "sha256:aa", "x", "sha256:bb", "y")
-	f.Add("nginx", "1", "nginx", "2", "nginx")
-	f.Fuzz(func(t *testing.T, ref, id1, name1, id2, name2 string) {
-		items := []fuzzItem{{id1, name1}, {id2, name2}}
-		got, err := pick("inspect", ref, items, func(i fuzzItem) string { return i.id },
-			func(i fuzzItem) []string { return []string{i.name} }, func(fuzzItem) bool { return false },
-			func(i fuzzItem) string { return i.id })
+	f.Add("c3d4", "c3d4e5f6", "nginx", "c3d4ffff", "nginx", "p", "p")
+	f.Add("", "a", "b", "c", "d", "p", "q")
+	f.Add("sha256:", "sha256:aa", "x", "sha256:bb", "y", "p", "p")
+	f.Add("nginx", "1", "nginx", "2", "nginx", "p", "q")
+	f.Fuzz(func(t *testing.T, ref, id1, name1, id2, name2, group1, group2 string) {
+		items := []fuzzItem{{id1, name1, group1, 0}, {id2, name2, group2, 1}}
+		r := resolver[fuzzItem]{op: "inspect",
+			id:       func(i fuzzItem) string { return i.id },
+			names:    func(i fuzzItem) []string { return []string{i.name} },
+			group:    func(i fuzzItem) string { return i.group },
+			newer:    func(a, b fuzzItem) bool { return a.attempt > b.attempt },
+			describe: func(i fuzzItem) string { return i.id }}
+		got, err := r.pick(ref, items)
+		if err == nil && id1 != id2 && name1 == ref && name2 == ref && id1 != ref && id2 != ref && group1 == group2 && got.attempt != 1 {
+			t.Fatalf("pick(%q) = %+v, not the newest attempt", ref, got)
+		}
 		if ref == "" {
 			if KindOf(err) != KindInvalid {
 				t.Fatalf("empty ref: %v", err)
