@@ -165,7 +165,7 @@ func shortOptions(cri *cli.Command) {
 // UsageError (exit 2) with no help text dumped on stdout.
 func setUsageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-		return &UsageError{Err: err}
+		return flagUsageError(err)
 	}
 	for _, sub := range cmd.Commands {
 		setUsageErrors(sub)
@@ -205,7 +205,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-			return &UsageError{Err: err}
+			return flagUsageError(err)
 		}
 	}
 	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as

@@ -3,6 +3,7 @@ package cricli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
@@ -85,4 +86,51 @@ func ErrorLines(err error) []string {
 		return lines
 	}
 	return []string{err.Error()}
+}
+
+// flagUsageError turns a flag-parsing failure into a UsageError whose text
+// speaks of the flag as the user typed it, without Go's parser internals:
+// urfave/cli says `invalid value "abc" for flag -cpu-quota: strconv.ParseInt:
+// parsing "abc": invalid syntax`, and repeats itself around our validators'
+// own complete messages.
+func flagUsageError(err error) error {
+	return &UsageError{Err: tidyFlagError(err)}
+}
+
+func tidyFlagError(err error) error {
+	msg := err.Error()
+	rest, ok := strings.CutPrefix(msg, "invalid value ")
+	if !ok {
+		return err
+	}
+	value, after, ok := strings.Cut(rest, " for flag -")
+	if !ok {
+		return err
+	}
+	name, cause, ok := strings.Cut(after, ": ")
+	if !ok {
+		return err
+	}
+	if strings.HasPrefix(cause, "invalid -") {
+		return errors.New(cause) // a validator's message already names flag and value
+	}
+	dashes := "--"
+	if len(name) == 1 {
+		dashes = "-"
+	}
+	switch {
+	case strings.Contains(cause, "strconv.ParseInt"), strings.Contains(cause, "strconv.ParseUint"):
+		if strings.HasSuffix(cause, "value out of range") {
+			cause = "out of range"
+		} else {
+			cause = "want a whole number"
+		}
+	case strings.Contains(cause, "strconv.ParseFloat"):
+		cause = "want a number"
+	case strings.HasPrefix(cause, "time: "):
+		cause = "want a duration such as 500ms, 2s or 1m30s"
+	case cause == "parse error":
+		cause = "want true or false"
+	}
+	return fmt.Errorf("invalid value %s for %s%s: %s", value, dashes, name, cause)
 }

@@ -254,11 +254,17 @@ image list. As crictl, each removed image prints one "Deleted: REF" line per tag
 (per digest for an untagged image); removing by tag removes the whole image with
 all its tags. --prune removes the images no container (in any state) uses, found
 from one container list and one image list; pinned images are kept. -a with
---prune prunes, as crictl.`,
+--prune prunes, as crictl.
+
+Under ctr cri, an image a running container uses is not removed: that image
+fails with the containers that use it (one more container list), and the
+others go on. --force removes it anyway; the container keeps running on its
+snapshot. The crictl personality removes it, as crictl does.`,
 		Category: catImages,
 		Flags: []cli.Flag{
 			allFlag("remove all images"),
 			&cli.BoolFlag{Name: "prune", Aliases: []string{"q"}, Usage: "remove the images no container uses"},
+			&cli.BoolFlag{Name: flagForce, Aliases: []string{"f"}, Usage: "remove images that running containers use"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			all, prune := cmd.Bool("all"), cmd.Bool("prune")
@@ -291,6 +297,11 @@ from one container list and one image list; pinned images are kept. -a with
 					nothingToDo(cmd, "images")
 					return nil
 				}
+				if !prune && !cmd.Bool(flagForce) && !isCrictl(cmd) {
+					if imgs, failed, err = keepInUse(ctx, c, imgs, failed); err != nil {
+						return err
+					}
+				}
 				byID := make(map[string]*runtime.Image, len(imgs))
 				ids := make([]string, len(imgs))
 				for i, im := range imgs {
@@ -305,6 +316,49 @@ from one container list and one image list; pinned images are kept. -a with
 			})
 		},
 	}
+}
+
+const flagForce = "force"
+
+// keepInUse takes the images running containers use out of imgs and adds
+// one failure for each, naming the containers (at most three).
+func keepInUse(ctx context.Context, c *runtime.Client, imgs []*runtime.Image, failed []error) ([]*runtime.Image, []error, error) {
+	if len(imgs) == 0 {
+		return imgs, failed, nil
+	}
+	users, err := c.RunningUsers(ctx, imgs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var keep []*runtime.Image
+	for _, im := range imgs {
+		u := users[im.Id]
+		if len(u) == 0 {
+			keep = append(keep, im)
+			continue
+		}
+		names := make([]string, 0, 3)
+		for _, ct := range u[:min(len(u), 3)] {
+			names = append(names, fmt.Sprintf("%s (%s)", ct.Name, printer.TruncID(ct.ID)))
+		}
+		more := ""
+		if len(u) > 3 {
+			more = fmt.Sprintf(" and %d more", len(u)-3)
+		}
+		failed = append(failed, fmt.Errorf("image %s is used by running container %s%s: stop them first, or use --force",
+			imageName(im), strings.Join(names, ", "), more))
+	}
+	return keep, failed, nil
+}
+
+func imageName(im *runtime.Image) string {
+	if len(im.RepoTags) > 0 {
+		return im.RepoTags[0]
+	}
+	if len(im.RepoDigests) > 0 {
+		return im.RepoDigests[0]
+	}
+	return printer.TruncID(im.Id)
 }
 
 // deletedLines are crictl's rmi lines: one per tag, or one per digest for

@@ -369,7 +369,7 @@ func TestRmp(t *testing.T) {
 
 func TestRmi(t *testing.T) {
 	s := node(t)
-	r := ctr(t, s.Endpoint, "cri", "rmi", "busybox", "docker.io/library/busybox:latest", "nope").fails(t, 1, `image "nope": not found`)
+	r := ctr(t, s.Endpoint, "cri", "rmi", "--force", "busybox", "docker.io/library/busybox:latest", "nope").fails(t, 1, `image "nope": not found`)
 	if r.stdout != "Deleted: docker.io/library/busybox:latest\nDeleted: localhost:5000/tools/busybox:1.36\n" {
 		t.Errorf("rmi printed %q; want crictl's Deleted: line per tag, the image once", r.stdout)
 	}
@@ -378,6 +378,36 @@ func TestRmi(t *testing.T) {
 	}
 	ctr(t, s.Endpoint, "cri", "rmi").fails(t, 2, "at least one image")
 	ctr(t, s.Endpoint, "cri", "rmi", "-a", "busybox").fails(t, 2, "not both")
+}
+
+// Finding #14: rmi must not pull the image out from under a running
+// container unless told to; the other images still go, and crictl's
+// personality keeps crictl's behaviour.
+func TestRmiKeepsImagesOfRunningContainers(t *testing.T) {
+	s := node(t)
+	old := "sha256:" + strings.Repeat("9", 64)
+	s.SetImages(
+		&runtimeapi.Image{Id: imgB, RepoTags: []string{"docker.io/library/busybox:latest"}},
+		&runtimeapi.Image{Id: old, RepoTags: []string{"docker.io/library/old:1"}},
+	)
+	s.RuntimeCalls()
+	r := ctr(t, s.Endpoint, "cri", "rmi", "busybox", "old:1").fails(t, 1,
+		"ctr: image docker.io/library/busybox:latest is used by running container nginx ("+ctrW[:13]+"): stop them first, or use --force")
+	if r.stdout != "Deleted: docker.io/library/old:1\n" {
+		t.Errorf("the unused image should still be removed: %q", r.stdout)
+	}
+	if rt, img := s.RuntimeCalls(), s.ImageCalls(); !sameCalls(rt, "ListContainers") || !sameCalls(img, "ListImages", "RemoveImage") {
+		t.Errorf("rmi made %v and %v; want one container list and one image list", rt, img)
+	}
+	ctr(t, s.Endpoint, "cri", "rmi", "-f", "busybox").ok(t)
+	if left := ctr(t, s.Endpoint, "cri", "images", "-q").ok(t).stdout; left != "" {
+		t.Errorf("rmi -f left %q", left)
+	}
+	s.SetImages(&runtimeapi.Image{Id: imgB, RepoTags: []string{"docker.io/library/busybox:latest"}})
+	if r := crictl(t, "-r", s.Endpoint, "rmi", "busybox"); r.code != 0 || r.stdout != "Deleted: docker.io/library/busybox:latest\n" {
+		t.Errorf("crictl rmi of a used image: exit %d, %q, %s; want crictl's removal", r.code, r.stdout, r.stderr)
+	}
+	crictl(t, "-r", s.Endpoint, "rmi", "-f", "busybox").fails(t, 1, "flag provided but not defined: -f")
 }
 
 func TestRmiPruneKeepsUsedAndPinnedImages(t *testing.T) {

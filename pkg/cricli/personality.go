@@ -61,6 +61,10 @@ func anySet(c *cli.Command, names ...string) bool {
 	return false
 }
 
+// ctrOnlyFlags are flags of guards the crictl personality does not have:
+// there the flag would be a no-op, so crictl's "not defined" is the answer.
+var ctrOnlyFlags = map[string][]string{"rmi": {flagForce}}
+
 // crictlize turns a fresh ctr cri tree into crictl's.
 func crictlize(root *cli.Command) {
 	root.Name = "crictl"
@@ -87,6 +91,9 @@ func crictlize(root *cli.Command) {
 	for _, sub := range root.Commands {
 		sub.Category = ""
 		renameUsage(sub)
+		if drop := ctrOnlyFlags[sub.Name]; drop != nil {
+			sub.Flags = slices.DeleteFunc(sub.Flags, func(f cli.Flag) bool { return slices.Contains(drop, f.Names()[0]) })
+		}
 		if test, ok := crictlShowsHelp[sub.Name]; ok && sub.Action != nil {
 			sub.Action = helpWhen(test, sub.Action)
 		}

@@ -142,7 +142,7 @@ func (c *Client) ReadLogs(ctx context.Context, t *LogTarget, o LogOptions) error
 	// global one by default, i.e. stderr): not the user's business.
 	ctx = klog.NewContext(ctx, logr.Discard())
 	poller := &statusPoller{c: c, every: StatusEvery}
-	err := logs.ReadLogs(ctx, t.Path, t.ID, opts, poller, o.Stdout, o.Stderr)
+	err := readLogsGuarded(ctx, t.Path, t.ID, opts, poller, o.Stdout, o.Stderr)
 	switch {
 	case err == nil:
 		return nil
@@ -154,6 +154,22 @@ func (c *Client) ReadLogs(ctx context.Context, t *LogTarget, o LogOptions) error
 		return err
 	}
 	return &Error{Kind: KindFailed, Op: op, ID: ref, Err: err}
+}
+
+// readLogs is cri-client's reader; a test swaps it for one that calls more
+// of the RuntimeService than ContainerStatus.
+var readLogs = logs.ReadLogs
+
+// readLogsGuarded turns the panic of a cri-client that calls a method the
+// statusPoller does not implement (its embedded interface is nil) into an
+// error: an operator's `logs` must fail with a line, not a stack trace.
+func readLogsGuarded(ctx context.Context, path, id string, opts *logs.LogOptions, p *statusPoller, stdout, stderr io.Writer) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the log reader asked the runtime for more than the container status (%v); please report this", r)
+		}
+	}()
+	return readLogs(ctx, path, id, opts, p, stdout, stderr)
 }
 
 // statusPoller is the RuntimeService cri-client's ReadLogs wants: it only
