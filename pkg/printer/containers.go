@@ -46,7 +46,7 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 		ids[i] = l.Items[i].Id
 	}
 	return &Resource{
-		Doc:      &runtimeapi.ListContainersResponse{Containers: l.Raw()},
+		Doc:      containersDoc(l),
 		ItemsKey: "containers",
 		IDs:      ids,
 		Columns: []Column{

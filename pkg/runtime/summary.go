@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/wirejson"
 )
 
 // summaryCodec decodes ListContainersResponse into summaries: only the
@@ -21,7 +24,40 @@ import (
 type summaryCodec struct{}
 
 // containerSummaries is what summaryCodec decodes into.
-type containerSummaries struct{ items []*runtimeapi.Container }
+type containerSummaries struct {
+	items []*runtimeapi.Container
+	// keepWire keeps each container's encoding too (wires[i] is items[i]'s),
+	// validated as proto.Unmarshal would, for the documents (-o json, yaml,
+	// templates), which are written from it without a full decode.
+	keepWire bool
+	wires    []string
+}
+
+// add decodes one container's encoding b (b is not kept: gRPC reuses it).
+func (s *containerSummaries) add(b []byte) error {
+	c, err := decodeSummary(b)
+	if err != nil {
+		return err
+	}
+	if s.keepWire {
+		m, err := containerWire()
+		if err != nil {
+			return err
+		}
+		if err := m.Validate(b); err != nil {
+			return fmt.Errorf("%w: container %d: %w", errBadWire, len(s.items), err)
+		}
+		s.wires = append(s.wires, string(b))
+	}
+	s.items = append(s.items, c)
+	return nil
+}
+
+// containerWire is the compiled Container type, built on first use (not at
+// init: most commands never need it).
+var containerWire = sync.OnceValues(func() (*wirejson.Message, error) {
+	return wirejson.For((&runtimeapi.Container{}).ProtoReflect().Descriptor())
+})
 
 func (summaryCodec) Name() string { return "proto" }
 
@@ -79,11 +115,9 @@ func decodeSummaryStream(r *mem.Reader, out *containerSummaries) error {
 		if num != 1 || typ != protowire.BytesType {
 			continue
 		}
-		c, err := decodeSummary(scratch)
-		if err != nil {
+		if err := out.add(scratch); err != nil {
 			return err
 		}
-		out.items = append(out.items, c)
 	}
 	return nil
 }
@@ -135,12 +169,7 @@ func decodeSummaries(b []byte, out *containerSummaries) error {
 		if num != 1 || typ != protowire.BytesType {
 			return nil
 		}
-		c, err := decodeSummary(val)
-		if err != nil {
-			return err
-		}
-		out.items = append(out.items, c)
-		return nil
+		return out.add(val)
 	})
 }
 
@@ -191,10 +220,12 @@ func decodeSummary(b []byte) (*runtimeapi.Container, error) {
 func podLabel(c *runtimeapi.Container, entry []byte) error {
 	var k, v []byte
 	err := fields(entry, func(num protowire.Number, typ protowire.Type, val []byte, _ uint64) error {
-		switch num {
-		case 1:
+		// Another wire type under a known number is an unknown field to
+		// proto.Unmarshal: it must not clear the key or value.
+		switch {
+		case num == 1 && typ == protowire.BytesType:
 			k = val
-		case 2:
+		case num == 2 && typ == protowire.BytesType:
 			v = val
 		}
 		return nil
