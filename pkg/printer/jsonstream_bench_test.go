@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -30,6 +33,23 @@ func BenchmarkJSONList10k(b *testing.B) {
 	for b.Loop() {
 		w := bufio.NewWriter(io.Discard)
 		if err := writeJSON(w, doc); err != nil {
+			b.Fatal(err)
+		}
+		w.Flush()
+	}
+}
+
+// BenchmarkPsTable10k is ps -a's table at 10,000 containers.
+func BenchmarkPsTable10k(b *testing.B) {
+	var l runtime.ContainerList
+	for _, c := range benchContainers(10000).Containers {
+		l.Items = append(l.Items, runtime.Container{Container: c, PodName: c.Labels["io.kubernetes.pod.name"], PodNamespace: "ns"})
+	}
+	now := time.Unix(20000, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := bufio.NewWriterSize(io.Discard, 64<<10)
+		if err := renderTable(w, Containers(&l, now), false, false); err != nil {
 			b.Fatal(err)
 		}
 		w.Flush()

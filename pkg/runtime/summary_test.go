@@ -216,3 +216,31 @@ func FuzzSummaryDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkSummaries(t, b) })
 }
+
+// BenchmarkSummaryDecode10k is ps -a's decode of 10,000 kubelet-like
+// containers (test/bench's fake).
+func BenchmarkSummaryDecode10k(b *testing.B) {
+	resp := &runtimeapi.ListContainersResponse{}
+	for i := range 10000 {
+		resp.Containers = append(resp.Containers, &runtimeapi.Container{
+			Id: fmt.Sprintf("%064x", 1<<40+i), PodSandboxId: fmt.Sprintf("%064x", i%500+1),
+			Metadata: &runtimeapi.ContainerMetadata{Name: fmt.Sprint("app-", i), Attempt: uint32(i % 4)},
+			Image:    &runtimeapi.ImageSpec{Image: "registry.example.com/team/service:v1.2.3"}, ImageRef: fmt.Sprintf("sha256:%064x", i%50),
+			State: runtimeapi.ContainerState(i % 3), CreatedAt: int64(i) * 1e9,
+			Labels: map[string]string{labelPodName: fmt.Sprint("pod-", i%500), labelPodNamespace: "ns", "io.kubernetes.pod.uid": fmt.Sprintf("%08x-1b2c-4d5e-8f90-%012x", i, i),
+				"io.kubernetes.container.name": fmt.Sprint("app-", i), "app.kubernetes.io/name": "bench", "pod-template-hash": "7d4b9c8f6d"},
+		})
+	}
+	data, err := proto.Marshal(resp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		var out containerSummaries
+		if err := decodeSummaries(data, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
