@@ -62,10 +62,10 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat')
 # minimizing a new input may take 5 s at most, so the time goes to fuzzing.
 FUZZTIME ?= 60s
 FUZZ_TARGETS := \
-	./pkg/runtime:FuzzDecodeConfig \
+	./pkg/criconfig:FuzzDecodeConfig \
 	./pkg/runtime:FuzzFiltersAndLabels \
 	./pkg/runtime:FuzzPick \
-	./pkg/runtime:FuzzArchiveReader \
+	./pkg/ctrd:FuzzArchiveReader \
 	./pkg/runtime:FuzzSummaryDecode \
 	./pkg/wirejson:FuzzWireJSON \
 	./pkg/printer:FuzzEscape \
@@ -87,8 +87,10 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# One version everywhere (ctr --version, crictl --version, ctr cri version,
+# diagnose): git describe, stamped into cricli.Version.
 build:
-	$(GO) build -o bin/ctr ./cmd/ctr
+	$(GO) build -ldflags '-X $(VERSION_PKG).Version=$(VERSION)' -o bin/ctr ./cmd/ctr
 
 tools: $(TOOL_BINS) $(CNI_BINS)
 

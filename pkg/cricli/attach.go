@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
 func newAttachCommand() *cli.Command {
@@ -47,8 +48,8 @@ or Ctrl-C: the container keeps running.`,
 					return res[0].Err
 				}
 				id := res[0].Item.Id
-				err = session(ctx, cmd, o, func(ctx context.Context, s runtime.Streams) error {
-					return c.Attach(ctx, id, s, cfg)
+				err = session(ctx, cmd, o, func(ctx context.Context, s stream.Streams) error {
+					return stream.Attach(ctx, c, id, s, cfg)
 				})
 				if interrupted(ctx, err) {
 					// Leaving an attach with Ctrl-C is a detach.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v3"
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
@@ -271,7 +270,8 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 			return fromRuntime(ctx, cmd, spec.noun, "", offerNames)
 		}
 	case "pod":
-		return fromRuntime(ctx, cmd, nounPods, "", offerIDs)
+		// --pod takes what a pod argument takes: IDs, names, namespace/name.
+		return fromRuntime(ctx, cmd, nounPods, "", offerAll)
 	case "pod-name":
 		return fromRuntime(ctx, cmd, nounPods, "", offerNames)
 	case "namespace":
@@ -404,22 +404,18 @@ func where(ns, name string) string {
 	return " in pod " + ns + "/" + name
 }
 
-// names offers the objects' names. As an argument, a name must resolve to
-// one object: given once, or several times with exactly one live (resolution
-// takes that one). As a filter (a regular expression) every name counts.
-func names[T comparable](items []T, name func(T) string, live func(T) bool, arg bool, desc func(T) string) []candidate {
-	count, alive := map[string]int{}, map[string]int{}
-	for _, it := range items {
-		count[name(it)]++
-		if live(it) {
-			alive[name(it)]++
-		}
-	}
+// names offers the objects' names. As an argument, a name is offered once,
+// described as the object it resolves to (resolves: runtime.ContainerNames
+// or runtime.PodNames), and not at all when it is ambiguous. As a filter (a
+// regular expression) every name counts.
+func names[T comparable](items []T, name func(T) string, resolves map[string]T, arg bool, desc func(T) string) []candidate {
 	var out []candidate
 	for _, it := range items {
 		n := name(it)
-		if arg && count[n] > 1 && (alive[n] != 1 || !live(it)) {
-			continue
+		if arg {
+			if r, ok := resolves[n]; !ok || r != it {
+				continue
+			}
 		}
 		out = append(out, candidate{n, desc(it)})
 	}
@@ -436,8 +432,7 @@ func containerCandidates(l []runtime.Container, what offer) []candidate {
 		}
 	}
 	if what == offerAll || what == offerNames {
-		running := func(ct runtime.Container) bool { return ct.State == runtimeapi.ContainerState_CONTAINER_RUNNING }
-		out = append(out, names(l, name, running, what == offerAll, func(ct runtime.Container) string {
+		out = append(out, names(l, name, runtime.ContainerNames(l), what == offerAll, func(ct runtime.Container) string {
 			return "container " + short(ct.Id) + where(ct.PodNamespace, ct.PodName)
 		})...)
 	}
@@ -446,7 +441,7 @@ func containerCandidates(l []runtime.Container, what offer) []candidate {
 
 func podCandidates(pods []*runtime.Pod, what offer) []candidate {
 	name := func(p *runtime.Pod) string { return p.GetMetadata().GetName() }
-	ready := func(p *runtime.Pod) bool { return p.State == runtimeapi.PodSandboxState_SANDBOX_READY }
+	resolves := runtime.PodNames(pods)
 	var out []candidate
 	switch what {
 	case offerNamespaces:
@@ -454,7 +449,7 @@ func podCandidates(pods []*runtime.Pod, what offer) []candidate {
 			out = append(out, candidate{word: p.GetMetadata().GetNamespace()})
 		}
 	case offerNames:
-		out = names(pods, name, ready, false, func(p *runtime.Pod) string { return "pod in " + p.GetMetadata().GetNamespace() })
+		out = names(pods, name, resolves, false, func(p *runtime.Pod) string { return "pod in " + p.GetMetadata().GetNamespace() })
 	case offerIDs, offerAll:
 		for _, p := range pods {
 			state := strings.ToLower(strings.TrimPrefix(p.State.String(), "SANDBOX_"))
@@ -463,11 +458,11 @@ func podCandidates(pods []*runtime.Pod, what offer) []candidate {
 		if what == offerIDs {
 			break
 		}
-		out = append(out, names(pods, name, ready, true, func(p *runtime.Pod) string {
+		out = append(out, names(pods, name, resolves, true, func(p *runtime.Pod) string {
 			return "pod " + short(p.Id) + " in " + p.GetMetadata().GetNamespace()
 		})...)
 		nsName := func(p *runtime.Pod) string { return p.GetMetadata().GetNamespace() + "/" + name(p) }
-		out = append(out, names(pods, nsName, ready, true, func(p *runtime.Pod) string { return "pod " + short(p.Id) })...)
+		out = append(out, names(pods, nsName, resolves, true, func(p *runtime.Pod) string { return "pod " + short(p.Id) })...)
 	}
 	return out
 }

@@ -206,8 +206,8 @@ func TestCompleteContainersFromOneListCall(t *testing.T) {
 		t.Errorf("inspect nginx <TAB> = %v, want more containers", ws)
 	}
 	// Filters complete from the runtime too, by flag name.
-	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--pod"); !sameSet(ws, []string{podA, podB}) {
-		t.Errorf("ps --pod <TAB> = %v, want pod IDs", ws)
+	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--pod"); !sameSet(ws, []string{podA, podB, "web", "shop/web", "db", "data/db"}) {
+		t.Errorf("ps --pod <TAB> = %v, want pod IDs, names and namespace/names", ws)
 	}
 	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--namespace"); !sameSet(ws, []string{"shop", "data"}) {
 		t.Errorf("ps --namespace <TAB> = %v", ws)
@@ -226,9 +226,9 @@ func TestCompleteContainerNamesThatResolve(t *testing.T) {
 		// A restarted container: the name means the running attempt.
 		runtimetest.Container{ID: ctrW, Name: "app", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_RUNNING, Labels: map[string]string{"io.kubernetes.pod.name": "web", "io.kubernetes.pod.namespace": "shop"}},
 		runtimetest.Container{ID: ctrX, Name: "app", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED},
-		// Two exited containers of one name: the name is ambiguous.
+		// One name in two pods: the name is ambiguous.
 		runtimetest.Container{ID: ctrY, Name: "job", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED},
-		runtimetest.Container{ID: podB, Name: "job", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED},
+		runtimetest.Container{ID: podB, Name: "job", PodID: podB, State: runtimeapi.ContainerState_CONTAINER_EXITED},
 	)
 	ws, desc := complete(t, s.Endpoint, "cri", "rm")
 	if !sameSet(ws, []string{ctrW, ctrX, ctrY, podB, "app"}) {

@@ -87,7 +87,7 @@ func (k configKey) normalize(v string) (string, error) {
 
 // configFilePath is the file ctr cri reads its crictl settings from.
 func configFilePath(cmd *cli.Command) string {
-	g := globalsOf(cmd)
+	g := criCommand(cmd)
 	if g.IsSet("config") {
 		return g.String("config")
 	}

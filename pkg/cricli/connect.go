@@ -266,6 +266,9 @@ func criCommand(cmd *cli.Command) *cli.Command {
 
 func hasFlag(cmd *cli.Command, name string) bool {
 	for _, f := range cmd.Flags {
+		if isProxy(f) {
+			continue
+		}
 		for _, n := range f.Names() {
 			if n == name {
 				return true

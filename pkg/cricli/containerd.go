@@ -12,6 +12,7 @@ import (
 	"github.com/docker/go-units"
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
@@ -22,13 +23,13 @@ import (
 const loadVisibleWait = 10 * time.Second
 
 // containerdFor is containerd's API beside c's CRI. Tests put a
-// func(*runtime.Client) runtime.Containerd under the root's Metadata
+// func(*runtime.Client) ctrd.Containerd under the root's Metadata
 // "containerd", as the fake CRI server has no containerd API.
-func containerdFor(cmd *cli.Command, c *runtime.Client) runtime.Containerd {
-	if f, ok := cmd.Root().Metadata["containerd"].(func(*runtime.Client) runtime.Containerd); ok {
+func containerdFor(cmd *cli.Command, c *runtime.Client) ctrd.Containerd {
+	if f, ok := cmd.Root().Metadata["containerd"].(func(*runtime.Client) ctrd.Containerd); ok {
 		return f(c)
 	}
-	return c.Containerd(runtime.CRINamespace)
+	return ctrd.New(c, runtime.CRINamespace)
 }
 
 func containerdFlag() *cli.BoolFlag {
@@ -45,7 +46,7 @@ func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client
 	for i, it := range items {
 		ids[i] = it.ID
 	}
-	views, err := runtime.CtrdViews(ctx, containerdFor(cmd, c), ids)
+	views, err := ctrd.CtrdViews(ctx, containerdFor(cmd, c), ids)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ succeeds: the same name on the same image is not a conflict.`,
 			if dashNotLast(cmd) {
 				return usageErrorf(`standard input (-) can be loaded only once, as the last archive`)
 			}
-			opts := runtime.LoadOptions{Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms"),
+			opts := ctrd.LoadOptions{Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms"),
 				BaseName: cmd.String("base-name"), Visible: loadVisibleWait}
 			if err := opts.Check(); err != nil {
 				return &UsageError{Err: err}
@@ -121,7 +122,7 @@ succeeds: the same name on the same image is not a conflict.`,
 			ctx, stop := interruptible(ctx)
 			defer stop()
 			err := withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				set, err := c.CRISettings(ctx)
+				set, err := ctrd.ReadCRISettings(ctx, c)
 				if err != nil {
 					return err
 				}
@@ -165,7 +166,7 @@ func dashNotLast(cmd *cli.Command) bool {
 	return i >= 0 && i < len(args)-1
 }
 
-func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, errw io.Writer, opts runtime.LoadOptions) ([]string, error) {
+func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, errw io.Writer, opts ctrd.LoadOptions) ([]string, error) {
 	var r io.Reader = stdin
 	name := "-"
 	if file != "-" {
@@ -182,7 +183,7 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 	if isTerminal(errw) {
 		p := &progressLine{w: errw}
 		defer p.done()
-		opts.Progress = func(lp runtime.LoadProgress) {
+		opts.Progress = func(lp ctrd.LoadProgress) {
 			if lp.Unpacking != "" {
 				p.draw(fmt.Sprintf("%s: unpacking %s", name, printer.Escape(lp.Unpacking)))
 				return
@@ -190,7 +191,7 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 			p.draw(fmt.Sprintf("%s: %s read", name, printer.Size(uint64(lp.Read))))
 		}
 	}
-	return c.Load(ctx, r, name, opts)
+	return ctrd.Load(ctx, c, r, name, opts)
 }
 
 func newSaveCommand() *cli.Command {
@@ -222,13 +223,13 @@ for that platform is an error.`,
 			if out == "-" && isTerminal(root.Writer) {
 				return usageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
 			}
-			opts := runtime.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
+			opts := ctrd.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
 			if err := opts.Check(); err != nil {
 				return &UsageError{Err: err}
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				return saveError(outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
-					return c.Save(ctx, w, cmd.Args().Slice(), opts)
+					return ctrd.Save(ctx, c, w, cmd.Args().Slice(), opts)
 				}))
 			})
 		},
@@ -271,7 +272,7 @@ at that very moment can show up once: run again to confirm.`,
 				return err
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				rep, err := c.Orphans(ctx, containerdFor(cmd, c))
+				rep, err := ctrd.Orphans(ctx, c, containerdFor(cmd, c))
 				if err != nil {
 					return err
 				}

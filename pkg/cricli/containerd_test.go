@@ -11,7 +11,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -43,7 +44,7 @@ func TestInspectContainerd(t *testing.T) {
 	cd := withContainerd(t, s.Mirror())
 	r := ctr(t, s.Endpoint, "cri", "inspect", "--containerd", "nginx").ok(t)
 	var doc struct {
-		Containerd runtime.CtrdView `json:"containerd"`
+		Containerd ctrd.CtrdView `json:"containerd"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, r.stdout)
@@ -83,7 +84,7 @@ func TestInspectpContainerd(t *testing.T) {
 	withContainerd(t, s.Mirror())
 	r := ctr(t, s.Endpoint, "cri", "inspectp", "--containerd", "-o", "yaml", "shop/web").ok(t)
 	var doc struct {
-		Containerd runtime.CtrdView `json:"containerd"`
+		Containerd ctrd.CtrdView `json:"containerd"`
 	}
 	if err := yaml.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatal(err)
@@ -101,9 +102,9 @@ func TestInspectContainerdOnAnotherRuntimeFails(t *testing.T) {
 func TestOrphans(t *testing.T) {
 	s := node(t)
 	cd := s.Mirror()
-	cd.Records = append(cd.Records, runtime.CtrdContainer{ID: "handmade0000000000000", Image: "docker.io/library/busybox:latest"})
-	cd.TaskList = append(cd.TaskList, runtime.CtrdTask{ID: "handmade0000000000000", PID: 4242, Status: "running"})
-	var tasks []runtime.CtrdTask
+	cd.Records = append(cd.Records, ctrd.CtrdContainer{ID: "handmade0000000000000", Image: "docker.io/library/busybox:latest"})
+	cd.TaskList = append(cd.TaskList, ctrd.CtrdTask{ID: "handmade0000000000000", PID: 4242, Status: "running"})
+	var tasks []ctrd.CtrdTask
 	for _, tk := range cd.TaskList {
 		if tk.ID != ctrY {
 			tasks = append(tasks, tk)
@@ -116,7 +117,7 @@ func TestOrphans(t *testing.T) {
 	golden(t, "orphans.txt", r.stdout)
 
 	r = ctr(t, s.Endpoint, "cri", "orphans", "-o", "json").ok(t)
-	var rep runtime.OrphanReport
+	var rep ctrd.OrphanReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestDiagnoseProblemsExitOneWithReport(t *testing.T) {
 	golden(t, "diagnose-problem.txt", strings.ReplaceAll(r.stdout, s.Endpoint, "ENDPOINT"))
 
 	r = ctr(t, s.Endpoint, "cri", "diagnose", "-o", "json").fails(t, 1)
-	var rep runtime.Report
+	var rep diagnose.Report
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}

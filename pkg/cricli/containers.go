@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -42,7 +43,7 @@ func newPsCommand() *cli.Command {
 					return err
 				}
 				if cmd.String("output") == printer.Wide {
-					if err := runtime.JoinTaskPIDs(ctx, containerdFor(cmd, c), l); err != nil {
+					if err := ctrd.JoinTaskPIDs(ctx, containerdFor(cmd, c), l); err != nil {
 						return err
 					}
 				}

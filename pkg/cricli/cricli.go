@@ -29,8 +29,9 @@ const (
 	catTools      = "Tools"
 )
 
-// extraCommands lets later command groups join the tree; each entry is a
-// constructor so every tree gets fresh commands and flags.
+// subcommands builds the cri command tree; Command calls it for every tree
+// it makes (ctr cri, the crictl personality, tests), so no two trees share
+// a command or flag value.
 func subcommands() []*cli.Command {
 	cmds := []*cli.Command{
 		newVersionCommand(),
@@ -85,8 +86,11 @@ crictl's command and flag names. Endpoint, first match wins: cri -r, ctr --addre
 the command line, CONTAINER_RUNTIME_ENDPOINT, CONTAINERD_ADDRESS, crictl's config file,
 /run/containerd/containerd.sock.
 
-Flags given before the subcommand belong to ctr or ctr cri: subcommand flags with
-the same letter (ps -a, -n, -v) hide them, so write "ctr -a SOCK cri ps -a".
+Global flags (ctr cri's, and ctr's --address and --connect-timeout) work before or
+after the subcommand; after it, a letter the subcommand uses is the subcommand's
+(ps -a, ps -r), so use the long form: "ctr cri ps -a --address SOCK". CRI objects
+live in containerd namespace k8s.io: ctr -n may only name that one, and
+CONTAINERD_NAMESPACE is ignored; ctr --debug is -D.
 
 Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.`,
 		UsageText: "ctr [ctr options] cri [cri options] COMMAND [options] [arguments...]",
@@ -198,6 +202,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	}
 	installVersionPrinter()
 	watchAddressEnv(root)
+	installGlobals(root)
 	crictl := root.Name == "crictl"
 	if crictl {
 		ctx = crictlContext(ctx)

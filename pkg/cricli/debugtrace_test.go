@@ -44,3 +44,17 @@ func TestDebugTraceShowsListedContainers(t *testing.T) {
 		}
 	}
 }
+
+// TestPsDocumentWithClientSideSelector: ps -o json writes from the
+// containers' encodings, but a selector the runtime cannot apply (k!=v, k)
+// needs the labels decoded: both together keep the document whole.
+func TestPsDocumentWithClientSideSelector(t *testing.T) {
+	s := node(t)
+	r := ctr(t, s.Endpoint, "cri", "ps", "-a", "-o", "json", "--label", "tier")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, ctrW) || strings.Contains(r.stdout, ctrX) || !strings.Contains(r.stdout, `"tier": "front"`) {
+		t.Errorf("ps -a -o json --label tier:\n%s", r.stdout)
+	}
+}

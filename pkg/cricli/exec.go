@@ -14,6 +14,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
 // exitInterrupted is what exec returns when Ctrl-C or SIGTERM ends the
@@ -42,9 +43,9 @@ func (e *targetExit) ExitCode() int { return e.code }
 // port-forward, with crictl's names.
 func streamFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "transport", Aliases: []string{"r"}, Value: runtime.TransportSPDY,
+		&cli.StringFlag{Name: "transport", Aliases: []string{"r"}, Value: stream.TransportSPDY,
 			Usage:     "streaming transport: spdy, or websocket (retried over spdy when the server refuses it)",
-			Validator: oneOf("transport", runtime.Transports)},
+			Validator: oneOf("transport", stream.Transports)},
 		&cli.StringFlag{Name: "tls-sni", Aliases: []string{"tls-server-name"}, Usage: "server name the streaming server's certificate must carry"},
 		&cli.StringFlag{Name: "tls-ca", Usage: "CA certificate that signed the streaming server's certificate (enables verification)"},
 		&cli.StringFlag{Name: "tls-cert", Usage: "client certificate for the streaming server"},
@@ -52,10 +53,10 @@ func streamFlags() []cli.Flag {
 	}
 }
 
-func streamConfig(cmd *cli.Command) (runtime.StreamConfig, error) {
-	cfg := runtime.StreamConfig{
+func streamConfig(cmd *cli.Command) (stream.StreamConfig, error) {
+	cfg := stream.StreamConfig{
 		Transport: strings.ToLower(cmd.String("transport")),
-		TLS: runtime.TLSConfig{ServerName: cmd.String("tls-sni"), CAFile: cmd.String("tls-ca"),
+		TLS: stream.TLSConfig{ServerName: cmd.String("tls-sni"), CAFile: cmd.String("tls-ca"),
 			CertFile: cmd.String("tls-cert"), KeyFile: cmd.String("tls-key")},
 	}
 	if (cfg.TLS.CertFile == "") != (cfg.TLS.KeyFile == "") {
@@ -107,7 +108,7 @@ type execOptions struct {
 	sync, tty, stdin              bool
 	quiet, ignoreErrors, parallel bool
 	timeout                       time.Duration
-	stream                        runtime.StreamConfig
+	stream                        stream.StreamConfig
 }
 
 func runExec(ctx context.Context, cmd *cli.Command) error {
@@ -175,8 +176,8 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 			targets = []runtime.Container{res[0].Item}
 		}
 		if !filtered {
-			err := execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter)
-			var ee *runtime.ExitError
+			err := asTyped(execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter), ref, targets[0].Id)
+			var ee *stream.ExitError
 			switch {
 			case errors.As(err, &ee):
 				return &silentExit{code: ee.Code}
@@ -190,6 +191,19 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 		}
 		return execMany(ctx, cmd, c, targets, args, o)
 	})
+}
+
+// asTyped puts what the user typed back into an error about the container
+// it resolved to, with a short ID: `exec in container "job" (5df5feed9c13):
+// container is in CONTAINER_EXITED state`, not the 64-character ID alone.
+func asTyped(err error, ref, id string) error {
+	var e *runtime.Error
+	if ref == id || !errors.As(err, &e) || e.ID != id {
+		return err
+	}
+	e.Op = fmt.Sprintf("%s %q (%s)", e.Op, ref, printer.TruncID(id))
+	e.ID = ""
+	return err
 }
 
 // execMany runs the command in the containers the filters selected (one or
@@ -215,7 +229,7 @@ func execMany(ctx context.Context, cmd *cli.Command, c *runtime.Client, targets 
 			defer errOut.(io.Closer).Close()
 		}
 		err := execIn(ctx, cmd, c, id, args, o, out, errOut)
-		var ee *runtime.ExitError
+		var ee *stream.ExitError
 		if errors.As(err, &ee) {
 			err = &targetExit{id: id, code: ee.Code}
 		}
@@ -258,13 +272,13 @@ func execIn(ctx context.Context, cmd *cli.Command, c *runtime.Client, id string,
 			return err
 		}
 		if resp.ExitCode != 0 {
-			return &runtime.ExitError{Code: int(resp.ExitCode)}
+			return &stream.ExitError{Code: int(resp.ExitCode)}
 		}
 		return nil
 	}
 	return session(ctx, cmd, sessionOptions{stdin: o.stdin, tty: o.tty, out: out, errOut: errOut},
-		func(ctx context.Context, s runtime.Streams) error {
-			return c.Exec(ctx, id, args, s, o.stream)
+		func(ctx context.Context, s stream.Streams) error {
+			return stream.Exec(ctx, c, id, args, s, o.stream)
 		})
 }
 
@@ -277,11 +291,11 @@ type sessionOptions struct {
 // with -t and -i the terminal is raw for the session and restored on every
 // way out (return, panic, signal), window size changes are forwarded, and
 // ctrl-p ctrl-q detaches (a nil error).
-func session(ctx context.Context, cmd *cli.Command, o sessionOptions, run func(context.Context, runtime.Streams) error) error {
+func session(ctx context.Context, cmd *cli.Command, o sessionOptions, run func(context.Context, stream.Streams) error) error {
 	root := cmd.Root()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s := runtime.Streams{Stdout: o.out, Stderr: o.errOut, TTY: o.tty}
+	s := stream.Streams{Stdout: o.out, Stderr: o.errOut, TTY: o.tty}
 	if o.stdin {
 		s.Stdin = root.Reader
 	}

@@ -16,10 +16,10 @@ import (
 // hides them inside that subcommand: put them before the subcommand.
 func globalFlags() []cli.Flag {
 	return append([]cli.Flag{
-		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); beats ctr --address and CONTAINER_RUNTIME_ENDPOINT"},
-		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Usage: "CRI image endpoint; default: the runtime endpoint"},
+		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); beats ctr --address [$CONTAINER_RUNTIME_ENDPOINT]"},
+		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Usage: "CRI image endpoint; default: the runtime endpoint [$IMAGE_SERVICE_ENDPOINT]"},
 		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and lifecycle calls get at least 30s; pulls have --pull-timeout); never ends a stream"},
-		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ", or CRI_CONFIG_FILE)"},
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ") [$CRI_CONFIG_FILE]"},
 		&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Usage: "trace endpoint choice and every RPC on stderr"},
 	}, moreGlobalFlags()...)
 }
@@ -63,7 +63,7 @@ func noTruncFlag() *cli.BoolFlag {
 }
 
 func labelFlag() *cli.StringSliceFlag {
-	return &cli.StringSliceFlag{Name: "label", Usage: "filter by label key=value (repeatable)"}
+	return &cli.StringSliceFlag{Name: "label", Usage: "filter by label: " + runtime.LabelSyntax + " (repeatable, all must hold)"}
 }
 
 func latestFlag() *cli.BoolFlag {
@@ -93,12 +93,19 @@ func oneOf(flag string, values []string) func(string) error {
 	}
 }
 
+// podFlag is --pod of the container commands (ps, inspect, exec, stats):
+// one pod, named as positional pod arguments are. Under the crictl name an
+// unknown pod selects nothing, as crictl's runtime-side filter does.
+func podFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod: ID, ID prefix, name or namespace/name"}
+}
+
 // containerFilterFlags are ps's filters, shared with inspect and exec.
 func containerFilterFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
 		&cli.StringFlag{Name: "name", Usage: "filter by container name (regular expression)"},
-		&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod ID prefix"},
+		podFlag(),
 		&cli.StringFlag{Name: "pod-name", Usage: "filter by pod name (regular expression)"},
 		&cli.StringFlag{Name: "namespace", Usage: "filter by pod namespace (regular expression)"},
 		&cli.StringFlag{Name: "image", Usage: "filter by image (ref, tag or ID)"},
@@ -120,7 +127,7 @@ func containerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 		return runtime.ContainerFilter{}, usageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}
 	return runtime.ContainerFilter{
-		ID: cmd.String("id"), Name: cmd.String("name"), PodID: cmd.String("pod"),
+		ID: cmd.String("id"), Name: cmd.String("name"), Pod: cmd.String("pod"), PodLenient: isCrictl(cmd),
 		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
 		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
 	}, nil

@@ -13,8 +13,8 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/fleet"
-	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 	gen "github.com/ctrcri/ctrcri/test/fleet"
 )
@@ -44,19 +44,19 @@ func nodeReport(name string, at time.Time, healthy bool) string {
 func TestDiagnoseReportNamesItsNode(t *testing.T) {
 	s := diagnoseNode(t)
 	withContainerd(t, s.Mirror())
-	decode := func(out string) runtime.Report {
+	decode := func(out string) diagnose.Report {
 		t.Helper()
 		if strings.Count(out, "\n") != 1 {
 			t.Errorf("-o ndjson printed %d lines", strings.Count(out, "\n"))
 		}
-		var rep runtime.Report
+		var rep diagnose.Report
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatal(err)
 		}
 		return rep
 	}
 	rep := decode(ctr(t, s.Endpoint, "cri", "diagnose", "-o", "ndjson").ok(t).stdout)
-	want := runtime.Node{Name: "testhost", NameFrom: "hostname", Kernel: "6.1.0-test", OS: "Test Linux 1", Arch: "x86_64"}
+	want := diagnose.Node{Name: "testhost", NameFrom: "hostname", Kernel: "6.1.0-test", OS: "Test Linux 1", Arch: "x86_64"}
 	if rep.Node != want || rep.DurationMs < 0 {
 		t.Errorf("node %+v duration %d, want %+v", rep.Node, rep.DurationMs, want)
 	}
@@ -121,7 +121,7 @@ func TestDiagnoseEveryRepeatsUntilStopped(t *testing.T) {
 		t.Fatalf("exit %d, %d lines, stderr %q", code, len(lines), errb.String())
 	}
 	for _, l := range lines {
-		var rep runtime.Report
+		var rep diagnose.Report
 		if err := json.Unmarshal([]byte(l), &rep); err != nil || rep.Node.Name != "n1" {
 			t.Errorf("line %q: %v", l, err)
 		}

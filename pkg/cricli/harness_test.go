@@ -14,6 +14,8 @@ import (
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -24,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 // testHost pins the machine diagnose reports on.
-var testHost = runtime.HostInfo{Hostname: "testhost", Kernel: "6.1.0-test", OS: "Test Linux 1", Arch: "x86_64"}
+var testHost = diagnose.HostInfo{Hostname: "testhost", Kernel: "6.1.0-test", OS: "Test Linux 1", Arch: "x86_64"}
 
 func ago(d time.Duration) int64 { return testNow.Add(-d).UnixNano() }
 
@@ -35,7 +37,7 @@ type result struct {
 
 // fakeContainerd, when set (withContainerd), stands in for containerd's own
 // API, which the fake CRI server does not serve.
-var fakeContainerd runtime.Containerd
+var fakeContainerd ctrd.Containerd
 
 // ctr runs the real upstream ctr tree plus ours, as the binary would, with
 // --address pointing at ep ("" leaves it unset).
@@ -64,7 +66,7 @@ func ctrRoot() *cli.Command {
 	root.Commands = append(root.Commands, Command())
 	root.Metadata = map[string]any{"now": testNow, "host": testHost}
 	if fakeContainerd != nil {
-		root.Metadata["containerd"] = func(*runtime.Client) runtime.Containerd { return fakeContainerd }
+		root.Metadata["containerd"] = func(*runtime.Client) ctrd.Containerd { return fakeContainerd }
 	}
 	return root
 }

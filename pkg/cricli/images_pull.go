@@ -230,7 +230,7 @@ namespace k8s.io) is shown on stderr while the pull runs.`,
 				return err
 			}
 			req := runtime.PullRequest{Image: image, Annotations: ann, Auth: auth, PodConfig: podCfg, Timeout: timeout}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				progress, done := pullProgress(cmd, image)
 				ref, err := c.PullImage(ctx, req, progress)
 				done()
@@ -274,7 +274,7 @@ snapshot. The crictl personality removes it, as crictl does.`,
 			case !all && !prune && cmd.NArg() == 0:
 				return usageErrorf("rmi needs at least one image, or -a or --prune")
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				var imgs []*runtime.Image
 				var failed []error
 				var err error

@@ -1,6 +1,7 @@
 package cricli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -36,7 +37,7 @@ time without a zone) or a Unix time (1714557600).`,
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow the log until the container exits"},
 			&cli.BoolFlag{Name: "previous", Aliases: []string{"p"}, Usage: "print the logs of the previous attempt of this container in its pod"},
 			&cli.BoolFlag{Name: "reopen", Aliases: []string{"r"}, Usage: "ask the runtime to reopen the log file first (after rotating it)"},
-			&cli.Int64Flag{Name: "tail", Value: -1, Usage: "number of lines to show from the end (-1: all)"},
+			&cli.Int64Flag{Name: "tail", Value: -1, Usage: "number of lines to show from the end (-1: all); with --stream, of that stream (not with -f)"},
 			&cli.Int64Flag{Name: "limit-bytes", Value: -1, Usage: "maximum bytes to print (-1: no limit)"},
 			&cli.StringFlag{Name: "since", Usage: "only lines since a duration ago, an RFC 3339 time or a Unix time"},
 			&cli.BoolFlag{Name: "timestamps", Aliases: []string{"t"}, Usage: "prefix each line with its RFC 3339 timestamp"},
@@ -64,9 +65,24 @@ time without a zone) or a Unix time (1714557600).`,
 			case "stderr":
 				o.Stdout = nil
 			}
+			// The file interleaves both streams and the reader's tail counts
+			// lines of both; a tail of one stream is kept here instead, which
+			// a follow cannot do (crictl refuses the pair).
+			var streamTail *tailWriter
 			if cmd.IsSet("tail") && cmd.IsSet("stream") {
-				// The file interleaves both streams; a tail counts lines of both.
-				return usageErrorf("--tail counts lines of both streams and cannot be combined with --stream")
+				switch {
+				case isCrictl(cmd):
+					return usageErrorf("--tail and --stream cannot be combined")
+				case o.Follow:
+					return usageErrorf("--tail with --stream cannot follow: the file interleaves both streams; drop -f, or --stream")
+				}
+				streamTail = &tailWriter{lines: o.Tail, limit: o.LimitBytes}
+				o.Tail, o.LimitBytes = -1, -1
+				if o.Stdout != nil {
+					streamTail.w, o.Stdout = o.Stdout, streamTail
+				} else {
+					streamTail.w, o.Stderr = o.Stderr, streamTail
+				}
 			}
 			if s := cmd.String("since"); s != "" {
 				t, err := parseSince(s, time.Now())
@@ -91,10 +107,56 @@ time without a zone) or a Unix time (1714557600).`,
 				if interrupted(ctx, err) {
 					return nil
 				}
+				if err == nil && streamTail != nil {
+					err = streamTail.flush()
+				}
 				return err
 			})
 		},
 	}
+}
+
+// tailWriter keeps the last lines of what is written to it (a partial
+// last line counts as one) and writes them, at most limit bytes (negative:
+// no limit), on flush.
+type tailWriter struct {
+	w     io.Writer
+	lines int64
+	limit int64
+	buf   [][]byte // complete lines, oldest first; then a partial one
+}
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i+1]
+		}
+		if k := len(t.buf); k > 0 && !bytes.HasSuffix(t.buf[k-1], []byte("\n")) {
+			t.buf[k-1] = append(t.buf[k-1], chunk...)
+		} else {
+			t.buf = append(t.buf, append([]byte(nil), chunk...))
+		}
+		p = p[len(chunk):]
+		if extra := int64(len(t.buf)) - t.lines; extra > 0 && bytes.HasSuffix(t.buf[len(t.buf)-1], []byte("\n")) {
+			t.buf = t.buf[extra:]
+		}
+	}
+	return n, nil
+}
+
+func (t *tailWriter) flush() error {
+	if extra := int64(len(t.buf)) - t.lines; extra > 0 {
+		t.buf = t.buf[extra:]
+	}
+	out := bytes.Join(t.buf, nil)
+	if t.limit >= 0 && int64(len(out)) > t.limit {
+		out = out[:t.limit]
+	}
+	_, err := t.w.Write(out)
+	return err
 }
 
 // logWriter is where container output goes: escaped for a terminal (a

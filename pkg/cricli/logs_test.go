@@ -66,6 +66,11 @@ func TestLogsPrintsStreamsAsWritten(t *testing.T) {
 		{[]string{"--since", "1m"}, "", ""},
 		{[]string{"--stream", "stderr"}, "", "two\n"},
 		{[]string{"-s", "stdout", "--limit-bytes", "7"}, "one\nthr", ""},
+		// A tail of one stream counts that stream's lines (kubectl's --tail).
+		{[]string{"--tail", "1", "--stream", "stderr"}, "", "two\n"},
+		{[]string{"--tail", "2", "-s", "stdout"}, "three\n\x1b[31mred\n", ""},
+		{[]string{"--tail", "3", "-s", "stdout", "--limit-bytes", "9"}, "one\nthree", ""},
+		{[]string{"--tail", "0", "-s", "stdout"}, "", ""},
 		{[]string{"-t", "--tail", "1"}, logT0.Add(3*time.Second).Format("2006-01-02T15:04:05.000000000Z07:00") + " \x1b[31mred\n", ""},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -87,8 +92,6 @@ func TestLogsPreviousAttempt(t *testing.T) {
 	n.SetContainers(
 		runtimetest.Container{ID: a0, Name: "app", PodID: podA, Attempt: 0, State: runtimeapi.ContainerState_CONTAINER_EXITED, CreatedAt: ago(time.Hour)},
 		runtimetest.Container{ID: a1, Name: "app", PodID: podA, Attempt: 1, State: runtimeapi.ContainerState_CONTAINER_RUNNING, CreatedAt: ago(time.Minute)},
-		// Same name, other pod: not a previous attempt.
-		runtimetest.Container{ID: o1, Name: "app", PodID: podB, Attempt: 0, State: runtimeapi.ContainerState_CONTAINER_EXITED, CreatedAt: ago(time.Second)},
 	)
 	dir := t.TempDir()
 	for i, id := range []string{a0, a1} {
@@ -96,7 +99,6 @@ func TestLogsPreviousAttempt(t *testing.T) {
 		writeLog(t, p, criLine(i, "stdout", "F", "attempt "+fmt.Sprint(i)))
 		n.setLogPath(id, p)
 	}
-	n.setLogPath(o1, filepath.Join(dir, "other.log"))
 	if r := ctr(t, n.Endpoint, "cri", "logs", "app").ok(t); r.stdout != "attempt 1\n" {
 		t.Errorf("logs app: %q, want the running attempt", r.stdout)
 	}
@@ -110,6 +112,59 @@ func TestLogsPreviousAttempt(t *testing.T) {
 	n.setLogPath(a1, filepath.Join(dir, "1.log"))
 	if r := ctr(t, n.Endpoint, "cri", "logs", "--previous", "app").ok(t); r.stdout != "attempt 0\n" {
 		t.Errorf("logs -p without the old container: %q, want attempt 0 from 0.log", r.stdout)
+	}
+}
+
+// TestLogsCrashLoopByName is finding #2: in CrashLoopBackOff no attempt
+// runs, and the name still means the newest attempt in the pod, --previous
+// the one before it. The same name in another pod is another container.
+func TestLogsCrashLoopByName(t *testing.T) {
+	n := newStreamNode(t)
+	const (
+		a0 = "a000000000000000000000000000000000000000000000000000000000000000"
+		a1 = "a111111111111111111111111111111111111111111111111111111111111111"
+		a2 = "a222222222222222222222222222222222222222222222222222222222222222"
+		o1 = "b111111111111111111111111111111111111111111111111111111111111111"
+	)
+	exited := runtimeapi.ContainerState_CONTAINER_EXITED
+	crashLoop := []runtimetest.Container{
+		// Attempt 2 was created first on a clock that went back: the attempt
+		// number decides, not the creation time.
+		{ID: a2, Name: "job", PodID: podA, Attempt: 2, State: exited, CreatedAt: ago(3 * time.Hour)},
+		{ID: a0, Name: "job", PodID: podA, Attempt: 0, State: exited, CreatedAt: ago(2 * time.Hour)},
+		{ID: a1, Name: "job", PodID: podA, Attempt: 1, State: exited, CreatedAt: ago(time.Hour)},
+	}
+	n.SetContainers(crashLoop...)
+	dir := t.TempDir()
+	for i, id := range []string{a0, a1, a2} {
+		p := filepath.Join(dir, fmt.Sprint(i)+".log")
+		writeLog(t, p, criLine(i, "stdout", "F", "attempt "+fmt.Sprint(i)))
+		n.setLogPath(id, p)
+	}
+	if r := ctr(t, n.Endpoint, "cri", "logs", "job").ok(t); r.stdout != "attempt 2\n" {
+		t.Errorf("logs job: %q, want the newest attempt", r.stdout)
+	}
+	for _, flag := range []string{"-p", "--previous"} {
+		if r := ctr(t, n.Endpoint, "cri", "logs", flag, "job").ok(t); r.stdout != "attempt 1\n" {
+			t.Errorf("logs %s job: %q, want attempt 1", flag, r.stdout)
+		}
+	}
+	// An ID keeps meaning that attempt, as in crictl.
+	if r := ctr(t, n.Endpoint, "cri", "logs", "-p", a1[:8]).ok(t); r.stdout != "attempt 0\n" {
+		t.Errorf("logs -p ID: %q, want attempt 0", r.stdout)
+	}
+	r := ctr(t, n.Endpoint, "cri", "inspect", "-o", "go-template={{.status.id}}", "job").ok(t)
+	if strings.TrimSpace(r.stdout) != a2 {
+		t.Errorf("inspect job resolved to %q, want attempt 2", r.stdout)
+	}
+
+	n.SetContainers(append(crashLoop, runtimetest.Container{ID: o1, Name: "job", PodID: podB, Attempt: 0, State: exited, CreatedAt: ago(time.Second)})...)
+	r = ctr(t, n.Endpoint, "cri", "logs", "job").fails(t, 1)
+	want := `ctr: container "job": ambiguous, matches a222222222222 (job attempt 2 in pod shop/web), ` +
+		`a111111111111 (job attempt 1 in pod shop/web), a000000000000 (job attempt 0 in pod shop/web), ` +
+		`b111111111111 (job attempt 0 in pod data/db)` + "\n"
+	if r.stderr != want {
+		t.Errorf("two pods:\n got %q\nwant %q", r.stderr, want)
 	}
 }
 
@@ -166,7 +221,7 @@ func TestLogsBadInput(t *testing.T) {
 	}{
 		{[]string{"logs"}, "logs needs exactly one container"},
 		{[]string{"logs", "nginx", "postgres"}, "logs needs exactly one container"},
-		{[]string{"logs", "--tail", "3", "--stream", "stdout", "nginx"}, "--tail counts lines of both streams"},
+		{[]string{"logs", "-f", "--tail", "3", "--stream", "stdout", "nginx"}, "--tail with --stream cannot follow"},
 		{[]string{"logs", "--since", "yesterday", "nginx"}, `invalid --since "yesterday"`},
 		{[]string{"logs", "--since", "-5m", "nginx"}, "must not be negative"},
 		{[]string{"logs", "--stream", "stdin", "nginx"}, `invalid --stream "stdin"`},

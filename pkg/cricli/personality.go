@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 
+	ctrdversion "github.com/containerd/containerd/v2/version"
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/criconfig"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -156,6 +158,12 @@ func installVersionPrinter() {
 				fmt.Fprintf(cmd.Root().Writer, "crictl version %s\n", cmd.Root().Version)
 				return
 			}
+			if cmd.Root().Command("cri") != nil {
+				// One version for the binary (ctr cri version and diagnose
+				// report the same), then the containerd it was built from.
+				fmt.Fprintf(cmd.Root().Writer, "ctr version %s (%s %s)\n", clientVersion(), ctrdversion.Package, ctrdversion.Version)
+				return
+			}
 			prev(cmd)
 		}
 	})
@@ -207,12 +215,12 @@ func stopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func
 // configOptions: crictl ignores unknown fields in pod and container
 // configs (C14); its personality warns on stderr and goes on, while ctr
 // cri refuses the file.
-func configOptions(cmd *cli.Command) []runtime.ConfigOptions {
+func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
 	if !isCrictl(cmd) {
 		return nil
 	}
 	w := cmd.Root().ErrWriter
-	return []runtime.ConfigOptions{{Unknown: func(e *runtime.ConfigError) {
+	return []criconfig.ConfigOptions{{Unknown: func(e *criconfig.ConfigError) {
 		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
 	}}}
 }

@@ -2,11 +2,16 @@ package cricli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
 func newPortForwardCommand() *cli.Command {
@@ -33,7 +38,7 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 			root := cmd.Root()
 			errOut := &lineWriter{w: root.ErrWriter, mu: &sync.Mutex{}, prefix: root.Name + ": ", messages: true}
 			defer errOut.Close()
-			fw, err := runtime.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
+			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
 			if err != nil {
 				return &UsageError{Err: err}
 			}
@@ -43,10 +48,30 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 					return err
 				}
 				if res[0].Err != nil {
-					return res[0].Err
+					return containerNotPod(ctx, cmd, c, res[0].Err)
 				}
 				return fw.Run(ctx, c, res[0].Item.Id)
 			})
 		},
 	}
+}
+
+// containerNotPod explains a pod that was not found when the name is a
+// container's (A.6): port-forward takes the pod, and says which one.
+func containerNotPod(ctx context.Context, cmd *cli.Command, c *runtime.Client, podErr error) error {
+	var e *runtime.Error
+	if !runtime.IsNotFound(podErr) || !errors.As(podErr, &e) {
+		return podErr
+	}
+	res, err := c.ResolveContainers(ctx, []string{e.ID})
+	if err != nil || res[0].Err != nil {
+		return podErr
+	}
+	ct := res[0].Item
+	pod := ct.PodNamespace + "/" + ct.PodName
+	if ct.PodName == "" {
+		pod = printer.TruncID(ct.PodSandboxId)
+	}
+	e.Hint = fmt.Sprintf("%s is a container of pod %s: ctr cri port-forward %s %s", e.ID, pod, pod, strings.Join(cmd.Args().Tail(), " "))
+	return podErr
 }

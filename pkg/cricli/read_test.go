@@ -145,7 +145,7 @@ func TestUsageErrors(t *testing.T) {
 	s := node(t)
 	ctr(t, s.Endpoint, "cri", "ps", "--bogus").fails(t, 2, "flag provided but not defined: -bogus")
 	ctr(t, s.Endpoint, "cri", "ps", "--state", "sleeping").fails(t, 2, `invalid --state "sleeping"`)
-	ctr(t, s.Endpoint, "cri", "ps", "--label", "novalue").fails(t, 2, `invalid label "novalue"`)
+	ctr(t, s.Endpoint, "cri", "ps", "--label", "app!").fails(t, 2, `invalid --label "app!"`)
 	ctr(t, s.Endpoint, "cri", "ps", "--name", "(").fails(t, 2, "invalid name regular expression")
 	ctr(t, s.Endpoint, "cri", "ps", "extra").fails(t, 2, "ps takes no arguments")
 	ctr(t, s.Endpoint, "cri", "nosuch").fails(t, 2, `unknown command "nosuch"`)
@@ -264,7 +264,7 @@ func TestInspectUnknownAndAmbiguous(t *testing.T) {
 	s := node(t)
 	ctr(t, s.Endpoint, "cri", "inspect", "zzz").fails(t, 1, `ctr: container "zzz": not found`)
 	r := ctr(t, s.Endpoint, "cri", "inspect", "c3d4").fails(t, 1, `container "c3d4": ambiguous, matches`)
-	if !strings.Contains(r.stderr, "c3d4e5f6a7b8c (nginx in pod web)") || !strings.Contains(r.stderr, "c3d4ffffa7b8c (sidecar in pod web)") {
+	if !strings.Contains(r.stderr, "c3d4e5f6a7b8c (nginx attempt 0 in pod shop/web)") || !strings.Contains(r.stderr, "c3d4ffffa7b8c (sidecar attempt 2 in pod shop/web)") {
 		t.Errorf("ambiguity should list the candidates: %q", r.stderr)
 	}
 	// One good and one bad target: the good one prints, the bad one fails.

@@ -98,7 +98,7 @@ for state and pod names), whatever the number of containers.`,
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "include containers that are not running"},
 			&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
-			&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod ID prefix"},
+			podFlag(),
 			labelFlag(),
 			outputFlag(printer.Table, printer.StatsFormats), templateFlag(),
 		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
@@ -115,7 +115,7 @@ for state and pod names), whatever the number of containers.`,
 			if err != nil {
 				return &UsageError{Err: err}
 			}
-			f := runtime.StatsFilter{ID: cmd.String("id"), PodID: cmd.String("pod"), Labels: labels, All: cmd.Bool("all")}
+			f := runtime.StatsFilter{ID: cmd.String("id"), Pod: cmd.String("pod"), PodLenient: isCrictl(cmd), Labels: labels, All: cmd.Bool("all")}
 			ctx, stop := interruptible(ctx)
 			defer stop()
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) (err error) {

@@ -137,7 +137,7 @@ func TestStatsWatchClearsTheScreenOnlyOnATerminal(t *testing.T) {
 func TestStatsBadInput(t *testing.T) {
 	n := statsNode(t)
 	for _, args := range [][]string{
-		{"stats", "-o", "jsonpath={.x}"}, {"stats", "-s", "0"}, {"stats", "--label", "novalue"},
+		{"stats", "-o", "jsonpath={.x}"}, {"stats", "-s", "0"}, {"stats", "--label", "app!"},
 		{"statsp", "-o", "custom-columns=A:.x"}, {"statsp", "-s", "-1"},
 	} {
 		n.RuntimeCalls()

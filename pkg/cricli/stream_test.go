@@ -44,7 +44,7 @@ func TestExecSyncTimeout(t *testing.T) {
 		return nil, status.Error(codes.DeadlineExceeded, "timeout 5s exceeded: context deadline exceeded")
 	}
 	ctr(t, n.Endpoint, "cri", "exec", "-s", "--timeout", "5", ctrW[:8], "sleep", "60").
-		fails(t, 1, `exec in container "`+ctrW+`": command did not finish within 5s`)
+		fails(t, 1, `exec in container "`+ctrW[:8]+`" (`+ctrW[:13]+`): command did not finish within 5s`)
 }
 
 func TestExecStreamsPassExitCodesOverBothTransports(t *testing.T) {
@@ -194,7 +194,7 @@ func TestExecBadInput(t *testing.T) {
 	}
 	ctr(t, n.Endpoint, "cri", "exec", "-i", "--state", "running", "cat").fails(t, 2, "-i and -t need exactly one container; the filters selected 2")
 	ctr(t, n.Endpoint, "cri", "exec", "nosuch", "true").fails(t, 1, `container "nosuch": not found`)
-	r := ctr(t, n.Endpoint, "cri", "exec", "nginx", "bogus").fails(t, 1, `exec in container "`+ctrW+`": error executing command in container: fake: unknown command "bogus"`)
+	r := ctr(t, n.Endpoint, "cri", "exec", "nginx", "bogus").fails(t, 1, `exec in container "nginx" (`+ctrW[:13]+`): error executing command in container: fake: unknown command "bogus"`)
 	if strings.Count(r.stderr, "\n") != 1 || strings.Contains(r.stderr, "Internal error occurred") {
 		t.Errorf("a command the runtime cannot start: want one plain line, got %q", r.stderr)
 	}

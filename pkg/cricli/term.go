@@ -14,7 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
 // interruptible ends ctx on Ctrl-C, SIGTERM or SIGHUP so that long-running
@@ -64,15 +64,15 @@ func (t *rawTerminal) Restore() {
 }
 
 // sizeQueue reports a terminal's size at the start and after every
-// SIGWINCH until ctx ends; it implements runtime.TerminalSizeQueue.
+// SIGWINCH until ctx ends; it implements stream.TerminalSizeQueue.
 type sizeQueue struct {
 	fd   int
-	ch   chan runtime.TerminalSize
+	ch   chan stream.TerminalSize
 	done <-chan struct{}
 }
 
 func newSizeQueue(ctx context.Context, fd int) *sizeQueue {
-	q := &sizeQueue{fd: fd, ch: make(chan runtime.TerminalSize, 1), done: ctx.Done()}
+	q := &sizeQueue{fd: fd, ch: make(chan stream.TerminalSize, 1), done: ctx.Done()}
 	winch := make(chan os.Signal, 1)
 	signal.Notify(winch, syscall.SIGWINCH)
 	q.send()
@@ -101,10 +101,10 @@ func (q *sizeQueue) send() {
 	case <-q.ch:
 	default:
 	}
-	q.ch <- runtime.TerminalSize{Width: uint16(w), Height: uint16(h)}
+	q.ch <- stream.TerminalSize{Width: uint16(w), Height: uint16(h)}
 }
 
-func (q *sizeQueue) Next() *runtime.TerminalSize {
+func (q *sizeQueue) Next() *stream.TerminalSize {
 	select {
 	case s := <-q.ch:
 		return &s

@@ -53,7 +53,7 @@ resources: a Linux runtime is not sent them, as with crictl.`,
 			if err != nil {
 				return err
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				rr, err := c.ResolveContainers(ctx, cmd.Args().Slice())
 				if err != nil {
 					return err
@@ -193,7 +193,7 @@ func newUpdateRuntimeConfigCommand() *cli.Command {
 					}
 				}
 			}
-			return run(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				return c.UpdatePodCIDR(ctx, cidr)
 			})
 		},

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	ctrcri "github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 )
 
 // APIVersion names the schema of View. Fields may be added within a
@@ -47,16 +47,16 @@ const DefaultExamples = 3
 // report is the part of a diagnose report a merge reads; the rest is
 // skipped by the decoder.
 type report struct {
-	APIVersion string           `json:"apiVersion"`
-	Kind       string           `json:"kind"`
-	Time       time.Time        `json:"time"`
-	DurationMs int64            `json:"durationMs"`
-	Node       ctrcri.Node      `json:"node"`
-	Endpoint   string           `json:"endpoint"`
-	Healthy    *bool            `json:"healthy"`
-	Problems   []ctrcri.Problem `json:"problems"`
-	Versions   ctrcri.Versions  `json:"versions"`
-	Truncated  []string         `json:"truncated"`
+	APIVersion string             `json:"apiVersion"`
+	Kind       string             `json:"kind"`
+	Time       time.Time          `json:"time"`
+	DurationMs int64              `json:"durationMs"`
+	Node       diagnose.Node      `json:"node"`
+	Endpoint   string             `json:"endpoint"`
+	Healthy    *bool              `json:"healthy"`
+	Problems   []diagnose.Problem `json:"problems"`
+	Versions   diagnose.Versions  `json:"versions"`
+	Truncated  []string           `json:"truncated"`
 }
 
 // node is what is kept of one report.
@@ -69,8 +69,8 @@ type node struct {
 	healthy  bool
 	errors   int
 	warnings int
-	problems []ctrcri.Problem
-	versions ctrcri.Versions
+	problems []diagnose.Problem
+	versions diagnose.Versions
 	kernel   string
 	os       string
 	reports  int      // how many reports named this node
@@ -225,7 +225,7 @@ func (m *Merger) apply(d doc, rep *report) {
 		m.addErr(InputError{Source: d.source, Pod: podOf(d.prefix), Message: fmt.Sprintf("not a diagnose report (apiVersion %q, kind %q)", rep.APIVersion, rep.Kind)})
 		m.reports--
 		return
-	case rep.APIVersion != ctrcri.DiagnoseAPIVersion:
+	case rep.APIVersion != diagnose.DiagnoseAPIVersion:
 		m.unknown = append(m.unknown, UnknownReport{Source: d.source, APIVersion: rep.APIVersion, Node: rep.Node.Name})
 		return
 	case rep.Healthy == nil || rep.Time.IsZero():
@@ -236,7 +236,7 @@ func (m *Merger) apply(d doc, rep *report) {
 	n := &node{seq: d.seq, source: d.source, name: name, nameFrom: from, time: rep.Time, healthy: *rep.Healthy,
 		problems: rep.Problems, versions: rep.Versions, kernel: rep.Node.Kernel, os: rep.Node.OS, reports: 1}
 	for _, p := range rep.Problems {
-		if p.Severity == ctrcri.SeverityError {
+		if p.Severity == diagnose.SeverityError {
 			n.errors++
 		} else {
 			n.warnings++

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	ctrcri "github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 )
 
 // View is the fleet view, schema APIVersion.
@@ -62,11 +62,11 @@ type Node struct {
 	Stale    bool      `json:"stale"`
 	Source   string    `json:"source"` // FILE:LINE of the report
 	// First is the node's first problem (errors come first in a report).
-	First      *ctrcri.Problem `json:"first,omitempty"`
-	Containerd string          `json:"containerd,omitempty"`
-	Runc       string          `json:"runc,omitempty"`
-	CRI        string          `json:"criAPIVersion,omitempty"`
-	Kernel     string          `json:"kernel,omitempty"`
+	First      *diagnose.Problem `json:"first,omitempty"`
+	Containerd string            `json:"containerd,omitempty"`
+	Runc       string            `json:"runc,omitempty"`
+	CRI        string            `json:"criAPIVersion,omitempty"`
+	Kernel     string            `json:"kernel,omitempty"`
 }
 
 // ProblemGroup is one kind of problem across the fleet. Pattern is the
@@ -79,7 +79,7 @@ type ProblemGroup struct {
 	Occurrences int      `json:"occurrences"`
 	Examples    []string `json:"examples"` // node names, first by name
 	// Sample is one full problem, from the first example node.
-	Sample ctrcri.Problem `json:"sample"`
+	Sample diagnose.Problem `json:"sample"`
 }
 
 // Component is one versioned part of the node stack.
@@ -259,7 +259,7 @@ func rank(n Node) int {
 }
 
 func sevRank(s string) int {
-	if s == ctrcri.SeverityError {
+	if s == diagnose.SeverityError {
 		return 0
 	}
 	return 1

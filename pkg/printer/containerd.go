@@ -3,7 +3,7 @@ package printer
 import (
 	"strconv"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 )
 
 // pid renders a task PID; 0 means no live task (or no containerd).
@@ -16,7 +16,7 @@ func pid(n uint32) string {
 
 // WithContainerd adds containerd's view of the object to an inspect
 // result: a "containerd" key in the document and lines in the table.
-func WithContainerd(it *Inspected, v *runtime.CtrdView) {
+func WithContainerd(it *Inspected, v *ctrd.CtrdView) {
 	if it.Extra == nil {
 		it.Extra = map[string]any{}
 	}

@@ -5,8 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // ContainerState is crictl's word for a container state.

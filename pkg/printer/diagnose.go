@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 )
 
 // NDJSON prints a document as one compact JSON line: what a DaemonSet's
@@ -44,7 +44,7 @@ func (lineJSON) Print(w io.Writer, r *Resource) error {
 
 // Diagnose renders the node report: the versioned document for scripts,
 // sections of text for people, problems last so they stay on screen.
-func Diagnose(r *runtime.Report, now time.Time) *Resource {
+func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 	return &Resource{Doc: r, Text: func(w *TextWriter) error {
 		errs := r.Errors()
 		verdict := "healthy"
@@ -114,7 +114,7 @@ func Diagnose(r *runtime.Report, now time.Time) *Resource {
 		}
 		for _, set := range []struct {
 			kind string
-			fs   []runtime.FsUsage
+			fs   []diagnose.FsUsage
 		}{{"image", r.ImageFilesystems}, {"container", r.ContainerFilesystems}} {
 			for _, f := range set.fs {
 				s := fmt.Sprintf("%s used, %d inodes", Size(f.UsedBytes), f.InodesUsed)

@@ -4,8 +4,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // splitRepoTag splits "repo:tag" at the tag's colon, not a registry port's.

@@ -1,15 +1,13 @@
 package printer
 
-import (
-	"github.com/ctrcri/ctrcri/pkg/runtime"
-)
+import "github.com/ctrcri/ctrcri/pkg/ctrd"
 
 // OrphanFormats are the formats of ctr cri orphans.
 var OrphanFormats = []string{Table, JSON, YAML, GoTemplate}
 
 // Orphans renders the orphans report: a table with one row per orphan, or
 // the report document {"namespace", "orphans": [...]}.
-func Orphans(r *runtime.OrphanReport) *Resource {
+func Orphans(r *ctrd.OrphanReport) *Resource {
 	ids := make([]string, len(r.Orphans))
 	for i, o := range r.Orphans {
 		ids[i] = o.ID

@@ -4,8 +4,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // PodState is crictl's word for a sandbox state.

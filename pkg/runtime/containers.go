@@ -16,17 +16,23 @@ import (
 // ContainerFilter selects containers. ID and PodID are prefixes; Name,
 // PodName and Namespace are regexps; Image matches a ref, tag or image ID.
 type ContainerFilter struct {
-	ID        string
-	Name      string
-	PodID     string
-	PodName   string
-	Namespace string
-	Image     string
-	State     string
-	Labels    map[string]string
-	All       bool
-	Latest    bool
-	Last      int
+	ID    string
+	Name  string
+	PodID string
+	// Pod is a user's --pod: a pod ID, unique ID prefix, name or
+	// namespace/name (every sandbox of that pod). Unknown or ambiguous, it
+	// fails the list, unless PodLenient, which selects nothing instead
+	// (crictl's runtime-side filter).
+	Pod        string
+	PodLenient bool
+	PodName    string
+	Namespace  string
+	Image      string
+	State      string
+	Labels     LabelSelector
+	All        bool
+	Latest     bool
+	Last       int
 	// ResolveImages fills Container.ImageName from one ListImages call.
 	ResolveImages bool
 	// Summary decodes only what tables show (no labels beyond the pod's
@@ -82,7 +88,7 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	if err != nil {
 		return nil, err
 	}
-	req := &runtimeapi.ContainerFilter{LabelSelector: f.Labels}
+	req := &runtimeapi.ContainerFilter{LabelSelector: f.Labels.Equal()}
 	switch {
 	case f.State != "":
 		st, err := ParseContainerState(f.State)
@@ -102,10 +108,13 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 		images     []*Image
 		g          errgroup.Group
 	)
-	if f.Wire {
+	// The summary decoder keeps no labels: a client-side selector needs them.
+	clientLabels := f.Labels.clientSide()
+	summary := f.Summary && !clientLabels
+	if f.Wire && !clientLabels {
 		g.Go(func() (err error) { containers, wires, err = c.listContainerWires(ctx, req); return })
 	} else {
-		g.Go(func() (err error) { containers, err = c.listContainers(ctx, req, f.Summary); return })
+		g.Go(func() (err error) { containers, err = c.listContainers(ctx, req, summary); return })
 	}
 	g.Go(func() (err error) { pods, err = c.listPods(ctx, nil); return })
 	if f.Image != "" || f.ResolveImages {
@@ -118,6 +127,12 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	for _, p := range pods {
 		podByID[p.Id] = p
 	}
+	var inPods map[string]bool
+	if f.Pod != "" {
+		if inPods, err = matchPods(f.Pod, pods); err != nil && !f.PodLenient {
+			return nil, err
+		}
+	}
 	var imgs *imageIndex
 	if f.Image != "" || f.ResolveImages {
 		imgs = newImageIndex(images)
@@ -129,7 +144,7 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 
 	out := make([]Container, 0, len(containers))
 	for i, ct := range containers {
-		if !strings.HasPrefix(ct.Id, f.ID) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) {
+		if !strings.HasPrefix(ct.Id, f.ID) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) || f.Pod != "" && !inPods[ct.PodSandboxId] {
 			continue
 		}
 		v := Container{Container: ct}
@@ -141,7 +156,8 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 		} else {
 			v.PodName, v.PodNamespace = ct.Labels[labelPodName], ct.Labels[labelPodNamespace]
 		}
-		if !matches(nameRe, ct.GetMetadata().GetName()) || !matches(podRe, v.PodName) || !matches(nsRe, v.PodNamespace) {
+		if !matches(nameRe, ct.GetMetadata().GetName()) || !matches(podRe, v.PodName) || !matches(nsRe, v.PodNamespace) ||
+			clientLabels && !f.Labels.Matches(ct.Labels) {
 			continue
 		}
 		if imgs != nil {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -47,21 +48,151 @@ func ParsePodState(s string) (runtimeapi.PodSandboxState, error) {
 	return 0, fmt.Errorf("invalid pod state %q: want one of %s", s, strings.Join(PodStates, ", "))
 }
 
-// ParseLabels turns repeated k=v strings into a selector.
-func ParseLabels(kvs []string) (map[string]string, error) {
-	if len(kvs) == 0 {
-		return nil, nil
-	}
-	m := make(map[string]string, len(kvs))
-	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		// A second "=" is refused as crictl does: label values cannot hold one.
-		if !ok || k == "" || strings.Contains(v, "=") {
-			return nil, fmt.Errorf("invalid label %q: want key=value", kv)
+// LabelSelector is a parsed --label list, every term ANDed. CRI filters
+// only carry equality, so Equal goes to the runtime and the other terms
+// (!=, exists, does not exist) are checked on the listed objects: the
+// number of RPCs does not change.
+type LabelSelector struct {
+	terms []labelTerm
+}
+
+type labelOp int
+
+const (
+	labelEqual labelOp = iota
+	labelNotEqual
+	labelExists
+	labelNotExists
+)
+
+type labelTerm struct {
+	op         labelOp
+	key, value string
+}
+
+// LabelSyntax is what --label accepts, for help and errors.
+const LabelSyntax = "key=value, key!=value, key (exists) or !key (does not exist)"
+
+// ParseLabels reads repeated --label terms: key=value, key!=value, key and
+// !key, with keys and values in Kubernetes label syntax.
+func ParseLabels(terms []string) (LabelSelector, error) {
+	var s LabelSelector
+	for _, term := range terms {
+		t, err := parseLabelTerm(term)
+		if err != nil {
+			return LabelSelector{}, fmt.Errorf("invalid --label %q: %v; want %s", term, err, LabelSyntax)
 		}
-		m[k] = v
+		s.terms = append(s.terms, t)
 	}
-	return m, nil
+	return s, nil
+}
+
+func parseLabelTerm(term string) (labelTerm, error) {
+	t := labelTerm{op: labelEqual}
+	var ok bool
+	switch {
+	case strings.HasPrefix(term, "!"):
+		t.op, t.key = labelNotExists, term[1:]
+	case strings.Contains(term, "!="):
+		t.op = labelNotEqual
+		t.key, t.value, _ = strings.Cut(term, "!=")
+	default:
+		if t.key, t.value, ok = strings.Cut(term, "="); !ok {
+			t.op = labelExists
+		}
+	}
+	if err := checkLabelKey(t.key); err != nil {
+		return t, err
+	}
+	if err := checkLabelValue(t.value); err != nil {
+		return t, err
+	}
+	return t, nil
+}
+
+// checkLabelKey is Kubernetes' qualified name: [prefix/]name, the prefix a
+// DNS subdomain of at most 253 characters.
+func checkLabelKey(k string) error {
+	if k == "" {
+		return errors.New("empty key")
+	}
+	prefix, name, qualified := strings.Cut(k, "/")
+	if !qualified {
+		prefix, name = "", k
+	}
+	if qualified {
+		if prefix == "" || len(prefix) > 253 || !dnsSubdomain.MatchString(prefix) {
+			return fmt.Errorf("key prefix %q is not a DNS subdomain (lower case a-z 0-9 - .)", prefix)
+		}
+	}
+	if name == "" || len(name) > 63 || !labelName.MatchString(name) {
+		return fmt.Errorf("key name %q is not 1 to 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric", name)
+	}
+	return nil
+}
+
+func checkLabelValue(v string) error {
+	if v != "" && (len(v) > 63 || !labelName.MatchString(v)) {
+		return fmt.Errorf("value %q is not up to 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric", v)
+	}
+	return nil
+}
+
+var (
+	labelName    = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+)
+
+// Empty reports whether the selector selects everything.
+func (s LabelSelector) Empty() bool { return len(s.terms) == 0 }
+
+// Equal is the part the runtime can filter on (the first value of each key;
+// a second, conflicting one is still checked by Matches).
+func (s LabelSelector) Equal() map[string]string {
+	var m map[string]string
+	for _, t := range s.terms {
+		if t.op != labelEqual {
+			continue
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		if _, ok := m[t.key]; !ok {
+			m[t.key] = t.value
+		}
+	}
+	return m
+}
+
+// clientSide reports whether Matches must run on the listed objects.
+func (s LabelSelector) clientSide() bool {
+	eq := map[string]bool{}
+	for _, t := range s.terms {
+		if t.op != labelEqual || eq[t.key] {
+			return true
+		}
+		eq[t.key] = true
+	}
+	return false
+}
+
+// Matches reports whether labels satisfy every term.
+func (s LabelSelector) Matches(labels map[string]string) bool {
+	for _, t := range s.terms {
+		v, ok := labels[t.key]
+		switch t.op {
+		case labelEqual:
+			ok = ok && v == t.value
+		case labelNotEqual:
+			ok = !ok || v != t.value
+		case labelNotExists:
+			ok = !ok
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // compile returns nil for an empty pattern so that matching is free.
@@ -77,15 +208,6 @@ func compile(what, pattern string) (*regexp.Regexp, error) {
 }
 
 func matches(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
-
-func hasLabels(have, want map[string]string) bool {
-	for k, v := range want {
-		if hv, ok := have[k]; !ok || hv != v {
-			return false
-		}
-	}
-	return true
-}
 
 // limit applies crictl's --latest/--last to a newest-first slice.
 func limit[T any](items []T, latest bool, last int) []T {

@@ -15,7 +15,7 @@ type PodFilter struct {
 	Name      string // regexp
 	Namespace string // regexp
 	State     string // ready | notready
-	Labels    map[string]string
+	Labels    LabelSelector
 	Latest    bool
 	Last      int
 }
@@ -33,7 +33,7 @@ func (c *Client) ListPods(ctx context.Context, f PodFilter) ([]*Pod, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := &runtimeapi.PodSandboxFilter{LabelSelector: f.Labels}
+	req := &runtimeapi.PodSandboxFilter{LabelSelector: f.Labels.Equal()}
 	if f.State != "" {
 		st, err := ParsePodState(f.State)
 		if err != nil {
@@ -48,7 +48,7 @@ func (c *Client) ListPods(ctx context.Context, f PodFilter) ([]*Pod, error) {
 	out := pods[:0]
 	for _, p := range pods {
 		if !strings.HasPrefix(p.Id, f.ID) || !matches(nameRe, p.GetMetadata().GetName()) ||
-			!matches(nsRe, p.GetMetadata().GetNamespace()) {
+			!matches(nsRe, p.GetMetadata().GetNamespace()) || !f.Labels.Matches(p.Labels) {
 			continue
 		}
 		out = append(out, p)

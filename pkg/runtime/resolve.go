@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
-
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func shortIDs(ids []string) []string {
@@ -18,27 +17,40 @@ func shortIDs(ids []string) []string {
 	return out
 }
 
-// pick resolves one user reference among candidates: an exact ID wins, then
-// an exact name, then a unique ID prefix. Several name matches with exactly
-// one running/ready object pick that one, so a restarted container's name
-// still means the live attempt.
-func pick[T any](op, ref string, items []T, id func(T) string, names func(T) []string, live func(T) bool, describe func(T) string) (T, error) {
+// maxCandidates bounds the candidates an "ambiguous" error lists: a name
+// shared by hundreds of containers must still give one readable line.
+const maxCandidates = 5
+
+// resolver says how one kind of object is named. Objects that share a name
+// and a group (a container's pod, a pod's namespace) are attempts of one
+// object, as kubelet sees them: the name means the newest. Names shared
+// across groups name different objects and are ambiguous.
+type resolver[T any] struct {
+	op       string
+	id       func(T) string
+	names    func(T) []string
+	group    func(T) string
+	newer    func(a, b T) bool // a is a later attempt than b
+	describe func(T) string
+}
+
+// pick resolves one user reference among items: an exact ID wins, then an
+// exact name (the newest attempt when all matches are in one group), then a
+// unique ID prefix.
+func (r resolver[T]) pick(ref string, items []T) (T, error) {
 	var zero T
-	if err := CheckRef(op, ref); err != nil {
+	if err := CheckRef(r.op, ref); err != nil {
 		return zero, err
 	}
 	var byName, byPrefix []T
 	for _, it := range items {
-		if id(it) == ref {
+		if r.id(it) == ref {
 			return it, nil
 		}
-		for _, n := range names(it) {
-			if n == ref {
-				byName = append(byName, it)
-				break
-			}
+		if slices.Contains(r.names(it), ref) {
+			byName = append(byName, it)
 		}
-		if strings.HasPrefix(id(it), ref) {
+		if strings.HasPrefix(r.id(it), ref) {
 			byPrefix = append(byPrefix, it)
 		}
 	}
@@ -46,29 +58,167 @@ func pick[T any](op, ref string, items []T, id func(T) string, names func(T) []s
 	if len(cands) == 0 {
 		cands = byPrefix
 	}
-	if len(cands) > 1 && len(byName) > 1 {
-		var alive []T
-		for _, it := range cands {
-			if live(it) {
-				alive = append(alive, it)
-			}
-		}
-		if len(alive) == 1 {
-			return alive[0], nil
-		}
-	}
-	switch len(cands) {
-	case 0:
-		return zero, notFound(op, ref)
-	case 1:
+	switch {
+	case len(cands) == 0:
+		return zero, notFound(r.op, ref)
+	case len(cands) == 1:
 		return cands[0], nil
 	}
-	desc := make([]string, len(cands))
-	for i, it := range cands {
-		desc[i] = describe(it)
+	slices.SortStableFunc(cands, func(a, b T) int {
+		switch {
+		case r.newer(a, b):
+			return -1
+		case r.newer(b, a):
+			return 1
+		}
+		return 0
+	})
+	if len(byName) > 0 && r.oneGroup(cands) {
+		return cands[0], nil
 	}
-	return zero, &Error{Kind: KindAmbiguous, Op: op, ID: ref, Candidates: desc}
+	// Candidates of one group stay together, the group of the newest first.
+	rank := map[string]int{}
+	for _, it := range cands {
+		if _, ok := rank[r.group(it)]; !ok {
+			rank[r.group(it)] = len(rank)
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b T) int { return rank[r.group(a)] - rank[r.group(b)] })
+	return zero, &Error{Kind: KindAmbiguous, Op: r.op, ID: ref, Candidates: r.candidates(cands)}
 }
+
+func (r resolver[T]) oneGroup(items []T) bool {
+	for _, it := range items[1:] {
+		if r.group(it) != r.group(items[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// candidates describes at most maxCandidates items, newest first, and
+// counts the rest.
+func (r resolver[T]) candidates(items []T) []string {
+	n := min(len(items), maxCandidates)
+	out := make([]string, 0, n+1)
+	for _, it := range items[:n] {
+		out = append(out, r.describe(it))
+	}
+	if rest := len(items) - n; rest > 0 {
+		out = append(out, fmt.Sprintf("and %d more", rest))
+	}
+	return out
+}
+
+// containerResolver: a container name means the newest attempt in its pod
+// (highest metadata.attempt, then newest created_at).
+var containerResolver = resolver[Container]{
+	op:    "container",
+	id:    func(ct Container) string { return ct.Id },
+	names: func(ct Container) []string { return []string{ct.GetMetadata().GetName()} },
+	group: func(ct Container) string { return ct.PodSandboxId },
+	newer: func(a, b Container) bool {
+		if aa, ba := a.GetMetadata().GetAttempt(), b.GetMetadata().GetAttempt(); aa != ba {
+			return aa > ba
+		}
+		return a.CreatedAt > b.CreatedAt
+	},
+	describe: func(ct Container) string {
+		return fmt.Sprintf("%s (%s attempt %d in pod %s)", shortID(ct.Id), ct.GetMetadata().GetName(),
+			ct.GetMetadata().GetAttempt(), nsName(ct.PodNamespace, ct.PodName))
+	},
+}
+
+// podResolver: a pod name or namespace/name means the newest sandbox of
+// that pod in its namespace.
+var podResolver = resolver[*Pod]{
+	op: "pod",
+	id: func(p *Pod) string { return p.Id },
+	names: func(p *Pod) []string {
+		m := p.GetMetadata()
+		return []string{m.GetName(), m.GetNamespace() + "/" + m.GetName()}
+	},
+	group: func(p *Pod) string { return p.GetMetadata().GetNamespace() },
+	newer: func(a, b *Pod) bool {
+		if aa, ba := a.GetMetadata().GetAttempt(), b.GetMetadata().GetAttempt(); aa != ba {
+			return aa > ba
+		}
+		return a.CreatedAt > b.CreatedAt
+	},
+	describe: func(p *Pod) string {
+		return fmt.Sprintf("%s (%s)", nsName(p.GetMetadata().GetNamespace(), p.GetMetadata().GetName()), shortID(p.Id))
+	},
+}
+
+func shortID(id string) string { return id[:min(13, len(id))] }
+
+// nsName is how candidates name a pod: namespace/name, or "?" for a part
+// the runtime does not know.
+func nsName(ns, name string) string {
+	if ns == "" {
+		ns = "?"
+	}
+	if name == "" {
+		name = "?"
+	}
+	return ns + "/" + name
+}
+
+// byName maps every name that resolves by name alone to the object it
+// means, in one pass (completion offers only such names).
+func (r resolver[T]) byName(items []T) map[string]T {
+	out := map[string]T{}
+	shared := map[string]bool{}
+	for _, it := range items {
+		for _, n := range r.names(it) {
+			prev, seen := out[n]
+			switch {
+			case shared[n]:
+			case !seen:
+				out[n] = it
+			case r.group(prev) != r.group(it):
+				shared[n] = true
+				delete(out, n)
+			case r.newer(it, prev):
+				out[n] = it
+			}
+		}
+	}
+	return out
+}
+
+// matchPods is what a --pod filter selects: the pod ref resolves to, and
+// when ref is its name, every sandbox of that pod (each attempt).
+func matchPods(ref string, pods []*Pod) (map[string]bool, error) {
+	p, err := podResolver.pick(ref, pods)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{p.Id: true}
+	if p.Id == ref || !slices.Contains(podResolver.names(p), ref) {
+		return out, nil
+	}
+	for _, q := range pods {
+		if slices.Contains(podResolver.names(q), ref) && podResolver.group(q) == podResolver.group(p) {
+			out[q.Id] = true
+		}
+	}
+	return out, nil
+}
+
+// PickContainer resolves ref among already listed containers, by the rules
+// of ResolveContainers.
+func PickContainer(ref string, items []Container) (Container, error) {
+	return containerResolver.pick(ref, items)
+}
+
+// ContainerNames maps each container name that resolves to the container it
+// means (the newest attempt in its pod); names shared by pods are left out.
+func ContainerNames(items []Container) map[string]Container { return containerResolver.byName(items) }
+
+// PodNames maps each pod name and namespace/name that resolves to the
+// sandbox it means (the newest of that pod).
+func PodNames(pods []*Pod) map[string]*Pod { return podResolver.byName(pods) }
 
 // CheckRef rejects a reference that would be a prefix of every ID: empty
 // or blank (an unset shell variable: rmi "$IMG"), or a bare "sha256:".
@@ -107,7 +257,8 @@ type Resolved[T any] struct {
 	Err  error
 }
 
-// ResolveContainers resolves IDs, prefixes or names with one
+// ResolveContainers resolves IDs, prefixes or names (the newest attempt of
+// that name in its pod) with one
 // ListContainers and one ListPodSandbox call. The items are summaries (see
 // ContainerFilter.Summary): use them for IDs, names and states. Per-reference failures are in
 // the results; the error is for the list calls themselves.
@@ -121,20 +272,14 @@ func (c *Client) ResolveContainers(ctx context.Context, refs []string) ([]Resolv
 	}
 	out := make([]Resolved[Container], len(refs))
 	for i, ref := range refs {
-		it, err := pick("container", ref, l.Items,
-			func(ct Container) string { return ct.Id },
-			func(ct Container) []string { return []string{ct.GetMetadata().GetName()} },
-			func(ct Container) bool { return ct.State == runtimeapi.ContainerState_CONTAINER_RUNNING },
-			func(ct Container) string {
-				return fmt.Sprintf("%s (%s in pod %s)", ct.Id[:min(13, len(ct.Id))], ct.GetMetadata().GetName(), ct.PodName)
-			})
+		it, err := containerResolver.pick(ref, l.Items)
 		out[i] = Resolved[Container]{Ref: ref, Item: it, Err: err}
 	}
 	return out, nil
 }
 
-// ResolvePods resolves IDs, prefixes, names or namespace/name with one
-// ListPodSandbox call.
+// ResolvePods resolves IDs, prefixes, names or namespace/name (the newest
+// sandbox of that pod) with one ListPodSandbox call.
 func (c *Client) ResolvePods(ctx context.Context, refs []string) ([]Resolved[*Pod], error) {
 	if err := checkRefs("pod", refs); err != nil {
 		return nil, err
@@ -146,16 +291,7 @@ func (c *Client) ResolvePods(ctx context.Context, refs []string) ([]Resolved[*Po
 	sortPods(pods)
 	out := make([]Resolved[*Pod], len(refs))
 	for i, ref := range refs {
-		it, err := pick("pod", ref, pods,
-			func(p *Pod) string { return p.Id },
-			func(p *Pod) []string {
-				m := p.GetMetadata()
-				return []string{m.GetName(), m.GetNamespace() + "/" + m.GetName()}
-			},
-			func(p *Pod) bool { return p.State == runtimeapi.PodSandboxState_SANDBOX_READY },
-			func(p *Pod) string {
-				return fmt.Sprintf("%s (%s/%s)", p.Id[:min(13, len(p.Id))], p.GetMetadata().GetNamespace(), p.GetMetadata().GetName())
-			})
+		it, err := podResolver.pick(ref, pods)
 		out[i] = Resolved[*Pod]{Ref: ref, Item: it, Err: err}
 	}
 	return out, nil

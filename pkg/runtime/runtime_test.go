@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -105,35 +107,101 @@ func TestNormalizeRef(t *testing.T) {
 
 func TestPickPrefersExactIDThenNameThenPrefix(t *testing.T) {
 	type obj struct {
-		id, name string
-		live     bool
+		id, name, group string
+		attempt         uint32
 	}
-	items := []obj{{"abc123", "web", false}, {"abd456", "web", true}, {"web999", "db", true}}
-	get := func(ref string) (obj, error) {
-		return pick("container", ref, items, func(o obj) string { return o.id },
-			func(o obj) []string { return []string{o.name} }, func(o obj) bool { return o.live },
-			func(o obj) string { return o.id })
-	}
-	if o, err := get("abc123"); err != nil || o.id != "abc123" {
+	items := []obj{{"abc123", "web", "p1", 0}, {"abd456", "web", "p1", 1}, {"web999", "db", "p1", 0},
+		{"f00001", "job", "p1", 0}, {"f00002", "job", "p2", 0}}
+	r := resolver[obj]{op: "container",
+		id:       func(o obj) string { return o.id },
+		names:    func(o obj) []string { return []string{o.name} },
+		group:    func(o obj) string { return o.group },
+		newer:    func(a, b obj) bool { return a.attempt > b.attempt },
+		describe: func(o obj) string { return o.id }}
+	if o, err := r.pick("abc123", items); err != nil || o.id != "abc123" {
 		t.Errorf("exact ID: %v %v", o, err)
 	}
-	// Two containers named web: the running one wins (a restarted container).
-	if o, err := get("web"); err != nil || o.id != "abd456" {
+	// Two attempts of web in one group: the newest wins.
+	if o, err := r.pick("web", items); err != nil || o.id != "abd456" {
 		t.Errorf("name: %v %v", o, err)
 	}
-	if o, err := get("web9"); err != nil || o.id != "web999" {
+	if o, err := r.pick("web9", items); err != nil || o.id != "web999" {
 		t.Errorf("prefix: %v %v", o, err)
 	}
-	_, err := get("ab")
 	var e *Error
-	if !errors.As(err, &e) || e.Kind != KindAmbiguous || len(e.Candidates) != 2 {
-		t.Errorf("ambiguous: %v", err)
+	if _, err := r.pick("ab", items); !errors.As(err, &e) || e.Kind != KindAmbiguous || len(e.Candidates) != 2 {
+		t.Errorf("ambiguous prefix: %v", err)
 	}
-	if _, err := get("zz"); !IsNotFound(err) {
+	// One name in two groups names two objects.
+	if _, err := r.pick("job", items); !errors.As(err, &e) || e.Kind != KindAmbiguous || len(e.Candidates) != 2 {
+		t.Errorf("ambiguous name: %v", err)
+	}
+	if _, err := r.pick("zz", items); !IsNotFound(err) {
 		t.Errorf("not found: %v", err)
 	}
-	if _, err := get(""); KindOf(err) != KindInvalid {
+	if _, err := r.pick("", items); KindOf(err) != KindInvalid {
 		t.Errorf("empty: %v", err)
+	}
+}
+
+// TestAmbiguousListsAtMostFiveCandidates: a name shared by many pods still
+// gives one readable line, newest first, with the rest counted.
+func TestAmbiguousListsAtMostFiveCandidates(t *testing.T) {
+	var items []Container
+	for i := range 8 {
+		items = append(items, Container{Container: &runtimeapi.Container{
+			Id: fmt.Sprintf("%02d%062d", i, 0), PodSandboxId: fmt.Sprint("pod", i), CreatedAt: int64(i),
+			Metadata: &runtimeapi.ContainerMetadata{Name: "app", Attempt: uint32(i % 2)}},
+			PodName: fmt.Sprint("web", i), PodNamespace: "shop"})
+	}
+	_, err := PickContainer("app", items)
+	want := `container "app": ambiguous, matches 0700000000000 (app attempt 1 in pod shop/web7), ` +
+		`0500000000000 (app attempt 1 in pod shop/web5), 0300000000000 (app attempt 1 in pod shop/web3), ` +
+		`0100000000000 (app attempt 1 in pod shop/web1), 0600000000000 (app attempt 0 in pod shop/web6), and 3 more`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+// TestLabelSelector is finding #15: set-based terms are checked
+// client-side, only equality goes to the runtime, and what cannot be parsed
+// is refused naming the term.
+func TestLabelSelector(t *testing.T) {
+	labels := map[string]string{"app": "web", "tier": "front", "example.com/team": "a"}
+	for _, tc := range []struct {
+		terms []string
+		match bool
+		equal map[string]string
+	}{
+		{[]string{"app=web"}, true, map[string]string{"app": "web"}},
+		{[]string{"app!=web"}, false, nil},
+		{[]string{"app!=db"}, true, nil},
+		{[]string{"gone!=x"}, true, nil},
+		{[]string{"app"}, true, nil},
+		{[]string{"gone"}, false, nil},
+		{[]string{"!gone"}, true, nil},
+		{[]string{"!app"}, false, nil},
+		{[]string{"example.com/team=a", "tier"}, true, map[string]string{"example.com/team": "a"}},
+		{[]string{"app=web", "app=db"}, false, map[string]string{"app": "web"}},
+		{[]string{"app="}, false, map[string]string{"app": ""}},
+	} {
+		s, err := ParseLabels(tc.terms)
+		if err != nil {
+			t.Errorf("%q: %v", tc.terms, err)
+			continue
+		}
+		if got := s.Matches(labels); got != tc.match {
+			t.Errorf("%q matches %v = %v", tc.terms, labels, got)
+		}
+		if got := s.Equal(); !reflect.DeepEqual(got, tc.equal) {
+			t.Errorf("%q sends %v to the runtime, want %v", tc.terms, got, tc.equal)
+		}
+	}
+	for _, bad := range []string{"app!", "=v", "a==b", "a=b=c", "!", "", "a b=c", "Example.com/x=y", "/x", "a/", "x=" + strings.Repeat("v", 64), "a=-b", "!a=b"} {
+		_, err := ParseLabels([]string{"ok=1", bad})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("invalid --label %q", bad)) {
+			t.Errorf("%q: %v, want an error naming it", bad, err)
+		}
 	}
 }
 
@@ -165,7 +233,7 @@ func TestParseFilters(t *testing.T) {
 	if s, err := ParsePodState("NotReady"); err != nil || s != runtimeapi.PodSandboxState_SANDBOX_NOTREADY {
 		t.Errorf("NotReady: %v %v", s, err)
 	}
-	if m, err := ParseLabels([]string{"a=b", "c="}); err != nil || m["a"] != "b" || m["c"] != "" {
+	if m, err := ParseLabels([]string{"a=b", "c="}); err != nil || m.Equal()["a"] != "b" || m.Equal()["c"] != "" || len(m.Equal()) != 2 {
 		t.Errorf("labels: %v %v", m, err)
 	}
 	if _, err := ParseImageFilters([]string{"dangling=maybe"}); err == nil {

@@ -11,13 +11,14 @@ import (
 )
 
 // StatsFilter selects containers or pods for stats and statsp. IDs are
-// exact (already resolved); ID and PodID are prefixes; Labels go to the
-// runtime.
+// exact (already resolved); ID is a prefix; Pod and PodLenient are
+// ContainerFilter's; Labels go to the runtime.
 type StatsFilter struct {
-	IDs    []string
-	ID     string
-	PodID  string
-	Labels map[string]string
+	IDs        []string
+	ID         string
+	Pod        string
+	PodLenient bool
+	Labels     LabelSelector
 	// All includes containers that are not running (stats only).
 	All bool
 }
@@ -79,7 +80,7 @@ func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerS
 	)
 	g.Go(func() (err error) { stats, err = c.listContainerStats(ctx, f); return })
 	g.Go(func() (err error) {
-		cl, err = c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels, Summary: true})
+		cl, err = c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels, Pod: f.Pod, PodLenient: f.PodLenient, Summary: true})
 		return
 	})
 	if err := g.Wait(); err != nil {
@@ -93,7 +94,7 @@ func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerS
 	for _, s := range stats {
 		id := s.GetAttributes().GetId()
 		ct := byID[id]
-		if ct == nil || !f.wants(id) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) {
+		if ct == nil || !f.wants(id) {
 			continue
 		}
 		if !f.All && ct.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
@@ -108,7 +109,7 @@ func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerS
 }
 
 func (c *Client) listContainerStats(ctx context.Context, f StatsFilter) ([]*runtimeapi.ContainerStats, error) {
-	req := &runtimeapi.ContainerStatsFilter{LabelSelector: f.Labels}
+	req := &runtimeapi.ContainerStatsFilter{LabelSelector: f.Labels.Equal()}
 	if len(f.IDs) == 1 {
 		req.Id = f.IDs[0]
 	}
@@ -124,7 +125,7 @@ func (c *Client) listContainerStats(ctx context.Context, f StatsFilter) ([]*runt
 // PodStats lists usage of the selected pods, sorted by ID, with one
 // ListPodSandboxStats call.
 func (c *Client) PodStats(ctx context.Context, f StatsFilter) ([]*runtimeapi.PodSandboxStats, error) {
-	req := &runtimeapi.PodSandboxStatsFilter{LabelSelector: f.Labels}
+	req := &runtimeapi.PodSandboxStatsFilter{LabelSelector: f.Labels.Equal()}
 	if len(f.IDs) == 1 {
 		req.Id = f.IDs[0]
 	}
@@ -140,7 +141,7 @@ func (c *Client) PodStats(ctx context.Context, f StatsFilter) ([]*runtimeapi.Pod
 	}
 	out := make([]*runtimeapi.PodSandboxStats, 0, len(resp.Stats))
 	for _, s := range resp.Stats {
-		if f.wants(s.GetAttributes().GetId()) {
+		if f.wants(s.GetAttributes().GetId()) && f.Labels.Matches(s.GetAttributes().GetLabels()) {
 			out = append(out, s)
 		}
 	}

@@ -21,6 +21,8 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -67,8 +69,8 @@ type Options struct {
 
 // Templates runs diagnose once per scenario against a fake node and
 // returns the reports by scenario name.
-func Templates() (map[string]*runtime.Report, error) {
-	out := map[string]*runtime.Report{}
+func Templates() (map[string]*diagnose.Report, error) {
+	out := map[string]*diagnose.Report{}
 	for _, w := range weights {
 		r, err := runScenario(w.name)
 		if err != nil {
@@ -121,8 +123,8 @@ func Generate(w io.Writer, o Options) (map[string]string, error) {
 
 // vary copies a template into node i: its name, a report time within the
 // last ten minutes, fresh object IDs, and a minority on older versions.
-func vary(base *runtime.Report, i int, rng *rand.Rand, now time.Time) *runtime.Report {
-	var r runtime.Report
+func vary(base *diagnose.Report, i int, rng *rand.Rand, now time.Time) *diagnose.Report {
+	var r diagnose.Report
 	b, _ := json.Marshal(base)
 	// Object IDs differ per node; the message patterns do not.
 	s := string(b)
@@ -130,14 +132,14 @@ func vary(base *runtime.Report, i int, rng *rand.Rand, now time.Time) *runtime.R
 		s = strings.ReplaceAll(s, id, newID(rng))
 	}
 	json.Unmarshal([]byte(s), &r)
-	r.Node = runtime.Node{Name: fmt.Sprintf("node-%05d", i), NameFrom: runtime.NodeNameFromEnv, Kernel: "6.8.0-1021-aws", OS: "Ubuntu 24.04.2 LTS", Arch: "x86_64"}
+	r.Node = diagnose.Node{Name: fmt.Sprintf("node-%05d", i), NameFrom: diagnose.NodeNameFromEnv, Kernel: "6.8.0-1021-aws", OS: "Ubuntu 24.04.2 LTS", Arch: "x86_64"}
 	r.Endpoint = "unix:///run/containerd/containerd.sock"
 	r.Time = now.Add(-time.Duration(rng.IntN(600)) * time.Second).UTC()
 	r.DurationMs = int64(20 + rng.IntN(200))
 	// The fake runtime names itself; a fleet runs containerd.
 	r.Versions.Client, r.Versions.RuntimeName, r.Versions.RuntimeVersion, r.Versions.CRIAPIVersion = "v0.1.0", "containerd", "v2.4.2", "v1"
 	r.Versions.Shim, r.Versions.Runc = "v2.4.2", "1.4.3"
-	if !slices.ContainsFunc(r.Conditions, func(c runtime.Condition) bool { return c.Type == "NetworkReady" && !c.Status }) {
+	if !slices.ContainsFunc(r.Conditions, func(c diagnose.Condition) bool { return c.Type == "NetworkReady" && !c.Status }) {
 		r.Versions.CNI = "1.0.0"
 	}
 	switch k := rng.IntN(100); {
@@ -151,7 +153,7 @@ func vary(base *runtime.Report, i int, rng *rand.Rand, now time.Time) *runtime.R
 	return &r
 }
 
-func idsIn(r *runtime.Report) []string {
+func idsIn(r *diagnose.Report) []string {
 	var ids []string
 	for _, p := range r.Pods.NotReady {
 		ids = append(ids, p.ID)
@@ -183,7 +185,7 @@ func fixedID(s string) string {
 
 // runScenario is one real diagnose run on a fake node with the scenario's
 // fault injected.
-func runScenario(name string) (*runtime.Report, error) {
+func runScenario(name string) (*diagnose.Report, error) {
 	s, err := runtimetest.Start()
 	if err != nil {
 		return nil, err
@@ -251,9 +253,9 @@ func runScenario(name string) (*runtime.Report, error) {
 	s.SetPods(pods...)
 	s.SetContainers(cts...)
 	cd := s.Mirror()
-	cd.Info = runtime.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
+	cd.Info = ctrd.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
 	if name == Orphan {
-		cd.Records = append(cd.Records, runtime.CtrdContainer{ID: "debug-" + fixedID("orphan")[:12], Image: "docker.io/library/busybox:latest"})
+		cd.Records = append(cd.Records, ctrd.CtrdContainer{ID: "debug-" + fixedID("orphan")[:12], Image: "docker.io/library/busybox:latest"})
 	}
 
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint, Timeout: 10 * time.Second})
@@ -261,5 +263,5 @@ func runScenario(name string) (*runtime.Report, error) {
 		return nil, err
 	}
 	defer c.Close()
-	return c.Diagnose(context.Background(), cd, runtime.DiagnoseOptions{ClientVersion: "v0.1.0", Details: runtime.DefaultDiagnoseDetails, Now: now})
+	return diagnose.Diagnose(context.Background(), c, cd, diagnose.DiagnoseOptions{ClientVersion: "v0.1.0", Details: diagnose.DefaultDiagnoseDetails, Now: now})
 }

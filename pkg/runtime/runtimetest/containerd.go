@@ -8,24 +8,25 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
-// Containerd fakes containerd's own API (runtime.Containerd), which the
+// Containerd fakes containerd's own API (ctrd.Containerd), which the
 // fake CRI server does not serve. It records every call.
 type Containerd struct {
 	mu         sync.Mutex
-	Records    []runtime.CtrdContainer
-	TaskList   []runtime.CtrdTask
-	SandboxSet []runtime.CtrdSandbox
-	Ver        runtime.CtrdVersion
-	Info       runtime.RuntimeInfo
+	Records    []ctrd.CtrdContainer
+	TaskList   []ctrd.CtrdTask
+	SandboxSet []ctrd.CtrdSandbox
+	Ver        ctrd.CtrdVersion
+	Info       ctrd.RuntimeInfo
 	// Err, when set, is returned by every call.
 	Err    error
 	called []string
 }
 
-var _ runtime.Containerd = (*Containerd)(nil)
+var _ ctrd.Containerd = (*Containerd)(nil)
 
 func (f *Containerd) record(name string) error {
 	f.mu.Lock()
@@ -43,31 +44,31 @@ func (f *Containerd) Calls() []string {
 	return c
 }
 
-// Namespace implements runtime.Containerd.
+// Namespace implements ctrd.Containerd.
 func (f *Containerd) Namespace() string { return runtime.CRINamespace }
 
-// Containers implements runtime.Containerd.
-func (f *Containerd) Containers(context.Context) ([]runtime.CtrdContainer, error) {
+// Containers implements ctrd.Containerd.
+func (f *Containerd) Containers(context.Context) ([]ctrd.CtrdContainer, error) {
 	return f.Records, f.record("Containers")
 }
 
-// Tasks implements runtime.Containerd.
-func (f *Containerd) Tasks(context.Context) ([]runtime.CtrdTask, error) {
+// Tasks implements ctrd.Containerd.
+func (f *Containerd) Tasks(context.Context) ([]ctrd.CtrdTask, error) {
 	return f.TaskList, f.record("Tasks")
 }
 
-// Sandboxes implements runtime.Containerd.
-func (f *Containerd) Sandboxes(context.Context) ([]runtime.CtrdSandbox, error) {
+// Sandboxes implements ctrd.Containerd.
+func (f *Containerd) Sandboxes(context.Context) ([]ctrd.CtrdSandbox, error) {
 	return f.SandboxSet, f.record("Sandboxes")
 }
 
-// Version implements runtime.Containerd.
-func (f *Containerd) Version(context.Context) (runtime.CtrdVersion, error) {
+// Version implements ctrd.Containerd.
+func (f *Containerd) Version(context.Context) (ctrd.CtrdVersion, error) {
 	return f.Ver, f.record("Version")
 }
 
-// RuntimeInfo implements runtime.Containerd.
-func (f *Containerd) RuntimeInfo(context.Context, string, string) (runtime.RuntimeInfo, error) {
+// RuntimeInfo implements ctrd.Containerd.
+func (f *Containerd) RuntimeInfo(context.Context, string, string) (ctrd.RuntimeInfo, error) {
 	return f.Info, f.record("RuntimeInfo")
 }
 
@@ -75,25 +76,25 @@ func (f *Containerd) RuntimeInfo(context.Context, string, string) (runtime.Runti
 // made for the fake server's pods and containers: a container and a
 // running task (PIDs from 1000) per running container and ready pod.
 func (s *Server) Mirror() *Containerd {
-	f := &Containerd{Ver: runtime.CtrdVersion{Version: "v2.4.2", Revision: "fake"}}
+	f := &Containerd{Ver: ctrd.CtrdVersion{Version: "v2.4.2", Revision: "fake"}}
 	s.RuntimeService.Lock()
 	defer s.RuntimeService.Unlock()
 	pid := uint32(1000)
 	task := func(id string, alive bool) {
 		if alive {
-			f.TaskList = append(f.TaskList, runtime.CtrdTask{ID: id, PID: pid, Status: "running"})
+			f.TaskList = append(f.TaskList, ctrd.CtrdTask{ID: id, PID: pid, Status: "running"})
 			pid++
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.RuntimeService.Sandboxes)) {
 		p := s.RuntimeService.Sandboxes[id]
-		f.Records = append(f.Records, runtime.CtrdContainer{ID: id, CRIKind: "sandbox", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs", SnapshotKey: id})
-		f.SandboxSet = append(f.SandboxSet, runtime.CtrdSandbox{ID: id, Sandboxer: "podsandbox", Runtime: "io.containerd.runc.v2"})
+		f.Records = append(f.Records, ctrd.CtrdContainer{ID: id, CRIKind: "sandbox", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs", SnapshotKey: id})
+		f.SandboxSet = append(f.SandboxSet, ctrd.CtrdSandbox{ID: id, Sandboxer: "podsandbox", Runtime: "io.containerd.runc.v2"})
 		task(id, p.State == runtimeapi.PodSandboxState_SANDBOX_READY)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.RuntimeService.Containers)) {
 		c := s.RuntimeService.Containers[id]
-		f.Records = append(f.Records, runtime.CtrdContainer{ID: id, CRIKind: "container", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs",
+		f.Records = append(f.Records, ctrd.CtrdContainer{ID: id, CRIKind: "container", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs",
 			SnapshotKey: id, SandboxID: c.SandboxID, Image: c.GetImage().GetImage(), LogPath: c.LogPath})
 		task(id, c.State == runtimeapi.ContainerState_CONTAINER_RUNNING)
 	}

@@ -77,6 +77,7 @@ type Pod struct {
 	State               runtimeapi.PodSandboxState
 	CreatedAt           int64
 	Labels              map[string]string
+	Attempt             uint32
 }
 
 // Container describes a fake container.
@@ -98,7 +99,7 @@ func (s *Server) SetPods(pods ...Pod) {
 	for i, p := range pods {
 		fp[i] = &apitest.FakePodSandbox{PodSandboxStatus: runtimeapi.PodSandboxStatus{
 			Id:        p.ID,
-			Metadata:  &runtimeapi.PodSandboxMetadata{Name: p.Name, Namespace: p.Namespace, Uid: "uid-" + p.ID},
+			Metadata:  &runtimeapi.PodSandboxMetadata{Name: p.Name, Namespace: p.Namespace, Uid: "uid-" + p.ID, Attempt: p.Attempt},
 			State:     p.State,
 			CreatedAt: p.CreatedAt,
 			Labels:    p.Labels,

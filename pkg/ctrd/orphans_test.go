@@ -1,4 +1,4 @@
-package runtime_test
+package ctrd_test
 
 import (
 	"context"
@@ -7,19 +7,9 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
-
-func newClient(t *testing.T, s *runtimetest.Server) *runtime.Client {
-	t.Helper()
-	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
 
 const (
 	podReady = "pod-ready-0000000000000000000000000000000000000000000000000000000"
@@ -43,7 +33,7 @@ func fakeNode(t *testing.T) *runtimetest.Server {
 
 func TestOrphansOfAConsistentNodeIsEmpty(t *testing.T) {
 	s := fakeNode(t)
-	rep, err := newClient(t, s).Orphans(context.Background(), s.Mirror())
+	rep, err := ctrd.Orphans(context.Background(), s.Client(t), s.Mirror())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,10 +49,10 @@ func TestOrphansFindsBothSides(t *testing.T) {
 	// sandbox record; CRI: the running container's task is gone, and the
 	// ready pod's pause task has stopped.
 	cd.Records = append(cd.Records,
-		runtime.CtrdContainer{ID: "handmade", Image: "docker.io/library/busybox:latest"},
-		runtime.CtrdContainer{ID: "forgotten", CRIKind: "container"})
-	cd.SandboxSet = append(cd.SandboxSet, runtime.CtrdSandbox{ID: "stray", Sandboxer: "podsandbox"})
-	var tasks []runtime.CtrdTask
+		ctrd.CtrdContainer{ID: "handmade", Image: "docker.io/library/busybox:latest"},
+		ctrd.CtrdContainer{ID: "forgotten", CRIKind: "container"})
+	cd.SandboxSet = append(cd.SandboxSet, ctrd.CtrdSandbox{ID: "stray", Sandboxer: "podsandbox"})
+	var tasks []ctrd.CtrdTask
 	for _, tk := range cd.TaskList {
 		switch tk.ID {
 		case ctrRun:
@@ -72,11 +62,11 @@ func TestOrphansFindsBothSides(t *testing.T) {
 		}
 		tasks = append(tasks, tk)
 	}
-	cd.TaskList = append(tasks, runtime.CtrdTask{ID: "handmade", PID: 4242, Status: "running"})
+	cd.TaskList = append(tasks, ctrd.CtrdTask{ID: "handmade", PID: 4242, Status: "running"})
 	cd.Calls()
 	s.RuntimeCalls()
 
-	rep, err := newClient(t, s).Orphans(context.Background(), cd)
+	rep, err := ctrd.Orphans(context.Background(), s.Client(t), cd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +79,11 @@ func TestOrphansFindsBothSides(t *testing.T) {
 		got = append(got, row{o.Kind, o.ID, o.Severe})
 	}
 	want := []row{
-		{runtime.OrphanCtrdContainer, "forgotten", false},
-		{runtime.OrphanCtrdContainer, "handmade", false},
-		{runtime.OrphanCtrdSandbox, "stray", false},
-		{runtime.OrphanCRIContainer, ctrRun, true},
-		{runtime.OrphanCRIPod, podReady, true},
+		{ctrd.OrphanCtrdContainer, "forgotten", false},
+		{ctrd.OrphanCtrdContainer, "handmade", false},
+		{ctrd.OrphanCtrdSandbox, "stray", false},
+		{ctrd.OrphanCRIContainer, ctrRun, true},
+		{ctrd.OrphanCRIPod, podReady, true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("orphans\n got %v\nwant %v", got, want)
@@ -117,7 +107,7 @@ func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
 	cd := s.Mirror()
 	// The shim sandboxer runs no pause container: no containerd container
 	// or task for the pod is expected.
-	var recs []runtime.CtrdContainer
+	var recs []ctrd.CtrdContainer
 	for _, r := range cd.Records {
 		if r.ID != podReady {
 			recs = append(recs, r)
@@ -127,7 +117,7 @@ func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
 	for i := range cd.SandboxSet {
 		cd.SandboxSet[i].Sandboxer = "shim"
 	}
-	rep, err := newClient(t, s).Orphans(context.Background(), cd)
+	rep, err := ctrd.Orphans(context.Background(), s.Client(t), cd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +130,7 @@ func TestCtrdViewsUsesThreeCallsForAnyNumberOfObjects(t *testing.T) {
 	s := fakeNode(t)
 	cd := s.Mirror()
 	cd.Calls()
-	views, err := runtime.CtrdViews(context.Background(), cd, []string{ctrRun, ctrDone, podReady, "unknown"})
+	views, err := ctrd.CtrdViews(context.Background(), cd, []string{ctrRun, ctrDone, podReady, "unknown"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package runtime
+package criconfig
 
 import (
 	"encoding/json"

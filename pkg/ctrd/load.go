@@ -1,4 +1,4 @@
-package runtime
+package ctrd
 
 import (
 	"archive/tar"
@@ -29,6 +29,8 @@ import (
 	"github.com/docker/go-units"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // criImageLabel marks images as CRI's own, as CRI does when it pulls.
@@ -44,29 +46,29 @@ type CRISettings struct {
 	Snapshotter string
 }
 
-// CRISettings reads the namespace and snapshotter CRI uses, from its
+// ReadCRISettings reads the namespace and snapshotter CRI uses, from its
 // verbose status and, when that does not name a snapshotter, from the image
 // filesystem's mount point (containerd's io.containerd.snapshotter.v1.NAME).
-func (c *Client) CRISettings(ctx context.Context) (CRISettings, error) {
+func ReadCRISettings(ctx context.Context, c *runtime.Client) (CRISettings, error) {
 	st, err := c.Status(ctx, true)
 	if err != nil {
 		return CRISettings{}, err
 	}
-	cfg := parseCRIConfig(st.GetInfo())
-	s := criSettings(cfg, nil)
+	cfg := ParseCRIConfig(st.GetInfo())
+	s := cfg.Settings(nil)
 	if s.Snapshotter == "" {
 		fs, err := c.ImageFsInfo(ctx)
 		if err != nil {
 			return CRISettings{}, err
 		}
-		s = criSettings(cfg, fs.GetImageFilesystems())
+		s = cfg.Settings(fs.GetImageFilesystems())
 	}
 	return s, nil
 }
 
-// criConfig is the subset of CRI's verbose "config" ctr cri reads. Keys of
+// CRIConfig is the subset of CRI's verbose "config" ctr cri reads. Keys of
 // containerd 1.x (containerd.snapshotter, sandboxImage) are read too.
-type criConfig struct {
+type CRIConfig struct {
 	Namespace  string `json:"containerdNamespace"`
 	Containerd struct {
 		Snapshotter        string `json:"snapshotter"`
@@ -89,16 +91,16 @@ type criConfig struct {
 	} `json:"cni"`
 }
 
-func parseCRIConfig(info map[string]string) criConfig {
-	var cfg criConfig
+func ParseCRIConfig(info map[string]string) CRIConfig {
+	var cfg CRIConfig
 	if raw := info["config"]; raw != "" {
 		_ = json.Unmarshal([]byte(raw), &cfg) // an unknown shape leaves defaults
 	}
 	return cfg
 }
 
-func criSettings(cfg criConfig, fs []*runtimeapi.FilesystemUsage) CRISettings {
-	s := CRISettings{Namespace: cmp.Or(cfg.Namespace, CRINamespace)}
+func (cfg CRIConfig) Settings(fs []*runtimeapi.FilesystemUsage) CRISettings {
+	s := CRISettings{Namespace: cmp.Or(cfg.Namespace, runtime.CRINamespace)}
 	s.Snapshotter = cmp.Or(cfg.Containerd.Runtimes[cfg.Containerd.DefaultRuntimeName].Snapshotter,
 		cfg.Containerd.Snapshotter, cfg.Snapshotter)
 	if s.Snapshotter == "" && fs != nil {
@@ -188,23 +190,23 @@ type LoadProgress struct {
 // names it created. Nothing is named before everything is in place: a
 // failure leaves no image records, and the lease holding the content is
 // deleted so the garbage collector takes it. name is the file, for errors.
-func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptions) (refs []string, err error) {
+func Load(ctx context.Context, c *runtime.Client, r io.Reader, name string, o LoadOptions) (refs []string, err error) {
 	fail := func(err error) error {
-		var e *Error
+		var e *runtime.Error
 		switch {
 		case errors.As(err, &e):
 			return err
 		case errdefs.IsUnavailable(err), errdefs.IsNotImplemented(err),
 			errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			return c.wrapCtrd(ctx, "load", name, err)
+			return wrapCtrd(ctx, c, "load", name, err)
 		}
-		return &Error{Kind: KindFailed, Op: "load", ID: name, Err: err}
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "load", ID: name, Err: err}
 	}
 	importM, unpackM, err := o.matchers()
 	if err != nil {
-		return nil, &Error{Kind: KindInvalid, Op: "load", ID: name, Err: err}
+		return nil, &runtime.Error{Kind: runtime.KindInvalid, Op: "load", ID: name, Err: err}
 	}
-	cl, err := containerd.NewWithConn(c.conn, containerd.WithDefaultNamespace(o.Namespace))
+	cl, err := containerd.NewWithConn(c.Conn(), containerd.WithDefaultNamespace(o.Namespace))
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -212,7 +214,7 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 	ls := cl.LeasesService()
 	lease, err := ls.Create(ctx, leases.WithRandomID(), leases.WithExpiration(o.leaseExpiry()))
 	if err != nil {
-		return nil, c.wrapCtrd(ctx, "load", name, err)
+		return nil, wrapCtrd(ctx, c, "load", name, err)
 	}
 	// Cleanup must run even when ctx is cancelled or out of time.
 	defer func() {
@@ -288,7 +290,7 @@ func (c *Client) Load(ctx context.Context, r io.Reader, name string, o LoadOptio
 	for _, img := range imgs {
 		refs = append(refs, img.Name)
 	}
-	if err := c.waitImagesListed(ctx, refs, o.Visible); err != nil {
+	if err := waitImagesListed(ctx, c, refs, o.Visible); err != nil {
 		return refs, err
 	}
 	return refs, nil
@@ -433,20 +435,20 @@ func commitImage(ctx context.Context, is images.Store, img images.Image, changed
 
 // waitImagesListed polls ListImages until CRI lists every ref, so that the
 // next ctr cri command sees what load printed.
-func (c *Client) waitImagesListed(ctx context.Context, refs []string, budget time.Duration) error {
+func waitImagesListed(ctx context.Context, c *runtime.Client, refs []string, budget time.Duration) error {
 	if budget <= 0 {
 		return nil
 	}
 	deadline := time.Now().Add(budget)
 	for {
-		all, err := c.listImages(ctx)
+		all, err := c.AllImages(ctx)
 		if err != nil {
 			return err
 		}
-		idx := newImageIndex(all)
+		idx := runtime.NewImageIndex(all)
 		var missing []string
 		for _, r := range refs {
-			if _, ok := idx.byRef[r]; !ok {
+			if !idx.Listed(r) {
 				missing = append(missing, r)
 			}
 		}
@@ -454,13 +456,13 @@ func (c *Client) waitImagesListed(ctx context.Context, refs []string, budget tim
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return &Error{Kind: KindFailed, Op: "load", ID: strings.Join(missing, ", "),
+			return &runtime.Error{Kind: runtime.KindFailed, Op: "load", ID: strings.Join(missing, ", "),
 				Err:  fmt.Errorf("imported into namespace, but CRI does not list it after %s", budget),
 				Hint: "see containerd's log for the CRI plugin's image events"}
 		}
 		select {
 		case <-ctx.Done():
-			return c.wrap(ctx, "load", "", ctx.Err())
+			return c.Wrap(ctx, "load", "", ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -608,12 +610,12 @@ func describeImportError(err error) error {
 
 // wrapCtrd classifies an error of containerd's client library, which has
 // turned gRPC statuses into errdefs errors.
-func (c *Client) wrapCtrd(ctx context.Context, op, id string, err error) error {
+func wrapCtrd(ctx context.Context, c *runtime.Client, op, id string, err error) error {
 	if errdefs.IsNotImplemented(err) && strings.Contains(err.Error(), "unknown service") {
-		return &Error{Kind: KindFailed, Op: op, ID: id, Endpoint: c.runtimeEP, Err: ErrNoContainerd,
-			Hint: "this command needs containerd, " + c.runtimeEP + " is another CRI runtime"}
+		return &runtime.Error{Kind: runtime.KindFailed, Op: op, ID: id, Endpoint: c.RuntimeEndpoint(), Err: ErrNoContainerd,
+			Hint: "this command needs containerd, " + c.RuntimeEndpoint() + " is another CRI runtime"}
 	}
-	return c.wrap(ctx, op, id, errgrpc.ToGRPC(err))
+	return c.Wrap(ctx, op, id, errgrpc.ToGRPC(err))
 }
 
 // SaveOptions say what Save exports.
@@ -627,7 +629,7 @@ type SaveOptions struct {
 // name) and writes those images to w as one OCI archive, with docker's
 // manifest.json beside it so docker and podman load it too. Any
 // unresolvable ref fails the whole save before a byte is written.
-func (c *Client) Save(ctx context.Context, w io.Writer, refs []string, o SaveOptions) error {
+func Save(ctx context.Context, c *runtime.Client, w io.Writer, refs []string, o SaveOptions) error {
 	res, err := c.ResolveImages(ctx, refs)
 	if err != nil {
 		return err
@@ -650,15 +652,15 @@ func (c *Client) Save(ctx context.Context, w io.Writer, refs []string, o SaveOpt
 	}
 	m, err := platformMatcher(o.Platform)
 	if err != nil {
-		return &Error{Kind: KindInvalid, Op: "save", Err: err}
+		return &runtime.Error{Kind: runtime.KindInvalid, Op: "save", Err: err}
 	}
 	opts := []archive.ExportOpt{archive.WithPlatform(m)}
 	if o.AllPlatforms {
 		opts = append(opts, archive.WithAllPlatforms())
 	}
-	cl, err := containerd.NewWithConn(c.conn, containerd.WithDefaultNamespace(o.Namespace))
+	cl, err := containerd.NewWithConn(c.Conn(), containerd.WithDefaultNamespace(o.Namespace))
 	if err != nil {
-		return &Error{Kind: KindFailed, Op: "save", Err: err}
+		return &runtime.Error{Kind: runtime.KindFailed, Op: "save", Err: err}
 	}
 	ctx = namespaces.WithNamespace(ctx, o.Namespace)
 	is := cl.ImageService()
@@ -672,9 +674,9 @@ func (c *Client) Save(ctx context.Context, w io.Writer, refs []string, o SaveOpt
 	}
 	if err := cl.Export(ctx, w, opts...); err != nil {
 		if errdefs.IsNotFound(err) || !errdefs.IsUnavailable(err) && !errdefs.IsNotImplemented(err) {
-			return &Error{Kind: KindFailed, Op: "save", ID: strings.Join(names, ", "), Err: err}
+			return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: strings.Join(names, ", "), Err: err}
 		}
-		return c.wrapCtrd(ctx, "save", "", err)
+		return wrapCtrd(ctx, c, "save", "", err)
 	}
 	return nil
 }
@@ -686,18 +688,18 @@ func checkPlatform(ctx context.Context, is images.Store, cs content.Store, names
 	for _, n := range names {
 		img, err := is.Get(ctx, n)
 		if err != nil {
-			return &Error{Kind: KindFailed, Op: "save", ID: n, Err: err}
+			return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: n, Err: err}
 		}
 		have, err := images.Platforms(ctx, cs, img.Target)
 		if err != nil {
-			return &Error{Kind: KindFailed, Op: "save", ID: n, Err: err}
+			return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: n, Err: err}
 		}
 		if !slices.ContainsFunc(have, m.Match) {
 			var list []string
 			for _, p := range have {
 				list = append(list, platforms.Format(p))
 			}
-			return &Error{Kind: KindFailed, Op: "save", ID: n,
+			return &runtime.Error{Kind: runtime.KindFailed, Op: "save", ID: n,
 				Err: fmt.Errorf("no content for platform %s (the image has: %s)", want, strings.Join(list, ", "))}
 		}
 	}
@@ -707,8 +709,8 @@ func checkPlatform(ctx context.Context, is images.Store, cs content.Store, names
 // exportNames picks the containerd image names that save exports for a
 // resolved CRI image: the tag or digest the user typed, else every tag (an
 // ID or prefix was given), else a repo digest.
-func exportNames(ref string, im *Image) []string {
-	norm := NormalizeRef(ref)
+func exportNames(ref string, im *runtime.Image) []string {
+	norm := runtime.NormalizeRef(ref)
 	for _, n := range slices.Concat(im.RepoTags, im.RepoDigests) {
 		if n == ref || n == norm {
 			return []string{n}

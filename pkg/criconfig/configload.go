@@ -1,4 +1,7 @@
-package runtime
+// Package criconfig loads and checks the pod and container config files
+// of runp, create and run (YAML or JSON, as crictl reads them) and describes
+// them as JSON Schema. It makes no RPCs.
+package criconfig
 
 import (
 	"bytes"

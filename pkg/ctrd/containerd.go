@@ -1,4 +1,8 @@
-package runtime
+// Package ctrd is what ctr cri reads and writes through containerd's own
+// API beside CRI, over the same connection: load and save of image archives,
+// the orphans cross-check and the containerd view of CRI's objects. It is
+// built on package runtime and never prints.
+package ctrd
 
 import (
 	"context"
@@ -21,6 +25,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // Keys CRI sets on the containerd containers it creates.
@@ -80,7 +86,7 @@ type RuntimeInfo struct {
 }
 
 // Containerd is the part of containerd's own API that ctr cri reads beside
-// CRI. Every method is one RPC whatever the number of objects. Client
+// CRI. Every method is one RPC whatever the number of objects. New
 // provides it over the CRI connection; tests fake it.
 type Containerd interface {
 	Namespace() string
@@ -93,17 +99,17 @@ type Containerd interface {
 	RuntimeInfo(ctx context.Context, shim, binary string) (RuntimeInfo, error)
 }
 
-// Containerd returns containerd's API over the CRI connection, scoped to
+// New returns containerd's API over c's CRI connection, scoped to
 // namespace ns. It performs no I/O.
-func (c *Client) Containerd(ns string) Containerd {
+func New(c *runtime.Client, ns string) Containerd {
 	if ns == "" {
-		ns = CRINamespace
+		ns = runtime.CRINamespace
 	}
 	return &ctrdAPI{c: c, ns: ns}
 }
 
 type ctrdAPI struct {
-	c  *Client
+	c  *runtime.Client
 	ns string
 }
 
@@ -112,23 +118,23 @@ func (a *ctrdAPI) Namespace() string { return a.ns }
 // ctrdCall runs one containerd RPC under budget, in the namespace, and
 // names the endpoint when containerd's API is not there at all.
 func ctrdCall[T any](ctx context.Context, a *ctrdAPI, budget time.Duration, op string, f func(context.Context) (T, error)) (T, error) {
-	return call(namespaces.WithNamespace(ctx, a.ns), a.c, budget, op, "", func(ctx context.Context) (T, error) {
+	return runtime.Call(namespaces.WithNamespace(ctx, a.ns), a.c, budget, op, "", func(ctx context.Context) (T, error) {
 		res, err := f(ctx)
 		if st, ok := status.FromError(err); ok && err != nil && st.Code() == codes.Unimplemented &&
 			strings.Contains(st.Message(), "unknown service containerd.") {
 			var zero T
-			return zero, &Error{Kind: KindFailed, Op: op, Endpoint: a.c.runtimeEP, Err: ErrNoContainerd,
-				Hint: "this command needs containerd, " + a.c.runtimeEP + " is another CRI runtime"}
+			return zero, &runtime.Error{Kind: runtime.KindFailed, Op: op, Endpoint: a.c.RuntimeEndpoint(), Err: ErrNoContainerd,
+				Hint: "this command needs containerd, " + a.c.RuntimeEndpoint() + " is another CRI runtime"}
 		}
 		return res, err
 	})
 }
 
 func (a *ctrdAPI) Containers(ctx context.Context) ([]CtrdContainer, error) {
-	return ctrdCall(ctx, a, a.c.opts.ListTimeout, "list containerd containers", func(ctx context.Context) ([]CtrdContainer, error) {
+	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd containers", func(ctx context.Context) ([]CtrdContainer, error) {
 		// The stream variant: each record carries its OCI spec, and
 		// thousands of them exceed one message's size limit.
-		stream, err := containersapi.NewContainersClient(a.c.conn).ListStream(ctx, &containersapi.ListContainersRequest{})
+		stream, err := containersapi.NewContainersClient(a.c.Conn()).ListStream(ctx, &containersapi.ListContainersRequest{})
 		if err != nil {
 			return nil, err
 		}
@@ -167,8 +173,8 @@ func ctrdContainer(m *containersapi.Container) CtrdContainer {
 }
 
 func (a *ctrdAPI) Tasks(ctx context.Context) ([]CtrdTask, error) {
-	return ctrdCall(ctx, a, a.c.opts.ListTimeout, "list containerd tasks", func(ctx context.Context) ([]CtrdTask, error) {
-		resp, err := tasksapi.NewTasksClient(a.c.conn).List(ctx, &tasksapi.ListTasksRequest{})
+	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd tasks", func(ctx context.Context) ([]CtrdTask, error) {
+		resp, err := tasksapi.NewTasksClient(a.c.Conn()).List(ctx, &tasksapi.ListTasksRequest{})
 		if err != nil {
 			return nil, err
 		}
@@ -181,8 +187,8 @@ func (a *ctrdAPI) Tasks(ctx context.Context) ([]CtrdTask, error) {
 }
 
 func (a *ctrdAPI) Sandboxes(ctx context.Context) ([]CtrdSandbox, error) {
-	return ctrdCall(ctx, a, a.c.opts.ListTimeout, "list containerd sandboxes", func(ctx context.Context) ([]CtrdSandbox, error) {
-		resp, err := sandboxapi.NewStoreClient(a.c.conn).List(ctx, &sandboxapi.StoreListRequest{})
+	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd sandboxes", func(ctx context.Context) ([]CtrdSandbox, error) {
+		resp, err := sandboxapi.NewStoreClient(a.c.Conn()).List(ctx, &sandboxapi.StoreListRequest{})
 		if err != nil {
 			return nil, err
 		}
@@ -195,8 +201,8 @@ func (a *ctrdAPI) Sandboxes(ctx context.Context) ([]CtrdSandbox, error) {
 }
 
 func (a *ctrdAPI) Version(ctx context.Context) (CtrdVersion, error) {
-	return ctrdCall(ctx, a, a.c.opts.Timeout, "containerd version", func(ctx context.Context) (CtrdVersion, error) {
-		resp, err := versionapi.NewVersionClient(a.c.conn).Version(ctx, &emptypb.Empty{})
+	return ctrdCall(ctx, a, a.c.Timeout(), "containerd version", func(ctx context.Context) (CtrdVersion, error) {
+		resp, err := versionapi.NewVersionClient(a.c.Conn()).Version(ctx, &emptypb.Empty{})
 		if err != nil {
 			return CtrdVersion{}, err
 		}
@@ -205,7 +211,7 @@ func (a *ctrdAPI) Version(ctx context.Context) (CtrdVersion, error) {
 }
 
 func (a *ctrdAPI) RuntimeInfo(ctx context.Context, shim, binary string) (RuntimeInfo, error) {
-	return ctrdCall(ctx, a, a.c.opts.Timeout, "runtime info", func(ctx context.Context) (RuntimeInfo, error) {
+	return ctrdCall(ctx, a, a.c.Timeout(), "runtime info", func(ctx context.Context) (RuntimeInfo, error) {
 		rr := &apitypes.RuntimeRequest{RuntimePath: shim}
 		if binary != "" {
 			opts, err := typeurl.MarshalAnyToProto(&runcoptions.Options{BinaryName: binary})
@@ -218,7 +224,7 @@ func (a *ctrdAPI) RuntimeInfo(ctx context.Context, shim, binary string) (Runtime
 		if err != nil {
 			return RuntimeInfo{}, err
 		}
-		resp, err := introspection.NewIntrospectionClient(a.c.conn).PluginInfo(ctx, &introspection.PluginInfoRequest{
+		resp, err := introspection.NewIntrospectionClient(a.c.Conn()).PluginInfo(ctx, &introspection.PluginInfoRequest{
 			Type: "io.containerd.runtime.v2", ID: "task", Options: req,
 		})
 		if err != nil {
@@ -259,7 +265,7 @@ type CtrdView struct {
 // using exactly three containerd list calls (containers, tasks, sandboxes),
 // whatever the number of IDs.
 func CtrdViews(ctx context.Context, cd Containerd, ids []string) (map[string]*CtrdView, error) {
-	cv, err := listCtrd(ctx, cd)
+	cv, err := ReadState(ctx, cd)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +306,7 @@ func tasksByID(tasks []CtrdTask) map[string]CtrdTask {
 // JoinTaskPIDs fills Container.PID from one containerd task list. Against
 // a runtime without containerd's API, PIDs stay 0 and no error is returned:
 // the column is informative, the CRI listing still stands.
-func JoinTaskPIDs(ctx context.Context, cd Containerd, l *ContainerList) error {
+func JoinTaskPIDs(ctx context.Context, cd Containerd, l *runtime.ContainerList) error {
 	tasks, err := cd.Tasks(ctx)
 	if errors.Is(err, ErrNoContainerd) {
 		return nil

@@ -1,4 +1,4 @@
-package runtime
+package stream
 
 import (
 	"context"
@@ -16,9 +16,10 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	streamhttp "k8s.io/streaming/pkg/httpstream"
 	"k8s.io/streaming/pkg/httpstream/spdy"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // errLostConnection is a port-forward whose connection to the pod ended
@@ -49,16 +50,16 @@ func NewPortForwarder(ctx context.Context, ports []string, cfg StreamConfig, out
 	const op = "port-forward"
 	tc, err := tlsConfig(cfg.TLS)
 	if err != nil {
-		return nil, &Error{Kind: KindInvalid, Op: op, Err: err}
+		return nil, &runtime.Error{Kind: runtime.KindInvalid, Op: op, Err: err}
 	}
 	if len(ports) == 0 {
-		return nil, &Error{Kind: KindInvalid, Op: op, Err: errors.New("no ports to forward")}
+		return nil, &runtime.Error{Kind: runtime.KindInvalid, Op: op, Err: errors.New("no ports to forward")}
 	}
 	p := &PortForwarder{ctx: ctx, tls: tc, transport: cfg.Transport, out: out, errOut: errOut, Ready: make(chan struct{})}
 	for _, spec := range ports {
 		fp, err := parsePortSpec(spec)
 		if err != nil {
-			return nil, &Error{Kind: KindInvalid, Op: op, Err: err}
+			return nil, &runtime.Error{Kind: runtime.KindInvalid, Op: op, Err: err}
 		}
 		p.ports = append(p.ports, fp)
 	}
@@ -94,18 +95,16 @@ func parsePortSpec(spec string) (forwardedPort, error) {
 // Run asks the runtime for the pod's port-forward URL, connects and serves
 // until the forwarder's context ends (nil) or the connection to the pod is
 // lost (an error).
-func (p *PortForwarder) Run(ctx context.Context, c *Client, podID string) error {
+func (p *PortForwarder) Run(ctx context.Context, c *runtime.Client, podID string) error {
 	const op = "port-forward to pod"
 	getURL := func() (*url.URL, error) {
-		resp, err := unary(ctx, c, op, podID, func(ctx context.Context) (*runtimeapi.PortForwardResponse, error) {
-			return c.rt.PortForward(ctx, &runtimeapi.PortForwardRequest{PodSandboxId: podID})
-		})
+		raw, err := c.PortForwardURL(ctx, op, podID)
 		if err != nil {
 			return nil, err
 		}
-		u, err := streamingURL(resp.GetUrl())
+		u, err := streamingURL(raw)
 		if err != nil {
-			return nil, &Error{Kind: KindFailed, Op: op, ID: podID, Err: err}
+			return nil, &runtime.Error{Kind: runtime.KindFailed, Op: op, ID: podID, Err: err}
 		}
 		return u, nil
 	}
@@ -113,11 +112,11 @@ func (p *PortForwarder) Run(ctx context.Context, c *Client, podID string) error 
 	if err == nil || p.ctx.Err() != nil || ctx.Err() != nil {
 		return nil
 	}
-	var rerr *Error
+	var rerr *runtime.Error
 	if errors.As(err, &rerr) {
 		return err
 	}
-	return &Error{Kind: KindFailed, Op: op, ID: podID, Err: err}
+	return &runtime.Error{Kind: runtime.KindFailed, Op: op, ID: podID, Err: err}
 }
 
 // dial connects to the pod's port-forward URL; over websocket it asks for

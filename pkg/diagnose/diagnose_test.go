@@ -1,4 +1,4 @@
-package runtime_test
+package diagnose_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	apitest "k8s.io/cri-api/pkg/apis/testing"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -49,9 +51,9 @@ func writeFile(t *testing.T, path, data string) {
 	}
 }
 
-func diagnose(t *testing.T, s *runtimetest.Server, cd runtime.Containerd) *runtime.Report {
+func diagnoseNode(t *testing.T, s *runtimetest.Server, cd ctrd.Containerd) *diagnose.Report {
 	t.Helper()
-	rep, err := newClient(t, s).Diagnose(context.Background(), cd, runtime.DiagnoseOptions{ClientVersion: "test", Details: runtime.DefaultDiagnoseDetails, Now: time.Unix(1e9, 0)})
+	rep, err := diagnose.Diagnose(context.Background(), s.Client(t), cd, diagnose.DiagnoseOptions{ClientVersion: "test", Details: diagnose.DefaultDiagnoseDetails, Now: time.Unix(1e9, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +62,8 @@ func diagnose(t *testing.T, s *runtimetest.Server, cd runtime.Containerd) *runti
 
 func TestDiagnoseHealthyNode(t *testing.T) {
 	s, cd, _ := healthyNode(t)
-	cd.Info = runtime.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
-	rep := diagnose(t, s, cd)
+	cd.Info = ctrd.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
+	rep := diagnoseNode(t, s, cd)
 	if !rep.Healthy || len(rep.Problems) != 0 {
 		t.Fatalf("healthy node reported problems: %+v", rep.Problems)
 	}
@@ -89,7 +91,7 @@ func TestDiagnoseFindsAContainerThatExitedNonZeroWithItsLastLogLines(t *testing.
 		runtimetest.Container{ID: ctrRun, Name: "nginx", PodID: podReady, State: runtimeapi.ContainerState_CONTAINER_RUNNING, LogPath: filepath.Join(logs, "nginx.log")},
 		runtimetest.Container{ID: ctrDone, Name: "job", PodID: podReady, State: runtimeapi.ContainerState_CONTAINER_EXITED, LogPath: log, ExitCode: 3, Reason: "Error"},
 	)
-	rep := diagnose(t, s, s.Mirror())
+	rep := diagnoseNode(t, s, s.Mirror())
 	if rep.Healthy {
 		t.Fatal("a container that exited 3 left the node healthy")
 	}
@@ -103,8 +105,8 @@ func TestDiagnoseFindsAContainerThatExitedNonZeroWithItsLastLogLines(t *testing.
 	if want := []string{"line 4", "line 5", "line 6", "line 7", "fatal: disk full"}; !reflect.DeepEqual(p.LogTail, want) {
 		t.Errorf("log tail %q, want %q", p.LogTail, want)
 	}
-	want := runtime.Problem{Severity: "error", Check: "container", Object: "shop/web/job", Message: "exited with code 3 (Error)"}
-	if !reflect.DeepEqual(rep.Problems, []runtime.Problem{want}) {
+	want := diagnose.Problem{Severity: "error", Check: "container", Object: "shop/web/job", Message: "exited with code 3 (Error)"}
+	if !reflect.DeepEqual(rep.Problems, []diagnose.Problem{want}) {
 		t.Errorf("problems %+v", rep.Problems)
 	}
 }
@@ -137,7 +139,7 @@ func TestDiagnoseClassifiesProblems(t *testing.T) {
 		// running, but its log file is gone
 		runtimetest.Container{ID: "nolog", Name: "sidecar", PodID: podReady, State: runtimeapi.ContainerState_CONTAINER_RUNNING, CreatedAt: 4, LogPath: filepath.Join(logs, "gone.log")},
 	)
-	rep := diagnose(t, s, s.Mirror())
+	rep := diagnoseNode(t, s, s.Mirror())
 	var got []string
 	for _, p := range rep.Problems {
 		got = append(got, p.Severity+" "+p.Check+" "+p.Object+": "+p.Message)
@@ -172,16 +174,16 @@ func TestDiagnoseRPCsAreBoundedWhateverTheNodeSize(t *testing.T) {
 		cd := s.Mirror()
 		s.RuntimeCalls()
 		s.ImageCalls()
-		rep := diagnose(t, s, cd)
-		rt, img, ctrd := s.RuntimeCalls(), s.ImageCalls(), cd.Calls()
+		rep := diagnoseNode(t, s, cd)
+		rt, img, cdCalls := s.RuntimeCalls(), s.ImageCalls(), cd.Calls()
 		statusCalls := 0
 		for _, c := range rt {
 			if c == "ContainerStatus" {
 				statusCalls++
 			}
 		}
-		if want := min(n, runtime.DefaultDiagnoseDetails); statusCalls != want || len(rt)-statusCalls != 4 || len(img) != 2 || len(ctrd) != 4 {
-			t.Errorf("n=%d: CRI runtime calls %v, image calls %v, containerd calls %v; want 4 + %d ContainerStatus, 2, 4", n, rt, img, ctrd, want)
+		if want := min(n, diagnose.DefaultDiagnoseDetails); statusCalls != want || len(rt)-statusCalls != 4 || len(img) != 2 || len(cdCalls) != 4 {
+			t.Errorf("n=%d: CRI runtime calls %v, image calls %v, containerd calls %v; want 4 + %d ContainerStatus, 2, 4", n, rt, img, cdCalls, want)
 		}
 		if len(rep.Containers.Problems) > 50 {
 			t.Errorf("n=%d: %d container problems listed, want at most 50", n, len(rep.Containers.Problems))
@@ -195,7 +197,7 @@ func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = c.Diagnose(context.Background(), c.Containerd(""), runtime.DiagnoseOptions{})
+	_, err = diagnose.Diagnose(context.Background(), c, ctrd.New(c, ""), diagnose.DiagnoseOptions{})
 	if runtime.KindOf(err) != runtime.KindUnreachable {
 		t.Fatalf("got %v (kind %v), want an unreachable error", err, runtime.KindOf(err))
 	}
@@ -203,17 +205,17 @@ func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
 
 func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
 	s, _, _ := healthyNode(t)
-	c := newClient(t, s)
+	c := s.Client(t)
 	// The real containerd client against the fake CRI server: containerd's
 	// services are not there, as on CRI-O.
-	rep, err := c.Diagnose(context.Background(), c.Containerd(""), runtime.DiagnoseOptions{})
+	rep, err := diagnose.Diagnose(context.Background(), c, ctrd.New(c, ""), diagnose.DiagnoseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !rep.Healthy || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Message, "containerd's API is not served") {
 		t.Errorf("problems %+v", rep.Problems)
 	}
-	if _, err := c.Orphans(context.Background(), c.Containerd("")); !errors.Is(err, runtime.ErrNoContainerd) {
+	if _, err := ctrd.Orphans(context.Background(), c, ctrd.New(c, "")); !errors.Is(err, ctrd.ErrNoContainerd) {
 		t.Errorf("orphans without containerd: %v", err)
 	}
 }
@@ -221,7 +223,7 @@ func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
 func TestDiagnoseWithAFailedCRIListReportsNoFalseOrphans(t *testing.T) {
 	s, cd, _ := healthyNode(t)
 	s.RuntimeService.InjectError("ListContainers", errors.New("boom"))
-	rep := diagnose(t, s, cd)
+	rep := diagnoseNode(t, s, cd)
 	if rep.Healthy || len(rep.Orphans) != 0 {
 		t.Errorf("healthy %v, orphans %+v; want unhealthy and no orphans", rep.Healthy, rep.Orphans)
 	}

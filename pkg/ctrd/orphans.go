@@ -1,4 +1,4 @@
-package runtime
+package ctrd
 
 import (
 	"cmp"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // Orphan kinds: containerd objects CRI does not know, and CRI objects whose
@@ -45,53 +47,53 @@ type OrphanReport struct {
 // tasks and sandboxes in the CRI namespace: two CRI list calls and three
 // containerd list calls, whatever the node's size. containerd is listed
 // first, so objects CRI creates meanwhile are not mistaken for orphans.
-func (c *Client) Orphans(ctx context.Context, cd Containerd) (*OrphanReport, error) {
-	cv, err := listCtrd(ctx, cd)
+func Orphans(ctx context.Context, c *runtime.Client, cd Containerd) (*OrphanReport, error) {
+	cv, err := ReadState(ctx, cd)
 	if err != nil {
 		return nil, err
 	}
-	cts, err := c.listContainers(ctx, nil, true)
+	cts, err := c.AllContainers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pods, err := c.listPods(ctx, nil)
+	pods, err := c.AllPods(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &OrphanReport{Namespace: cd.Namespace(), Orphans: findOrphans(cv, cts, pods)}, nil
+	return &OrphanReport{Namespace: cd.Namespace(), Orphans: FindOrphans(cv, cts, pods)}, nil
 }
 
-// ctrdState is one read of containerd's side.
-type ctrdState struct {
-	containers []CtrdContainer
-	tasks      []CtrdTask
-	sandboxes  []CtrdSandbox
+// State is one read of containerd's side.
+type State struct {
+	Containers []CtrdContainer
+	Tasks      []CtrdTask
+	Sandboxes  []CtrdSandbox
 }
 
 // byID indexes the state for joins.
-func (s *ctrdState) byID() (cts map[string]*CtrdContainer, tasks map[string]CtrdTask, sbs map[string]CtrdSandbox) {
-	cts = make(map[string]*CtrdContainer, len(s.containers))
-	for i := range s.containers {
-		cts[s.containers[i].ID] = &s.containers[i]
+func (s *State) byID() (cts map[string]*CtrdContainer, tasks map[string]CtrdTask, sbs map[string]CtrdSandbox) {
+	cts = make(map[string]*CtrdContainer, len(s.Containers))
+	for i := range s.Containers {
+		cts[s.Containers[i].ID] = &s.Containers[i]
 	}
-	tasks = tasksByID(s.tasks)
-	sbs = make(map[string]CtrdSandbox, len(s.sandboxes))
-	for _, sb := range s.sandboxes {
+	tasks = tasksByID(s.Tasks)
+	sbs = make(map[string]CtrdSandbox, len(s.Sandboxes))
+	for _, sb := range s.Sandboxes {
 		sbs[sb.ID] = sb
 	}
 	return cts, tasks, sbs
 }
 
-func listCtrd(ctx context.Context, cd Containerd) (*ctrdState, error) {
-	var s ctrdState
+func ReadState(ctx context.Context, cd Containerd) (*State, error) {
+	var s State
 	var err error
-	if s.containers, err = cd.Containers(ctx); err != nil {
+	if s.Containers, err = cd.Containers(ctx); err != nil {
 		return nil, err
 	}
-	if s.tasks, err = cd.Tasks(ctx); err != nil {
+	if s.Tasks, err = cd.Tasks(ctx); err != nil {
 		return nil, err
 	}
-	if s.sandboxes, err = cd.Sandboxes(ctx); err != nil {
+	if s.Sandboxes, err = cd.Sandboxes(ctx); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -102,9 +104,9 @@ func taskAlive(t CtrdTask) bool {
 	return t.Status == "running" || t.Status == "paused" || t.Status == "pausing"
 }
 
-func findOrphans(cv *ctrdState, cts []*runtimeapi.Container, pods []*Pod) []Orphan {
+func FindOrphans(cv *State, cts []*runtimeapi.Container, pods []*runtime.Pod) []Orphan {
 	ctByID, taskByID, sbByID := cv.byID()
-	podByID := make(map[string]*Pod, len(pods))
+	podByID := make(map[string]*runtime.Pod, len(pods))
 	for _, p := range pods {
 		podByID[p.Id] = p
 	}
@@ -123,7 +125,7 @@ func findOrphans(cv *ctrdState, cts []*runtimeapi.Container, pods []*Pod) []Orph
 	}
 
 	var out []Orphan
-	for _, ct := range cv.containers {
+	for _, ct := range cv.Containers {
 		if criKnows[ct.ID] {
 			continue
 		}
@@ -138,12 +140,12 @@ func findOrphans(cv *ctrdState, cts []*runtimeapi.Container, pods []*Pod) []Orph
 		}
 		out = append(out, o)
 	}
-	for _, t := range cv.tasks {
+	for _, t := range cv.Tasks {
 		if ctByID[t.ID] == nil && !criKnows[t.ID] {
 			out = append(out, Orphan{Kind: OrphanCtrdTask, ID: t.ID, Task: task(t.ID), Problem: "task without a containerd container"})
 		}
 	}
-	for _, s := range cv.sandboxes {
+	for _, s := range cv.Sandboxes {
 		if !criKnows[s.ID] {
 			out = append(out, Orphan{Kind: OrphanCtrdSandbox, ID: s.ID, Problem: fmt.Sprintf("sandbox record (%s) CRI does not list", cmp.Or(s.Sandboxer, "podsandbox"))})
 		}

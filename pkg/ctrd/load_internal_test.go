@@ -1,9 +1,11 @@
-package runtime
+package ctrd
 
 import (
 	"testing"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 func TestLoadImageNames(t *testing.T) {
@@ -46,14 +48,14 @@ func TestCRISettingsFindTheSnapshotter(t *testing.T) {
 		{"nothing known", `{}`, []*runtimeapi.FilesystemUsage{{}}, CRISettings{"k8s.io", "overlayfs"}},
 		{"a namespace reported", `{"containerdNamespace":"k8s-test"}`, fs, CRISettings{"k8s-test", "native"}},
 	} {
-		if got := criSettings(parseCRIConfig(map[string]string{"config": tc.config}), tc.fs); got != tc.want {
+		if got := ParseCRIConfig(map[string]string{"config": tc.config}).Settings(tc.fs); got != tc.want {
 			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
 }
 
 func TestExportNames(t *testing.T) {
-	im := &Image{Id: "sha256:abc", RepoTags: []string{"docker.io/library/busybox:latest", "example.com/bb:1"}, RepoDigests: []string{"docker.io/library/busybox@sha256:def"}}
+	im := &runtime.Image{Id: "sha256:abc", RepoTags: []string{"docker.io/library/busybox:latest", "example.com/bb:1"}, RepoDigests: []string{"docker.io/library/busybox@sha256:def"}}
 	for ref, want := range map[string][]string{
 		"busybox":                              {"docker.io/library/busybox:latest"},
 		"example.com/bb:1":                     {"example.com/bb:1"},
@@ -64,7 +66,7 @@ func TestExportNames(t *testing.T) {
 			t.Errorf("%s: %v, want %v", ref, got, want)
 		}
 	}
-	if got := exportNames("abc", &Image{Id: "sha256:abc"}); got[0] != "sha256:abc" {
+	if got := exportNames("abc", &runtime.Image{Id: "sha256:abc"}); got[0] != "sha256:abc" {
 		t.Errorf("untagged image: %v", got)
 	}
 }

@@ -1,4 +1,6 @@
-package runtime
+// Package diagnose gathers the read-only node report of `ctr cri diagnose`
+// (schema ctrcri.diagnose/v1) from CRI and containerd's API. It never prints.
+package diagnose
 
 import (
 	"bytes"
@@ -17,6 +19,9 @@ import (
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // DiagnoseAPIVersion names the schema of Report (docs/diagnose.md). Fields
@@ -61,7 +66,7 @@ type Report struct {
 	ContainerFilesystems []FsUsage        `json:"containerFilesystems"`
 	Pods                 PodSummary       `json:"pods"`
 	Containers           ContainerSummary `json:"containers"`
-	Orphans              []Orphan         `json:"orphans"`
+	Orphans              []ctrd.Orphan    `json:"orphans"`
 	MissingLogs          []MissingLog     `json:"missingLogs"`
 	// Truncated names the lists that hit the item limit.
 	Truncated []string `json:"truncated,omitempty"`
@@ -210,10 +215,10 @@ type DiagnoseOptions struct {
 // default runtime's info; then at most Details ContainerStatus calls. Only
 // an unreachable runtime is an error (the first call); every other failure
 // is reported as a problem in the report.
-func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions) (*Report, error) {
+func Diagnose(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o DiagnoseOptions) (*Report, error) {
 	start := time.Now()
-	r := &Report{APIVersion: DiagnoseAPIVersion, Kind: "NodeDiagnosis", Time: o.Now.UTC(), Node: o.Node, Endpoint: c.runtimeEP,
-		Problems: []Problem{}, Conditions: []Condition{}, Orphans: []Orphan{}, MissingLogs: []MissingLog{},
+	r := &Report{APIVersion: DiagnoseAPIVersion, Kind: "NodeDiagnosis", Time: o.Now.UTC(), Node: o.Node, Endpoint: c.RuntimeEndpoint(),
+		Problems: []Problem{}, Conditions: []Condition{}, Orphans: []ctrd.Orphan{}, MissingLogs: []MissingLog{},
 		ImageFilesystems: []FsUsage{}, ContainerFilesystems: []FsUsage{}}
 	r.Versions.Client = o.ClientVersion
 	r.Pods.NotReady = []PodItem{}
@@ -229,9 +234,9 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 	}
 
 	// containerd first, as orphans does.
-	cv, ctrdErr := listCtrd(ctx, cd)
+	cv, ctrdErr := ctrd.ReadState(ctx, cd)
 	switch {
-	case errors.Is(ctrdErr, ErrNoContainerd):
+	case errors.Is(ctrdErr, ctrd.ErrNoContainerd):
 		r.add(SeverityWarning, "containerd", "", "containerd's API is not served here: orphans and log files not checked")
 	case ctrdErr != nil:
 		failed("containerd", ctrdErr)
@@ -241,21 +246,21 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 	if err != nil {
 		failed("runtime", err)
 	}
-	cfg := parseCRIConfig(st.GetInfo())
+	cfg := ctrd.ParseCRIConfig(st.GetInfo())
 	r.conditions(st)
 	fsInfo, err := c.ImageFsInfo(ctx)
 	if err != nil {
 		failed("imagefs", err)
 	}
-	pods, podsErr := c.listPods(ctx, nil)
+	pods, podsErr := c.AllPods(ctx)
 	if podsErr != nil {
 		failed("cri", podsErr)
 	}
-	cts, ctsErr := c.listContainers(ctx, nil, true)
+	cts, ctsErr := c.AllContainers(ctx)
 	if ctsErr != nil {
 		failed("cri", ctsErr)
 	}
-	imgs, imgsErr := c.listImages(ctx)
+	imgs, imgsErr := c.AllImages(ctx)
 	if imgsErr != nil {
 		failed("cri", imgsErr)
 	}
@@ -281,9 +286,9 @@ func (c *Client) Diagnose(ctx context.Context, cd Containerd, o DiagnoseOptions)
 	var logPaths map[string]string
 	// Without both CRI lists every containerd object would look orphaned.
 	if cv != nil && podsErr == nil && ctsErr == nil {
-		r.orphans(findOrphans(cv, cts, pods))
-		logPaths = make(map[string]string, len(cv.containers))
-		for _, ct := range cv.containers {
+		r.orphans(ctrd.FindOrphans(cv, cts, pods))
+		logPaths = make(map[string]string, len(cv.Containers))
+		for _, ct := range cv.Containers {
 			logPaths[ct.ID] = ct.LogPath
 		}
 	}
@@ -342,10 +347,10 @@ type goCNIConfig struct {
 	}
 }
 
-func (r *Report) config(cfg criConfig, info map[string]string, fs *runtimeapi.ImageFsInfoResponse, imgs []*Image, listed bool) {
-	s := criSettings(cfg, fs.GetImageFilesystems())
+func (r *Report) config(cfg ctrd.CRIConfig, info map[string]string, fs *runtimeapi.ImageFsInfoResponse, imgs []*runtime.Image, listed bool) {
+	s := cfg.Settings(fs.GetImageFilesystems())
 	if s.Snapshotter == "" {
-		s.Snapshotter = DefaultSnapshotter
+		s.Snapshotter = ctrd.DefaultSnapshotter
 	}
 	c := &r.Config
 	c.Namespace, c.Snapshotter = s.Namespace, s.Snapshotter
@@ -357,9 +362,9 @@ func (r *Report) config(cfg criConfig, info map[string]string, fs *runtimeapi.Im
 	// The sandbox image: named by 1.x configs; in 2.x it is the image CRI pins.
 	c.SandboxImage.Ref = cmp.Or(cfg.PinnedImages["sandbox"], cfg.SandboxImage)
 	if listed {
-		idx := newImageIndex(imgs)
+		idx := runtime.NewImageIndex(imgs)
 		if c.SandboxImage.Ref != "" {
-			c.SandboxImage.Present = idx.resolveID(c.SandboxImage.Ref) != ""
+			c.SandboxImage.Present = idx.ResolveID(c.SandboxImage.Ref) != ""
 		} else {
 			for _, im := range imgs {
 				if im.Pinned && len(im.RepoTags) > 0 {
@@ -425,8 +430,8 @@ func (r *Report) filesystems(fs *runtimeapi.ImageFsInfoResponse, root string) {
 // pods counts pods and reports not-ready ones unless a ready sandbox of the
 // same pod (namespace, name, UID) replaced them: kubelet keeps dead
 // sandboxes around for a while after restarting a pod.
-func (r *Report) pods(pods []*Pod) map[string]*Pod {
-	byID := make(map[string]*Pod, len(pods))
+func (r *Report) pods(pods []*runtime.Pod) map[string]*runtime.Pod {
+	byID := make(map[string]*runtime.Pod, len(pods))
 	replaced := map[[3]string]bool{}
 	for _, p := range pods {
 		byID[p.Id] = p
@@ -436,7 +441,7 @@ func (r *Report) pods(pods []*Pod) map[string]*Pod {
 		}
 	}
 	sorted := slices.Clone(pods)
-	sortPods(sorted)
+	runtime.SortPods(sorted)
 	r.Pods.Total = len(pods)
 	for _, p := range sorted {
 		m := p.GetMetadata()
@@ -453,7 +458,7 @@ func (r *Report) pods(pods []*Pod) map[string]*Pod {
 	return byID
 }
 
-func (r *Report) orphans(os []Orphan) {
+func (r *Report) orphans(os []ctrd.Orphan) {
 	for _, o := range os {
 		r.Orphans = capped(r, "orphans", r.Orphans, o)
 		sev := SeverityWarning
@@ -468,7 +473,7 @@ func (r *Report) orphans(os []Orphan) {
 // name) that exited non-zero, restarted, or is in an unknown state. The
 // exit code needs a ContainerStatus call; those go first to restarting
 // containers, then to the newest exited ones, at most budget of them.
-func (r *Report) containers(ctx context.Context, c *Client, cts []*runtimeapi.Container, pods map[string]*Pod, budget int, root string) {
+func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runtimeapi.Container, pods map[string]*runtime.Pod, budget int, root string) {
 	r.Containers.Total = len(cts)
 	type key struct{ pod, name string }
 	latest := map[key]*runtimeapi.Container{}

@@ -1,4 +1,4 @@
-package runtime
+package stream
 
 import (
 	"context"
@@ -18,6 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 	streamhttp "k8s.io/streaming/pkg/httpstream"
 	"k8s.io/streaming/pkg/httpstream/spdy"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // The remote command protocols of the CRI streaming server (the same ones
@@ -44,10 +46,10 @@ const (
 	chanClose  = 255 // v5: the next byte names a channel the sender closed
 )
 
-func (c *Client) stream(ctx context.Context, op, id string, getURL func(context.Context) (string, error), s Streams, cfg StreamConfig) error {
+func session(ctx context.Context, op, id string, getURL func(context.Context) (string, error), s Streams, cfg StreamConfig) error {
 	tc, err := tlsConfig(cfg.TLS)
 	if err != nil {
-		return &Error{Kind: KindInvalid, Op: op, ID: id, Err: err}
+		return &runtime.Error{Kind: runtime.KindInvalid, Op: op, ID: id, Err: err}
 	}
 	if s.TTY {
 		s.Stderr = nil
@@ -59,7 +61,7 @@ func (c *Client) stream(ctx context.Context, op, id string, getURL func(context.
 		}
 		u, err := streamingURL(raw)
 		if err != nil {
-			return &Error{Kind: KindFailed, Op: op, ID: id, Err: err}
+			return &runtime.Error{Kind: runtime.KindFailed, Op: op, ID: id, Err: err}
 		}
 		if transport == TransportWebSocket {
 			return execWebSocket(ctx, u, tc, s)
@@ -79,7 +81,7 @@ func streamError(ctx context.Context, op, id string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var rerr *Error
+	var rerr *runtime.Error
 	if errors.As(err, &rerr) {
 		return err
 	}
@@ -91,11 +93,11 @@ func streamError(ctx context.Context, op, id string, err error) error {
 		return ctx.Err()
 	}
 	if errors.Is(err, errNoStatus) {
-		return &Error{Kind: KindUnreachable, Op: op, ID: id, Err: err}
+		return &runtime.Error{Kind: runtime.KindUnreachable, Op: op, ID: id, Err: err}
 	}
 	// The streaming server reports failures as a Kubernetes status whose
 	// "Internal error occurred: " adds nothing for the user.
-	return &Error{Kind: KindFailed, Op: op, ID: id, Err: errors.New(strings.TrimPrefix(err.Error(), "Internal error occurred: "))}
+	return &runtime.Error{Kind: runtime.KindFailed, Op: op, ID: id, Err: errors.New(strings.TrimPrefix(err.Error(), "Internal error occurred: "))}
 }
 
 func isUpgradeFailure(err error) bool {

@@ -1,0 +1,93 @@
+package cricli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newRunPodCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "runp",
+		Usage:     "Run a new pod from a pod config file and print its ID",
+		UsageText: "ctr cri runp [options] POD-CONFIG.json|yaml",
+		Description: configHelp + `
+
+metadata.name and metadata.namespace are required; metadata.uid is generated
+when missing. Set linux.cgroup_parent as the kubelet does (e.g. /mypods/NAME
+with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
+		Category: catPods,
+		Flags:    []cli.Flag{runtimeHandlerFlag(), cancelTimeoutFlag()},
+		Commands: []*cli.Command{jsonSchemaCommand(true)},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() != 1 {
+				return usageErrorf("runp takes one pod config file, got %d arguments", cmd.NArg())
+			}
+			cfg, err := loadPodConfig(cmd, cmd.Args().First())
+			if err != nil {
+				return err
+			}
+			ctx, err = rpcContext(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				id, err := c.RunPod(ctx, cfg, cmd.String("runtime"))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				return nil
+			})
+		},
+	}
+}
+
+func newStopPodCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "stopp",
+		Usage:       "Stop one or more pods (their containers and sandbox)",
+		UsageText:   "ctr cri stopp POD [POD...] | -a",
+		Description: "POD is an ID, unique prefix, name or namespace/name. An unknown pod is an error (crictl ignores it).",
+		Category:    catPods,
+		Flags:       []cli.Flag{allFlag("stop all ready pods")},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := targetsOrAll(cmd, "pod"); err != nil {
+				return err
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				pods, failed, err := resolvePods(ctx, c, cmd, runtime.PodFilter{State: "ready"})
+				if err != nil {
+					return err
+				}
+				ids := make([]string, len(pods))
+				for i, p := range pods {
+					ids[i] = p.Id
+				}
+				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, c.StopPod)
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					if err := op(ctx, id); err != nil {
+						return nil, err
+					}
+					return []string{"Stopped sandbox " + id}, nil
+				})
+			})
+		},
+	}
+}
+
+// undoPod removes the pod run made, even when ctx was cancelled.
+func undoPod(ctx context.Context, c *runtime.Client, id string) error {
+	ctx = context.WithoutCancel(ctx)
+	if err := c.StopPod(ctx, id); err != nil {
+		return fmt.Errorf("could not remove the pod run started (%s): %w", id, err)
+	}
+	if err := c.RemovePod(ctx, id); err != nil {
+		return fmt.Errorf("could not remove the pod run started (%s): %w", id, err)
+	}
+	return nil
+}

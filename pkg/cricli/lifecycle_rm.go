@@ -1,0 +1,135 @@
+package cricli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v3"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newRemoveCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "rm",
+		Usage:     "Remove one or more containers, and their log files unless -k",
+		UsageText: "ctr cri rm [options] CONTAINER [CONTAINER...] | -a",
+		Description: `Targets are resolved from one container list. A running container is an error
+unless -f, which stops it first (no grace period). As crictl does, the container's
+log file and its rotations are deleted unless -k; that needs one status call per
+container for the log path.`,
+		Category: catContainers,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "stop running containers first"},
+			&cli.BoolFlag{Name: "keep-logs", Aliases: []string{"k"}, Usage: "keep the container's log file and its rotations"},
+			allFlag("remove all containers"),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := targetsOrAll(cmd, "container"); err != nil {
+				return err
+			}
+			force, keepLogs := cmd.Bool("force"), cmd.Bool("keep-logs")
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				items, failed, err := resolveContainers(ctx, c, cmd, runtime.ContainerFilter{All: true})
+				if err != nil {
+					return err
+				}
+				if cmd.Bool("all") && len(items) == 0 {
+					nothingToDo(cmd, "containers")
+					return nil
+				}
+				running := map[string]bool{}
+				ids := make([]string, len(items))
+				for i, it := range items {
+					ids[i] = it.Id
+					running[it.Id] = it.State == runtimeapi.ContainerState_CONTAINER_RUNNING
+				}
+				// As crictl, -f on a running container prints its ID twice:
+				// once stopped, once removed.
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					var said []string
+					if running[id] {
+						if !force {
+							return nil, &runtime.Error{Kind: runtime.KindFailed, Op: "remove container", ID: id, Err: errors.New("it is running"), Hint: "stop it first, or use rm -f"}
+						}
+						if err := c.StopContainer(ctx, id, 0); err != nil {
+							return nil, err
+						}
+						said = append(said, id)
+					}
+					var log runtime.ContainerLog
+					if !keepLogs {
+						l, err := c.ContainerLogOf(ctx, id)
+						if err != nil {
+							return said, err
+						}
+						log = l
+					}
+					if err := c.RemoveContainer(ctx, id); err != nil {
+						return said, err
+					}
+					said = append(said, id)
+					if err := runtime.RemoveLogFiles(log); err != nil {
+						return said, fmt.Errorf("container %q removed, but not its logs: %w", id, err)
+					}
+					return said, nil
+				})
+			})
+		},
+	}
+}
+
+func newRemovePodCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "rmp",
+		Usage:     "Remove one or more pods and their containers",
+		UsageText: "ctr cri rmp [options] POD [POD...] | -a",
+		Description: `Targets are resolved from one pod list. A ready (running) pod is an error unless
+-f, which stops it first.`,
+		Category: catPods,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "stop ready pods first"},
+			allFlag("remove all pods"),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := targetsOrAll(cmd, "pod"); err != nil {
+				return err
+			}
+			force := cmd.Bool("force")
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				pods, failed, err := resolvePods(ctx, c, cmd, runtime.PodFilter{})
+				if err != nil {
+					return err
+				}
+				if cmd.Bool("all") && len(pods) == 0 {
+					nothingToDo(cmd, "pods")
+					return nil
+				}
+				ready := map[string]bool{}
+				ids := make([]string, len(pods))
+				for i, p := range pods {
+					ids[i] = p.Id
+					ready[p.Id] = p.State == runtimeapi.PodSandboxState_SANDBOX_READY
+				}
+				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+					var said []string
+					if ready[id] {
+						if !force {
+							return nil, &runtime.Error{Kind: runtime.KindFailed, Op: "remove pod", ID: id, Err: errors.New("it is ready (running)"), Hint: "stop it first with stopp, or use rmp -f"}
+						}
+						if err := c.StopPod(ctx, id); err != nil {
+							return nil, err
+						}
+						said = append(said, "Stopped sandbox "+id)
+					}
+					if err := c.RemovePod(ctx, id); err != nil {
+						return said, err
+					}
+					return append(said, "Removed sandbox "+id), nil
+				})
+			})
+		},
+	}
+}

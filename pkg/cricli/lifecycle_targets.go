@@ -1,0 +1,177 @@
+package cricli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// Shared by the lifecycle commands: the client, targets (IDs, names or -a)
+// and running one operation over many of them.
+
+// maxInFlight bounds concurrent RPCs of multi-target commands.
+const maxInFlight = 8
+
+// forEach applies op to every target with a few in flight. Each success's
+// full ID goes to stdout in target order, as soon as the targets before it
+// are done; the failures come back joined (resolution failures first), so
+// main prints one line each and exits 1.
+func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error, op func(ctx context.Context, id string) error) error {
+	return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+		if err := op(ctx, id); err != nil {
+			return nil, err
+		}
+		return []string{id}, nil
+	})
+}
+
+// forEachSay is forEach for commands whose stdout lines are crictl's
+// sentences (Stopped sandbox ID, Deleted: REF): op returns the lines for
+// its target, printed in target order, also those of a step that succeeded
+// before a later one failed.
+func forEachSay(ctx context.Context, cmd *cli.Command, ids []string, failed []error, op func(ctx context.Context, id string) ([]string, error)) error {
+	ids = uniq(ids)
+	w := cmd.Root().Writer
+	errs := make([]error, len(ids))
+	lines := make([][]string, len(ids))
+	done := make([]bool, len(ids))
+	var mu sync.Mutex
+	next := 0
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			said, err := op(ctx, id)
+			<-sem
+			mu.Lock()
+			defer mu.Unlock()
+			errs[i], lines[i], done[i] = err, said, true
+			for next < len(ids) && done[next] {
+				for _, l := range lines[next] {
+					fmt.Fprintln(w, printer.Escape(l))
+				}
+				next++
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(append(failed, errs...)...)
+}
+
+// nothingToDo says on stderr, as crictl does, that -a found no targets.
+func nothingToDo(cmd *cli.Command, what string) {
+	fmt.Fprintf(cmd.Root().ErrWriter, "No %s to remove\n", what)
+}
+
+func uniq(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// split separates resolved targets from the references that failed.
+func split[T any](res []runtime.Resolved[T], id func(T) string) ([]T, []string, []error) {
+	var items []T
+	var ids []string
+	var errs []error
+	for _, r := range res {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+			continue
+		}
+		items = append(items, r.Item)
+		ids = append(ids, id(r.Item))
+	}
+	return items, ids, errs
+}
+
+func containerID(c runtime.Container) string { return c.Id }
+func podID(p *runtime.Pod) string            { return p.Id }
+
+func cancelTimeoutFlag() *cli.DurationFlag {
+	return &cli.DurationFlag{Name: "cancel-timeout", Aliases: []string{"T"},
+		Usage: "give up on each run/create/start request after this long; 0 means the lifecycle budget (>= 30s)"}
+}
+
+func runtimeHandlerFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "runtime", Aliases: []string{"r"},
+		Usage: "runtime handler to run the pod with, as configured in the runtime (e.g. runc)"}
+}
+
+func rpcContext(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+	d := cmd.Duration("cancel-timeout")
+	if d < 0 {
+		return nil, usageErrorf("invalid --cancel-timeout %s: must not be negative", d)
+	}
+	return runtime.WithRPCTimeout(ctx, d), nil
+}
+
+func allFlag(what string) *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: what}
+}
+
+// targetsOrAll checks that a multi-target command got targets or -a, not both.
+func targetsOrAll(cmd *cli.Command, what string) error {
+	switch {
+	case cmd.Bool("all") && cmd.NArg() > 0:
+		return usageErrorf("%s: give %s IDs or -a, not both", cmd.Name, what)
+	case !cmd.Bool("all") && cmd.NArg() == 0:
+		return usageErrorf("%s needs at least one %s ID or name, or -a", cmd.Name, what)
+	}
+	return nil
+}
+
+// pickContainers resolves the named containers, or lists those -a means,
+// with one ListContainers and one ListPodSandbox call.
+func pickContainers(ctx context.Context, c *runtime.Client, cmd *cli.Command, all runtime.ContainerFilter) ([]string, []error, error) {
+	items, failed, err := resolveContainers(ctx, c, cmd, all)
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.Id
+	}
+	return ids, failed, err
+}
+
+func resolveContainers(ctx context.Context, c *runtime.Client, cmd *cli.Command, all runtime.ContainerFilter) ([]runtime.Container, []error, error) {
+	if cmd.Bool("all") {
+		l, err := c.ListContainers(ctx, all)
+		if err != nil {
+			return nil, nil, err
+		}
+		return l.Items, nil, nil
+	}
+	res, err := c.ResolveContainers(ctx, cmd.Args().Slice())
+	if err != nil {
+		return nil, nil, err
+	}
+	items, _, failed := split(res, containerID)
+	return items, failed, nil
+}
+
+func resolvePods(ctx context.Context, c *runtime.Client, cmd *cli.Command, all runtime.PodFilter) ([]*runtime.Pod, []error, error) {
+	if cmd.Bool("all") {
+		pods, err := c.ListPods(ctx, all)
+		return pods, nil, err
+	}
+	res, err := c.ResolvePods(ctx, cmd.Args().Slice())
+	if err != nil {
+		return nil, nil, err
+	}
+	items, _, failed := split(res, podID)
+	return items, failed, nil
+}
