@@ -49,7 +49,7 @@ func BenchmarkPsTable10k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w := bufio.NewWriterSize(io.Discard, 64<<10)
-		if err := renderTable(w, Containers(&l, now), false, false); err != nil {
+		if err := renderTable(w, Containers(&l, now), false, false, false); err != nil {
 			b.Fatal(err)
 		}
 		w.Flush()
