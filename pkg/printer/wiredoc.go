@@ -14,8 +14,9 @@ import (
 // WireList is a list document, {"KEY": [items]}, whose items are still in
 // their protobuf encoding: -o json writes them through wirejson with the
 // bytes protojson would give, without decoding them. At 10,000 containers
-// ps -a -o json went from 333 ms and 73 MiB (full decode, protojson, then
-// json.Indent per item) to FIXME (medians of paired runs in make bench).
+// the encoding went from 176 ms and 21 MB of allocations (full decode, then
+// protojson and json.Indent per item) to 30 ms and 10 kB
+// (BenchmarkJSONList10k, BenchmarkWireJSONList10k).
 type WireList struct {
 	Key   string // the list field's JSON name
 	Type  *wirejson.Message
