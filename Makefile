@@ -66,6 +66,8 @@ FUZZ_TARGETS := \
 	./pkg/runtime:FuzzFiltersAndLabels \
 	./pkg/runtime:FuzzPick \
 	./pkg/ctrd:FuzzArchiveReader \
+	./pkg/runtime:FuzzSummaryDecode \
+	./pkg/wirejson:FuzzWireJSON \
 	./pkg/printer:FuzzEscape \
 	./pkg/printer:FuzzTerminalWriter \
 	./pkg/printer:FuzzOutputFormats \

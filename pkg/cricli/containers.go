@@ -34,6 +34,9 @@ func newPsCommand() *cli.Command {
 			f.All = cmd.Bool("all")
 			f.ResolveImages = cmd.Bool("resolve-image-path")
 			f.Summary = tableOnly(cmd)
+			if out := cmd.String("output"); out != printer.Table && out != printer.Wide {
+				f.Wire = true // documents are written from the containers' encodings
+			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				return printList(ctx, cmd, c, p, w, func(ctx context.Context) (*printer.Resource, error) {
 					l, err := c.ListContainers(ctx, f)

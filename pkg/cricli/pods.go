@@ -126,6 +126,10 @@ func podTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime
 func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, ids []string, errs []error, status func(id string) (*printer.Inspected, error)) error {
 	got := make([]*printer.Inspected, len(ids))
 	failed := make([]error, len(ids))
+	// Documents are encoded by the workers, overlapping the calls still
+	// waiting (the containerd views are added only after the fan-out).
+	out := cmd.String("output")
+	encode := out != printer.Table && out != printer.Wide && !cmd.Bool("containerd")
 	sem := make(chan struct{}, maxInFlight)
 	var wg sync.WaitGroup
 	for i, id := range ids {
@@ -135,6 +139,11 @@ func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p pri
 			defer wg.Done()
 			defer func() { <-sem }()
 			got[i], failed[i] = status(id)
+			if failed[i] == nil && encode {
+				// On failure the item is encoded again when printed, and
+				// that reports the error.
+				_ = got[i].Encode()
+			}
 		}()
 	}
 	wg.Wait()

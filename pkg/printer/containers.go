@@ -39,15 +39,18 @@ func containerImage(c *runtime.Container) string {
 	return img
 }
 
+type psCells struct{ image, age string }
+
 // Containers is ps's result: crictl's {"containers": [...]} document and a
 // table with the pod's real name and namespace.
 func Containers(l *runtime.ContainerList, now time.Time) *Resource {
+	var derived []psCells
 	ids := make([]string, len(l.Items))
 	for i := range l.Items {
 		ids[i] = l.Items[i].Id
 	}
 	return &Resource{
-		Doc:      &runtimeapi.ListContainersResponse{Containers: l.Raw()},
+		Doc:      containersDoc(l),
 		ItemsKey: "containers",
 		IDs:      ids,
 		Columns: []Column{
@@ -57,9 +60,17 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 			{Header: "NAMESPACE", MinWidth: 10}, {Header: "IMAGE REF", Wide: true, ID: true}, {Header: "PID", Wide: true},
 		},
 		Rows: func(emit func(...string)) {
+			// The table walks the rows twice (measure, then write): the two
+			// derived cells are worked out once (10k rows: 5 ms of 16).
+			if derived == nil {
+				derived = make([]psCells, len(l.Items))
+				for i := range l.Items {
+					derived[i] = psCells{containerImage(&l.Items[i]), Age(now, l.Items[i].CreatedAt)}
+				}
+			}
 			for i := range l.Items {
 				c := &l.Items[i]
-				emit(c.Id, containerImage(c), Age(now, c.CreatedAt), ContainerState(c.State),
+				emit(c.Id, derived[i].image, derived[i].age, ContainerState(c.State),
 					c.GetMetadata().GetName(), strconv.FormatUint(uint64(c.GetMetadata().GetAttempt()), 10),
 					c.PodSandboxId, c.PodName, c.PodNamespace, c.ImageRef, pid(c.PID))
 			}

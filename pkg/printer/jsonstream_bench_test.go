@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -26,6 +31,45 @@ func benchContainers(n int) *runtimeapi.ListContainersResponse {
 // BenchmarkJSONList10k is ps -a -o json's encoding at 10,000 containers.
 func BenchmarkJSONList10k(b *testing.B) {
 	doc := benchContainers(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := bufio.NewWriter(io.Discard)
+		if err := writeJSON(w, doc); err != nil {
+			b.Fatal(err)
+		}
+		w.Flush()
+	}
+}
+
+// BenchmarkPsTable10k is ps -a's table at 10,000 containers.
+func BenchmarkPsTable10k(b *testing.B) {
+	var l runtime.ContainerList
+	for _, c := range benchContainers(10000).Containers {
+		l.Items = append(l.Items, runtime.Container{Container: c, PodName: c.Labels["io.kubernetes.pod.name"], PodNamespace: "ns"})
+	}
+	now := time.Unix(20000, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := bufio.NewWriterSize(io.Discard, 64<<10)
+		if err := renderTable(w, Containers(&l, now), false, false, false); err != nil {
+			b.Fatal(err)
+		}
+		w.Flush()
+	}
+}
+
+// BenchmarkWireJSONList10k is ps -a -o json's encoding at 10,000 containers
+// from their wire encodings (what ps lists now), beside BenchmarkJSONList10k.
+func BenchmarkWireJSONList10k(b *testing.B) {
+	var l runtime.ContainerList
+	for _, c := range benchContainers(10000).Containers {
+		w, err := proto.Marshal(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Items = append(l.Items, runtime.Container{Container: c, Wire: string(w)})
+	}
+	doc := containersDoc(&l)
 	b.ReportAllocs()
 	for b.Loop() {
 		w := bufio.NewWriter(io.Discard)

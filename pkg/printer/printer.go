@@ -259,6 +259,9 @@ func MarshalJSON(doc any) ([]byte, error) {
 var protoJSON = protojson.MarshalOptions{EmitDefaultValues: true}
 
 func marshalCompact(doc any) ([]byte, error) {
+	if l, ok := doc.(*WireList); ok {
+		return compactWireJSON(l)
+	}
 	if m, ok := doc.(proto.Message); ok {
 		raw, err := protoJSON.Marshal(m)
 		if err != nil {

@@ -97,6 +97,8 @@ type Inspected struct {
 	fix func(map[string]any)
 	// text is the human rendering of Status.
 	text func(w *TextWriter)
+	// encoded is the document, once Encode ran.
+	encoded []byte
 }
 
 // doc is crictl's inspect document: "status" beside the runtime's info
@@ -115,11 +117,11 @@ func (i *Inspected) doc() map[string]any {
 func Inspect(items []*Inspected) *Resource {
 	var doc any
 	if len(items) == 1 {
-		doc = items[0].doc()
+		doc = items[0].document()
 	} else {
 		arr := make([]any, len(items))
 		for i, it := range items {
-			arr[i] = it.doc()
+			arr[i] = it.document()
 		}
 		doc = arr
 	}

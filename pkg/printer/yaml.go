@@ -20,8 +20,8 @@ func MarshalYAML(doc any) ([]byte, error) {
 	return yaml.JSONToYAML(yamlSafeJSON(raw))
 }
 
-// yamlSafeJSON rewrites the runes outside YAML's printable set as JSON \u
-// escapes. encoding/json and protojson escape C0 already but leave DEL, C1
+// yamlSafeJSON rewrites the runes outside YAML's printable set, and its
+// line breaks, as JSON \u escapes. encoding/json and protojson escape C0 already but leave DEL, C1
 // and U+FFFE/U+FFFF raw, which go-yaml's reader refuses. Non-ASCII bytes
 // only occur inside JSON strings, where \u escapes mean the same rune.
 func yamlSafeJSON(raw []byte) []byte {
@@ -43,5 +43,7 @@ func yamlSafeJSON(raw []byte) []byte {
 }
 
 func yamlUnprintable(r rune) bool {
-	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff
+	// U+2028/2029 are line breaks to YAML: raw in a map key they broke the
+	// whole document ("did not find expected ','").
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff || r == 0x2028 || r == 0x2029
 }

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -38,6 +39,9 @@ type ContainerFilter struct {
 	// name and namespace, no annotations): much faster and smaller on nodes
 	// with thousands of containers.
 	Summary bool
+	// Wire is Summary plus each container's CRI encoding (Container.Wire),
+	// from which the printer writes the documents without a full decode.
+	Wire bool
 }
 
 // Container is a CRI container joined with its pod's name and namespace
@@ -48,6 +52,10 @@ type Container struct {
 	PodNamespace string
 	ImageName    string
 	PID          uint32 // containerd task PID, filled by JoinTaskPIDs (ps -o wide)
+	// Wire is the container's CRI (protobuf) encoding when
+	// ContainerFilter.Wire asked for it; the embedded Container then holds
+	// only the summary fields.
+	Wire string
 }
 
 // ContainerList is the result of ListContainers.
@@ -95,6 +103,7 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	// one round trip of latency, not three.
 	var (
 		containers []*runtimeapi.Container
+		wires      []string
 		pods       []*Pod
 		images     []*Image
 		g          errgroup.Group
@@ -102,7 +111,11 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	// The summary decoder keeps no labels: a client-side selector needs them.
 	clientLabels := f.Labels.clientSide()
 	summary := f.Summary && !clientLabels
-	g.Go(func() (err error) { containers, err = c.listContainers(ctx, req, summary); return })
+	if f.Wire && !clientLabels {
+		g.Go(func() (err error) { containers, wires, err = c.listContainerWires(ctx, req); return })
+	} else {
+		g.Go(func() (err error) { containers, err = c.listContainers(ctx, req, summary); return })
+	}
 	g.Go(func() (err error) { pods, err = c.listPods(ctx, nil); return })
 	if f.Image != "" || f.ResolveImages {
 		g.Go(func() (err error) { images, err = c.listImages(ctx); return })
@@ -130,11 +143,14 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	}
 
 	out := make([]Container, 0, len(containers))
-	for _, ct := range containers {
+	for i, ct := range containers {
 		if !strings.HasPrefix(ct.Id, f.ID) || !strings.HasPrefix(ct.PodSandboxId, f.PodID) || f.Pod != "" && !inPods[ct.PodSandboxId] {
 			continue
 		}
 		v := Container{Container: ct}
+		if wires != nil {
+			v.Wire = wires[i]
+		}
 		if p := podByID[ct.PodSandboxId]; p != nil {
 			v.PodName, v.PodNamespace = p.GetMetadata().GetName(), p.GetMetadata().GetNamespace()
 		} else {
@@ -158,7 +174,10 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 		}
 		out = append(out, v)
 	}
-	slices.SortStableFunc(out, func(a, b Container) int {
+	// The order is total but for containers sent twice, which are alike
+	// (pdqsort is deterministic): no need for a stable sort, which moved
+	// these 100-byte values about 6 times more (10k: 6 ms of a cold run).
+	slices.SortFunc(out, func(a, b Container) int {
 		if c := cmp.Compare(b.CreatedAt, a.CreatedAt); c != 0 {
 			return c
 		}
@@ -170,7 +189,9 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 func (c *Client) listContainers(ctx context.Context, req *runtimeapi.ContainerFilter, summary bool) ([]*runtimeapi.Container, error) {
 	return list(ctx, c, "list containers", func(ctx context.Context) ([]*runtimeapi.Container, error) {
 		in := &runtimeapi.ListContainersRequest{Filter: req}
-		if summary {
+		// Under --debug the trace shows the response, which a summary is
+		// not: decode it whole then (a superset of the summary).
+		if summary && c.opts.Trace == nil {
 			var out containerSummaries
 			err := c.conn.Invoke(ctx, runtimeapi.RuntimeService_ListContainers_FullMethodName, in, &out, grpc.ForceCodecV2(summaryCodec{}))
 			return out.items, err
@@ -178,6 +199,36 @@ func (c *Client) listContainers(ctx context.Context, req *runtimeapi.ContainerFi
 		resp, err := c.rt.ListContainers(ctx, in)
 		return resp.GetContainers(), err
 	})
+}
+
+// listContainerWires lists summaries and each container's encoding. Under
+// --debug the response is decoded whole, so that the trace shows it, and the
+// encodings are made again from it.
+func (c *Client) listContainerWires(ctx context.Context, req *runtimeapi.ContainerFilter) ([]*runtimeapi.Container, []string, error) {
+	var wires []string
+	cts, err := list(ctx, c, "list containers", func(ctx context.Context) ([]*runtimeapi.Container, error) {
+		in := &runtimeapi.ListContainersRequest{Filter: req}
+		if c.opts.Trace != nil {
+			resp, err := c.rt.ListContainers(ctx, in)
+			if err != nil {
+				return nil, err
+			}
+			wires = make([]string, len(resp.GetContainers()))
+			for i, ct := range resp.GetContainers() {
+				b, err := proto.Marshal(ct)
+				if err != nil {
+					return nil, err
+				}
+				wires[i] = string(b)
+			}
+			return resp.GetContainers(), nil
+		}
+		out := containerSummaries{keepWire: true}
+		err := c.conn.Invoke(ctx, runtimeapi.RuntimeService_ListContainers_FullMethodName, in, &out, grpc.ForceCodecV2(summaryCodec{}))
+		wires = out.wires
+		return out.items, err
+	})
+	return cts, wires, err
 }
 
 // ContainerStatus is the result of inspect for one container.

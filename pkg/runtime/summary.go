@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/wirejson"
 )
 
 // summaryCodec decodes ListContainersResponse into summaries: only the
@@ -21,7 +24,41 @@ import (
 type summaryCodec struct{}
 
 // containerSummaries is what summaryCodec decodes into.
-type containerSummaries struct{ items []*runtimeapi.Container }
+type containerSummaries struct {
+	items []*runtimeapi.Container
+	// keepWire keeps each container's encoding too (wires[i] is items[i]'s),
+	// validated as proto.Unmarshal would, for the documents (-o json, yaml,
+	// templates), which are written from it without a full decode.
+	keepWire bool
+	wires    []string
+	dec      summaryDecoder
+}
+
+// add decodes one container's encoding b (b is not kept: gRPC reuses it).
+func (s *containerSummaries) add(b []byte) error {
+	c, err := s.dec.decode(b)
+	if err != nil {
+		return err
+	}
+	if s.keepWire {
+		m, err := containerWire()
+		if err != nil {
+			return err
+		}
+		if err := m.Validate(b); err != nil {
+			return fmt.Errorf("%w: container %d: %w", errBadWire, len(s.items), err)
+		}
+		s.wires = append(s.wires, string(b))
+	}
+	s.items = append(s.items, c)
+	return nil
+}
+
+// containerWire is the compiled Container type, built on first use (not at
+// init: most commands never need it).
+var containerWire = sync.OnceValues(func() (*wirejson.Message, error) {
+	return wirejson.For((&runtimeapi.Container{}).ProtoReflect().Descriptor())
+})
 
 func (summaryCodec) Name() string { return "proto" }
 
@@ -79,11 +116,9 @@ func decodeSummaryStream(r *mem.Reader, out *containerSummaries) error {
 		if num != 1 || typ != protowire.BytesType {
 			continue
 		}
-		c, err := decodeSummary(scratch)
-		if err != nil {
+		if err := out.add(scratch); err != nil {
 			return err
 		}
-		out.items = append(out.items, c)
 	}
 	return nil
 }
@@ -135,78 +170,183 @@ func decodeSummaries(b []byte, out *containerSummaries) error {
 		if num != 1 || typ != protowire.BytesType {
 			return nil
 		}
-		c, err := decodeSummary(val)
+		return out.add(val)
+	})
+}
+
+// summaryDecoder decodes containers into summaries with few allocations:
+// the structs come from slabs, each container's strings from one string,
+// and containers with the same pod name and namespace share one labels map
+// (summaries are read, never written). At 10,000 kubelet-like containers
+// this took the decode from 18 allocations and 1.1 kB per container to 1.3
+// and 680 B, 25 → 11 ms (BenchmarkSummaryDecode10k, 2 loaded cores).
+type summaryDecoder struct {
+	cs   []runtimeapi.Container
+	ms   []runtimeapi.ContainerMetadata
+	is   []runtimeapi.ImageSpec
+	buf  []byte
+	pods map[string]map[string]string
+}
+
+const summarySlab = 256
+
+// field is one field of a message being walked: the payload of a bytes
+// field, else the value.
+type wireField struct {
+	num protowire.Number
+	typ protowire.Type
+	val []byte
+	v   uint64
+}
+
+// next consumes one field of b.
+func next(b []byte) (f wireField, rest []byte, err error) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return f, nil, errBadWire
+	}
+	b = b[n:]
+	f.num, f.typ = num, typ
+	switch typ {
+	case protowire.BytesType:
+		f.val, n = protowire.ConsumeBytes(b)
+	case protowire.VarintType:
+		f.v, n = protowire.ConsumeVarint(b)
+	default:
+		n = protowire.ConsumeFieldValue(num, typ, b)
+	}
+	if n < 0 {
+		return f, nil, errBadWire
+	}
+	return f, b[n:], nil
+}
+
+func (d *summaryDecoder) decode(b []byte) (*runtimeapi.Container, error) {
+	if len(d.cs) == 0 {
+		d.cs = make([]runtimeapi.Container, summarySlab)
+		d.ms = make([]runtimeapi.ContainerMetadata, summarySlab)
+		d.is = make([]runtimeapi.ImageSpec, summarySlab)
+	}
+	c := &d.cs[0]
+	c.Metadata, c.Image = &d.ms[0], &d.is[0]
+	d.cs, d.ms, d.is = d.cs[1:], d.ms[1:], d.is[1:]
+	var id, pod, name, image, ref, imageID, podName, podNS []byte
+	var hasName, hasNS bool
+	for len(b) > 0 {
+		f, rest, err := next(b)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out.items = append(out.items, c)
-		return nil
-	})
-}
-
-func decodeSummary(b []byte) (*runtimeapi.Container, error) {
-	c := &runtimeapi.Container{Metadata: &runtimeapi.ContainerMetadata{}, Image: &runtimeapi.ImageSpec{}}
-	err := fields(b, func(num protowire.Number, typ protowire.Type, val []byte, v uint64) error {
+		b = rest
 		switch {
-		case typ == protowire.VarintType && num == 6:
-			c.State = runtimeapi.ContainerState(v)
-		case typ == protowire.VarintType && num == 7:
-			c.CreatedAt = int64(v)
-		case typ != protowire.BytesType:
-		case num == 1:
-			c.Id = string(val)
-		case num == 2:
-			c.PodSandboxId = string(val)
-		case num == 3:
-			return fields(val, func(num protowire.Number, typ protowire.Type, val []byte, v uint64) error {
+		case f.typ == protowire.VarintType && f.num == 6:
+			c.State = runtimeapi.ContainerState(f.v)
+		case f.typ == protowire.VarintType && f.num == 7:
+			c.CreatedAt = int64(f.v)
+		case f.typ != protowire.BytesType:
+		case f.num == 1:
+			id = f.val
+		case f.num == 2:
+			pod = f.val
+		case f.num == 3:
+			for m := f.val; len(m) > 0; {
+				g, rest, err := next(m)
+				if err != nil {
+					return nil, err
+				}
+				m = rest
 				switch {
-				case num == 1 && typ == protowire.BytesType:
-					c.Metadata.Name = string(val)
-				case num == 2 && typ == protowire.VarintType:
-					c.Metadata.Attempt = uint32(v)
+				case g.num == 1 && g.typ == protowire.BytesType:
+					name = g.val
+				case g.num == 2 && g.typ == protowire.VarintType:
+					c.Metadata.Attempt = uint32(g.v)
 				}
-				return nil
-			})
-		case num == 4:
-			return fields(val, func(num protowire.Number, typ protowire.Type, val []byte, _ uint64) error {
-				if num == 1 && typ == protowire.BytesType {
-					c.Image.Image = string(val)
+			}
+		case f.num == 4:
+			for m := f.val; len(m) > 0; {
+				g, rest, err := next(m)
+				if err != nil {
+					return nil, err
 				}
-				return nil
-			})
-		case num == 5:
-			c.ImageRef = string(val)
-		case num == 10:
-			c.ImageId = string(val)
-		case num == 8:
-			return podLabel(c, val)
+				m = rest
+				if g.num == 1 && g.typ == protowire.BytesType {
+					image = g.val
+				}
+			}
+		case f.num == 5:
+			ref = f.val
+		case f.num == 10:
+			imageID = f.val
+		case f.num == 8:
+			// Of the labels only kubelet's pod name and namespace are kept,
+			// the fallback for containers whose pod is not listed.
+			var k, v []byte
+			for e := f.val; len(e) > 0; {
+				g, rest, err := next(e)
+				if err != nil {
+					return nil, err
+				}
+				e = rest
+				// Another wire type under a known number is an unknown
+				// field to proto.Unmarshal: it must not clear the key.
+				switch {
+				case g.num == 1 && g.typ == protowire.BytesType:
+					k = g.val
+				case g.num == 2 && g.typ == protowire.BytesType:
+					v = g.val
+				}
+			}
+			switch string(k) {
+			case labelPodName:
+				podName, hasName = v, true
+			case labelPodNamespace:
+				podNS, hasNS = v, true
+			}
 		}
-		return nil
-	})
-	return c, err
+	}
+	// One string holds all of this container's strings.
+	d.buf = append(d.buf[:0], id...)
+	d.buf = append(d.buf, pod...)
+	d.buf = append(d.buf, name...)
+	d.buf = append(d.buf, image...)
+	d.buf = append(d.buf, ref...)
+	d.buf = append(d.buf, imageID...)
+	all := string(d.buf)
+	cut := func(n int) string { s := all[:n]; all = all[n:]; return s }
+	c.Id, c.PodSandboxId, c.Metadata.Name = cut(len(id)), cut(len(pod)), cut(len(name))
+	c.Image.Image, c.ImageRef, c.ImageId = cut(len(image)), cut(len(ref)), cut(len(imageID))
+	if hasName || hasNS {
+		c.Labels = d.podLabels(podName, podNS, hasName, hasNS)
+	}
+	return c, nil
 }
 
-// podLabel keeps a labels map entry only if it is kubelet's pod name or
-// namespace, the fallback for containers whose pod is not listed.
-func podLabel(c *runtimeapi.Container, entry []byte) error {
-	var k, v []byte
-	err := fields(entry, func(num protowire.Number, typ protowire.Type, val []byte, _ uint64) error {
-		switch num {
-		case 1:
-			k = val
-		case 2:
-			v = val
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+// podLabels returns the shared map holding these pod labels.
+func (d *summaryDecoder) podLabels(name, ns []byte, hasName, hasNS bool) map[string]string {
+	// The key: which labels are present, then the length-prefixed name.
+	d.buf = append(d.buf[:0], byte(bool2int(hasName)|bool2int(hasNS)<<1))
+	d.buf = protowire.AppendBytes(d.buf, name)
+	d.buf = append(d.buf, ns...)
+	if m, ok := d.pods[string(d.buf)]; ok {
+		return m
 	}
-	if key := string(k); key == labelPodName || key == labelPodNamespace {
-		if c.Labels == nil {
-			c.Labels = make(map[string]string, 2)
-		}
-		c.Labels[key] = string(v)
+	m := make(map[string]string, 2)
+	if hasName {
+		m[labelPodName] = string(name)
 	}
-	return nil
+	if hasNS {
+		m[labelPodNamespace] = string(ns)
+	}
+	if d.pods == nil {
+		d.pods = map[string]map[string]string{}
+	}
+	d.pods[string(d.buf)] = m
+	return m
+}
+
+func bool2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

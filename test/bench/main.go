@@ -27,7 +27,13 @@ var (
 	upstream  = flag.String("upstream", "_build/bin/ctr-upstream", "upstream ctr built from the same go.mod")
 	noDevnode = flag.Bool("no-devnode", false, "skip the dev node measurements")
 	serveFake = flag.Bool("serve-fake", false, "internal: serve the 10k-container fake CRI and print its endpoint")
+	only      = flag.String("only", "", "comma-separated sections to run (start, fake, fleet, devnode); all when empty")
 )
+
+// section reports whether -only selects name.
+func section(name string) bool {
+	return *only == "" || slices.Contains(strings.Split(*only, ","), name)
+}
 
 const timeBin, rssMark = "/usr/bin/time", "ctrcri-bench-maxrss-kib="
 
@@ -188,23 +194,28 @@ func main() {
 	ctx := context.Background()
 	fmt.Printf("ctr cri benchmarks (medians of %d paired runs; RSS = peak of any run)\n\n", *runs)
 
-	// Size.
-	sz, usz := fileMB(*ours), fileMB(*upstream)
-	fmt.Printf("binary size: ours %.1f MB, upstream ctr %.1f MB (+%.1f MB)\n", sz, usz, sz-usz)
-	check(sz <= 45, "binary %.1f MB <= 45 MB", sz)
+	if section("start") {
+		// Size.
+		sz, usz := fileMB(*ours), fileMB(*upstream)
+		fmt.Printf("binary size: ours %.1f MB, upstream ctr %.1f MB (+%.1f MB)\n", sz, usz, sz-usz)
+		check(sz <= 45, "binary %.1f MB <= 45 MB", sz)
 
-	// Init and start-up.
-	oi, ui, di, err := pairedInit(*ours, *upstream, max(5, *runs))
-	fatal(err)
-	fmt.Printf("package init (sum of inittrace lines): ours %.2f ms, upstream %.2f ms, added %.2f ms (median of paired diffs)\n", oi, ui, di)
-	check(di <= 5, "init added %.2f ms <= 5 ms", di)
-	vo, vu, vd, err := paired(*runs, nil, []string{*ours, "--version"}, []string{*upstream, "--version"})
-	fatal(err)
-	fmt.Printf("--version wall: ours %s, upstream %s (paired diff %s)\n\n", ms(vo), ms(vu), ms(vd))
-
-	fatal(benchFake())
-	fatal(benchFleet())
-	if !*noDevnode {
+		// Init and start-up.
+		oi, ui, di, err := pairedInit(*ours, *upstream, max(5, *runs))
+		fatal(err)
+		fmt.Printf("package init (sum of inittrace lines): ours %.2f ms, upstream %.2f ms, added %.2f ms (median of paired diffs)\n", oi, ui, di)
+		check(di <= 5, "init added %.2f ms <= 5 ms", di)
+		vo, vu, vd, err := paired(*runs, nil, []string{*ours, "--version"}, []string{*upstream, "--version"})
+		fatal(err)
+		fmt.Printf("--version wall: ours %s, upstream %s (paired diff %s)\n\n", ms(vo), ms(vu), ms(vd))
+	}
+	if section("fake") {
+		fatal(benchFake())
+	}
+	if section("fleet") {
+		fatal(benchFleet())
+	}
+	if !*noDevnode && section("devnode") {
 		fatal(benchDevnode(ctx))
 	}
 	fmt.Println("\ntargets:")
