@@ -142,7 +142,7 @@ demo: deps build tools images up
 	fi; \
 	echo; echo "+ ctr cri pods"; $$ctr cri pods; \
 	echo; echo "+ ctr cri ps"; $$ctr cri ps; \
-	echo; echo "Point your shell at the dev node (make down stops it):"; \
+	echo; echo "Point your shell at the dev node in $(DEV_DIR) (make down DEV_DIR=$(DEV_DIR) stops it):"; \
 	echo "  $$(cat $(DEV_DIR)/env)"; \
 	echo "  bin/ctr cri ps"
 

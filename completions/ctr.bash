@@ -33,8 +33,12 @@ _ctr_complete() {
 	local out
 	out=$(command "$prog" "${args[@]}" --generate-shell-completion 2>/dev/null) || true
 	local -a toks=() descs=()
-	local tok desc width=0
+	local tok desc width=0 files=
 	while IFS= read -r w; do
+		if [[ $w == ":files" ]]; then
+			files=1
+			continue
+		fi
 		tok=${w%%:*} desc=
 		[[ $w == *:* ]] && desc=${w#*:}
 		[[ -n $tok && $tok == "$cur"* ]] || continue
@@ -43,12 +47,19 @@ _ctr_complete() {
 	done <<<"$out"
 	for i in "${!toks[@]}"; do
 		tok=${toks[i]:keep}
-		# COMP_TYPE 63 is the second TAB, which lists: show descriptions.
-		if [[ ${COMP_TYPE-} == 63 && -n ${descs[i]} ]]; then
+		# COMP_TYPE 63 is the second TAB, which lists: show descriptions
+		# (not next to file names, which bash shows from their last "/").
+		if [[ ${COMP_TYPE-} == 63 && -n ${descs[i]} && -z $files ]]; then
 			printf -v tok '%-*s  -- %s' "$((width - keep))" "$tok" "${descs[i]}"
 		fi
 		COMPREPLY+=("$tok")
 	done
+	if [[ -n $files ]]; then
+		while IFS= read -r w; do
+			COMPREPLY+=("$w")
+		done < <(compgen -f -- "$tail")
+		compopt -o filenames 2>/dev/null
+	fi
 	return 0
 }
-complete -o default -F _ctr_complete ctr
+complete -F _ctr_complete ctr

@@ -127,3 +127,56 @@ func TestZshScriptsLoad(t *testing.T) {
 		shellcomplete.ZshLoads(t, scripts, prog)
 	}
 }
+
+// Finding #5: where a command takes a file (a config, an archive, a
+// --pod-config or -c), TAB offers the files of the current directory in
+// bash, zsh and fish, next to what else fits there; where it takes IDs, it
+// offers the IDs and no files.
+func TestFileArgumentsCompleteFilesInEveryShell(t *testing.T) {
+	env := shellEnv(t)
+	cwd := t.TempDir()
+	scripts, err := filepath.Abs(scripts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const file = "pod.yaml"
+	if err := os.WriteFile(filepath.Join(cwd, file), []byte("metadata: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line  string
+		files bool
+		also  string // another candidate that must be offered
+	}{
+		{"ctr cri run ", true, "jsonschema"},
+		{"ctr cri create ", false, "web"}, // the pod comes first
+		{"ctr cri create web ", true, ""},
+		{"ctr cri save -o ", true, ""},
+		{"ctr cri pull --pod-config=", true, ""},
+		{"crictl run ", true, "jsonschema"},
+		{"ctr images import ", true, ""}, // ctr's own commands
+		{"ctr cri stop ", false, "nginx"},
+	} {
+		words := strings.Split(tc.line, " ")
+		prog := words[0]
+		shells := map[string][]string{
+			"bash": shellcomplete.BashIn(t, scripts, env, cwd, words...),
+			"zsh":  shellcomplete.Zsh(t, scripts, env, cwd, prog, tc.line),
+		}
+		for w := range shellcomplete.FishIn(t, scripts, env, cwd, prog, tc.line) {
+			// fish completes --flag=value as one word.
+			if flag, value, ok := strings.Cut(w, "="); ok && strings.HasPrefix(flag, "-") {
+				w = value
+			}
+			shells["fish"] = append(shells["fish"], w)
+		}
+		for shell, got := range shells {
+			if slices.Contains(got, file) != tc.files {
+				t.Errorf("%s: %q<TAB> offered %q: file %s offered is %v, want %v", shell, tc.line, got, file, !tc.files, tc.files)
+			}
+			if tc.also != "" && !slices.Contains(got, tc.also) {
+				t.Errorf("%s: %q<TAB> offered %q, lacking %s", shell, tc.line, got, tc.also)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/containerd/containerd/v2/cmd/ctr/app"
 	docs "github.com/urfave/cli-docs/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/cricli"
@@ -28,10 +29,13 @@ func main() {
 	}
 }
 
-// generate renders every file with urfave/cli-docs and cricli's template.
+// generate renders every file with urfave/cli-docs and cricli's template;
+// ctr(8) is upstream ctr's tree, whose cri command is ctr-cri(8).
 func generate() ([]cricli.DocFile, error) {
 	docs.MarkdownDocTemplate = cricli.ManTemplate
-	return cricli.Docs(docs.ToManWithSection)
+	ctr := app.New()
+	ctr.Commands = append(ctr.Commands, cricli.Command())
+	return cricli.Docs(docs.ToManWithSection, ctr)
 }
 
 // write replaces man/ and completions/ under root with freshly generated

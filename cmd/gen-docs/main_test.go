@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -113,5 +114,69 @@ func TestMigrationGuideCoversEveryCommand(t *testing.T) {
 		if !strings.Contains(string(guide), "| `"+sub.Name) {
 			t.Errorf("docs/migrating-from-crictl.md has no table row for %s", sub.Name)
 		}
+	}
+}
+
+// Issue 11 item 4 (finding #20): every page has the sections a reader looks
+// for, the environment a command really reads, no option shown as
+// `=""`, and every page it refers to exists, ctr(8) and crictl(8)
+// included.
+func TestManPageSections(t *testing.T) {
+	files, err := generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]string{}
+	for _, f := range files {
+		if name, ok := strings.CutPrefix(f.Path, cricli.ManDir+"/"); ok {
+			pages[name] = string(f.Data)
+		}
+	}
+	for _, want := range []string{"ctr.8", "crictl.8", "ctr-cri.8"} {
+		if _, ok := pages[want]; !ok {
+			t.Errorf("no %s", want)
+		}
+	}
+	ref := regexp.MustCompile(`\\fB([a-z-]+)\\fP\(8\)`)
+	for name, page := range pages {
+		sections := []string{"NAME", "SYNOPSIS", "EXIT STATUS", "SEE ALSO"}
+		if name != "ctr.8" {
+			sections = append(sections, "ENVIRONMENT", "FILES")
+		}
+		if strings.HasPrefix(name, "ctr-cri-") {
+			sections = append(sections, "EXAMPLES")
+		}
+		for _, s := range sections {
+			if !strings.Contains(page, "\n.SH "+s+"\n") {
+				t.Errorf("%s has no %s section", name, s)
+			}
+		}
+		if strings.Contains(page, `=""`) {
+			t.Errorf("%s shows an option as =\"\"", name)
+		}
+		for _, m := range ref.FindAllStringSubmatch(page, -1) {
+			if _, ok := pages[m[1]+".8"]; !ok {
+				t.Errorf("%s refers to %s(8), which is not generated", name, m[1])
+			}
+		}
+	}
+	for name, want := range map[string][]string{
+		// Int flags show their argument and a real default.
+		"ctr-cri-ps.8": {`\fB--last\fP, \fB-n\fP \fIint\fP`, "CONTAINER_RUNTIME_ENDPOINT", "CONTAINERD_ADDRESS", "CRI_CONFIG_FILE", "/etc/crictl.yaml", "ctr cri ps -a -q --state exited"},
+		// The environment of a command's own flags.
+		"ctr-cri-pull.8":     {"CRICTL_CREDS", "CRICTL_AUTH", "CRICTL_PULL_TIMEOUT"},
+		"ctr-cri-diagnose.8": {"NODE_NAME", "1 problems found"},
+		// crictl's name, crictl's exit codes, no ctr-only variable.
+		"crictl.8": {"crictl [global options] command [command options]", "3 an unknown command", "crictl ps -a", `\fBps\fP`, "\n.SH EXAMPLES\n"},
+		"ctr.8":    {`\fBcri\fP`, `\fBctr-cri\fP(8)`},
+	} {
+		for _, w := range want {
+			if !strings.Contains(pages[name], w) {
+				t.Errorf("%s lacks %q", name, w)
+			}
+		}
+	}
+	if c := pages["crictl.8"]; strings.Contains(c, "CONTAINERD_ADDRESS") || strings.Contains(c, "ctr cri ") || strings.Contains(c, "ctr --address") {
+		t.Errorf("crictl.8 talks about ctr:\n%s", pages["crictl.8"])
 	}
 }

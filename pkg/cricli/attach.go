@@ -58,5 +58,11 @@ or Ctrl-C: the container keeps running.`,
 				return err
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: 1},
+			ex("Attach to the terminal of container web's main process (detach with ctrl-p, ctrl-q)",
+				"ctr cri attach -it web"),
+			ex("Watch the output of a running container without sending it input",
+				"ctr cri attach web"),
+		),
 	}
 }

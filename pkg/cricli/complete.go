@@ -21,12 +21,14 @@ import (
 // words before the cursor (plus the word under it when that starts with "-")
 // and --generate-shell-completion; the deepest command named prints one
 // candidate per line, "word" or "word:description" (zsh and fish show the
-// description; bash lists it on the second TAB). v3 itself only offers
-// subcommand and flag names, and takes a flag awaiting its value for a flag
-// to complete. completeCommand, set on every command of the tree, does the
-// rest: flag values by flag name, and positional arguments from the runtime
-// by command name (argSpecOf), so commands added later complete without
-// touching their files.
+// description; bash lists it on the second TAB), and a last line ":files"
+// when file names fit the word as well (the scripts then add them; a word
+// never starts with ":"). v3 itself only offers subcommand and flag names,
+// and takes a flag awaiting its value for a flag to complete.
+// completeCommand, set on every command of the tree, does the rest: flag
+// values by flag name (file names for flags declared TakesFile), and
+// positional arguments as each command declares them in its constructor
+// (about): runtime objects, then files.
 
 // completionBudget bounds what one TAB waits for: connecting and one list
 // call. An unreachable runtime yields no candidates, never an error.
@@ -34,6 +36,10 @@ const completionBudget = time.Second
 
 // completionFlag is what urfave/cli's scripts append to the words.
 const completionFlag = "--generate-shell-completion"
+
+// filesDirective, as the last line of the candidates, tells the scripts to
+// offer file names too.
+const filesDirective = ":files"
 
 // Shells has the shells whose completion scripts the binary prints.
 var Shells = []string{"bash", "zsh", "fish", "pwsh"}
@@ -50,58 +56,47 @@ const (
 	nounConfigKeys
 )
 
-// Positional arguments completed by argSpec.args.
-const (
-	argsNone = 0
-	argsMany = -1
-)
+// argsMany in argSpec.args or argSpec.files: every remaining argument.
+const argsMany = -1
 
-// argSpec says what a command's IDs refer to: its positional arguments (the
-// first args of them, or all with argsMany) and its --id, --name and --state
-// filters.
+// argSpec is what a command's arguments are, declared by its constructor
+// (about): its positional arguments, first args objects of noun (argsMany:
+// all of them) then files file names, and what its --id, --name and
+// --state filters name. Completion and the man page synopsis read it.
 type argSpec struct {
 	noun  noun
 	state string // offer only objects in this state: a container or pod state
 	args  int
+	files int
 }
 
-// argSpecOf attaches completion to commands by name. Only running containers
-// make sense for exec, attach and stop, only created ones for start, only
-// ready pods for what needs a live sandbox.
-func argSpecOf(name string) argSpec {
-	switch name {
-	case "ps":
-		return argSpec{noun: nounContainers}
-	case "inspect", "rm", "stats", "update":
-		return argSpec{noun: nounContainers, args: argsMany}
-	case "logs":
-		return argSpec{noun: nounContainers, args: 1}
-	case "exec", "attach":
-		return argSpec{noun: nounContainers, state: "running", args: 1}
-	case "stop":
-		return argSpec{noun: nounContainers, state: "running", args: argsMany}
-	case "checkpoint":
-		return argSpec{noun: nounContainers, state: "running", args: 1}
-	case "start":
-		return argSpec{noun: nounContainers, state: "created", args: argsMany}
-	case "pods":
-		return argSpec{noun: nounPods}
-	case "inspectp", "rmp", "statsp":
-		return argSpec{noun: nounPods, args: argsMany}
-	case "stopp":
-		return argSpec{noun: nounPods, state: "ready", args: argsMany}
-	case "port-forward", "create":
-		return argSpec{noun: nounPods, state: "ready", args: 1}
-	case "images", "image", "img":
-		return argSpec{noun: nounImages, args: 1}
-	case "inspecti", "rmi", "save":
-		return argSpec{noun: nounImages, args: argsMany}
-	case "completion":
-		return argSpec{noun: nounShells, args: 1}
-	case "config": // config KEY VALUE
-		return argSpec{noun: nounConfigKeys, args: 1}
+// Keys of what constructors declare in Command.Metadata.
+const (
+	metaArgs     = "ctrcri.args"
+	metaExamples = "ctrcri.examples"
+)
+
+// about is a command's Metadata: how its arguments complete and the
+// examples its help and man page show. Only running containers make sense
+// for exec, attach and stop, only created ones for start, only ready pods
+// for what needs a live sandbox: the constructors say so here.
+func about(args argSpec, examples ...example) map[string]any {
+	return map[string]any{metaArgs: args, metaExamples: examples}
+}
+
+// argSpecOf is what cmd's constructor declared; nothing completes for a
+// command that declared nothing.
+func argSpecOf(cmd *cli.Command) argSpec {
+	s, _ := cmd.Metadata[metaArgs].(argSpec)
+	return s
+}
+
+// positional says what argument number i (from 0) of a command is.
+func (s argSpec) positional(i int) (objects, files bool) {
+	if s.args == argsMany || i < s.args {
+		return true, false
 	}
-	return argSpec{}
+	return false, s.files == argsMany || i-s.args < s.files
 }
 
 // enableCompletion sets completeCommand on cmd and every command below it.
@@ -109,6 +104,33 @@ func enableCompletion(cmd *cli.Command) {
 	cmd.ShellComplete = completeCommand
 	for _, sub := range cmd.Commands {
 		enableCompletion(sub)
+	}
+}
+
+// completeUpstream gives ctr's own commands (those without a completion of
+// ours) urfave/cli's completion plus file names once no subcommand is left:
+// the scripts offer files only when told, and ctr's commands take files
+// (images import, run --config).
+func completeUpstream(root *cli.Command) {
+	var walk func(*cli.Command)
+	walk = func(c *cli.Command) {
+		if c.ShellComplete != nil {
+			return // ours: the cri tree
+		}
+		c.ShellComplete = func(ctx context.Context, cmd *cli.Command) {
+			cli.DefaultCompleteWithFlags(ctx, cmd)
+			words := cmd.Root().Args().Slice()
+			typingFlag := len(words) > 0 && strings.HasPrefix(words[len(words)-1], "-")
+			if cmd != cmd.Root() && len(cmd.VisibleCommands()) == 0 && !typingFlag {
+				_, _ = io.WriteString(cmd.Root().Writer, filesDirective+"\n")
+			}
+		}
+		for _, sub := range c.Commands {
+			walk(sub)
+		}
+	}
+	for _, c := range root.Commands {
+		walk(c)
 	}
 }
 
@@ -123,11 +145,17 @@ func completeCommand(ctx context.Context, cmd *cli.Command) {
 	if len(words) > 0 {
 		last = words[len(words)-1]
 	}
-	writeCandidates(cmd.Root().Writer, candidates(ctx, cmd, last))
+	cands, files := candidates(ctx, cmd, last)
+	writeCandidates(cmd.Root().Writer, cands)
+	if files {
+		_, _ = io.WriteString(cmd.Root().Writer, filesDirective+"\n")
+	}
 }
 
-func candidates(ctx context.Context, cmd *cli.Command, last string) []candidate {
-	spec := argSpecOf(cmd.Name)
+// candidates returns the words that fit after cmd's arguments, and whether
+// file names fit too.
+func candidates(ctx context.Context, cmd *cli.Command, last string) ([]candidate, bool) {
+	spec := argSpecOf(cmd)
 	if strings.HasPrefix(last, "-") {
 		name, partial, hasValue := strings.Cut(strings.TrimLeft(last, "-"), "=")
 		f, own := lookupFlag(cmd, name)
@@ -138,20 +166,21 @@ func candidates(ctx context.Context, cmd *cli.Command, last string) []candidate 
 		switch {
 		case hasValue && own:
 			// zsh and fish keep --flag=value as one word: complete it whole.
+			// File names after "=" are the shells' business.
 			prefix := last[:len(last)-len(partial)]
 			var out []candidate
 			for _, c := range flagValues(ctx, cmd, spec, f) {
 				out = append(out, candidate{prefix + c.word, c.desc})
 			}
-			return out
+			return out, takesFile(f)
 		case f != nil && takesValue(f):
 			// The flag awaits its value; inherited flags have none to offer.
 			if own {
-				return flagValues(ctx, cmd, spec, f)
+				return flagValues(ctx, cmd, spec, f), takesFile(f)
 			}
-			return nil
+			return nil, takesFile(f)
 		case f == nil || hasValue:
-			return flagNames(cmd, last)
+			return flagNames(cmd, last), false
 		}
 		// A complete boolean flag: what follows is a new word.
 	}
@@ -160,15 +189,16 @@ func candidates(ctx context.Context, cmd *cli.Command, last string) []candidate 
 	for _, sub := range cmd.VisibleCommands() {
 		out = append(out, candidate{sub.Name, sub.Usage})
 	}
+	objects, files := spec.positional(cmd.NArg())
 	switch {
-	case spec.args == argsNone || spec.args > 0 && cmd.NArg() >= spec.args:
-		return out
+	case !objects:
+		return out, files
 	case spec.noun == nounShells:
-		return append(out, words(Shells...)...)
+		return append(out, words(Shells...)...), false
 	case spec.noun == nounConfigKeys:
-		return append(out, words(configKeyWords...)...)
+		return append(out, words(configKeyWords...)...), false
 	}
-	return append(out, fromRuntime(ctx, cmd, spec.noun, spec.state, offerAll)...)
+	return append(out, fromRuntime(ctx, cmd, spec.noun, spec.state, offerAll)...), false
 }
 
 // lookupFlag finds the flag a command line word names, in cmd or the
@@ -198,6 +228,17 @@ func shortGroup(cmd *cli.Command, letters string) (cli.Flag, bool) {
 		}
 	}
 	return f, own
+}
+
+// takesFile reports a flag declared TakesFile: its value is a file name.
+func takesFile(f cli.Flag) bool {
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		return f.TakesFile
+	case *cli.StringSliceFlag:
+		return f.TakesFile
+	}
+	return false
 }
 
 func takesValue(f cli.Flag) bool {
@@ -308,24 +349,18 @@ func formatHelp(format string) string {
 	return ""
 }
 
-// outputFormats reads the formats a command accepts from its -o flag, whose
-// usage outputFlag writes as "output format: a, b, c (...)"; a flag named
-// output that is not a format (save -o FILE) offers nothing.
+// outputFormats offers the formats a command's -o accepts, read from the
+// flag itself; a flag named output that is not a format (save -o FILE)
+// offers nothing.
 func outputFormats(f cli.Flag) []candidate {
-	d, ok := f.(cli.DocGenerationFlag)
+	ff, ok := f.(*formatFlag)
 	if !ok {
 		return nil
 	}
-	list, ok := strings.CutPrefix(d.GetUsage(), "output format: ")
-	if !ok {
-		return nil
-	}
-	list, _, _ = strings.Cut(list, " (")
 	var out []candidate
-	for _, name := range strings.Split(list, ", ") {
+	for _, name := range ff.Config.Formats {
 		word := name
-		switch name {
-		case printer.GoTemplate, printer.JSONPath, printer.CustomColumns:
+		if printer.FormatArg(name) != name {
 			word += "="
 		}
 		out = append(out, candidate{word, formatHelp(name)})
@@ -544,15 +579,22 @@ func completionRequest(args []string) (complete, refuse bool) {
 
 // CompletionScript returns the completion script for shell, for a binary
 // called prog ("ctr" or "crictl"). The scripts ask the binary itself for
-// candidates, so one script covers every command. bash's is ours
-// (bashScript); zsh's, fish's and pwsh's are urfave/cli's, which already
-// pass the typed words as arguments.
+// candidates, so one script covers every command, and offer file names
+// where the binary says files fit (filesDirective), nowhere else. bash's,
+// zsh's and fish's are ours; pwsh's is urfave/cli's.
 func CompletionScript(prog, shell string) (string, error) {
 	if !slices.Contains(Shells, shell) {
 		return "", usageErrorf("unknown shell %q: use one of %s", shell, strings.Join(Shells, ", "))
 	}
-	if shell == "bash" {
-		return strings.NewReplacer("@PROG@", prog, "@FUNC@", "_"+strings.ReplaceAll(prog, "-", "_")+"_complete").Replace(bashScript), nil
+	fn := "_" + strings.ReplaceAll(prog, "-", "_")
+	r := strings.NewReplacer("@PROG@", prog, "@FUNC@", fn+"_complete", "@ZFUNC@", fn, "@DIRECTIVE@", filesDirective)
+	switch shell {
+	case "bash":
+		return r.Replace(bashScript), nil
+	case "zsh":
+		return r.Replace(zshScript), nil
+	case "fish":
+		return r.Replace(fishScript), nil
 	}
 	var out bytes.Buffer
 	gen := &cli.Command{
@@ -562,7 +604,13 @@ func CompletionScript(prog, shell string) (string, error) {
 	if err := gen.Run(context.Background(), []string{prog, "completion", shell}); err != nil {
 		return "", fmt.Errorf("render %s completion for %s: %w", shell, prog, err)
 	}
-	return out.String(), nil
+	// pwsh has no file fallback of ours: drop the directive line, which
+	// would otherwise become an empty candidate.
+	const each = "Invoke-Expression $other | ForEach-Object {"
+	if !strings.Contains(out.String(), each) {
+		return "", fmt.Errorf("render %s completion for %s: urfave/cli's script changed", shell, prog)
+	}
+	return strings.Replace(out.String(), each, "Invoke-Expression $other | Where-Object { $_ -ne '"+filesDirective+"' } | ForEach-Object {", 1), nil
 }
 
 // bashScript completes with bash alone. urfave/cli's script rebuilt the
@@ -571,7 +619,9 @@ func CompletionScript(prog, shell string) (string, error) {
 // bash-completion package to rejoin "--flag=value" and "image:tag". Here
 // the typed words go to the binary as arguments, exactly as typed; the
 // candidates are matched with [[ == prefix* ]] on quoted text, never with
-// compgen -W, which expands its word list.
+// compgen -W, which expands its word list. No "-o default": files come
+// only where the binary says they fit, not whenever it offers nothing
+// (ctr cri stop with nothing running).
 const bashScript = `# bash completion for @PROG@. Needs only bash: source it, or install it as
 # /usr/share/bash-completion/completions/@PROG@. Nothing typed on the line or
 # printed by @PROG@ is evaluated.
@@ -607,8 +657,12 @@ const bashScript = `# bash completion for @PROG@. Needs only bash: source it, or
 	local out
 	out=$(command "$prog" "${args[@]}" --generate-shell-completion 2>/dev/null) || true
 	local -a toks=() descs=()
-	local tok desc width=0
+	local tok desc width=0 files=
 	while IFS= read -r w; do
+		if [[ $w == "@DIRECTIVE@" ]]; then
+			files=1
+			continue
+		fi
 		tok=${w%%:*} desc=
 		[[ $w == *:* ]] && desc=${w#*:}
 		[[ -n $tok && $tok == "$cur"* ]] || continue
@@ -617,15 +671,103 @@ const bashScript = `# bash completion for @PROG@. Needs only bash: source it, or
 	done <<<"$out"
 	for i in "${!toks[@]}"; do
 		tok=${toks[i]:keep}
-		# COMP_TYPE 63 is the second TAB, which lists: show descriptions.
-		if [[ ${COMP_TYPE-} == 63 && -n ${descs[i]} ]]; then
+		# COMP_TYPE 63 is the second TAB, which lists: show descriptions
+		# (not next to file names, which bash shows from their last "/").
+		if [[ ${COMP_TYPE-} == 63 && -n ${descs[i]} && -z $files ]]; then
 			printf -v tok '%-*s  -- %s' "$((width - keep))" "$tok" "${descs[i]}"
 		fi
 		COMPREPLY+=("$tok")
 	done
+	if [[ -n $files ]]; then
+		while IFS= read -r w; do
+			COMPREPLY+=("$w")
+		done < <(compgen -f -- "$tail")
+		compopt -o filenames 2>/dev/null
+	fi
 	return 0
 }
-complete -o default -F @FUNC@ @PROG@
+complete -F @FUNC@ @PROG@
+`
+
+// zshScript passes the words typed to the binary as arguments (an array
+// expansion, never eval) and shows the candidates with their descriptions,
+// plus zsh's own file completion where the binary says files fit.
+const zshScript = `#compdef @PROG@
+compdef @ZFUNC@ @PROG@
+
+# zsh completion for @PROG@: load it after compinit (source <(@PROG@ completion zsh)),
+# or install it as _@PROG@ in a directory of $fpath. Nothing typed on the line
+# or printed by @PROG@ is evaluated.
+@ZFUNC@() {
+	local -a opts
+	local current=${words[-1]}
+	if [[ "$current" == "-"* ]]; then
+		opts=("${(@f)$(${words[@]:0:#words[@]-1} ${current} --generate-shell-completion 2>/dev/null)}")
+	else
+		opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-shell-completion 2>/dev/null)}")
+	fi
+	local files=
+	if [[ "${opts[-1]}" == "@DIRECTIVE@" ]]; then
+		files=1
+		opts=("${(@)opts[1,-2]}")
+	fi
+	if [[ -n "${opts[1]}" ]]; then
+		_describe 'values' opts
+	fi
+	if [[ -n $files ]]; then
+		# --pod-config=FILE: complete the file after "=".
+		[[ "$current" == -*=* ]] && compset -P '*='
+		_files
+	fi
+	return 0
+}
+
+# Don't run the completion function when being source-ed or eval-ed.
+if [ "$funcstack[1]" = "@ZFUNC@" ]; then
+	@ZFUNC@
+fi
+`
+
+// fishScript: fish's own file completion is off for @PROG@ (complete -f)
+// and the function adds file names where the binary says files fit, so
+// they appear for "run <TAB>" and not among the IDs of "stop <TAB>".
+const fishScript = `# fish completion for @PROG@: source it, or install it as
+# ~/.config/fish/completions/@PROG@.fish. Nothing typed on the line or printed
+# by @PROG@ is evaluated.
+function __@PROG@_perform_completion
+    set -l args (commandline -opc)
+    set -l lastArg (commandline -ct)
+    set -l results
+    if string match -q -- "-*" $lastArg
+        set results ($args[1] $args[2..-1] $lastArg --generate-shell-completion 2> /dev/null)
+    else
+        set results ($args[1] $args[2..-1] --generate-shell-completion 2> /dev/null)
+    end
+    for line in $results
+        if test "$line" = "@DIRECTIVE@"
+            # --pod-config=FILE: complete the file after "=".
+            set -l pre ""
+            set -l word $lastArg
+            if string match -q -- "-*=*" $lastArg
+                set pre (string replace -r -- '=.*' '=' $lastArg)
+                set word (string replace -r -- '^[^=]*=' '' $lastArg)
+            end
+            for path in (__fish_complete_path $word)
+                printf '%s%s\n' $pre $path
+            end
+        else if test -n "$line"
+            set -l parts (string split -m 1 ":" -- "$line")
+            if test (count $parts) -eq 2
+                printf "%s\t%s\n" "$parts[1]" "$parts[2]"
+            else
+                printf "%s\n" "$line"
+            end
+        end
+    end
+end
+
+complete -c @PROG@ -e
+complete -c @PROG@ -f -a '(__@PROG@_perform_completion)'
 `
 
 func newCompletionCommand() *cli.Command {
@@ -659,5 +801,11 @@ make install puts the scripts where bash-completion, zsh and fish look.`,
 			_, err = io.WriteString(cmd.Root().Writer, script)
 			return err
 		},
+		Metadata: about(argSpec{noun: nounShells, args: 1},
+			ex("Enable completion in the running bash",
+				"source <(ctr cri completion bash)"),
+			ex("Enable it in zsh, after compinit",
+				"source <(ctr cri completion zsh)"),
+		),
 	}
 }

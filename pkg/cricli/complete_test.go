@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -138,8 +139,8 @@ func TestCompleteFlagValues(t *testing.T) {
 	}{
 		{[]string{"cri", "ps", "-o"}, []string{"table", "wide", "json", "yaml", "go-template=", "jsonpath=", "custom-columns="}},
 		{[]string{"cri", "ps", "-a", "--output"}, []string{"table", "wide", "json", "yaml", "go-template=", "jsonpath=", "custom-columns="}},
-		{[]string{"cri", "inspect", "-o"}, []string{"json", "yaml", "go-template=", "table"}},
-		{[]string{"cri", "info", "-o"}, []string{"json", "yaml", "go-template="}},
+		{[]string{"cri", "inspect", "-o"}, []string{"table", "wide", "json", "yaml", "go-template=", "jsonpath=", "custom-columns="}},
+		{[]string{"cri", "info", "-o"}, []string{"json", "yaml", "go-template=", "jsonpath="}},
 		{[]string{"cri", "ps", "--output=js"}, []string{"--output=table", "--output=wide", "--output=json", "--output=yaml", "--output=go-template=", "--output=jsonpath=", "--output=custom-columns="}},
 		{[]string{"cri", "ps", "--state"}, runtime.ContainerStates},
 		{[]string{"cri", "pods", "--state"}, runtime.PodStates},
@@ -410,7 +411,7 @@ func TestCrictlPersonalityCompletesTheSame(t *testing.T) {
 
 func TestCompletionCommand(t *testing.T) {
 	r := ctr(t, "", "cri", "completion", "bash").ok(t)
-	if !strings.Contains(r.stdout, "complete -o default -F _ctr_complete ctr") {
+	if !strings.Contains(r.stdout, "complete -F _ctr_complete ctr") {
 		t.Errorf("ctr cri completion bash is not ctr's bash script:\n%s", r.stdout)
 	}
 	// F16: ctr's own completion command prints the same script, not
@@ -445,7 +446,7 @@ func TestCompletionCommand(t *testing.T) {
 func TestCompletionValuesAreAccepted(t *testing.T) {
 	var walk func(cmd *cli.Command)
 	walk = func(cmd *cli.Command) {
-		spec := argSpecOf(cmd.Name)
+		spec := argSpecOf(cmd)
 		for _, f := range cmd.Flags {
 			if !takesValue(f) {
 				continue
@@ -453,12 +454,14 @@ func TestCompletionValuesAreAccepted(t *testing.T) {
 			vals := flagValues(context.Background(), cmd, spec, f)
 			name := f.Names()[0]
 			if name == "output" {
-				sf, ok := f.(*cli.StringFlag)
+				sf, ok := f.(*formatFlag)
 				if !ok {
-					t.Errorf("%s: --output is a %T", cmd.Name, f)
+					if _, file := f.(*cli.StringFlag); !file {
+						t.Errorf("%s: --output is a %T", cmd.Name, f)
+					}
 					continue
 				}
-				if strings.HasPrefix(sf.Usage, "output format") && len(vals) == 0 {
+				if len(vals) == 0 {
 					t.Errorf("%s: -o offers no formats from usage %q", cmd.Name, sf.Usage)
 				}
 				var names []string
@@ -501,4 +504,82 @@ func TestEveryCommandCompletes(t *testing.T) {
 	}
 	walk(Command())
 	walk(CrictlCommand())
+}
+
+// A.11: the guide tells users to run "ctr completion bash", so ctr --help
+// lists it; crictl's help lists its one completion command once.
+func TestHelpListsCompletion(t *testing.T) {
+	r := ctr(t, "", "--help").ok(t)
+	if !regexp.MustCompile(`(?m)^   completion\s+Print the shell completion script`).MatchString(r.stdout) {
+		t.Errorf("ctr --help does not list completion:\n%s", r.stdout)
+	}
+	c := crictl(t, "--help").ok(t)
+	if n := len(regexp.MustCompile(`(?m)^   completion\s`).FindAllString(c.stdout, -1)); n != 1 {
+		t.Errorf("crictl --help lists completion %d times:\n%s", n, c.stdout)
+	}
+}
+
+// Finding #5 below the shells: the candidates end with the files directive
+// exactly where a command's argument, or a flag's value, is a file.
+func TestCompletionSaysWhereFilesFit(t *testing.T) {
+	n := node(t)
+	for _, tc := range []struct {
+		args  []string
+		files bool
+	}{
+		{[]string{"cri", "run"}, true},
+		{[]string{"cri", "run", "c.yaml"}, true},
+		{[]string{"cri", "run", "c.yaml", "p.yaml"}, false},
+		{[]string{"cri", "runp"}, true},
+		{[]string{"cri", "create"}, false}, // the pod first
+		{[]string{"cri", "create", "web"}, true},
+		{[]string{"cri", "load", "a.tar", "b.tar"}, true},
+		{[]string{"cri", "save", "-o"}, true},
+		{[]string{"cri", "save", "--output=x"}, true},
+		{[]string{"cri", "checkpoint", "--export"}, true},
+		{[]string{"cri", "pull", "--pod-config"}, true},
+		{[]string{"cri", "-c"}, true},
+		{[]string{"cri", "diagnose", "merge"}, true},
+		{[]string{"cri", "stop"}, false},
+		{[]string{"cri", "inspect"}, false},
+		{[]string{"cri", "ps", "--state"}, false},
+		{[]string{"cri", "ps", "-o"}, false},
+		{[]string{"cri", "load", "--platform"}, false},
+		{[]string{"images", "import"}, true}, // ctr's own commands take files
+		{[]string{"images"}, false},
+	} {
+		r := ctrStubbed(t, n.Endpoint, append(tc.args, completionFlag)...)
+		if got := strings.HasSuffix(r.stdout, filesDirective+"\n"); got != tc.files {
+			t.Errorf("%q<TAB>: files %v, want %v:\n%s", tc.args, got, tc.files, r.stdout)
+		}
+	}
+}
+
+// A flag whose usage names a FILE declares TakesFile, or TAB would not
+// offer files for it.
+func TestFileFlagsTakeFiles(t *testing.T) {
+	var walk func(*cli.Command)
+	walk = func(c *cli.Command) {
+		for _, f := range c.Flags {
+			if d, ok := f.(cli.DocGenerationFlag); ok && strings.Contains(d.GetUsage(), "`FILE") && !takesFile(f) {
+				t.Errorf("%s --%s names a FILE but does not declare TakesFile", c.Name, f.Names()[0])
+			}
+		}
+		for _, s := range c.Commands {
+			walk(s)
+		}
+	}
+	walk(Command())
+}
+
+// pwsh's script (urfave/cli's) must not offer the files directive as a
+// candidate.
+func TestPwshScriptDropsTheFilesDirective(t *testing.T) {
+	script, err := CompletionScript("ctr", "pwsh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(script, "Where-Object { $_ -ne '"+filesDirective+"' }") {
+		t.Errorf("pwsh script passes %s on as a candidate:\n%s", filesDirective, script)
+	}
 }

@@ -260,7 +260,7 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 			if !cmd.IsSet("get") && !cmd.IsSet("set") && !cmd.IsSet("list") && cmd.NArg() == 0 {
 				return usageErrorf("config: give one of --get KEY, --set KEY=VALUE, --list, or KEY VALUE")
 			}
-			p, err := newPrinter(cmd, formats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -316,6 +316,14 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 			}
 			return d.write()
 		},
+		Metadata: about(argSpec{noun: nounConfigKeys, args: 1},
+			ex("Point crictl's config file at containerd",
+				"ctr cri config --set runtime-endpoint=unix:///run/containerd/containerd.sock"),
+			ex("Show every option of the config file",
+				"ctr cri config --list"),
+			ex("Print one option",
+				"ctr cri config --get timeout"),
+		),
 	}
 }
 

@@ -150,6 +150,14 @@ succeeds: the same name on the same image is not a conflict.`,
 			}
 			return err
 		},
+		Metadata: about(argSpec{files: argsMany},
+			ex("Load an image archive (OCI or docker, plain or gzipped) for CRI",
+				"ctr cri load app.tar"),
+			ex("Load an archive from another host through a pipe",
+				"ssh build-host cat app.tar | ctr cri load -"),
+			ex("Load every platform of a multi-platform archive",
+				"ctr cri load --all-platforms app.tar"),
+		),
 	}
 }
 
@@ -209,7 +217,7 @@ A device or FIFO (/dev/null, /dev/stdout, a named pipe) is written in place.
 for that platform is an error.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("export"),
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)", TakesFile: true},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() == 0 {
@@ -233,6 +241,12 @@ for that platform is an error.`,
 				}))
 			})
 		},
+		Metadata: about(argSpec{noun: nounImages, args: argsMany},
+			ex("Save an image to an archive that load, docker and podman read",
+				"ctr cri save -o app.tar registry.example.com/team/app:1.4"),
+			ex("Save two images into one archive",
+				"ctr cri save -o base.tar busybox pause"),
+		),
 	}
 }
 
@@ -258,16 +272,19 @@ func newOrphansCommand() *cli.Command {
 CRI object has that ID) and cri-container, cri-pod (CRI lists it, but containerd
 has no container, or no live task although CRI says running/ready).
 
+-o wide adds the command that removes each one (ctr -n k8s.io containers rm,
+tasks rm -f, sandboxes rm -f; ctr cri rm -f or rmp -f for CRI's records).
+
 Listing orphans is not a failure: the exit code is 0 whatever is found; use
--o json and check .orphans in scripts. A container being created or removed
+-o json and check .orphans in scripts (an empty list is [], never null). A container being created or removed
 at that very moment can show up once: run again to confirm.`,
 		Category: catContainerd,
-		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), quietFlag("orphan"), noTruncFlag()},
+		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), noHeadersFlag(), quietFlag("orphan"), noTruncFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, printer.OrphanFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -279,5 +296,11 @@ at that very moment can show up once: run again to confirm.`,
 				return p.Print(cmd.Root().Writer, printer.Orphans(rep))
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("List containerd objects CRI lost track of, and CRI objects whose containerd task is gone",
+				"ctr cri orphans"),
+			ex("The same for a script",
+				"ctr cri orphans -o json"),
+		),
 	}
 }

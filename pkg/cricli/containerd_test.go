@@ -132,7 +132,7 @@ func TestOrphans(t *testing.T) {
 
 func TestOrphansUsageErrors(t *testing.T) {
 	s := node(t)
-	ctr(t, s.Endpoint, "cri", "orphans", "-o", "wide").fails(t, 2, `unknown output format "wide"`)
+	ctr(t, s.Endpoint, "cri", "orphans", "-o", "ndjson").fails(t, 2, `unknown output format "ndjson"`)
 	ctr(t, s.Endpoint, "cri", "orphans", "extra").fails(t, 2, "orphans takes no arguments")
 	if calls := s.RuntimeCalls(); len(calls) != 0 {
 		t.Errorf("usage errors made RPCs: %v", calls)
@@ -177,7 +177,8 @@ func TestDiagnoseProblemsExitOneWithReport(t *testing.T) {
 	s.SetContainers(runtimetest.Container{ID: ctrX, Name: "job\x1b[31m", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED,
 		ExitCode: 3, Reason: "Error", LogPath: "/nonexistent/ctrcri-test/gone.log", CreatedAt: ago(60e9)})
 	withContainerd(t, s.Mirror())
-	r := ctr(t, s.Endpoint, "cri", "diagnose").fails(t, 1, "diagnose: 1 problem found")
+	// The summary counts what the report lists (A.8): one error, one warning.
+	r := ctr(t, s.Endpoint, "cri", "diagnose").fails(t, 1, "ctr: diagnose: 1 error and 1 warning found\n")
 	golden(t, "diagnose-problem.txt", strings.ReplaceAll(r.stdout, s.Endpoint, "ENDPOINT"))
 
 	r = ctr(t, s.Endpoint, "cri", "diagnose", "-o", "json").fails(t, 1)

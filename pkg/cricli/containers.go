@@ -18,12 +18,12 @@ func newPsCommand() *cli.Command {
 		Flags: append(withShortState(containerFilterFlags()),
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers, not only running ones"},
 			&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Usage: "show the image's repo:tag instead of the ref it was created with"},
-			outputFlag(printer.Table, printer.ListFormats), templateFlag(), quietFlag("container"), verboseFlag(), noTruncFlag()),
+			outputFlag(printer.Table, printer.ListFormats), templateFlag(), noHeadersFlag(), watchListFlag(), quietFlag("container"), verboseFlag(), noTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, printer.ListFormats)
+			p, w, err := newListPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -35,18 +35,30 @@ func newPsCommand() *cli.Command {
 			f.ResolveImages = cmd.Bool("resolve-image-path")
 			f.Summary = tableOnly(cmd)
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				l, err := c.ListContainers(ctx, f)
-				if err != nil {
-					return err
-				}
-				if cmd.String("output") == printer.Wide {
-					if err := ctrd.JoinTaskPIDs(ctx, containerdFor(cmd, c), l); err != nil {
-						return err
+				return printList(ctx, cmd, c, p, w, func(ctx context.Context) (*printer.Resource, error) {
+					l, err := c.ListContainers(ctx, f)
+					if err != nil {
+						return nil, err
 					}
-				}
-				return p.Print(cmd.Root().Writer, printer.Containers(l, clock(cmd)))
+					if cmd.String("output") == printer.Wide {
+						if err := ctrd.JoinTaskPIDs(ctx, containerdFor(cmd, c), l); err != nil {
+							return nil, err
+						}
+					}
+					return printer.Containers(l, clock(cmd)), nil
+				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers},
+			ex("List running containers with their pod and namespace",
+				"ctr cri ps"),
+			ex("All containers of pod web, exited ones included",
+				"ctr cri ps -a --pod-name '^web$'"),
+			ex("IDs of the exited containers, for a script",
+				"ctr cri ps -a -q --state exited"),
+			ex("Name, state and attempt of every container",
+				"ctr cri ps -a -o custom-columns='NAME:.metadata.name,STATE:.state,ATTEMPT:.metadata.attempt'"),
+		),
 	}
 }
 
@@ -59,9 +71,9 @@ func newInspectCommand() *cli.Command {
 		Category:    catContainers,
 		Flags: append(withShortState(containerFilterFlags()),
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "with no containers named, select all states, not only running ones"},
-			outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), inspectQuietFlag(), containerdFlag()),
+			outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), noHeadersFlag(), inspectQuietFlag(), containerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			p, err := newPrinter(cmd, printer.ObjectFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -85,6 +97,16 @@ func newInspectCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, args: argsMany},
+			ex("Status and runtime info of container app",
+				"ctr cri inspect app"),
+			ex("The PID of container app's main process (for nsenter)",
+				"ctr cri inspect -o go-template --template '{{.info.pid}}' app"),
+			ex("Why the last attempt stopped",
+				"ctr cri inspect -o go-template='{{.status.exitCode}} {{.status.reason}}' app"),
+			ex("containerd's view of it: task PID, shim, snapshot",
+				"ctr cri inspect --containerd app"),
+		),
 	}
 }
 

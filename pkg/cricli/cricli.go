@@ -97,9 +97,24 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		Flags:     globalFlags(),
 		Commands:  subcommands(),
 		Action:    unknownSubcommand,
+		Metadata: about(argSpec{},
+			ex("What runs on this node: pods, then their containers",
+				"ctr cri pods && ctr cri ps -a"),
+			ex("Why is a pod not ready? The runtime's conditions, then a whole report",
+				"ctr cri info -q && ctr cri diagnose"),
+			ex("Follow the logs of container app, or read its previous attempt's",
+				"ctr cri logs -f app; ctr cri logs --previous app"),
+			ex("Open a shell in container app",
+				"ctr cri exec -it app sh"),
+			ex("Load an image archive for CRI on an air-gapped node",
+				"ctr cri load app.tar"),
+			ex("Talk to another containerd (k3s)",
+				"ctr -a /run/k3s/containerd/containerd.sock cri ps"),
+		),
 	}
 	setUsageErrors(cmd)
 	shortOptions(cmd)
+	gluedFormats(cmd)
 	enableCompletion(cmd)
 	attachSession(cmd)
 	if next := cmd.Before; next != nil {
@@ -201,6 +216,8 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		stderr = io.Discard // the shell shows it on the command line
 	}
 	installVersionPrinter()
+	installHelpPrinter()
+	completeUpstream(root)
 	watchAddressEnv(root)
 	installGlobals(root)
 	crictl := root.Name == "crictl"
@@ -216,6 +233,10 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as
 	// "ctr cri completion SHELL": its bash script eval'ed the command line.
 	root.ConfigureShellCompletionCommand = func(c *cli.Command) {
+		// The guide tells users to run it: list it in ctr --help (crictl's
+		// tree has its own, listed, so urfave's stays hidden there).
+		c.Hidden = slices.ContainsFunc(root.Commands, func(o *cli.Command) bool { return o != c && o.Name == c.Name })
+		c.Usage = "Print the shell completion script for bash, zsh, fish or pwsh"
 		for _, sub := range c.Commands {
 			if slices.Contains(Shells, sub.Name) {
 				sub.Action = func(_ context.Context, cmd *cli.Command) error {

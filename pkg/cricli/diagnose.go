@@ -40,10 +40,10 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 3 the runtime cannot be reached.`,
 		Category: catContainerd,
 		Flags: []cli.Flag{
-			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(),
+			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(), noHeadersFlag(),
 			&cli.IntFlag{Name: "details", Value: diagnose.DefaultDiagnoseDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
 			&cli.StringFlag{Name: "node-name", Usage: "the node's name in the report (default: $NODE_NAME, else the hostname)"},
-			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it"},
+			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it", TakesFile: true},
 			&cli.DurationFlag{Name: "every", Usage: "repeat every `DURATION` until SIGTERM (with -o ndjson: one line per report); 0 reports once"},
 		},
 		Commands: []*cli.Command{newDiagnoseMergeCommand()},
@@ -61,7 +61,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 			if fi, err := os.Stat(cmd.String("host-root")); err != nil || !fi.IsDir() {
 				return usageErrorf("invalid --host-root %q: not a directory", cmd.String("host-root"))
 			}
-			p, err := printer.NewDiagnose(cmd.String("output"), printer.DiagnoseFormats, printer.Options{Template: cmd.String("template")})
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -85,11 +85,19 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 					return err
 				}
 				if !rep.Healthy {
-					return &problemsFound{n: rep.Errors()}
+					return &problemsFound{errors: rep.Errors(), warnings: len(rep.Problems) - rep.Errors()}
 				}
 				return nil
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("A report of what is wrong on this node",
+				"ctr cri diagnose"),
+			ex("The same for a script: exit 0 healthy, 1 problems, 3 runtime unreachable",
+				"ctr cri diagnose -o json"),
+			ex("One report a minute as NDJSON until SIGTERM",
+				"ctr cri diagnose --every 1m -o ndjson"),
+		),
 	}
 }
 
@@ -131,14 +139,23 @@ func hostInfo(cmd *cli.Command) diagnose.HostInfo {
 }
 
 // problemsFound is diagnose's verdict on an unhealthy node: exit 1 with a
-// one-line summary, the report itself being on stdout.
-type problemsFound struct{ n int }
+// one-line summary, the report itself being on stdout. The summary counts
+// every problem the report lists, errors and warnings apart.
+type problemsFound struct{ errors, warnings int }
 
 func (p *problemsFound) Error() string {
-	if p.n == 1 {
-		return "diagnose: 1 problem found"
+	s := "diagnose: " + count(p.errors, "error", "errors")
+	if p.warnings > 0 {
+		s += " and " + count(p.warnings, "warning", "warnings")
 	}
-	return fmt.Sprintf("diagnose: %d problems found", p.n)
+	return s + " found"
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func (p *problemsFound) ExitCode() int { return ExitFailed }
@@ -169,7 +186,7 @@ summary line on stderr); 2 usage error.`,
 		Flags: []cli.Flag{
 			outputFlag(printer.Table, printer.FleetFormats), templateFlag(),
 			&cli.DurationFlag{Name: "max-age", Value: time.Hour, Usage: "reports older than this are stale; 0: never"},
-			&cli.StringFlag{Name: "nodes", Usage: "`FILE` naming the nodes that should have reported, one per line (kubectl get nodes -o name); the others are missing"},
+			&cli.StringFlag{Name: "nodes", Usage: "`FILE` naming the nodes that should have reported, one per line (kubectl get nodes -o name); the others are missing", TakesFile: true},
 			&cli.IntFlag{Name: "examples", Value: fleet.DefaultExamples, Usage: "example nodes per problem group and version"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -179,7 +196,7 @@ summary line on stderr); 2 usage error.`,
 			if n := cmd.Int("examples"); n < 1 || n > 100 {
 				return usageErrorf("invalid --examples %d: must be 1 to 100", n)
 			}
-			p, err := newPrinter(cmd, printer.FleetFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -230,6 +247,12 @@ summary line on stderr); 2 usage error.`,
 			}
 			return nil
 		},
+		Metadata: about(argSpec{files: argsMany},
+			ex("Merge the reports collected from many nodes",
+				"ctr cri diagnose merge reports/"),
+			ex("Merge and name the nodes that did not report",
+				"ctr cri diagnose merge --nodes nodes.txt reports/"),
+		),
 	}
 }
 

@@ -17,13 +17,14 @@ func newEventsCommand() *cli.Command {
 		Aliases: []string{"event"},
 		Usage:   "Stream container events (GetContainerEvents) until Ctrl-C",
 		Description: `Prints one document per event: JSON objects one after another, YAML documents
-separated by "---", or the template's output. Beyond crictl, --pod (ID prefix, name or
+separated by "---", or the template's output. -o table (or wide, or custom-columns)
+prints one line per event under one header instead. Beyond crictl, --pod (ID prefix, name or
 namespace/name), --container (ID prefix or name) and --type (created, started,
 stopped, deleted; repeatable) keep only matching events. Ends with exit 0 on Ctrl-C
 or when the runtime closes the stream.`,
 		Category: catStreaming,
 		Flags: []cli.Flag{
-			outputFlag(printer.JSON, printer.DocFormats), templateFlag(),
+			outputFlag(printer.JSON, printer.ListFormats), templateFlag(), noHeadersFlag(), noTruncFlag(),
 			&cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "only events of this pod (ID prefix, name or namespace/name)"},
 			&cli.StringFlag{Name: "container", Usage: "only events of this container (ID prefix or name)"},
 			&cli.StringSliceFlag{Name: "type", Usage: "only events of this type: created, started, stopped or deleted (repeatable)"},
@@ -36,7 +37,11 @@ or when the runtime closes the stream.`,
 			if out := cmd.String("output"); cmd.String("template") != "" && !strings.HasPrefix(out, "go-template") {
 				return usageErrorf("--template can't be used with -o %s", out)
 			}
-			p, err := printer.NewStream(cmd.String("output"), printer.DocFormats, printer.Options{Template: cmd.String("template")})
+			opts, err := printerOptions(cmd)
+			if err != nil {
+				return err
+			}
+			p, err := printer.NewLineStream(cmd.String("output"), commandFormats(cmd), opts)
 			if err != nil {
 				return err
 			}
@@ -60,5 +65,13 @@ or when the runtime closes the stream.`,
 				return err
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("Follow container events",
+				"ctr cri events"),
+			ex("Watch the restarts of pod web's containers",
+				"ctr cri events --pod web --type stopped"),
+			ex("One line per event",
+				`ctr cri events -o go-template='{{.containerId}} {{.containerEventType}}{{"\n"}}'`),
+		),
 	}
 }

@@ -96,7 +96,7 @@ func TestEventsEndCleanlyOnInterrupt(t *testing.T) {
 
 func TestEventsBadInputAndUnimplemented(t *testing.T) {
 	n := eventsNode(t)
-	for _, args := range [][]string{{"events", "--type", "exploded"}, {"events", "-o", "table"}, {"events", "now"},
+	for _, args := range [][]string{{"events", "--type", "exploded"}, {"events", "-o", "ndjson"}, {"events", "now"},
 		{"events", "-o", "json", "--template", "x"}, {"events", "-o", "yaml", "--template", "{{.}}"}} {
 		n.RuntimeCalls()
 		ctr(t, n.Endpoint, append([]string{"cri"}, args...)...).fails(t, 2)

@@ -101,6 +101,14 @@ The exit code is the remote command's; 130 if interrupted.`,
 			&cli.BoolFlag{Name: "parallel", Aliases: []string{"x"}, Usage: "with several containers: run in all of them at once"},
 		}, containerFilterFlags()...), streamFlags()...),
 		Action: runExec,
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: 1},
+			ex("Open a shell in container web",
+				"ctr cri exec -it web sh"),
+			ex("Run a command, stdout and stderr kept apart, its exit code passed on",
+				"ctr cri exec -s app cat /etc/resolv.conf"),
+			ex("Run a command in every running container of pod web",
+				"ctr cri exec --pod-name '^web$' hostname"),
+		),
 	}
 }
 

@@ -1,7 +1,10 @@
 package cricli
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,14 +22,114 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); beats ctr --address [$CONTAINER_RUNTIME_ENDPOINT]"},
 		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Usage: "CRI image endpoint; default: the runtime endpoint [$IMAGE_SERVICE_ENDPOINT]"},
 		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and lifecycle calls get at least 30s; pulls have --pull-timeout); never ends a stream"},
-		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ") [$CRI_CONFIG_FILE]"},
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ") [$CRI_CONFIG_FILE]", TakesFile: true},
 		&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Usage: "trace endpoint choice and every RPC on stderr"},
 	}, moreGlobalFlags()...)
 }
 
-func outputFlag(def string, formats []string) *cli.StringFlag {
-	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: def,
-		Usage: "output format: " + strings.Join(formats, ", ") + " (jsonpath=EXPR, custom-columns=H:EXPR,…, go-template=T)"}
+// formatFlag is -o as a format: its Config holds the formats the command
+// accepts, and help, completion and newPrinter all read that one list.
+type formatFlag = cli.FlagBase[string, formatConfig, formatValue]
+
+type formatConfig struct{ Formats []string }
+
+// formatValue is a plain string value (cli's own is unexported).
+type formatValue struct{ dest *string }
+
+func (formatValue) Create(v string, p *string, _ formatConfig) cli.Value {
+	*p = v
+	return &formatValue{dest: p}
+}
+
+// ToString quotes as cli's string flags do: help shows (default: "table").
+func (formatValue) ToString(v string) string {
+	if v == "" {
+		return ""
+	}
+	return strconv.Quote(v)
+}
+
+func (f *formatValue) Set(v string) error { *f.dest = v; return nil }
+func (f *formatValue) Get() any           { return *f.dest }
+func (f *formatValue) String() string {
+	if f.dest == nil {
+		return ""
+	}
+	return formatValue{}.ToString(*f.dest)
+}
+
+func outputFlag(def string, formats []string) *formatFlag {
+	return &formatFlag{Name: "output", Aliases: []string{"o"}, Value: def,
+		Config: formatConfig{Formats: formats}, Usage: formatUsage(formats)}
+}
+
+// formatUsage lists the formats, then how those with an argument are
+// written; completion reads the formats from the flag's Config.
+func formatUsage(formats []string) string {
+	var args []string
+	for _, f := range formats {
+		if a := printer.FormatArg(f); a != f {
+			if f == printer.GoTemplate {
+				a += " (or --template)"
+			}
+			args = append(args, a)
+		}
+	}
+	u := "output format: " + strings.Join(formats, ", ")
+	if len(args) > 0 {
+		u += " (" + strings.Join(args, ", ") + ")"
+	}
+	return u
+}
+
+// setFormats changes the formats a command's -o accepts, and its help.
+func setFormats(cmd *cli.Command, formats []string) {
+	if f := formatFlagOf(cmd); f != nil {
+		f.Config.Formats = formats
+		f.Usage = formatUsage(formats)
+	}
+}
+
+// formatFlagOf is the command's -o flag when it names a format (save's -o
+// names a file).
+func formatFlagOf(cmd *cli.Command) *formatFlag {
+	for _, f := range cmd.Flags {
+		if ff, ok := f.(*formatFlag); ok && ff.Name == "output" {
+			return ff
+		}
+	}
+	return nil
+}
+
+// gluedFormats accepts kubectl's habit of gluing the format to -o
+// (-ojson, -owide, -ojsonpath=EXPR) on every command whose -o is a format:
+// urfave reads -ojson as a flag named "ojson", so each format gets such a
+// hidden flag, which sets -o. The printer then checks the format as usual.
+func gluedFormats(cmd *cli.Command) {
+	for _, sub := range cmd.Commands {
+		gluedFormats(sub)
+	}
+	f := formatFlagOf(cmd)
+	if f == nil {
+		return
+	}
+	for _, format := range append(slices.Clone(f.Config.Formats), printer.ListFormats...) {
+		name := "o" + format
+		if slices.ContainsFunc(cmd.Flags, func(fl cli.Flag) bool { return slices.Contains(fl.Names(), name) }) {
+			continue
+		}
+		if printer.FormatArg(format) != format {
+			cmd.Flags = append(cmd.Flags, &cli.StringFlag{Name: name, Hidden: true,
+				Action: func(_ context.Context, c *cli.Command, v string) error { return c.Set("output", format+"="+v) }})
+			continue
+		}
+		cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: name, Hidden: true,
+			Action: func(_ context.Context, c *cli.Command, v bool) error { return c.Set("output", format) }})
+	}
+}
+
+func noHeadersFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "no-headers", Usage: "leave out the header line of table, wide and custom-columns output"}
 }
 
 func templateFlag() *cli.StringFlag {
@@ -161,9 +264,9 @@ func podFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	}, nil
 }
 
-// newPrinter builds the printer from -o and friends; a bad -o fails here,
-// before any RPC.
-func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
+// printerOptions reads the flags that shape output beside -o; a flag that
+// contradicts -o is a usage error here, before any RPC.
+func printerOptions(cmd *cli.Command) (printer.Options, error) {
 	opts := printer.Options{}
 	if hasFlag(cmd, "no-trunc") {
 		opts.NoTrunc = cmd.Bool("no-trunc")
@@ -179,7 +282,40 @@ func newPrinter(cmd *cli.Command, formats []string) (printer.Printer, error) {
 	if hasFlag(cmd, "template") {
 		opts.Template = cmd.String("template")
 	}
-	return printer.New(cmd.String("output"), formats, opts)
+	if hasFlag(cmd, "no-headers") && cmd.Bool("no-headers") {
+		if out := cmd.String("output"); !printer.Tabular(out) {
+			return opts, usageErrorf("--no-headers goes with -o table, wide or custom-columns: -o %s has no header line", out)
+		}
+		opts.NoHeaders = true
+	}
+	return opts, nil
+}
+
+// outputFormats is what the command's -o accepts.
+func commandFormats(cmd *cli.Command) []string {
+	if f := formatFlagOf(cmd); f != nil {
+		return f.Config.Formats
+	}
+	return nil
+}
+
+// newPrinter builds the printer from -o and friends; a bad -o fails here,
+// before any RPC.
+func newPrinter(cmd *cli.Command) (printer.Printer, error) {
+	opts, err := printerOptions(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return printer.New(cmd.String("output"), commandFormats(cmd), opts)
+}
+
+// newStream is newPrinter for a sequence of results (stats -w, metricsp -w).
+func newStream(cmd *cli.Command) (*printer.Stream, error) {
+	opts, err := printerOptions(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return printer.NewStream(cmd.String("output"), commandFormats(cmd), opts)
 }
 
 // tableOnly reports whether the output shows only table columns (or IDs),

@@ -40,8 +40,8 @@ func moreGlobalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: flagTracing, Usage: "send an OpenTelemetry trace of the command (one span per CRI call) to --tracing-endpoint"},
 		&cli.StringFlag{Name: flagTraceEP, Value: defaultTraceEP, Usage: "OTLP/gRPC collector address (host:port) for --enable-tracing"},
 		&cli.IntFlag{Name: flagTraceRate, Value: -1, Usage: "traces sampled per million commands with --enable-tracing (-1 or 1000000: all, 0: none)"},
-		&cli.StringFlag{Name: flagProfileCPU, Usage: "write a pprof CPU profile of the command to `FILE`"},
-		&cli.StringFlag{Name: flagProfileMem, Usage: "write a pprof heap profile at the end of the command to `FILE`"},
+		&cli.StringFlag{Name: flagProfileCPU, Usage: "write a pprof CPU profile of the command to `FILE`", TakesFile: true},
+		&cli.StringFlag{Name: flagProfileMem, Usage: "write a pprof heap profile at the end of the command to `FILE`", TakesFile: true},
 	}
 }
 
@@ -343,7 +343,7 @@ func installGlobals(root *cli.Command) {
 			return
 		}
 		watchNamespaceEnv(root)
-		installHelpPrinter()
+		installGlobalHelpPrinter() // after docs' printer: it edits the template first
 	}
 	var ctr *cli.Command
 	if cri != root {
@@ -449,13 +449,13 @@ CTR OPTIONS (before cri; --address and --connect-timeout also after COMMAND):
    --namespace string, -n string    only "k8s.io" is accepted: CRI objects live there ($CONTAINERD_NAMESPACE is ignored)
 `
 
-var helpPrinterOnce sync.Once
+var globalHelpOnce sync.Once
 
-// installHelpPrinter swaps, at print time, urfave's GLOBAL OPTIONS section
+// installGlobalHelpPrinter swaps, at print time, urfave's GLOBAL OPTIONS section
 // for globalHelp in the help of ctr cri and every command below it. Done
 // when help is printed, not per command at start-up.
-func installHelpPrinter() {
-	helpPrinterOnce.Do(func() {
+func installGlobalHelpPrinter() {
+	globalHelpOnce.Do(func() {
 		prev := cli.HelpPrinter
 		cli.HelpPrinter = func(w io.Writer, templ string, data any) {
 			if c, ok := data.(*cli.Command); ok && underCtrCri(c) {

@@ -24,13 +24,13 @@ func newImagesCommand() *cli.Command {
 			imageFilterFlag(),
 			&cli.BoolFlag{Name: "digests", Usage: "show digests"},
 			&cli.BoolFlag{Name: "pinned", Usage: "show whether images are pinned"},
-			outputFlag(printer.Table, printer.ListFormats), templateFlag(), quietFlag("image"), verboseFlag(), noTruncFlag(),
+			outputFlag(printer.Table, printer.ListFormats), templateFlag(), noHeadersFlag(), quietFlag("image"), verboseFlag(), noTruncFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 1 {
 				return usageErrorf("images takes at most one REPOSITORY[:TAG], got %d", cmd.NArg())
 			}
-			p, err := newPrinter(cmd, printer.ListFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -48,6 +48,14 @@ func newImagesCommand() *cli.Command {
 				return p.Print(cmd.Root().Writer, printer.Images(imgs, cols))
 			})
 		},
+		Metadata: about(argSpec{noun: nounImages, args: 1},
+			ex("List images",
+				"ctr cri images"),
+			ex("The tags of one repository, with digests",
+				"ctr cri images --digests registry.example.com/team/app"),
+			ex("IDs of the images no tag points to",
+				"ctr cri images -q --filter dangling=true"),
+		),
 	}
 }
 
@@ -61,10 +69,10 @@ func newInspectImageCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "name", Usage: "with no images named, select images by REPOSITORY[:TAG]"},
 			imageFilterFlag(),
-			outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), inspectQuietFlag(),
+			outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), noHeadersFlag(), inspectQuietFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			p, err := newPrinter(cmd, printer.ObjectFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -88,6 +96,12 @@ func newInspectImageCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounImages, args: argsMany},
+			ex("Status and runtime info of an image",
+				"ctr cri inspecti busybox"),
+			ex("The image's size in bytes",
+				"ctr cri inspecti -o go-template --template '{{.status.size}}' busybox"),
+		),
 	}
 }
 

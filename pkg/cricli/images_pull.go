@@ -195,7 +195,7 @@ namespace k8s.io) is shown on stderr while the pull runs.`,
 			&cli.StringFlag{Name: "pod-config", Usage: "pod config (`FILE`.json|yaml) to pull for; some runtimes pick a handler or platform from it", TakesFile: true},
 			&cli.StringSliceFlag{Name: "annotation", Aliases: []string{"a"}, Usage: "annotation `KEY=VALUE` for the image (repeatable)"},
 		),
-		Commands: []*cli.Command{jsonSchemaCommand(true)},
+		Commands: []*cli.Command{jsonSchemaCommand("pull", true)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 1 {
 				return usageErrorf("pull takes one image reference, got %d arguments", cmd.NArg())
@@ -241,6 +241,14 @@ namespace k8s.io) is shown on stderr while the pull runs.`,
 				return nil
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("Pull an image",
+				"ctr cri pull busybox:1.36"),
+			ex("Pull from a private registry, the password read from standard input",
+				"ctr cri pull -u robot --password-stdin registry.example.com/team/app:1.4"),
+			ex("Pull for the runtime handler a pod config names",
+				"ctr cri pull --pod-config pod.yaml registry.example.com/team/app:1.4"),
+		),
 	}
 }
 
@@ -315,6 +323,12 @@ snapshot. The crictl personality removes it, as crictl does.`,
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounImages, args: argsMany},
+			ex("Remove an image with all its tags",
+				"ctr cri rmi busybox:1.36"),
+			ex("Remove the images no container uses",
+				"ctr cri rmi --prune"),
+		),
 	}
 }
 

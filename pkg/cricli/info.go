@@ -3,6 +3,7 @@ package cricli
 import (
 	"context"
 	"runtime/debug"
+	"slices"
 
 	"github.com/urfave/cli/v3"
 
@@ -53,12 +54,12 @@ func docCommand(name, usage, category, def string, formats []string, fetch func(
 		Name:     name,
 		Usage:    usage,
 		Category: category,
-		Flags:    []cli.Flag{outputFlag(def, formats), templateFlag()},
+		Flags:    docFlags(def, formats),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, formats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -73,8 +74,18 @@ func docCommand(name, usage, category, def string, formats []string, fetch func(
 	}
 }
 
+// docFlags are -o and --template, and --no-headers where a format has
+// headers to leave out.
+func docFlags(def string, formats []string) []cli.Flag {
+	flags := []cli.Flag{outputFlag(def, formats), templateFlag()}
+	if slices.Contains(formats, printer.CustomColumns) {
+		flags = append(flags, noHeadersFlag())
+	}
+	return flags
+}
+
 func newVersionCommand() *cli.Command {
-	return docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
+	cmd := docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
 		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			v, err := c.Version(ctx)
 			if err != nil {
@@ -86,6 +97,11 @@ func newVersionCommand() *cli.Command {
 			}
 			return printer.Version(v, cv), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Runtime name and version, CRI API version",
+			"ctr cri version"),
+	)
+	return cmd
 }
 
 func newInfoCommand() *cli.Command {
@@ -99,6 +115,12 @@ func newInfoCommand() *cli.Command {
 			}
 			return printer.Info(s)
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Runtime conditions and configuration",
+			"ctr cri info"),
+		ex("One line per condition (RuntimeReady, NetworkReady)",
+			`ctr cri info -o go-template='{{range .status.conditions}}{{.type}}={{.status}} {{.reason}}{{"\n"}}{{end}}'`),
+	)
 	cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"})
 	return cmd
 }
@@ -106,7 +128,7 @@ func newInfoCommand() *cli.Command {
 // newRuntimeConfigCommand prints crictl's "cgroup driver:" line; -o json,
 // yaml and go-template are ours.
 func newRuntimeConfigCommand() *cli.Command {
-	return docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
+	cmd := docCommand("runtime-config", "Show the runtime's configuration as the kubelet sees it (cgroup driver)", catInfo,
 		printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.RuntimeConfig(ctx)
 			if err != nil {
@@ -114,12 +136,17 @@ func newRuntimeConfigCommand() *cli.Command {
 			}
 			return printer.RuntimeConfig(r), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("The cgroup driver the runtime expects of the kubelet",
+			"ctr cri runtime-config"),
+	)
+	return cmd
 }
 
 // newImageFsInfoCommand prints crictl's {"status": …} document by default.
 func newImageFsInfoCommand() *cli.Command {
-	return docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
-		printer.JSON, printer.ObjectFormats,
+	cmd := docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
+		printer.JSON, printer.VersionFormats,
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			r, err := c.ImageFsInfo(ctx)
 			if err != nil {
@@ -127,6 +154,13 @@ func newImageFsInfoCommand() *cli.Command {
 			}
 			return printer.ImageFsInfo(r), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("Image and container filesystem usage",
+			"ctr cri imagefsinfo"),
+		ex("Bytes used by images",
+			"ctr cri imagefsinfo -o go-template='{{range .status.imageFilesystems}}{{.usedBytes.value}}{{end}}'"),
+	)
+	return cmd
 }
 
 func noArgs(cmd *cli.Command) error {

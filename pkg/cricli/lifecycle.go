@@ -140,7 +140,7 @@ key pull-image-on-create: true means --pull always).
 ` + configHelp,
 		Category: catContainers,
 		Flags:    append(append(pullPolicyFlags("missing", "; always with pull-image-on-create: true"), pullAuthFlags()...), cancelTimeoutFlag()),
-		Commands: []*cli.Command{jsonSchemaCommand(false)},
+		Commands: []*cli.Command{jsonSchemaCommand("create", false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 3 {
 				return usageErrorf("create takes POD CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
@@ -178,6 +178,12 @@ key pull-image-on-create: true means --pull always).
 				return nil
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, state: "ready", args: 1, files: 2},
+			ex("Create a container in the ready pod web",
+				"ctr cri create web container.yaml pod.yaml"),
+			ex("Create it without pulling the image",
+				"ctr cri create --pull never web container.yaml pod.yaml"),
+		),
 	}
 }
 
@@ -194,7 +200,7 @@ fails, the pod is stopped and removed again.
 ` + configHelp,
 		Category: catContainers,
 		Flags:    append(append(append(pullPolicyFlags("always", "; never with disable-pull-on-run: true"), pullAuthFlags()...), cancelTimeoutFlag()), runtimeHandlerFlag()),
-		Commands: []*cli.Command{jsonSchemaCommand(false)},
+		Commands: []*cli.Command{jsonSchemaCommand("run", false)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 2 {
 				return usageErrorf("run takes CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
@@ -237,6 +243,12 @@ fails, the pod is stopped and removed again.
 				return nil
 			})
 		},
+		Metadata: about(argSpec{files: 2},
+			ex("Run a pod, pull the image, create and start the container; print its ID",
+				"ctr cri run container.yaml pod.yaml"),
+			ex("The same with the image already on the node",
+				"ctr cri run --pull missing container.yaml pod.yaml"),
+		),
 	}
 }
 
@@ -259,6 +271,10 @@ func newStartCommand() *cli.Command {
 				return forEach(ctx, cmd, ids, failed, c.StartContainer)
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, state: "created", args: argsMany},
+			ex("Start a created container",
+				"ctr cri start app"),
+		),
 	}
 }
 
@@ -297,6 +313,12 @@ func newStopCommand() *cli.Command {
 				return forEach(ctx, cmd, ids, failed, op)
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: argsMany},
+			ex("Stop container app, killing it after 10 seconds",
+				"ctr cri stop -t 10 app"),
+			ex("Stop every running container",
+				"ctr cri stop -a"),
+		),
 	}
 }
 
@@ -310,7 +332,7 @@ here, so it means the same to both. Several containers are checkpointed one afte
 another into the same FILE, as crictl does: the last one written stays.`,
 		Category: catContainers,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "export", Aliases: []string{"e"}, Usage: "archive to write (`FILE`.tar)"},
+			&cli.StringFlag{Name: "export", Aliases: []string{"e"}, Usage: "archive to write (`FILE`.tar)", TakesFile: true},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			export := cmd.String("export")
@@ -341,5 +363,9 @@ another into the same FILE, as crictl does: the last one written stays.`,
 				return errors.Join(failed...)
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: 1},
+			ex("Checkpoint a running container into an archive",
+				"ctr cri checkpoint --export /var/lib/checkpoints/app.tar app"),
+		),
 	}
 }

@@ -37,8 +37,9 @@ func loadContainerConfig(cmd *cli.Command, path string) (*runtimeapi.ContainerCo
 }
 
 // jsonSchemaCommand prints the JSON Schema of the config files a command
-// reads (crictl: runp jsonschema, create jsonschema -p/-c).
-func jsonSchemaCommand(defaultPod bool) *cli.Command {
+// reads (crictl: runp jsonschema, create jsonschema -p/-c); parent names
+// that command in the examples.
+func jsonSchemaCommand(parent string, defaultPod bool) *cli.Command {
 	cmd := &cli.Command{
 		Name:    "jsonschema",
 		Aliases: []string{"js"},
@@ -66,7 +67,12 @@ func jsonSchemaCommand(defaultPod bool) *cli.Command {
 			return nil
 		},
 	}
+	cmd.Metadata = about(argSpec{},
+		ex("The schema of "+parent+"'s config file", "ctr cri "+parent+" jsonschema"))
 	if !defaultPod {
+		cmd.Metadata = about(argSpec{},
+			ex("The schema of the container config", "ctr cri "+parent+" jsonschema"),
+			ex("The schema of the pod config", "ctr cri "+parent+" jsonschema -p"))
 		cmd.Usage = "Print the JSON Schema of the container config (-c, default) or the pod config (-p)"
 		cmd.Flags = []cli.Flag{
 			&cli.BoolFlag{Name: "pod", Aliases: []string{"p"}, Usage: "print the pod config (PodSandboxConfig) schema"},

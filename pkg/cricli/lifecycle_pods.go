@@ -22,7 +22,7 @@ when missing. Set linux.cgroup_parent as the kubelet does (e.g. /mypods/NAME
 with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 		Category: catPods,
 		Flags:    []cli.Flag{runtimeHandlerFlag(), cancelTimeoutFlag()},
-		Commands: []*cli.Command{jsonSchemaCommand(true)},
+		Commands: []*cli.Command{jsonSchemaCommand("runp", true)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 1 {
 				return usageErrorf("runp takes one pod config file, got %d arguments", cmd.NArg())
@@ -44,6 +44,12 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 				return nil
 			})
 		},
+		Metadata: about(argSpec{files: 1},
+			ex("Run a pod from a config file and print its ID",
+				"ctr cri runp pod.yaml"),
+			ex("Run it with another runtime handler",
+				"ctr cri runp -r runc pod.yaml"),
+		),
 	}
 }
 
@@ -77,6 +83,12 @@ func newStopPodCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, state: "ready", args: argsMany},
+			ex("Stop pod web of namespace shop",
+				"ctr cri stopp shop/web"),
+			ex("Stop every ready pod",
+				"ctr cri stopp -a"),
+		),
 	}
 }
 

@@ -78,6 +78,12 @@ container for the log path.`,
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, args: argsMany},
+			ex("Remove an exited container and its logs",
+				"ctr cri rm app"),
+			ex("Stop and remove a running container, keeping its logs",
+				"ctr cri rm -f -k app"),
+		),
 	}
 }
 
@@ -131,5 +137,11 @@ func newRemovePodCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, args: argsMany},
+			ex("Remove a stopped pod",
+				"ctr cri rmp web"),
+			ex("Stop and remove every pod",
+				"ctr cri rmp -f -a"),
+		),
 	}
 }

@@ -113,6 +113,14 @@ time without a zone) or a Unix time (1714557600).`,
 				return err
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, args: 1},
+			ex("Follow container app's log from its last 20 lines",
+				"ctr cri logs -f --tail 20 app"),
+			ex("What the previous attempt printed before it stopped",
+				"ctr cri logs --previous app"),
+			ex("The last hour of stderr, with timestamps",
+				"ctr cri logs --since 1h --stream stderr -t app"),
+		),
 	}
 }
 

@@ -50,6 +50,13 @@ var crictlShowsHelp = map[string]func(*cli.Command) bool{
 	"version":               func(c *cli.Command) bool { return c.NArg() != 0 },
 }
 
+// crictlFormats are -o lists crictl's personality keeps as crictl's where
+// ours accepts more and the difference would change what a script gets:
+// crictl's events refuses -o table (exit 1), where ours would stream lines.
+var crictlFormats = map[string][]string{
+	"events": {printer.JSON, printer.YAML, printer.GoTemplate},
+}
+
 // filterNames are exec's container filters: with one of them, exec needs
 // no CONTAINER argument.
 var filterNames = []string{"id", "name", "pod", "pod-name", "namespace", "image", "state", "label", "latest", "last"}
@@ -93,6 +100,9 @@ func crictlize(root *cli.Command) {
 	for _, sub := range root.Commands {
 		sub.Category = ""
 		renameUsage(sub)
+		if f, ok := crictlFormats[sub.Name]; ok {
+			setFormats(sub, f)
+		}
 		if drop := ctrOnlyFlags[sub.Name]; drop != nil {
 			sub.Flags = slices.DeleteFunc(sub.Flags, func(f cli.Flag) bool { return slices.Contains(drop, f.Names()[0]) })
 		}

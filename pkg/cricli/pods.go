@@ -17,12 +17,12 @@ func newPodsCommand() *cli.Command {
 		Usage:    "List pods (sandboxes), newest first",
 		Category: catPods,
 		Flags: append(withShortState(podFilterFlags()), outputFlag(printer.Table, printer.ListFormats), templateFlag(),
-			quietFlag("pod"), verboseFlag(), noTruncFlag()),
+			noHeadersFlag(), watchListFlag(), quietFlag("pod"), verboseFlag(), noTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := newPrinter(cmd, printer.ListFormats)
+			p, w, err := newListPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -31,13 +31,23 @@ func newPodsCommand() *cli.Command {
 				return err
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				pods, err := c.ListPods(ctx, f)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, printer.Pods(pods, clock(cmd)))
+				return printList(ctx, cmd, c, p, w, func(ctx context.Context) (*printer.Resource, error) {
+					pods, err := c.ListPods(ctx, f)
+					if err != nil {
+						return nil, err
+					}
+					return printer.Pods(pods, clock(cmd)), nil
+				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods},
+			ex("List pods",
+				"ctr cri pods"),
+			ex("Pods that are not ready",
+				"ctr cri pods --state notready"),
+			ex("IDs of the pods labelled app=web",
+				"ctr cri pods -q --label app=web"),
+		),
 	}
 }
 
@@ -48,9 +58,9 @@ func newInspectPodCommand() *cli.Command {
 		UsageText:   "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
 		Description: "With no pods named, the filters select the targets. One target prints an object, several an array.",
 		Category:    catPods,
-		Flags:       append(withShortState(podFilterFlags()), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), inspectQuietFlag(), containerdFlag()),
+		Flags:       append(withShortState(podFilterFlags()), outputFlag(printer.JSON, printer.ObjectFormats), templateFlag(), noHeadersFlag(), inspectQuietFlag(), containerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			p, err := newPrinter(cmd, printer.ObjectFormats)
+			p, err := newPrinter(cmd)
 			if err != nil {
 				return err
 			}
@@ -73,6 +83,12 @@ func newInspectPodCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, args: argsMany},
+			ex("State, network and runtime info of pod web",
+				"ctr cri inspectp web"),
+			ex("The pod's IP address",
+				"ctr cri inspectp -o go-template --template '{{.status.network.ip}}' shop/web"),
+		),
 	}
 }
 

@@ -53,6 +53,10 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 				return fw.Run(ctx, c, res[0].Item.Id)
 			})
 		},
+		Metadata: about(argSpec{noun: nounPods, state: "ready", args: 1},
+			ex("Forward localhost:8080 to port 80 of pod web",
+				"ctr cri port-forward web 8080:80"),
+		),
 	}
 }
 

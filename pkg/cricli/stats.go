@@ -85,8 +85,23 @@ func isTable(cmd *cli.Command) bool {
 	return cmd.String("output") == printer.Table
 }
 
+// statsSample is one reading of stats or statsp: the CPU counters by ID,
+// whether a second reading is needed for a CPU %, and how to print it.
+type statsSample struct {
+	cpu         map[string]*runtimeapi.CpuUsage
+	needsSecond bool
+	resource    func(cpu printer.CPUFunc) *printer.Resource
+}
+
+// statsKind is what stats and statsp differ in: the objects named as
+// arguments and the call that reads them.
+type statsKind struct {
+	resolve func(ctx context.Context, c *runtime.Client, refs []string) (ids []string, missing []error, err error)
+	read    func(ctx context.Context, c *runtime.Client, f runtime.StatsFilter) (statsSample, error)
+}
+
 func newStatsCommand() *cli.Command {
-	return &cli.Command{
+	cmd := &cli.Command{
 		Name:      "stats",
 		Usage:     "Show container resource usage, sorted by ID",
 		UsageText: "ctr cri stats [options] [CONTAINER...]",
@@ -94,67 +109,147 @@ func newStatsCommand() *cli.Command {
 one (usage_nano_cores), else measured between two samples --seconds apart. Each
 refresh makes one ListContainerStats call (plus ListContainers and ListPodSandbox
 for state and pod names), whatever the number of containers.`,
+		Metadata: about(argSpec{noun: nounContainers, args: argsMany},
+			ex("CPU and memory of the running containers",
+				"ctr cri stats"),
+			ex("Refresh every 2 seconds until Ctrl-C",
+				"ctr cri stats -w -s 2"),
+			ex("One container, every state, as JSON",
+				"ctr cri stats -a -o json app"),
+		),
 		Category: catStreaming,
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "include containers that are not running"},
 			&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
 			podFlag(),
 			labelFlag(),
-			outputFlag(printer.Table, printer.StatsFormats), templateFlag(),
+			outputFlag(printer.Table, printer.StatsFormats), templateFlag(), noHeadersFlag(),
 		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			p, err := printer.NewStream(cmd.String("output"), printer.StatsFormats, printer.Options{Template: cmd.String("template")})
+	}
+	cmd.Action = statsAction(statsKind{
+		resolve: func(ctx context.Context, c *runtime.Client, refs []string) ([]string, []error, error) {
+			res, err := c.ResolveContainers(ctx, refs)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			w, err := newWatcher(cmd, isTable(cmd))
-			if err != nil {
-				return err
-			}
-			labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
-			if err != nil {
-				return &UsageError{Err: err}
-			}
-			f := runtime.StatsFilter{ID: cmd.String("id"), Pod: cmd.String("pod"), PodLenient: isCrictl(cmd), Labels: labels, All: cmd.Bool("all")}
-			ctx, stop := interruptible(ctx)
-			defer stop()
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) (err error) {
-				var missing []error
-				defer func() { err = errors.Join(append(missing, err)...) }()
-				if cmd.NArg() > 0 {
-					res, err := c.ResolveContainers(ctx, cmd.Args().Slice())
-					if err != nil {
-						return err
-					}
-					_, ids, errs := split(res, containerID)
-					if len(ids) == 0 {
-						return errors.Join(errs...)
-					}
-					// The targets found are printed; the others fail after.
-					f.IDs, missing = ids, errs
-				}
-				var prev map[string]*runtimeapi.CpuUsage
-				return w.run(ctx, func(ctx context.Context) error {
-					l, err := c.ContainerStats(ctx, f)
-					if err != nil {
-						return err
-					}
-					if prev == nil && isTable(cmd) && needsSecondSample(l) {
-						prev = containerCPU(l)
-						if !sleep(ctx, w.interval) {
-							return ctx.Err()
-						}
-						if l, err = c.ContainerStats(ctx, f); err != nil {
-							return err
-						}
-					}
-					cur, last := containerCPU(l), prev
-					cpu := func(id string) (float64, bool) { return runtime.CPUPercent(cur[id], last[id]) }
-					prev = cur
-					return w.print(p, printer.ContainerStats(l, cpu))
-				})
-			})
+			_, ids, errs := split(res, containerID)
+			return ids, errs, nil
 		},
+		read: func(ctx context.Context, c *runtime.Client, f runtime.StatsFilter) (statsSample, error) {
+			l, err := c.ContainerStats(ctx, f)
+			if err != nil {
+				return statsSample{}, err
+			}
+			return statsSample{cpu: containerCPU(l), needsSecond: needsSecondSample(l),
+				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.ContainerStats(l, cpu) }}, nil
+		},
+	})
+	return cmd
+}
+
+func newPodStatsCommand() *cli.Command {
+	cmd := &cli.Command{
+		Name:      "statsp",
+		Usage:     "Show pod resource usage, sorted by ID",
+		UsageText: "ctr cri statsp [options] [POD...]",
+		Description: `CPU % is the runtime's own rate when it reports one, else measured between two
+samples --seconds apart. One ListPodSandboxStats call per refresh. The runtime
+needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.`,
+		Metadata: about(argSpec{noun: nounPods, args: argsMany},
+			ex("CPU and memory of every pod",
+				"ctr cri statsp"),
+			ex("Pods labelled app=web, refreshed until Ctrl-C",
+				"ctr cri statsp -w --label app=web"),
+		),
+		Category: catStreaming,
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"},
+			labelFlag(),
+			outputFlag(printer.Table, printer.StatsFormats), templateFlag(), noHeadersFlag(),
+		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
+	}
+	cmd.Action = statsAction(statsKind{
+		resolve: func(ctx context.Context, c *runtime.Client, refs []string) ([]string, []error, error) {
+			res, err := c.ResolvePods(ctx, refs)
+			if err != nil {
+				return nil, nil, err
+			}
+			_, ids, errs := split(res, podID)
+			return ids, errs, nil
+		},
+		read: func(ctx context.Context, c *runtime.Client, f runtime.StatsFilter) (statsSample, error) {
+			stats, err := c.PodStats(ctx, f)
+			if err != nil {
+				return statsSample{}, err
+			}
+			return statsSample{cpu: podCPU(stats), needsSecond: podsNeedSecondSample(stats),
+				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.PodStats(stats, cpu) }}, nil
+		},
+	})
+	return cmd
+}
+
+// statsAction is stats' and statsp's Action: read, and with -w read again
+// every --seconds; a CPU % the runtime does not report is measured between
+// two readings.
+func statsAction(kind statsKind) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		p, err := newStream(cmd)
+		if err != nil {
+			return err
+		}
+		w, err := newWatcher(cmd, isTable(cmd))
+		if err != nil {
+			return err
+		}
+		labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
+		if err != nil {
+			return &UsageError{Err: err}
+		}
+		f := runtime.StatsFilter{ID: cmd.String("id"), Labels: labels}
+		if hasFlag(cmd, "pod") {
+			f.Pod, f.PodLenient = cmd.String("pod"), isCrictl(cmd)
+		}
+		if hasFlag(cmd, "all") {
+			f.All = cmd.Bool("all")
+		}
+		ctx, stop := interruptible(ctx)
+		defer stop()
+		return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) (err error) {
+			var missing []error
+			defer func() { err = errors.Join(append(missing, err)...) }()
+			if cmd.NArg() > 0 {
+				ids, errs, err := kind.resolve(ctx, c, cmd.Args().Slice())
+				if err != nil {
+					return err
+				}
+				if len(ids) == 0 {
+					return errors.Join(errs...)
+				}
+				// The targets found are printed; the others fail after.
+				f.IDs, missing = ids, errs
+			}
+			var prev map[string]*runtimeapi.CpuUsage
+			return w.run(ctx, func(ctx context.Context) error {
+				s, err := kind.read(ctx, c, f)
+				if err != nil {
+					return err
+				}
+				if prev == nil && isTable(cmd) && s.needsSecond {
+					prev = s.cpu
+					if !sleep(ctx, w.interval) {
+						return ctx.Err()
+					}
+					if s, err = kind.read(ctx, c, f); err != nil {
+						return err
+					}
+				}
+				cur, last := s.cpu, prev
+				cpu := func(id string) (float64, bool) { return runtime.CPUPercent(cur[id], last[id]) }
+				prev = cur
+				return w.print(p, s.resource(cpu))
+			})
+		})
 	}
 }
 
@@ -176,76 +271,6 @@ func needsSecondSample(l *runtime.ContainerStatsList) bool {
 	return false
 }
 
-func newPodStatsCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "statsp",
-		Usage:     "Show pod resource usage, sorted by ID",
-		UsageText: "ctr cri statsp [options] [POD...]",
-		Description: `CPU % is the runtime's own rate when it reports one, else measured between two
-samples --seconds apart. One ListPodSandboxStats call per refresh. The runtime
-needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.`,
-		Category: catStreaming,
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"},
-			labelFlag(),
-			outputFlag(printer.Table, printer.StatsFormats), templateFlag(),
-		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			p, err := printer.NewStream(cmd.String("output"), printer.StatsFormats, printer.Options{Template: cmd.String("template")})
-			if err != nil {
-				return err
-			}
-			w, err := newWatcher(cmd, isTable(cmd))
-			if err != nil {
-				return err
-			}
-			labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
-			if err != nil {
-				return &UsageError{Err: err}
-			}
-			f := runtime.StatsFilter{ID: cmd.String("id"), Labels: labels}
-			ctx, stop := interruptible(ctx)
-			defer stop()
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) (err error) {
-				var missing []error
-				defer func() { err = errors.Join(append(missing, err)...) }()
-				if cmd.NArg() > 0 {
-					res, err := c.ResolvePods(ctx, cmd.Args().Slice())
-					if err != nil {
-						return err
-					}
-					_, ids, errs := split(res, podID)
-					if len(ids) == 0 {
-						return errors.Join(errs...)
-					}
-					// The targets found are printed; the others fail after.
-					f.IDs, missing = ids, errs
-				}
-				var prev map[string]*runtimeapi.CpuUsage
-				return w.run(ctx, func(ctx context.Context) error {
-					stats, err := c.PodStats(ctx, f)
-					if err != nil {
-						return err
-					}
-					if prev == nil && isTable(cmd) && podsNeedSecondSample(stats) {
-						prev = podCPU(stats)
-						if !sleep(ctx, w.interval) {
-							return ctx.Err()
-						}
-						if stats, err = c.PodStats(ctx, f); err != nil {
-							return err
-						}
-					}
-					cur, last := podCPU(stats), prev
-					cpu := func(id string) (float64, bool) { return runtime.CPUPercent(cur[id], last[id]) }
-					prev = cur
-					return w.print(p, printer.PodStats(stats, cpu))
-				})
-			})
-		},
-	}
-}
-
 func podCPU(stats []*runtimeapi.PodSandboxStats) map[string]*runtimeapi.CpuUsage {
 	m := make(map[string]*runtimeapi.CpuUsage, len(stats))
 	for _, s := range stats {
@@ -263,18 +288,22 @@ func podsNeedSecondSample(stats []*runtimeapi.PodSandboxStats) bool {
 	return false
 }
 
+// metricsFormats are metricsp's: documents, and custom-columns over the
+// pods' metrics.
+var metricsFormats = []string{printer.JSON, printer.YAML, printer.GoTemplate, printer.JSONPath, printer.CustomColumns}
+
 func newPodMetricsCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "metricsp",
 		Usage:    "Show the runtime's pod metrics (ListPodSandboxMetrics; containerd 2.2 or newer)",
 		Category: catStreaming,
-		Flags: append([]cli.Flag{outputFlag(printer.JSON, printer.DocFormats), templateFlag()},
+		Flags: append([]cli.Flag{outputFlag(printer.JSON, metricsFormats), templateFlag(), noHeadersFlag()},
 			watchFlags("refresh interval with -w")...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			p, err := printer.NewStream(cmd.String("output"), printer.DocFormats, printer.Options{Template: cmd.String("template")})
+			p, err := newStream(cmd)
 			if err != nil {
 				return err
 			}
@@ -294,12 +323,18 @@ func newPodMetricsCommand() *cli.Command {
 				})
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("The runtime's pod metrics",
+				"ctr cri metricsp"),
+			ex("The same as YAML, every 10 seconds",
+				"ctr cri metricsp -o yaml -w -s 10"),
+		),
 	}
 }
 
 func newMetricDescsCommand() *cli.Command {
-	return docCommand("metricdescs", "List the descriptors of the metrics metricsp shows (containerd 2.2 or newer)", catStreaming,
-		printer.JSON, []string{printer.JSON, printer.YAML, printer.GoTemplate, printer.Table},
+	cmd := docCommand("metricdescs", "List the descriptors of the metrics metricsp shows (containerd 2.2 or newer)", catStreaming,
+		printer.JSON, []string{printer.Table, printer.JSON, printer.YAML, printer.GoTemplate, printer.JSONPath, printer.CustomColumns},
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 			d, err := c.MetricDescriptors(ctx)
 			if err != nil {
@@ -307,4 +342,9 @@ func newMetricDescsCommand() *cli.Command {
 			}
 			return printer.MetricDescriptors(d), nil
 		})
+	cmd.Metadata = about(argSpec{},
+		ex("What the metrics of metricsp mean",
+			"ctr cri metricdescs -o table"),
+	)
+	return cmd
 }

@@ -137,8 +137,8 @@ func TestStatsWatchClearsTheScreenOnlyOnATerminal(t *testing.T) {
 func TestStatsBadInput(t *testing.T) {
 	n := statsNode(t)
 	for _, args := range [][]string{
-		{"stats", "-o", "jsonpath={.x}"}, {"stats", "-s", "0"}, {"stats", "--label", "app!"},
-		{"statsp", "-o", "custom-columns=A:.x"}, {"statsp", "-s", "-1"},
+		{"stats", "-o", "jsonpath={.x"}, {"stats", "-s", "0"}, {"stats", "--label", "app!"},
+		{"statsp", "-o", "custom-columns=A"}, {"statsp", "-s", "-1"}, {"stats", "-o", "json", "--no-headers"},
 	} {
 		n.RuntimeCalls()
 		ctr(t, n.Endpoint, append([]string{"cri"}, args...)...).fails(t, 2)

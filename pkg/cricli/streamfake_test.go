@@ -45,6 +45,9 @@ type streamNode struct {
 	// eventsHold keeps the event stream open after the scripted events
 	// until the client goes away.
 	eventsHold bool
+	// eventsLive, when set, feeds the held stream after the scripted
+	// events: a test sends an event when it has changed the node.
+	eventsLive chan *runtimeapi.ContainerEventResponse
 	streamer   streaming.Server
 }
 
@@ -160,7 +163,7 @@ func (s *streamService) PortForward(_ context.Context, req *runtimeapi.PortForwa
 func (s *streamService) GetContainerEvents(_ *runtimeapi.GetEventsRequest, stream runtimeapi.RuntimeService_GetContainerEventsServer) error {
 	s.n.record("GetContainerEvents")
 	s.n.mu.Lock()
-	evs, err, hold := s.n.events, s.n.eventsErr, s.n.eventsHold
+	evs, err, hold, live := s.n.events, s.n.eventsErr, s.n.eventsHold, s.n.eventsLive
 	s.n.mu.Unlock()
 	if err != nil {
 		return err
@@ -170,8 +173,15 @@ func (s *streamService) GetContainerEvents(_ *runtimeapi.GetEventsRequest, strea
 			return err
 		}
 	}
-	if hold {
-		<-stream.Context().Done()
+	for hold {
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case ev := <-live: // a nil channel blocks: no live events
+			if err := stream.Send(ev); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -64,6 +64,12 @@ resources: a Linux runtime is not sent them, as with crictl.`,
 				})
 			})
 		},
+		Metadata: about(argSpec{noun: nounContainers, args: argsMany},
+			ex("Limit container app to 512 MiB of memory",
+				"ctr cri update --memory 512Mi app"),
+			ex("Give it half a CPU",
+				"ctr cri update --cpu-period 100000 --cpu-quota 50000 app"),
+		),
 	}
 }
 
@@ -197,5 +203,9 @@ func newUpdateRuntimeConfigCommand() *cli.Command {
 				return c.UpdatePodCIDR(ctx, cidr)
 			})
 		},
+		Metadata: about(argSpec{},
+			ex("Hand the runtime the node's pod IP ranges (dual stack)",
+				"ctr cri update-runtime-config --pod-cidr 10.88.0.0/16,fd00::/64"),
+		),
 	}
 }

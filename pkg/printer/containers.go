@@ -51,7 +51,7 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 		ItemsKey: "containers",
 		IDs:      ids,
 		Columns: []Column{
-			{Header: "CONTAINER", ID: true}, {Header: "IMAGE"}, {Header: "CREATED"}, {Header: "STATE"},
+			{Header: "CONTAINER", ID: true}, {Header: "IMAGE"}, {Header: "CREATED", Live: true}, {Header: "STATE", State: true},
 			{Header: "NAME"}, {Header: "ATTEMPT"}, {Header: "POD ID", ID: true}, {Header: "POD"},
 			{Header: "NAMESPACE"}, {Header: "IMAGE REF", Wide: true, ID: true}, {Header: "PID", Wide: true},
 		},

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,22 +16,16 @@ import (
 // log and `kubectl logs --prefix` keep together.
 const NDJSON = "ndjson"
 
-// DiagnoseFormats are the formats of ctr cri diagnose.
-var DiagnoseFormats = []string{Table, JSON, YAML, NDJSON, GoTemplate}
-
-// NewDiagnose is New plus NDJSON.
-func NewDiagnose(spec string, allowed []string, opts Options) (Printer, error) {
-	if spec == NDJSON && slices.Contains(allowed, NDJSON) {
-		return lineJSON{}, nil
-	}
-	return New(spec, allowed, opts)
-}
+// DiagnoseFormats are the formats of ctr cri diagnose; custom-columns
+// iterates the problems.
+var DiagnoseFormats = []string{Table, JSON, YAML, NDJSON, GoTemplate, JSONPath, CustomColumns}
 
 type lineJSON struct{}
 
 // Print writes Doc through encoding/json, whose output has no newline
 // inside (strings escape theirs) and is deterministic.
 func (lineJSON) Print(w io.Writer, r *Resource) error {
+	nonNullLists(r.Doc)
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
@@ -45,7 +38,7 @@ func (lineJSON) Print(w io.Writer, r *Resource) error {
 // Diagnose renders the node report: the versioned document for scripts,
 // sections of text for people, problems last so they stay on screen.
 func Diagnose(r *diagnose.Report, now time.Time) *Resource {
-	return &Resource{Doc: r, Text: func(w *TextWriter) error {
+	return &Resource{Doc: r, ItemsKey: "problems", Text: func(w *TextWriter) error {
 		errs := r.Errors()
 		verdict := "healthy"
 		if !r.Healthy {

@@ -10,7 +10,7 @@ import (
 )
 
 // FleetFormats are the formats of ctr cri diagnose merge.
-var FleetFormats = []string{Table, JSON, YAML, GoTemplate}
+var FleetFormats = []string{Table, JSON, YAML, GoTemplate, JSONPath}
 
 // fleetListMax bounds the table's per-node lists; -o json has them all.
 const fleetListMax = 20

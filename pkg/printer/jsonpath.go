@@ -78,38 +78,57 @@ func parseCustomColumns(spec string) ([]customColumn, error) {
 }
 
 func (p *printer) customColumns(w io.Writer, r *Resource) error {
-	v, err := decode(r.Doc)
+	t, err := p.customTable(r)
 	if err != nil {
 		return err
 	}
-	var items []any
-	if m, ok := v.(map[string]any); ok && r.ItemsKey != "" {
-		items, _ = m[r.ItemsKey].([]any)
-	} else if arr, ok := v.([]any); ok {
-		items = arr
-	} else {
-		items = []any{v}
+	return renderTable(w, t, false, true, p.opts.NoHeaders)
+}
+
+// customTable evaluates the columns over the document's items: the list at
+// ItemsKey, the elements of a top-level array, or the document itself. The
+// result keeps r's IDs, which name the same items in the same order.
+func (p *printer) customTable(r *Resource) (*Resource, error) {
+	v, err := decode(r.Doc)
+	if err != nil {
+		return nil, err
 	}
+	items := docItems(v, r.ItemsKey)
 	cols := make([]Column, len(p.cols))
 	for i, c := range p.cols {
 		cols[i] = Column{Header: c.header}
 	}
 	rows := make([][]string, len(items))
 	var buf bytes.Buffer
-	for r, it := range items {
-		rows[r] = make([]string, len(p.cols))
+	for n, it := range items {
+		rows[n] = make([]string, len(p.cols))
 		for i, c := range p.cols {
 			buf.Reset()
 			if err := c.path.Execute(&buf, it); err != nil {
-				return fmt.Errorf("custom-columns %s: %w", c.header, err)
+				return nil, fmt.Errorf("custom-columns %s: %w", c.header, err)
 			}
-			rows[r][i] = buf.String()
+			rows[n][i] = buf.String()
 		}
 	}
-	res := &Resource{Columns: cols, Rows: func(emit func(...string)) {
+	ids := r.IDs
+	if len(ids) != len(rows) {
+		ids = nil
+	}
+	return &Resource{Columns: cols, IDs: ids, Rows: func(emit func(...string)) {
 		for _, row := range rows {
 			emit(row...)
 		}
-	}}
-	return renderTable(w, res, false, true)
+	}}, nil
+}
+
+// docItems is what custom-columns iterates in a decoded document.
+func docItems(v any, key string) []any {
+	if m, ok := v.(map[string]any); ok && key != "" {
+		items, _ := m[key].([]any)
+		return items
+	}
+	if arr, ok := v.([]any); ok {
+		return arr
+	}
+	return []any{v}
 }

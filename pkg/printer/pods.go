@@ -35,7 +35,7 @@ func Pods(pods []*runtime.Pod, now time.Time) *Resource {
 		ItemsKey: "items",
 		IDs:      ids,
 		Columns: []Column{
-			{Header: "POD ID", ID: true}, {Header: "CREATED"}, {Header: "STATE"}, {Header: "NAME"},
+			{Header: "POD ID", ID: true}, {Header: "CREATED", Live: true}, {Header: "STATE", State: true}, {Header: "NAME"},
 			{Header: "NAMESPACE"}, {Header: "ATTEMPT"}, {Header: "RUNTIME"}, {Header: "UID", Wide: true},
 		},
 		Rows: func(emit func(...string)) {

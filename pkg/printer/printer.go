@@ -27,13 +27,42 @@ const (
 	CustomColumns = "custom-columns"
 )
 
-// Format sets for commands.
+// Format sets: the -o values a command accepts, in the order its help lists
+// them. A command's -o flag carries its set, and the same set validates the
+// value, so help, completion and printer cannot disagree.
 var (
-	ListFormats    = []string{Table, Wide, JSON, YAML, GoTemplate, JSONPath, CustomColumns}
-	ObjectFormats  = []string{JSON, YAML, GoTemplate, Table}
-	DocFormats     = []string{JSON, YAML, GoTemplate}
-	VersionFormats = []string{Table, JSON, YAML, GoTemplate}
+	// ListFormats: everything that prints objects (ps, pods, images, inspect*,
+	// stats, statsp, events, orphans).
+	ListFormats = []string{Table, Wide, JSON, YAML, GoTemplate, JSONPath, CustomColumns}
+	// ObjectFormats: inspect, inspectp, inspecti (custom-columns iterates the
+	// targets).
+	ObjectFormats = ListFormats
+	// DocFormats: one document with no table and no list (info).
+	DocFormats = []string{JSON, YAML, GoTemplate, JSONPath}
+	// VersionFormats: one document with a text rendering (version,
+	// runtime-config, imagefsinfo).
+	VersionFormats = []string{Table, JSON, YAML, GoTemplate, JSONPath}
 )
+
+// FormatArg is how help writes a format that takes an argument.
+func FormatArg(format string) string {
+	switch format {
+	case GoTemplate:
+		return "go-template=TEMPLATE"
+	case JSONPath:
+		return "jsonpath=EXPR"
+	case CustomColumns:
+		return "custom-columns=HEADER:EXPR,..."
+	}
+	return format
+}
+
+// Tabular reports whether a format prints a table, the formats where
+// --no-headers means something.
+func Tabular(format string) bool {
+	name, _, _ := strings.Cut(format, "=")
+	return name == Table || name == Wide || name == CustomColumns
+}
 
 // Column is one table column. Values are given raw; the printer escapes,
 // truncates and hides wide columns.
@@ -44,6 +73,15 @@ type Column struct {
 	// Blank prints an empty value as nothing instead of <none>, where
 	// crictl leaves the cell empty (config --list).
 	Blank bool
+	// MinWidth keeps a column at least this wide: a stream of rows (events)
+	// is measured one row at a time.
+	MinWidth int
+	// Live marks a cell that changes with the clock alone (CREATED ages):
+	// a watch does not report such a change.
+	Live bool
+	// State marks the state column, where a watch shows a row that went
+	// away as "Removed".
+	State bool
 }
 
 // Resource is what a command hands to a printer.
@@ -58,7 +96,8 @@ type Resource struct {
 	// must emit the same rows each time.
 	Columns []Column
 	Rows    func(emit func(cells ...string))
-	// IDs are printed by -q.
+	// IDs are printed by -q; a watch (-w) tells rows apart by them, so
+	// IDs[i] is the ID of the i-th row Rows emits.
 	IDs []string
 	// Text is the human rendering for table output of non-list results and
 	// for -v; it receives an escaping writer helper.
@@ -67,10 +106,11 @@ type Resource struct {
 
 // Options are the flags that shape output beside -o.
 type Options struct {
-	NoTrunc  bool
-	Quiet    bool
-	Verbose  bool
-	Template string // --template, used with -o go-template
+	NoTrunc   bool
+	Quiet     bool
+	Verbose   bool
+	NoHeaders bool   // tables and custom-columns without their header line
+	Template  string // --template, used with -o go-template
 }
 
 // Printer renders a Resource.
@@ -97,6 +137,11 @@ func New(spec string, allowed []string, opts Options) (Printer, error) {
 	}
 	p := &printer{format: name, arg: arg, opts: opts}
 	switch name {
+	case NDJSON:
+		if arg != "" {
+			return nil, &FormatError{Format: spec, Allowed: allowed}
+		}
+		return lineJSON{}, nil
 	case GoTemplate:
 		if p.arg == "" {
 			p.arg = opts.Template
@@ -158,6 +203,7 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 	}
 	switch p.format {
 	case JSON:
+		nonNullLists(r.Doc)
 		return writeJSON(w, r.Doc)
 	case YAML:
 		b, err := MarshalYAML(r.Doc)
@@ -176,7 +222,7 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 		return p.customColumns(w, r)
 	}
 	if r.Text != nil && (p.opts.Verbose || r.Rows == nil) {
-		tw := &TextWriter{w: w}
+		tw := &TextWriter{w: w, Wide: p.format == Wide}
 		if err := r.Text(tw); err != nil {
 			return err
 		}
@@ -190,7 +236,7 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 		w.Write(b)
 		return w.WriteByte('\n')
 	}
-	return renderTable(w, r, p.format == Wide, p.opts.NoTrunc)
+	return renderTable(w, r, p.format == Wide, p.opts.NoTrunc, p.opts.NoHeaders)
 }
 
 // MarshalJSON renders a document with 2-space indent and deterministic
@@ -223,6 +269,7 @@ func marshalCompact(doc any) ([]byte, error) {
 		}
 		return buf.Bytes(), nil
 	}
+	nonNullLists(doc)
 	return json.Marshal(doc)
 }
 

@@ -123,3 +123,29 @@ func TestInspectOneIsObjectManyIsArray(t *testing.T) {
 		t.Errorf("many:\n%s", many)
 	}
 }
+
+func TestInspectWideShowsTheInfoReadably(t *testing.T) {
+	r := &runtimeapi.ContainerStatusResponse{
+		Status: &runtimeapi.ContainerStatus{Id: "c1", Metadata: &runtimeapi.ContainerMetadata{Name: "app"}, State: runtimeapi.ContainerState_CONTAINER_RUNNING},
+		Info:   map[string]string{"info": `{"pid":42,"sandboxID":"p1"}`},
+	}
+	print := func(format string) string {
+		p, err := New(format, ObjectFormats, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := p.Print(&b, Inspect([]*Inspected{InspectContainer(r, time.Unix(0, 0))})); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	table, wide := print(Table), print(Wide)
+	fields, _, _ := strings.Cut(table, "Info:")
+	if !strings.HasPrefix(wide, fields) || !strings.Contains(table, "Info: map[info:") {
+		t.Errorf("table keeps crictl's one-line info, wide the same fields first:\n%s\n---\n%s", table, wide)
+	}
+	if !strings.Contains(wide, "Info:\n  {\n    \"info\": {\n      \"pid\": 42,") {
+		t.Errorf("wide shows the info as indented JSON:\n%s", wide)
+	}
+}

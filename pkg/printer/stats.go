@@ -11,7 +11,7 @@ import (
 )
 
 // StatsFormats are what stats and statsp print.
-var StatsFormats = []string{Table, Wide, JSON, YAML, GoTemplate}
+var StatsFormats = ListFormats
 
 // statSize is crictl's size in stats tables: four significant digits
 // (536.6kB), where images and inspecti use three.

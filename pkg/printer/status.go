@@ -132,7 +132,18 @@ func Inspect(items []*Inspected) *Resource {
 			if it.ExtraText != nil {
 				it.ExtraText(w)
 			}
-			if len(it.Info) > 0 {
+			if len(it.Info) > 0 && w.Wide {
+				// -o wide: the runtime's info as the document has it,
+				// readable, where the table keeps crictl's one line.
+				b, err := MarshalJSON(decodeInfo(it.Info))
+				if err != nil {
+					return err
+				}
+				w.Printf("Info:\n")
+				for _, l := range strings.Split(string(b), "\n") {
+					w.Printf("  %s\n", Escape(l))
+				}
+			} else if len(it.Info) > 0 {
 				w.Field("Info", fmt.Sprint(it.Info))
 			}
 		}

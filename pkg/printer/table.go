@@ -13,70 +13,117 @@ import (
 // but it buffers every cell: a 10,000-row ps table through it took 55 ms and
 // 10 MB of allocations on the 2-core CI machine (2026-12), a third of the
 // time budget of make bench's 10k ps row.
-func renderTable(w io.Writer, r *Resource, wide, noTrunc bool) error {
-	keep := make([]int, 0, len(r.Columns))
-	for i, c := range r.Columns {
-		if !c.Wide || wide {
-			keep = append(keep, i)
-		}
+func renderTable(w io.Writer, r *Resource, wide, noTrunc, noHeaders bool) error {
+	t := newLayout(r.Columns, wide, noTrunc)
+	if err := walkRows(r, t.measure); err != nil {
+		return err
 	}
-	widths := make([]int, len(keep))
-	for n, i := range keep {
-		widths[n] = utf8.RuneCountInString(r.Columns[i].Header)
-	}
-	cell := func(cells []string, i int) string {
-		v := cells[i]
-		if r.Columns[i].ID && !noTrunc {
-			v = TruncID(v)
+	if !noHeaders {
+		if err := t.writeHeader(w); err != nil {
+			return err
 		}
-		if v == "" && !r.Columns[i].Blank {
-			return "<none>"
-		}
-		return Escape(v)
 	}
 	var werr error
 	r.Rows(func(cells ...string) {
-		if werr == nil && len(cells) != len(r.Columns) {
-			werr = fmt.Errorf("internal: row has %d cells for %d columns", len(cells), len(r.Columns))
-		}
-		if werr != nil {
-			return
-		}
-		for n, i := range keep {
-			widths[n] = max(widths[n], utf8.RuneCountInString(cell(cells, i)))
-		}
-	})
-	if werr != nil {
-		return werr
-	}
-	line := make([]byte, 0, 256)
-	writeLine := func(value func(n int) string) {
-		line = line[:0]
-		for n := range keep {
-			v := value(n)
-			line = append(line, v...)
-			if n < len(keep)-1 {
-				for pad := widths[n] - utf8.RuneCountInString(v) + 3; pad > 0; pad-- {
-					line = append(line, ' ')
-				}
-			}
-		}
-		line = append(line, '\n')
 		if werr == nil {
-			_, werr = w.Write(line)
+			werr = t.writeRow(w, cells)
 		}
-	}
-	writeLine(func(n int) string { return r.Columns[keep[n]].Header })
-	r.Rows(func(cells ...string) {
-		writeLine(func(n int) string { return cell(cells, keep[n]) })
 	})
 	return werr
+}
+
+// walkRows calls fn for every row, checking that each row has one cell per
+// column.
+func walkRows(r *Resource, fn func(cells []string)) error {
+	var err error
+	r.Rows(func(cells ...string) {
+		if err == nil && len(cells) != len(r.Columns) {
+			err = fmt.Errorf("internal: row has %d cells for %d columns", len(cells), len(r.Columns))
+		}
+		if err == nil {
+			fn(cells)
+		}
+	})
+	return err
+}
+
+// layout is a table's shape: the columns shown and their widths so far.
+// Widths only grow, so a stream of rows (events, -w) stays aligned until a
+// longer cell arrives.
+type layout struct {
+	cols    []Column
+	keep    []int // indexes of the columns shown
+	widths  []int
+	noTrunc bool
+	line    []byte
+}
+
+func newLayout(cols []Column, wide, noTrunc bool) *layout {
+	t := &layout{cols: cols, noTrunc: noTrunc}
+	for i, c := range cols {
+		if !c.Wide || wide {
+			t.keep = append(t.keep, i)
+		}
+	}
+	t.widths = make([]int, len(t.keep))
+	for n, i := range t.keep {
+		t.widths[n] = max(utf8.RuneCountInString(cols[i].Header), cols[i].MinWidth)
+	}
+	return t
+}
+
+// cell is the printed form of a raw cell: truncated, <none> when empty,
+// escaped.
+func (t *layout) cell(cells []string, i int) string {
+	v := cells[i]
+	if t.cols[i].ID && !t.noTrunc {
+		v = TruncID(v)
+	}
+	if v == "" && !t.cols[i].Blank {
+		return "<none>"
+	}
+	return Escape(v)
+}
+
+func (t *layout) measure(cells []string) {
+	for n, i := range t.keep {
+		t.widths[n] = max(t.widths[n], utf8.RuneCountInString(t.cell(cells, i)))
+	}
+}
+
+func (t *layout) writeHeader(w io.Writer) error {
+	return t.writeLine(w, func(n int) string { return t.cols[t.keep[n]].Header })
+}
+
+func (t *layout) writeRow(w io.Writer, cells []string) error {
+	if len(cells) != len(t.cols) {
+		return fmt.Errorf("internal: row has %d cells for %d columns", len(cells), len(t.cols))
+	}
+	return t.writeLine(w, func(n int) string { return t.cell(cells, t.keep[n]) })
+}
+
+func (t *layout) writeLine(w io.Writer, value func(n int) string) error {
+	t.line = t.line[:0]
+	for n := range t.keep {
+		v := value(n)
+		t.line = append(t.line, v...)
+		if n < len(t.keep)-1 {
+			for pad := t.widths[n] - utf8.RuneCountInString(v) + 3; pad > 0; pad-- {
+				t.line = append(t.line, ' ')
+			}
+		}
+	}
+	t.line = append(t.line, '\n')
+	_, err := w.Write(t.line)
+	return err
 }
 
 // TextWriter writes human key/value text, escaping runtime-supplied values.
 type TextWriter struct {
 	w   io.Writer
 	err error
+	// Wide is set for -o wide: the text may add what the table leaves out.
+	Wide bool
 }
 
 // Field writes "key: value" with the value escaped.

@@ -106,6 +106,10 @@ func (c *Client) Events(ctx context.Context, f EventFilter, fn func(*runtimeapi.
 	}
 }
 
+// ErrUnimplemented is in the error of a call the runtime answers with
+// "not implemented", so a caller can fall back (ps -w polls without events).
+var ErrUnimplemented = errors.New("the runtime does not implement")
+
 // unimplemented turns a runtime's "method not implemented" answer into one
 // clear line; other errors are returned as they are.
 func unimplemented(err error, op, method, hint string) error {
@@ -113,9 +117,9 @@ func unimplemented(err error, op, method, hint string) error {
 	if !ok || st.Code() != codes.Unimplemented || strings.Contains(st.Message(), "unknown service") {
 		return err
 	}
-	msg := "the runtime does not implement " + method
+	msg := fmt.Errorf("%w %s", ErrUnimplemented, method)
 	if hint != "" {
-		msg += " (" + hint + ")"
+		msg = fmt.Errorf("%w (%s)", msg, hint)
 	}
-	return &Error{Kind: KindFailed, Op: op, Err: errors.New(msg)}
+	return &Error{Kind: KindFailed, Op: op, Err: msg}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func shortIDs(ids []string) []string {
@@ -121,7 +123,15 @@ var containerResolver = resolver[Container]{
 		if aa, ba := a.GetMetadata().GetAttempt(), b.GetMetadata().GetAttempt(); aa != ba {
 			return aa > ba
 		}
-		return a.CreatedAt > b.CreatedAt
+		if a.CreatedAt != b.CreatedAt {
+			return a.CreatedAt > b.CreatedAt
+		}
+		// Equal stamps (a runtime that reports none): the running one is
+		// current; then the ID, so that the answer never depends on list order.
+		if ar, br := a.State == runtimeapi.ContainerState_CONTAINER_RUNNING, b.State == runtimeapi.ContainerState_CONTAINER_RUNNING; ar != br {
+			return ar
+		}
+		return a.Id > b.Id
 	},
 	describe: func(ct Container) string {
 		return fmt.Sprintf("%s (%s attempt %d in pod %s)", shortID(ct.Id), ct.GetMetadata().GetName(),
@@ -143,7 +153,13 @@ var podResolver = resolver[*Pod]{
 		if aa, ba := a.GetMetadata().GetAttempt(), b.GetMetadata().GetAttempt(); aa != ba {
 			return aa > ba
 		}
-		return a.CreatedAt > b.CreatedAt
+		if a.CreatedAt != b.CreatedAt {
+			return a.CreatedAt > b.CreatedAt
+		}
+		if ar, br := a.State == runtimeapi.PodSandboxState_SANDBOX_READY, b.State == runtimeapi.PodSandboxState_SANDBOX_READY; ar != br {
+			return ar
+		}
+		return a.Id > b.Id
 	},
 	describe: func(p *Pod) string {
 		return fmt.Sprintf("%s (%s)", nsName(p.GetMetadata().GetNamespace(), p.GetMetadata().GetName()), shortID(p.Id))

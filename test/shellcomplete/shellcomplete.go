@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -99,17 +100,27 @@ func Bash(t testing.TB, dir string, env []string, list bool, words ...string) []
 	if _, err := os.Stat(BashCompletion); err != nil {
 		missing(t, "bash-completion ("+BashCompletion+")")
 	}
-	return bash(t, dir, env, list, BashCompletion, words...)
+	return bash(t, dir, env, list, BashCompletion, "", words...)
+}
+
+// BashIn is Bash run in the working directory cwd, where file names
+// complete from.
+func BashIn(t testing.TB, dir string, env []string, cwd string, words ...string) []string {
+	t.Helper()
+	if _, err := os.Stat(BashCompletion); err != nil {
+		missing(t, "bash-completion ("+BashCompletion+")")
+	}
+	return bash(t, dir, env, false, BashCompletion, cwd, words...)
 }
 
 // BashAlone is Bash without the bash-completion package loaded, as on a
 // minimal host: the scripts must not need it.
 func BashAlone(t testing.TB, dir string, env []string, list bool, words ...string) []string {
 	t.Helper()
-	return bash(t, dir, env, list, "", words...)
+	return bash(t, dir, env, list, "", "", words...)
 }
 
-func bash(t testing.TB, dir string, env []string, list bool, lib string, words ...string) []string {
+func bash(t testing.TB, dir string, env []string, list bool, lib, cwd string, words ...string) []string {
 	t.Helper()
 	sh := Need(t, "bash")
 	prog := words[0]
@@ -120,6 +131,7 @@ func bash(t testing.TB, dir string, env []string, list bool, lib string, words .
 	cmd := exec.Command(sh, append([]string{"--norc", "--noprofile", "-c", bashDriver, "bash"}, compWords(words)...)...)
 	cmd.Env = append(env, "PROG="+prog, "COMP_LINE="+strings.Join(words, " "), "SCRIPT="+filepath.Join(dir, prog+".bash"),
 		"BASH_COMPLETION="+lib, "COMP_TYPE="+compType)
+	cmd.Dir = cwd
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -139,10 +151,18 @@ func bash(t testing.TB, dir string, env []string, list bool, lib string, words .
 // the script from dir, as word → description.
 func Fish(t testing.TB, dir string, env []string, prog, line string) map[string]string {
 	t.Helper()
+	return FishIn(t, dir, env, "", prog, line)
+}
+
+// FishIn is Fish run in the working directory cwd, where file names
+// complete from.
+func FishIn(t testing.TB, dir string, env []string, cwd, prog, line string) map[string]string {
+	t.Helper()
 	sh := Need(t, "fish")
 	script := "source " + filepath.Join(dir, prog+".fish") + "; complete -C '" + line + "'"
 	cmd := exec.Command(sh, "--no-config", "-c", script)
 	cmd.Env = env
+	cmd.Dir = cwd
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -170,4 +190,55 @@ func ZshLoads(t testing.TB, dir, prog string) {
 	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("zsh could not load %s.zsh: %v\n%s", prog, err, out)
 	}
+}
+
+// zshDriver types a line and TAB into an interactive zsh on a pseudo
+// terminal (zpty), with the completion system loaded and the script from
+// $SCRIPT sourced, in $CWD. compadd is wrapped to write every match it is
+// given to $HITS, so whatever _describe and _files offer is seen, as the
+// completion system itself computed it; READY and DONE lines in $HITS
+// sequence the session (typeahead sent before the prompt is dropped).
+const zshDriver = `
+zmodload zsh/zpty || exit 1
+waitfor() {
+	local i
+	for i in {1..200}; do
+		[[ -f $HITS ]] && grep -qx "$1" $HITS && return 0
+		sleep 0.05
+	done
+	print -u2 "zsh driver: no $1"
+	exit 1
+}
+zpty z 'zsh -f -i'
+zpty -w z 'PS1="%% "; autoload -Uz compinit; compinit -u -D; source $SCRIPT; compadd() { builtin compadd "$@"; local -a h; local x; builtin compadd -O h "$@"; for x in $h; do print -r -- "$x" >> $HITS; done }; cd $CWD; print READY >> $HITS'
+waitfor READY
+zpty -w -n z "$LINE"$'\t'
+zpty -w z $'\C-u print DONE >> $HITS'
+waitfor DONE
+zpty -d z
+`
+
+// Zsh returns the matches zsh's completion system offers on TAB after
+// line, typed in an interactive zsh with the script for prog from dir
+// loaded, in the working directory cwd.
+func Zsh(t testing.TB, dir string, env []string, cwd, prog, line string) []string {
+	t.Helper()
+	sh := Need(t, "zsh")
+	hits := filepath.Join(t.TempDir(), "hits")
+	cmd := exec.Command(sh, "-f", "-c", zshDriver)
+	cmd.Env = append(env, "SCRIPT="+filepath.Join(dir, prog+".zsh"), "HITS="+hits, "CWD="+cwd, "LINE="+line)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("zsh completion of %q: %v\n%s", line, err, out)
+	}
+	data, err := os.ReadFile(hits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if l != "READY" && l != "DONE" && !slices.Contains(got, l) {
+			got = append(got, l)
+		}
+	}
+	return got
 }
