@@ -176,7 +176,7 @@ func TestManPageSections(t *testing.T) {
 			}
 		}
 	}
-	if c := pages["crictl.8"]; strings.Contains(c, "CONTAINERD_ADDRESS") || strings.Contains(c, "ctr cri ") || strings.Contains(c, "ctr --address") {
+	if c := pages["crictl.8"]; strings.Contains(c, "CONTAINERD_ADDRESS") || strings.Contains(c, "CONTAINERD_NAMESPACE") || strings.Contains(c, "ctr cri ") || strings.Contains(c, "ctr --address") {
 		t.Errorf("crictl.8 talks about ctr:\n%s", pages["crictl.8"])
 	}
 }

@@ -299,8 +299,10 @@ at that very moment can show up once: run again to confirm.`,
 		Metadata: about(argSpec{},
 			ex("List containerd objects CRI lost track of, and CRI objects whose containerd task is gone",
 				"ctr cri orphans"),
-			ex("The same for a script",
-				"ctr cri orphans -o json"),
+			ex("Their IDs for a script ([] on a clean node)",
+				"ctr cri orphans -o json | jq -r '.orphans[].id'"),
+			ex("With the command that removes each one",
+				"ctr cri orphans -o wide"),
 		),
 	}
 }

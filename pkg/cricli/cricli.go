@@ -110,6 +110,8 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 				"ctr cri load app.tar"),
 			ex("Talk to another containerd (k3s)",
 				"ctr -a /run/k3s/containerd/containerd.sock cri ps"),
+			ex("The endpoint chosen and every call, on stderr",
+				"ctr cri -D pods"),
 		),
 	}
 	setUsageErrors(cmd)
@@ -216,7 +218,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		stderr = io.Discard // the shell shows it on the command line
 	}
 	installVersionPrinter()
-	installHelpPrinter()
+	installExamplesPrinter()
 	completeUpstream(root)
 	watchAddressEnv(root)
 	installGlobals(root)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -303,6 +304,7 @@ var connectionEnv = []struct{ name, what string }{
 	{"IMAGE_SERVICE_ENDPOINT", "the CRI image endpoint (default: the runtime endpoint)"},
 	{"CONTAINERD_ADDRESS", "containerd's socket, used when no CRI endpoint is named (ctr's own variable); the crictl personality ignores it"},
 	{"CRI_CONFIG_FILE", "crictl's configuration file instead of /etc/crictl.yaml"},
+	{"CONTAINERD_NAMESPACE", "ignored by **ctr cri**, whose objects live in containerd's k8s.io namespace (an inherited value cannot break it)"},
 }
 
 // commandEnv are variables one command reads outside its flags.
@@ -320,7 +322,7 @@ func manEnvironment(cmd *cli.Command, kind string) string {
 	for _, e := range connectionEnv {
 		what := e.what
 		if kind == "crictl" {
-			if e.name == "CONTAINERD_ADDRESS" {
+			if e.name == "CONTAINERD_ADDRESS" || e.name == "CONTAINERD_NAMESPACE" {
 				continue
 			}
 			what, _, _ = strings.Cut(what, " and **ctr --address**")
@@ -410,18 +412,17 @@ func helpExamples(cmd *cli.Command) string {
 	return b.String()
 }
 
-// examplesSection goes into urfave/cli's help templates after DESCRIPTION.
-const examplesSection = "{{with examples}}\n\nEXAMPLES:\n{{.}}{{end}}"
-
-// withExamples returns a help template with examplesSection before the
-// command or option list (appended when it has neither).
-func withExamples(tmpl string) string {
+// withExamples returns a help template with section, as a quoted template
+// string, after DESCRIPTION: before the command or option list (appended
+// when it has neither).
+func withExamples(tmpl, section string) string {
+	text := "{{" + strconv.Quote(section) + "}}"
 	for _, anchor := range []string{"{{if .VisibleCommands}}\n\nCOMMANDS:", "{{if .VisibleFlagCategories}}\n\nOPTIONS:"} {
 		if i := strings.Index(tmpl, anchor); i >= 0 {
-			return tmpl[:i] + strings.TrimSuffix(examplesSection, "\n") + tmpl[i:]
+			return tmpl[:i] + text + tmpl[i:]
 		}
 	}
-	return strings.TrimRight(tmpl, "\n") + examplesSection + "\n"
+	return strings.TrimRight(tmpl, "\n") + text + "\n"
 }
 
 // flatCommands is how urfave/cli's subcommand help lists commands.
@@ -464,36 +465,27 @@ func hasCategories(cmd *cli.Command) bool {
 	return false
 }
 
-var helpPrinterOnce sync.Once
+var examplesPrinterOnce sync.Once
 
-// installHelpPrinter makes every help page of a command that declares
+// installExamplesPrinter makes every help page of a command that declares
 // examples show them, whichever of urfave/cli's templates prints it
 // (ShowSubcommandHelp ignores a command's CustomHelpTemplate), and groups
-// ctr cri's commands by category.
-func installHelpPrinter() {
-	helpPrinterOnce.Do(func() {
+// ctr cri's commands by category. It edits the template and hands it on to
+// the printer it wraps (globals.go's wraps one too), the text quoted as a
+// template string so that examples' own {{...}} stay text.
+func installExamplesPrinter() {
+	examplesPrinterOnce.Do(func() {
 		prev := cli.HelpPrinter
 		cli.HelpPrinter = func(w io.Writer, tmpl string, data any) {
-			cmd, ok := data.(*cli.Command)
-			if !ok || strings.Contains(tmpl, "EXAMPLES:") {
-				prev(w, tmpl, data)
-				return
+			if cmd, ok := data.(*cli.Command); ok && !strings.Contains(tmpl, "EXAMPLES:") {
+				if hasCategories(cmd) {
+					tmpl = strings.Replace(tmpl, flatCommands, "{{"+strconv.Quote(byCategory(cmd))+"}}", 1)
+				}
+				if ex := strings.TrimRight(helpExamples(cmd), "\n"); ex != "" {
+					tmpl = withExamples(tmpl, "\n\nEXAMPLES:\n"+ex)
+				}
 			}
-			grouped := hasCategories(cmd) && strings.Contains(tmpl, flatCommands)
-			if helpExamples(cmd) == "" && !grouped {
-				prev(w, tmpl, data)
-				return
-			}
-			if grouped {
-				tmpl = strings.Replace(tmpl, flatCommands, "{{byCategory}}", 1)
-			}
-			if helpExamples(cmd) != "" {
-				tmpl = withExamples(tmpl)
-			}
-			cli.HelpPrinterCustom(w, tmpl, data, map[string]any{
-				"examples":   func() string { return strings.TrimRight(helpExamples(cmd), "\n") },
-				"byCategory": func() string { return byCategory(cmd) },
-			})
+			prev(w, tmpl, data)
 		}
 	})
 }

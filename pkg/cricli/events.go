@@ -70,8 +70,10 @@ or when the runtime closes the stream.`,
 				"ctr cri events"),
 			ex("Watch the restarts of pod web's containers",
 				"ctr cri events --pod web --type stopped"),
-			ex("One line per event",
-				`ctr cri events -o go-template='{{.containerId}} {{.containerEventType}}{{"\n"}}'`),
+			ex("One line per event: time, type, container, name, attempt, pod, namespace",
+				"ctr cri events -o table"),
+			ex("Containers as they stop, with exit code and image",
+				"ctr cri events -o wide --type stopped"),
 		),
 	}
 }

@@ -106,8 +106,8 @@ The exit code is the remote command's; 130 if interrupted.`,
 				"ctr cri exec -it web sh"),
 			ex("Run a command, stdout and stderr kept apart, its exit code passed on",
 				"ctr cri exec -s app cat /etc/resolv.conf"),
-			ex("Run a command in every running container of pod web",
-				"ctr cri exec --pod-name '^web$' hostname"),
+			ex("Run a command in every running container of pod shop/web",
+				"ctr cri exec -s --pod shop/web -- cat /etc/hostname"),
 		),
 	}
 }

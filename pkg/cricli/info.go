@@ -100,6 +100,8 @@ func newVersionCommand() *cli.Command {
 	cmd.Metadata = about(argSpec{},
 		ex("Runtime name and version, CRI API version",
 			"ctr cri version"),
+		ex("The runtime's version alone",
+			"ctr cri version -o jsonpath='{.runtimeVersion}'"),
 	)
 	return cmd
 }

@@ -47,6 +47,10 @@ func newPodsCommand() *cli.Command {
 				"ctr cri pods --state notready"),
 			ex("IDs of the pods labelled app=web",
 				"ctr cri pods -q --label app=web"),
+			ex("Pods whose label app is not web, or that have none",
+				"ctr cri pods --label 'app!=web'"),
+			ex("Follow pods going NotReady, in a pipe",
+				"ctr cri pods -w --no-headers | grep NotReady"),
 		),
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -187,6 +188,7 @@ func (n *Node) start(ctx context.Context, b Build, opts Options, logf func(strin
 		"TMPDIR="+filepath.Join(n.Dir, "tmp"))
 	// Its own session: no terminal signal (^C in `make up`) reaches it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	keepInheritedFDsOut()
 	logf("devnode: starting containerd in %s", n.Dir)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("devnode: start containerd: %w", err)
@@ -382,4 +384,20 @@ next:
 		out = append(out, e)
 	}
 	return out
+}
+
+// keepInheritedFDsOut marks every descriptor this process inherited beyond
+// stdio close-on-exec, so that containerd does not carry it for its whole
+// life: started under `flock LOCK make test`, a node once kept the machine's
+// heavy-work lock held long after make had finished.
+func keepInheritedFDsOut() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
