@@ -88,16 +88,28 @@ func newInspectCommand() *cli.Command {
 			f.All = cmd.Bool("all")
 			verbose := !cmd.Bool("quiet")
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				ids, errs, err := containerTargets(ctx, c, cmd.Args().Slice(), f)
+				targets, errs, err := containerTargets(ctx, c, cmd.Args().Slice(), f)
 				if err != nil {
 					return err
+				}
+				ids := make([]string, len(targets))
+				pods := make(map[string]string, len(targets))
+				for i, t := range targets {
+					ids[i] = t.Id
+					if t.PodName != "" && !isCrictl(cmd) {
+						// The table names the pod, from the list that
+						// resolved the targets (crictl's text has no such line).
+						pods[t.Id] = t.PodNamespace + "/" + t.PodName
+					}
 				}
 				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
 					st, err := c.ContainerStatus(ctx, id, verbose)
 					if err != nil {
 						return nil, err
 					}
-					return printer.InspectContainer(st, clock(cmd)), nil
+					it := printer.InspectContainer(st, clock(cmd))
+					it.Pod = pods[id]
+					return it, nil
 				})
 			})
 		},
@@ -120,22 +132,18 @@ func newInspectCommand() *cli.Command {
 
 // containerTargets resolves named containers with one list call, or applies
 // the filters when none are named.
-func containerTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.ContainerFilter) ([]string, []error, error) {
+func containerTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.ContainerFilter) ([]runtime.Container, []error, error) {
 	if len(refs) == 0 {
 		l, err := c.ListContainers(ctx, f)
 		if err != nil {
 			return nil, nil, err
 		}
-		ids := make([]string, len(l.Items))
-		for i := range l.Items {
-			ids[i] = l.Items[i].Id
-		}
-		return ids, nil, nil
+		return l.Items, nil, nil
 	}
 	res, err := c.ResolveContainers(ctx, refs)
 	if err != nil {
 		return nil, nil, err
 	}
-	_, ids, errs := split(res, containerID)
-	return ids, errs, nil
+	items, _, errs := split(res, containerID)
+	return items, errs, nil
 }

@@ -69,9 +69,6 @@ func formatUsage(formats []string) string {
 	var args []string
 	for _, f := range formats {
 		if a := printer.FormatArg(f); a != f {
-			if f == printer.GoTemplate {
-				a += " (or --template)"
-			}
 			args = append(args, a)
 		}
 	}

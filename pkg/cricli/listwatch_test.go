@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
 // watchNode is a stream node whose event stream stays open and takes
@@ -186,4 +188,27 @@ func TestWatchBadInput(t *testing.T) {
 	if calls := s.RuntimeCalls(); len(calls) != 0 {
 		t.Errorf("usage errors made RPCs: %v", calls)
 	}
+}
+
+// A watch started before anything exists still lines its rows up under
+// the header: stream columns start at a typical width (a longer value
+// than that pushes the rest of its line to the right).
+func TestPsWatchFromAnEmptyListLinesUp(t *testing.T) {
+	n := watchNode(t)
+	n.SetContainers()
+	s := startBg(t, n.Endpoint, sessionIO{}, "cri", "ps", "-a", "-w")
+	waitLines(t, s.stdout, 1)
+	waitFor(t, func() bool { return n.count("GetContainerEvents") == 1 })
+	n.SetContainers(runtimetest.Container{ID: ctrW, Name: "nginx", PodID: podA, Image: "busybox:1.36",
+		ImageRef: imgB, State: runtimeapi.ContainerState_CONTAINER_RUNNING, CreatedAt: ago(90 * time.Minute)})
+	n.eventsLive <- containerEvent(ctrW, "nginx", podA, "web", "shop", runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT)
+	got := waitLines(t, s.stdout, 2)
+	for _, col := range []string{"STATE", "NAME", "POD ID", "NAMESPACE"} {
+		h := strings.Index(got[0], col)
+		if h < 0 || len(got[1]) <= h || got[1][h-1] != ' ' || got[1][h] == ' ' {
+			t.Errorf("%s does not line up:\n%s", col, strings.Join(got, "\n"))
+		}
+	}
+	s.cancel()
+	s.wait(t)
 }

@@ -298,3 +298,19 @@ func TestOrphansWideNamesTheRemedy(t *testing.T) {
 		t.Errorf("the remedy is a wide column:\n%s", r.stdout)
 	}
 }
+
+// inspect -o table names the container's pod, from the list that resolved
+// it (no extra RPC); crictl's personality keeps crictl's text.
+func TestInspectTableNamesThePod(t *testing.T) {
+	s := node(t)
+	r := ctr(t, s.Endpoint, "cri", "inspect", "-o", "table", "nginx", "postgres").ok(t)
+	if !strings.Contains(r.stdout, "Name: nginx\nPod: shop/web\n") || !strings.Contains(r.stdout, "Name: postgres\nPod: data/db\n") {
+		t.Errorf("inspect -o table:\n%s", r.stdout)
+	}
+	if got := callCounts(s.RuntimeCalls()); got["ListContainers"] != 1 || got["ListPodSandbox"] != 1 || got["ContainerStatus"] != 2 {
+		t.Errorf("RPCs %v: want one list of each and a status per target", got)
+	}
+	if r := crictlRun(t, s.Endpoint, "inspect", "-o", "table", "nginx"); r.code != 0 || strings.Contains(r.stdout, "Pod:") {
+		t.Errorf("crictl inspect -o table: exit %d\n%s", r.code, r.stdout)
+	}
+}

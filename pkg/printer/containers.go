@@ -51,9 +51,10 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 		ItemsKey: "containers",
 		IDs:      ids,
 		Columns: []Column{
-			{Header: "CONTAINER", ID: true}, {Header: "IMAGE"}, {Header: "CREATED", Live: true}, {Header: "STATE", State: true},
-			{Header: "NAME"}, {Header: "ATTEMPT"}, {Header: "POD ID", ID: true}, {Header: "POD"},
-			{Header: "NAMESPACE"}, {Header: "IMAGE REF", Wide: true, ID: true}, {Header: "PID", Wide: true},
+			{Header: "CONTAINER", ID: true, MinWidth: 13}, {Header: "IMAGE", MinWidth: 24},
+			{Header: "CREATED", Live: true, MinWidth: len("Less than a second ago")}, {Header: "STATE", State: true, MinWidth: 7},
+			{Header: "NAME", MinWidth: 12}, {Header: "ATTEMPT"}, {Header: "POD ID", ID: true, MinWidth: 13}, {Header: "POD", MinWidth: 12},
+			{Header: "NAMESPACE", MinWidth: 10}, {Header: "IMAGE REF", Wide: true, ID: true}, {Header: "PID", Wide: true},
 		},
 		Rows: func(emit func(...string)) {
 			for i := range l.Items {

@@ -133,7 +133,7 @@ func (l *lineTable) print(w io.Writer, r *Resource) error {
 	}
 	header := l.t == nil
 	if header {
-		l.t = newLayout(r.Columns, l.p.format == Wide, noTrunc)
+		l.t = newLayout(r.Columns, l.p.format == Wide, noTrunc, true)
 	}
 	var rows [][]string
 	if err := walkRows(r, func(cells []string) {

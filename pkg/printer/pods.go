@@ -35,8 +35,8 @@ func Pods(pods []*runtime.Pod, now time.Time) *Resource {
 		ItemsKey: "items",
 		IDs:      ids,
 		Columns: []Column{
-			{Header: "POD ID", ID: true}, {Header: "CREATED", Live: true}, {Header: "STATE", State: true}, {Header: "NAME"},
-			{Header: "NAMESPACE"}, {Header: "ATTEMPT"}, {Header: "RUNTIME"}, {Header: "UID", Wide: true},
+			{Header: "POD ID", ID: true, MinWidth: 13}, {Header: "CREATED", Live: true, MinWidth: len("Less than a second ago")},
+			{Header: "STATE", State: true, MinWidth: 8}, {Header: "NAME", MinWidth: 12}, {Header: "NAMESPACE", MinWidth: 10}, {Header: "ATTEMPT"}, {Header: "RUNTIME"}, {Header: "UID", Wide: true},
 		},
 		Rows: func(emit func(...string)) {
 			for _, p := range pods {

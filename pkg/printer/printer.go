@@ -73,8 +73,9 @@ type Column struct {
 	// Blank prints an empty value as nothing instead of <none>, where
 	// crictl leaves the cell empty (config --list).
 	Blank bool
-	// MinWidth keeps a column at least this wide: a stream of rows (events)
-	// is measured one row at a time.
+	// MinWidth keeps a column at least this wide in a stream of rows
+	// (events, -w), which is measured one row at a time; a whole table
+	// ignores it.
 	MinWidth int
 	// Live marks a cell that changes with the clock alone (CREATED ages):
 	// a watch does not report such a change.

@@ -87,6 +87,8 @@ type Inspected struct {
 	ID     string
 	Status proto.Message
 	Info   map[string]string
+	// Pod is the container's pod, namespace/name, for table output.
+	Pod string
 	// Extra adds keys beside status and info (inspect --containerd), and
 	// ExtraText their lines in table output.
 	Extra     map[string]any
@@ -155,10 +157,14 @@ func Inspect(items []*Inspected) *Resource {
 // crictl's inspect -o table.
 func InspectContainer(r *runtimeapi.ContainerStatusResponse, now time.Time) *Inspected {
 	s := r.GetStatus()
-	return &Inspected{ID: s.GetId(), Status: s, Info: r.Info, fix: containerTimes(s), text: func(w *TextWriter) {
+	it := &Inspected{ID: s.GetId(), Status: s, Info: r.Info, fix: containerTimes(s)}
+	it.text = func(w *TextWriter) {
 		w.Field("ID", s.GetId())
 		if n := s.GetMetadata().GetName(); n != "" {
 			w.Field("Name", n)
+		}
+		if it.Pod != "" {
+			w.Field("Pod", it.Pod)
 		}
 		if a := s.GetMetadata().GetAttempt(); a != 0 {
 			w.Field("Attempt", a)
@@ -176,7 +182,8 @@ func InspectContainer(r *runtimeapi.ContainerStatusResponse, now time.Time) *Ins
 		}
 		w.Map("Labels", s.GetLabels())
 		w.Map("Annotations", s.GetAnnotations())
-	}}
+	}
+	return it
 }
 
 // InspectPod builds one inspect result for a pod; the text is crictl's

@@ -14,7 +14,7 @@ import (
 // 10 MB of allocations on the 2-core CI machine (2026-12), a third of the
 // time budget of make bench's 10k ps row.
 func renderTable(w io.Writer, r *Resource, wide, noTrunc, noHeaders bool) error {
-	t := newLayout(r.Columns, wide, noTrunc)
+	t := newLayout(r.Columns, wide, noTrunc, false)
 	if err := walkRows(r, t.measure); err != nil {
 		return err
 	}
@@ -58,7 +58,9 @@ type layout struct {
 	line    []byte
 }
 
-func newLayout(cols []Column, wide, noTrunc bool) *layout {
+// newLayout starts a table's shape; a stream (rows measured as they come)
+// starts each column at its MinWidth, a whole table at its header.
+func newLayout(cols []Column, wide, noTrunc, stream bool) *layout {
 	t := &layout{cols: cols, noTrunc: noTrunc}
 	for i, c := range cols {
 		if !c.Wide || wide {
@@ -67,7 +69,10 @@ func newLayout(cols []Column, wide, noTrunc bool) *layout {
 	}
 	t.widths = make([]int, len(t.keep))
 	for n, i := range t.keep {
-		t.widths[n] = max(utf8.RuneCountInString(cols[i].Header), cols[i].MinWidth)
+		t.widths[n] = utf8.RuneCountInString(cols[i].Header)
+		if stream {
+			t.widths[n] = max(t.widths[n], cols[i].MinWidth)
+		}
 	}
 	return t
 }

@@ -72,7 +72,7 @@ func (w *Watch) Print(out io.Writer, r *Resource) error {
 	}
 	first := w.t == nil
 	if first {
-		w.t = newLayout(r.Columns, w.p.format == Wide, noTrunc)
+		w.t = newLayout(r.Columns, w.p.format == Wide, noTrunc, true)
 	}
 	var changed [][]string
 	now := make(map[string][]string, len(rows))
