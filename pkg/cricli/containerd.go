@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/docker/go-units"
@@ -67,11 +68,15 @@ func newLoadCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "load",
 		Usage:     "Import image archives (OCI or docker, plain or gzipped) into CRI's containerd namespace, unpacked for CRI",
-		UsageText: "ctr cri load [options] FILE|- ...",
+		UsageText: "ctr cri load [options] [FILE|- ...]",
 		Description: `Each archive is imported into the namespace CRI uses (k8s.io) and unpacked for
 CRI's snapshotter, so "ctr cri images" and new pods see its images at once; the
 loaded image names are printed, one per line. "-" reads standard input
-(last argument only). Progress is shown on stderr when it is a terminal.
+(last argument only); with no FILE, a piped standard input is read, as
+docker load does (on a terminal that is a usage error). On a terminal, stderr shows a bar with the bytes read
+of the file's size, rate and ETA (from standard input: bytes and rate),
+then the image being unpacked, and after a success one line per archive of
+what was read and how fast; in a pipe or a file it stays empty.
 
 An archive that cannot be loaded (truncated, not an image archive) leaves
 nothing behind: its images are named only once everything is in place.
@@ -94,7 +99,12 @@ succeeds: the same name on the same image is not a conflict.`,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			files := cmd.Args().Slice()
 			if len(files) == 0 {
-				return usageErrorf("load needs at least one archive (FILE, or - for standard input)")
+				// docker load's habit: no FILE reads a piped stdin. A
+				// terminal holds no archive; waiting on it would look hung.
+				if _, tty := terminalFd(cmd.Root().Reader); tty {
+					return usageErrorf("load needs an archive: FILE, or - for standard input (stdin is a terminal)")
+				}
+				files = []string{"-"}
 			}
 			if dashNotLast(cmd) {
 				return usageErrorf(`standard input (-) can be loaded only once, as the last archive`)
@@ -132,7 +142,7 @@ succeeds: the same name on the same image is not a conflict.`,
 				opts.CRISettings = set
 				var errs []error
 				for _, file := range files {
-					refs, err := loadFile(ctx, c, file, root.Reader, root.ErrWriter, opts)
+					refs, err := loadFile(ctx, c, file, root.Reader, newLiveView(cmd), opts)
 					for _, ref := range refs {
 						fmt.Fprintln(root.Writer, ref)
 					}
@@ -155,6 +165,8 @@ succeeds: the same name on the same image is not a conflict.`,
 				"ctr cri load app.tar"),
 			ex("Load an archive from another host through a pipe",
 				"ssh build-host cat app.tar | ctr cri load -"),
+			ex("Load what docker save writes, straight from the pipe (with no FILE, a piped stdin is read)",
+				"docker save app:1.4 | ctr cri load"),
 			ex("Load every platform of a multi-platform archive",
 				"ctr cri load --all-platforms app.tar"),
 		),
@@ -174,7 +186,10 @@ func dashNotLast(cmd *cli.Command) bool {
 	return i >= 0 && i < len(args)-1
 }
 
-func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, errw io.Writer, opts ctrd.LoadOptions) ([]string, error) {
+// loadFile loads one archive, showing progress on v (nil: none): a bar
+// against the file's size, or bytes read from a pipe, then the image being
+// unpacked; after a success one line of what was read, how fast.
+func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, v *liveView, opts ctrd.LoadOptions) (_ []string, err error) {
 	var r io.Reader = stdin
 	name := "-"
 	if file != "-" {
@@ -188,18 +203,113 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 			opts.Size = fi.Size()
 		}
 	}
-	if isTerminal(errw) {
-		p := &progressLine{w: errw}
-		defer p.done()
+	if v != nil {
+		m := newMeter(v, printer.Transfer{Name: name, Total: opts.Size})
+		r = &meterReader{r: r, m: m}
 		opts.Progress = func(lp ctrd.LoadProgress) {
 			if lp.Unpacking != "" {
-				p.draw(fmt.Sprintf("%s: unpacking %s", name, printer.Escape(lp.Unpacking)))
-				return
+				m.unpacking(lp.Unpacking)
 			}
-			p.draw(fmt.Sprintf("%s: %s read", name, printer.Size(uint64(lp.Read))))
 		}
+		defer func() { m.end("Loaded", err) }()
 	}
 	return ctrd.Load(ctx, c, r, name, opts)
+}
+
+// meter counts the bytes going through a reader or writer and redraws
+// the transfer's line at most every 100ms. Load reads its input on a
+// goroutine of its own, hence the lock.
+type meter struct {
+	mu    sync.Mutex
+	v     *liveView
+	t     printer.Transfer
+	start time.Time
+	last  time.Time
+}
+
+func newMeter(v *liveView, t printer.Transfer) *meter {
+	return &meter{v: v, t: t, start: time.Now()}
+}
+
+func (m *meter) add(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t.Done += int64(n)
+	if now := time.Now(); now.Sub(m.last) >= 100*time.Millisecond {
+		m.last = now
+		m.t.Elapsed = now.Sub(m.start)
+		m.v.draw(printer.TransferFrame(m.t, m.v.screen()))
+	}
+}
+
+func (m *meter) unpacking(ref string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t.Unpacking, m.t.Elapsed = ref, time.Since(m.start)
+	m.v.draw(printer.TransferFrame(m.t, m.v.screen()))
+}
+
+// end erases the line after a failure, or leaves verb's final line: the
+// file's size for a file read whole (the importer need not read the
+// archive's trailing padding), else the bytes counted.
+func (m *meter) end(verb string, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.v.end("")
+		return
+	}
+	m.t.Elapsed, m.t.Unpacking = time.Since(m.start), ""
+	if m.t.Total > 0 && !m.t.Estimated {
+		m.t.Done = m.t.Total
+	}
+	m.v.end(printer.TransferDone(verb, m.t))
+}
+
+type meterReader struct {
+	r io.Reader
+	m *meter
+}
+
+func (r *meterReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.m.add(n)
+	return n, err
+}
+
+type meterWriter struct {
+	w io.Writer
+	m *meter
+}
+
+func (w *meterWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.m.add(n)
+	return n, err
+}
+
+// saveProgress wraps save's writer to show progress on a terminal, against
+// what the images hold (their CRI size: the blobs for this platform, near
+// the archive's size). end leaves the final line after a success and
+// erases the bar otherwise.
+func saveProgress(ctx context.Context, cmd *cli.Command, c *runtime.Client, out string, refs []string) (wrap func(io.Writer) io.Writer, end func(error)) {
+	v := newLiveView(cmd)
+	if v == nil {
+		return func(w io.Writer) io.Writer { return w }, func(error) {}
+	}
+	t := printer.Transfer{Name: out, Estimated: true}
+	if res, err := c.ResolveImages(ctx, refs); err == nil {
+		seen := map[string]bool{}
+		for _, r := range res {
+			if r.Err == nil && !seen[r.Item.Id] {
+				seen[r.Item.Id] = true
+				t.Total += int64(r.Item.Size)
+			}
+		}
+	}
+	m := newMeter(v, t)
+	return func(w io.Writer) io.Writer { return &meterWriter{w: w, m: m} },
+		func(err error) { m.end("Saved", err) }
 }
 
 func newSaveCommand() *cli.Command {
@@ -212,8 +322,10 @@ The archive is written to a temporary file beside FILE and renamed when
 complete, so FILE is never left half-written; an existing FILE keeps its
 mode, and a symlink keeps pointing where it did (its target is replaced).
 A device or FIFO (/dev/null, /dev/stdout, a named pipe) is written in place.
-"-o -" writes to standard output (not a terminal). Interrupted, save exits
-130 and leaves FILE as it was. With --platform, an image that has nothing
+"-o -" writes to standard output (not a terminal). On a terminal, stderr
+shows the bytes written against what the images hold (~: the archive's
+size is close to it), rate and ETA, and after a success one line of what was
+written. Interrupted, save exits 130 and leaves FILE as it was. With --platform, an image that has nothing
 for that platform is an error.`,
 		Category: catContainerd,
 		Flags: append(platformFlags("export"),
@@ -236,9 +348,12 @@ for that platform is an error.`,
 				return &UsageError{Err: err}
 			}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				return saveError(outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
-					return ctrd.Save(ctx, c, w, cmd.Args().Slice(), opts)
-				}))
+				wrap, end := saveProgress(ctx, cmd, c, out, cmd.Args().Slice())
+				err := outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
+					return ctrd.Save(ctx, c, wrap(w), cmd.Args().Slice(), opts)
+				})
+				end(err)
+				return saveError(err)
 			})
 		},
 		Metadata: about(argSpec{noun: nounImages, args: argsMany},

@@ -214,7 +214,8 @@ func TestDiagnoseUsageErrors(t *testing.T) {
 
 func TestLoadSaveUsageErrors(t *testing.T) {
 	s := node(t)
-	ctr(t, s.Endpoint, "cri", "load").fails(t, 2, "load needs at least one archive")
+	_, tty := openPTY(t)
+	startBg(t, s.Endpoint, sessionIO{stdin: tty}, "cri", "load").wait(t).fails(t, 2, "load needs an archive: FILE, or - for standard input (stdin is a terminal)")
 	ctr(t, s.Endpoint, "cri", "load", "-", "-").fails(t, 2, "standard input (-) can be loaded only once, as the last archive")
 	ctr(t, s.Endpoint, "cri", "load", "-", "b.tar").fails(t, 2, "standard input (-) can be loaded only once, as the last archive")
 	ctr(t, s.Endpoint, "cri", "load", "--platform", "linux/amd64/v1/extra", "x.tar").fails(t, 2, "invalid --platform")
@@ -224,6 +225,13 @@ func TestLoadSaveUsageErrors(t *testing.T) {
 	if calls := s.RuntimeCalls(); len(calls) != 0 {
 		t.Errorf("usage errors made RPCs: %v", calls)
 	}
+}
+
+// Issue 11 (lead's note): with no FILE, load reads a piped stdin as docker
+// load does; it got as far as containerd here (the fake has none).
+func TestLoadWithoutFileReadsPipedStdin(t *testing.T) {
+	s := node(t)
+	ctrIn(t, s.Endpoint, "not read", "cri", "load").fails(t, 1, `load "-": the endpoint does not serve containerd's API`)
 }
 
 func TestLoadMissingFileNamesIt(t *testing.T) {

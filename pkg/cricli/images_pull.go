@@ -13,6 +13,7 @@ import (
 	"github.com/containerd/console"
 	"github.com/distribution/reference"
 	"github.com/urfave/cli/v3"
+	"golang.org/x/term"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
@@ -144,41 +145,110 @@ func isTerminal(w io.Writer) bool {
 	return err == nil
 }
 
-// progressLine redraws one status line on a terminal; done erases it.
-type progressLine struct {
+// liveView redraws a block of lines in place on a terminal: each frame
+// replaces the one before, and end leaves one final line or nothing.
+// containerd's progress.Writer is not used: it measures the screen on
+// stdin, so with stdin redirected (load - < x.tar) it stops erasing and
+// frames pile up. Here every line is cut to the width, so the lines to
+// erase are the lines written.
+type liveView struct {
 	mu    sync.Mutex
 	w     io.Writer
-	drawn bool
+	fd    int
+	color bool
+	lines int
+	ended bool
 }
 
-func (p *progressLine) draw(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "\r\x1b[K%s", s)
-	p.drawn = true
-}
-
-func (p *progressLine) done() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-	}
-}
-
-// pullProgress returns the progress callback for pulling image, nil when
-// stderr is not a terminal, and a func that erases the line afterwards.
-func pullProgress(cmd *cli.Command, image string) (func([]runtime.Ingest), func()) {
+// newLiveView returns a view on stderr, or nil when stderr is not a
+// terminal (pipes and files get nothing while running: output.md's
+// "stderr is empty on success") or when --debug traces go there too.
+func newLiveView(cmd *cli.Command) *liveView {
 	errw := cmd.Root().ErrWriter
-	if !isTerminal(errw) {
+	fd, ok := terminalFd(errw)
+	if !ok {
+		return nil
+	}
+	if ep, err := resolveEndpoints(cmd); err != nil || ep.debug {
+		return nil
+	}
+	return &liveView{w: errw, fd: fd, color: os.Getenv("NO_COLOR") == ""}
+}
+
+// screen is the terminal's size now (it may have been resized).
+func (v *liveView) screen() printer.Screen {
+	w, h, err := term.GetSize(v.fd)
+	if err != nil || w <= 0 || h <= 0 {
+		w, h = 80, 24
+	}
+	return printer.Screen{Width: w, Height: h, Color: v.color}
+}
+
+func (v *liveView) draw(lines ...string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.ended {
+		return
+	}
+	var b strings.Builder
+	v.erase(&b)
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	io.WriteString(v.w, b.String())
+	v.lines = len(lines)
+}
+
+// erase moves to the first line of the last frame and clears to the end
+// of the screen.
+func (v *liveView) erase(b *strings.Builder) {
+	if v.lines > 0 {
+		fmt.Fprintf(b, "\x1b[%dA", v.lines)
+	}
+	b.WriteString("\r\x1b[J")
+}
+
+// end erases the frame and writes final ("" for nothing) in its place;
+// later draws are ignored.
+func (v *liveView) end(final string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.ended {
+		return
+	}
+	v.ended = true
+	var b strings.Builder
+	if v.lines > 0 {
+		v.erase(&b)
+	}
+	if final != "" {
+		b.WriteString(final + "\n")
+	}
+	io.WriteString(v.w, b.String())
+}
+
+// pullProgress is what a pull of image shows on a terminal: per-blob bars
+// while it runs and, once it succeeded, one line of what it came to. The
+// watch is nil (no progress, no extra RPC) when stderr is not a terminal;
+// done erases the bars, leaving the final line after a success.
+func pullProgress(cmd *cli.Command, image string) (*runtime.PullWatch, func()) {
+	v := newLiveView(cmd)
+	if v == nil {
 		return nil, func() {}
 	}
-	line := &progressLine{w: errw}
-	start, fetched := time.Now(), false
-	return func(in []runtime.Ingest) {
-		fetched = fetched || len(in) > 0
-		line.draw(printer.PullProgress(image, in, fetched, time.Since(start)))
-	}, line.done
+	var final string
+	watch := &runtime.PullWatch{Report: func(st runtime.PullStatus) {
+		if st.Finished {
+			final = printer.PullDone(image, st)
+			return
+		}
+		v.draw(printer.PullFrame(image, st, v.screen())...)
+	}}
+	if cs, ok := cmd.Root().Metadata["pullContent"].(runtime.PullContent); ok {
+		watch.Content = cs // tests: the fake CRI server has no content store
+	}
+	return watch, func() { v.end(final) }
 }
 
 func newPullCommand() *cli.Command {
@@ -188,8 +258,13 @@ func newPullCommand() *cli.Command {
 		UsageText: "ctr cri pull [options] NAME[:TAG|@DIGEST]",
 		Description: authHelp + `
 
-On a terminal, progress (blobs and bytes containerd is downloading in the CRI
-namespace k8s.io) is shown on stderr while the pull runs.`,
+On a terminal, stderr shows the pull's progress while it runs: one line per
+blob of the image (config and layers) with a bar, size, rate and ETA, and a
+total; afterwards one line says what was pulled, how much this pull
+downloaded and how long it took. Only this pull's content is counted (its
+manifest's blobs, read from containerd's content store in CRI's namespace),
+not other pulls running at the same time. In a pipe or a file, stderr stays
+empty on success.`,
 		Category: catImages,
 		Flags: append(pullAuthFlags(),
 			&cli.StringFlag{Name: "pod-config", Usage: "pod config (`FILE`.json|yaml) to pull for; some runtimes pick a handler or platform from it", TakesFile: true},

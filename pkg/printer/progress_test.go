@@ -1,29 +1,136 @@
 package printer
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
-func TestPullProgress(t *testing.T) {
-	for _, tc := range []struct {
-		in      []runtime.Ingest
-		fetched bool
-		want    string
-	}{
-		{nil, false, "Pulling busybox: resolving [1s]"},
-		{[]runtime.Ingest{{Ref: "layer-1", Offset: 500_000, Total: 2_000_000}, {Ref: "config", Offset: 0, Total: 0}}, true,
-			"Pulling busybox: 2 blobs, 500kB of 2MB (25%) [1s]"},
-		{[]runtime.Ingest{{Ref: "layer-1", Offset: 1_000}}, true, "Pulling busybox: 1 blob, 1kB [1s]"},
-		{nil, true, "Pulling busybox: unpacking [1s]"},
-	} {
-		if got := PullProgress("busybox", tc.in, tc.fetched, 1200*time.Millisecond); got != tc.want {
-			t.Errorf("got %q, want %q", got, tc.want)
+const (
+	dCfg   = "sha256:c0ffee0000000000000000000000000000000000000000000000000000000000"
+	dBase  = "sha256:ba5e000000000000000000000000000000000000000000000000000000000000"
+	dLayer = "sha256:1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b"
+)
+
+var colourCodes = regexp.MustCompile(`\x1b\[[0-9]+m`)
+
+func pulling() runtime.PullStatus {
+	return runtime.PullStatus{Elapsed: 2 * time.Second, Blobs: []runtime.PullBlob{
+		{Digest: dCfg, Kind: "config", Size: 1500, Offset: 1500, State: runtime.BlobDone},
+		{Digest: dBase, Kind: "layer", Size: 3 << 20, Offset: 3 << 20, State: runtime.BlobExists},
+		{Digest: dLayer, Kind: "layer", Size: 40 << 20, Offset: 10 << 20, State: runtime.BlobDownloading, Rate: 5 << 20},
+	}}
+}
+
+// Finding A.9: no rate, no ETA, no per-layer bars. Each blob of the pull
+// gets a line; the one downloading has containerd's bar, its size, rate
+// and ETA; the total adds the overall rate and ETA.
+func TestPullFrameBarsWithRateAndETA(t *testing.T) {
+	got := PullFrame("localhost:5000/e2e/hello:1", pulling(), Screen{Width: 100, Height: 24, Color: true})
+	plain := make([]string, len(got))
+	for i, l := range got {
+		plain[i] = colourCodes.ReplaceAllString(l, "")
+	}
+	want := []string{
+		"Pulling localhost:5000/e2e/hello:1",
+		"config c0ffee000000  done        1.5 KiB",
+		"layer  ba5e00000000  exists      3.0 MiB",
+		"layer  1a2b3c4d5e6f  |+++++++++-----------------------------|  10.0 MiB/40.0 MiB  5.0 MiB/s  ETA 6s",
+		"total  10.0 MiB/40.0 MiB  5.0 MiB/s  ETA 6s  elapsed 2.0s",
+	}
+	if strings.Join(plain, "\n") != strings.Join(want, "\n") {
+		t.Errorf("frame:\n%s\nwant:\n%s", strings.Join(plain, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(got[3], "\x1b[32m") {
+		t.Errorf("the bar should be green on a colour terminal: %q", got[3])
+	}
+	for _, l := range PullFrame("x", pulling(), Screen{Width: 100, Height: 24}) {
+		if strings.Contains(l, "\x1b") {
+			t.Errorf("no colour (NO_COLOR) still wrote an escape: %q", l)
 		}
 	}
-	if got := PullProgress("evil\x1b[2J", nil, false, 0); got != `Pulling evil\x1b[2J: resolving [0s]` {
-		t.Errorf("the image name must be escaped: %q", got)
+}
+
+func TestPullFrameFitsTheScreen(t *testing.T) {
+	st := pulling()
+	for range 30 {
+		st.Blobs = append(st.Blobs, runtime.PullBlob{Digest: dLayer, Kind: "layer", Size: 1 << 20, State: runtime.BlobWaiting})
+	}
+	got := PullFrame(strings.Repeat("long/", 40)+"name:1", st, Screen{Width: 70, Height: 10})
+	if len(got) > 10-1 {
+		t.Errorf("%d lines on a 10-line screen", len(got))
+	}
+	for _, l := range got {
+		if n := utf8.RuneCountInString(colourCodes.ReplaceAllString(l, "")); n > 69 {
+			t.Errorf("line of %d columns on a 70-column screen: %q", n, l)
+		}
+	}
+	if !strings.Contains(strings.Join(got, "\n"), "1a2b3c4d5e6f  |") || !strings.Contains(got[len(got)-2], "… 27 more (2 done)") {
+		t.Errorf("the download should be kept and the rest summed up:\n%s", strings.Join(got, "\n"))
+	}
+	if got := PullFrame("busybox", runtime.PullStatus{Elapsed: time.Second}, Screen{Width: 80, Height: 24}); len(got) != 1 || got[0] != "Pulling busybox: resolving  1.0s" {
+		t.Errorf("before the manifest: %q", got)
+	}
+}
+
+func TestPullDoneLine(t *testing.T) {
+	st := pulling()
+	st.Blobs[2].Offset, st.Blobs[2].State = st.Blobs[2].Size, runtime.BlobDone
+	st.Elapsed = 4 * time.Second
+	for _, tc := range []struct {
+		st   runtime.PullStatus
+		want string
+	}{
+		{st, "Pulled busybox in 4.0s: 40.0 MiB (10.0 MiB/s), 2 blobs, 1 already present"},
+		{runtime.PullStatus{Elapsed: time.Second, Blobs: st.Blobs[1:2]}, "Pulled busybox in 1.0s: nothing to download, 1 blob already present"},
+		{runtime.PullStatus{Elapsed: time.Second}, "Pulled busybox in 1.0s"},
+	} {
+		if got := PullDone("busybox", tc.st); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}
+
+func TestTransferFrame(t *testing.T) {
+	s := Screen{Width: 90, Height: 24}
+	for _, tc := range []struct {
+		in   Transfer
+		want string
+	}{
+		{Transfer{Name: "big.tar", Done: 30 << 20, Total: 120 << 20, Elapsed: 3 * time.Second},
+			"big.tar  |++++++++------------------------|  30.0 MiB/120.0 MiB (25%)  10.0 MiB/s  ETA 9s"},
+		{Transfer{Name: "-", Done: 30 << 20, Elapsed: 3 * time.Second}, "-  30.0 MiB  10.0 MiB/s"},
+		{Transfer{Name: "out.tar", Done: 60 << 20, Total: 120 << 20, Elapsed: 3 * time.Second, Estimated: true},
+			"out.tar  |+++++++++++++++----------------|  60.0 MiB/~120.0 MiB (50%)  20.0 MiB/s  ETA 3s"},
+	} {
+		if got := TransferFrame(tc.in, s); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+	long := Transfer{Name: "/tmp/" + strings.Repeat("d", 60) + "/progress.tar", Done: 1 << 20, Total: 2 << 20, Elapsed: time.Second}
+	if got := TransferFrame(long, Screen{Width: 100}); !strings.HasPrefix(got, "…ddd") || utf8.RuneCountInString(got) != 99 ||
+		!strings.HasSuffix(got, "d/progress.tar  |++++----|  1.0 MiB/2.0 MiB (50%)  1.0 MiB/s  ETA 1s") {
+		t.Errorf("a long file name should give way to the bar: %q (%d)", got, utf8.RuneCountInString(got))
+	}
+	if got := TransferDone("Loaded", Transfer{Name: "big.tar", Done: 120 << 20, Elapsed: 4 * time.Second}); got != "Loaded big.tar: 120.0 MiB in 4.0s (30.0 MiB/s)" {
+		t.Errorf("done line %q", got)
+	}
+}
+
+// Names from the registry, the archive or the command line cannot drive
+// the terminal.
+func TestProgressEscapesNames(t *testing.T) {
+	s := Screen{Width: 200, Height: 24}
+	evil := "evil\x1b[2J"
+	st := pulling()
+	st.Blobs[0].Digest = "sha256:\x1b]0;t\x07"
+	out := strings.Join(PullFrame(evil, st, s), "\n") + PullDone(evil, st) +
+		TransferFrame(Transfer{Name: evil, Done: 1, Total: 2, Elapsed: time.Second}, s) + TransferDone("Saved", Transfer{Name: evil})
+	if strings.Contains(out, "\x1b[2J") || strings.Contains(out, "\x1b]0") || !strings.Contains(out, `evil\x1b[2J`) {
+		t.Errorf("a name reached the terminal unescaped:\n%q", out)
 	}
 }

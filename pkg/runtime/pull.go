@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,22 +30,17 @@ type PullRequest struct {
 	Timeout time.Duration
 }
 
-// Ingest is one blob containerd is writing into its content store.
-type Ingest struct {
-	Ref           string
-	Offset, Total int64
-}
-
-// ProgressInterval is how often PullImage reports content ingests.
+// ProgressInterval is how often PullImage reports progress.
 const ProgressInterval = 200 * time.Millisecond
 
 // PullImage pulls an image through CRI and returns the image ref the
-// runtime reports (the image ID on containerd). While the pull runs and
-// progress is not nil, progress gets containerd's active content ingests in
-// the CRI namespace every ProgressInterval; it is never called after
-// PullImage returns. A runtime that does not serve containerd's content API
-// just gets no progress.
-func (c *Client) PullImage(ctx context.Context, r PullRequest, progress func([]Ingest)) (string, error) {
+// runtime reports (the image ID on containerd). With a watch, its Report
+// gets this pull's progress from containerd's content store (see
+// pullTracker for what is counted) every interval while the pull runs, and
+// a last report with Finished set after a success; it is never called
+// after PullImage returns. A runtime that does not serve containerd's
+// content API just gets no progress.
+func (c *Client) PullImage(ctx context.Context, r PullRequest, watch *PullWatch) (string, error) {
 	const op = "pull image"
 	pctx := ctx
 	if r.Timeout > 0 {
@@ -51,14 +48,10 @@ func (c *Client) PullImage(ctx context.Context, r PullRequest, progress func([]I
 		pctx, cancel = context.WithTimeout(ctx, r.Timeout)
 		defer cancel()
 	}
-	if progress != nil {
-		wctx, stop := context.WithCancel(pctx)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			c.watchIngests(wctx, progress)
-		}()
-		defer func() { stop(); <-done }()
+	var w *pullWatcher
+	if watch != nil && watch.Report != nil {
+		w = c.startPullWatch(pctx, r.Image, watch)
+		defer w.stop()
 	}
 	resp, err := c.img.PullImage(pctx, &runtimeapi.PullImageRequest{
 		Image:         &runtimeapi.ImageSpec{Image: r.Image, Annotations: r.Annotations},
@@ -83,6 +76,9 @@ func (c *Client) PullImage(ctx context.Context, r PullRequest, progress func([]I
 		}
 		return "", err
 	}
+	if w != nil {
+		w.finish(pctx)
+	}
 	return resp.ImageRef, nil
 }
 
@@ -95,33 +91,100 @@ func serverDeadline(pctx context.Context, err error) bool {
 	return ok && status.Code(err) == codes.DeadlineExceeded && time.Until(dl) < time.Second
 }
 
-// watchIngests polls containerd's content store (served on the same socket
-// as CRI) until ctx ends or the first error.
-func (c *Client) watchIngests(ctx context.Context, progress func([]Ingest)) {
+// pullWatcher reports a pull's progress from a goroutine of its own.
+type pullWatcher struct {
+	report func(PullStatus)
+	cancel context.CancelFunc
+	done   chan struct{}
+	start  time.Time
+	// Set by the goroutine, read after done: what to poll, in which
+	// containerd namespace.
+	tracker *pullTracker
+	ns      string
+}
+
+func (c *Client) startPullWatch(ctx context.Context, image string, pw *PullWatch) *pullWatcher {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &pullWatcher{report: pw.Report, cancel: cancel, done: make(chan struct{}), start: time.Now()}
+	every := cmp.Or(pw.Every, ProgressInterval)
+	go func() {
+		defer close(w.done)
+		cs := pw.Content
+		if cs == nil {
+			var err error
+			if cs, w.ns, err = c.criContent(ctx); err != nil {
+				return
+			}
+			ctx = namespaces.WithNamespace(ctx, w.ns)
+		}
+		t, err := newPullTracker(cs, image, w.start)
+		if err != nil {
+			return
+		}
+		w.tracker = t
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			st, err := t.poll(ctx)
+			if ctx.Err() != nil {
+				return // stopped: finish may still poll once more
+			}
+			if err != nil {
+				// No content API (not containerd), or it went away: the
+				// pull goes on without progress.
+				w.tracker = nil
+				return
+			}
+			w.report(st)
+		}
+	}()
+	return w
+}
+
+// stop ends the goroutine and waits for it.
+func (w *pullWatcher) stop() {
+	w.cancel()
+	<-w.done
+}
+
+// finish stops the goroutine and reports once more, with Finished set,
+// what the pull's content came to.
+func (w *pullWatcher) finish(ctx context.Context) {
+	w.stop()
+	st := PullStatus{Elapsed: time.Since(w.start)}
+	if w.tracker != nil {
+		if w.ns != "" {
+			ctx = namespaces.WithNamespace(ctx, w.ns)
+		}
+		if s, err := w.tracker.poll(ctx); err == nil {
+			st = s
+		}
+	}
+	st.Finished = true
+	w.report(st)
+}
+
+// criContent is containerd's content store on the runtime's socket, in the
+// namespace CRI keeps its content in (from its verbose status).
+func (c *Client) criContent(ctx context.Context) (PullContent, string, error) {
+	st, err := c.Status(ctx, true)
+	if err != nil {
+		return nil, "", err
+	}
+	var cfg struct {
+		Namespace string `json:"containerdNamespace"`
+	}
+	_ = json.Unmarshal([]byte(st.GetInfo()["config"]), &cfg) // an unknown shape leaves the default
 	cd, err := containerd.NewWithConn(c.conn)
 	if err != nil {
-		return
+		return nil, "", err
 	}
-	cs := cd.ContentStore()
-	ctx = namespaces.WithNamespace(ctx, CRINamespace)
-	tick := time.NewTicker(ProgressInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		st, err := cs.ListStatuses(ctx)
-		if err != nil || ctx.Err() != nil {
-			return
-		}
-		out := make([]Ingest, len(st))
-		for i, s := range st {
-			out[i] = Ingest{Ref: s.Ref, Offset: s.Offset, Total: s.Total}
-		}
-		progress(out)
-	}
+	return cd.ContentStore(), cmp.Or(cfg.Namespace, CRINamespace), nil
 }
 
 // HasImage reports whether the runtime has an image for ref (a name as

@@ -341,8 +341,8 @@ func TestPullWithCredentials(t *testing.T) {
 	wantOK(t, ctrStdin(t, pass+"\n", "cri", "pull", "-u", user, "--password-stdin", ref), "Image is up to date for "+im.ID()+"\n")
 }
 
-// On a terminal, pull shows containerd's download progress on stderr and
-// prompts for a password without echoing it.
+// On a terminal, pull shows its download progress on stderr (bars, then one
+// line) and prompts for a password without echoing it.
 func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 	const user, pass = "tty", "typed-secret"
 	im := testImage(t, "e2e/slow:1", 256<<10)
@@ -405,11 +405,11 @@ func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 	if strings.Contains(out, pass) {
 		t.Error("the typed password was echoed")
 	}
-	if !strings.Contains(out, "Pulling "+ref+": ") || !strings.Contains(out, " of ") {
-		t.Errorf("no download progress on the terminal:\n%q", out)
+	if !strings.Contains(out, "layer  "+short(im.LayerDesc.Digest.String())+"  |") {
+		t.Errorf("no download bar for the layer on the terminal:\n%q", out)
 	}
-	if !strings.HasSuffix(strings.TrimRight(out, "\r\n"), "\x1b[K") {
-		t.Errorf("the progress line should be erased at the end:\n%q", out)
+	if last := out[strings.LastIndex(out, "\x1b[J")+3:]; !strings.HasPrefix(last, "Pulled "+ref+" in ") || strings.Count(last, "\n") != 1 {
+		t.Errorf("the bars should give way to one line at the end:\n%q", out)
 	}
 }
 
