@@ -249,9 +249,9 @@ func proxyGlobals(cri *cli.Command, root *cli.Command) func() error {
 					}
 				}
 			}
-			for gi, own := range hit {
-				if own {
-					continue // the subcommand's own flag keeps the name
+			for gi := range globals {
+				if own, ok := hit[gi]; !ok || own {
+					continue // not taken, or the subcommand's own flag keeps the name
 				}
 				g := globals[gi]
 				var free []string

@@ -211,6 +211,11 @@ func TestGlobalAfterCommandActs(t *testing.T) {
 		t.Errorf("ps -r --address: %q", r.stdout)
 	}
 	ctr(t, "", "cri", "logs", "--runtime-endpoint", "/nonexistent/cri.sock", "nginx").fails(t, 3, "/nonexistent/cri.sock")
+	// The crictl personality has the same rule (an allowed difference).
+	r = crictl(t, "ps", "-q", "--runtime-endpoint", s.Endpoint).ok(t)
+	if len(strings.Fields(r.stdout)) != 2 {
+		t.Errorf("crictl ps --runtime-endpoint: %q", r.stdout)
+	}
 	ctr(t, s.Endpoint, "cri", "ps", "--timeout", "abc").fails(t, 2, "--timeout")
 	ctr(t, s.Endpoint, "cri", "logs", "--max-retries", "x", "nginx").fails(t, 2, "max-retries")
 }

@@ -10,11 +10,17 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
+// shortIDs are an ambiguous image reference's candidates: at most
+// maxCandidates short IDs, and how many more.
 func shortIDs(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
+	n := min(len(ids), maxCandidates)
+	out := make([]string, 0, n+1)
+	for _, id := range ids[:n] {
 		id = trimDigest(id)
-		out[i] = id[:min(13, len(id))]
+		out = append(out, id[:min(13, len(id))])
+	}
+	if rest := len(ids) - n; rest > 0 {
+		out = append(out, fmt.Sprintf("and %d more", rest))
 	}
 	return out
 }

@@ -224,6 +224,15 @@ func TestImageIndexResolve(t *testing.T) {
 	if _, err := idx.resolve("aaaa"); KindOf(err) != KindAmbiguous {
 		t.Errorf("aaaa should be ambiguous: %v", err)
 	}
+	// Many candidates: five, and a count of the rest.
+	var many []*Image
+	for i := range 8 {
+		many = append(many, &Image{Id: fmt.Sprintf("sha256:bbbb%060d", i)})
+	}
+	_, err := newImageIndex(many).resolve("bbbb")
+	if err == nil || !strings.HasSuffix(err.Error(), ", and 3 more") || strings.Count(err.Error(), "bbbb") != 6 {
+		t.Errorf("8 candidates: %v", err)
+	}
 }
 
 func TestParseFilters(t *testing.T) {
