@@ -103,3 +103,24 @@ func TestEventsEndedByCtrTimeoutIsADeadline(t *testing.T) {
 		t.Errorf("stderr %q, want one line", r.stderr)
 	}
 }
+
+// A node whose runtime fails both of ps's lists gives the same message on
+// every run: the container list's error, not whichever answer came first.
+func TestPsReportsTheSameFailureEveryTime(t *testing.T) {
+	s := node(t)
+	seen := map[string]int{}
+	for range 40 {
+		s.RuntimeService.InjectError("ListContainers", status.Error(codes.Unavailable, "containers are away"))
+		s.RuntimeService.InjectError("ListPodSandbox", status.Error(codes.Unavailable, "pods are away"))
+		r := ctr(t, s.Endpoint, "cri", "ps", "-a")
+		seen[r.stderr]++
+	}
+	if len(seen) != 1 {
+		t.Fatalf("ps reported different failures for the same node: %v", seen)
+	}
+	for msg := range seen {
+		if !strings.Contains(msg, "containers are away") {
+			t.Errorf("ps reported %q, want the container list's error", msg)
+		}
+	}
+}

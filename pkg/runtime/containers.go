@@ -5,8 +5,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 
-	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 
@@ -100,28 +100,34 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 		req.State = &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}
 	}
 	// The three lists are independent: ask for them at once, so ps costs
-	// one round trip of latency, not three.
+	// one round trip of latency, not three. When more than one fails, the
+	// first in this order is reported, not whichever failed first: the
+	// same broken node gives the same message every time.
 	var (
 		containers []*runtimeapi.Container
 		wires      []string
 		pods       []*Pod
 		images     []*Image
-		g          errgroup.Group
+		errs       [3]error
+		wg         sync.WaitGroup
 	)
 	// The summary decoder keeps no labels: a client-side selector needs them.
 	clientLabels := f.Labels.clientSide()
 	summary := f.Summary && !clientLabels
 	if f.Wire && !clientLabels {
-		g.Go(func() (err error) { containers, wires, err = c.listContainerWires(ctx, req); return })
+		wg.Go(func() { containers, wires, errs[0] = c.listContainerWires(ctx, req) })
 	} else {
-		g.Go(func() (err error) { containers, err = c.listContainers(ctx, req, summary); return })
+		wg.Go(func() { containers, errs[0] = c.listContainers(ctx, req, summary) })
 	}
-	g.Go(func() (err error) { pods, err = c.listPods(ctx, nil); return })
+	wg.Go(func() { pods, errs[1] = c.listPods(ctx, nil) })
 	if f.Image != "" || f.ResolveImages {
-		g.Go(func() (err error) { images, err = c.listImages(ctx); return })
+		wg.Go(func() { images, errs[2] = c.listImages(ctx) })
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	podByID := make(map[string]*Pod, len(pods))
 	for _, p := range pods {
