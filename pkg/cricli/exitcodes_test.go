@@ -105,22 +105,32 @@ func TestEventsEndedByCtrTimeoutIsADeadline(t *testing.T) {
 }
 
 // A node whose runtime fails both of ps's lists gives the same message on
-// every run: the container list's error, not whichever answer came first.
-func TestPsReportsTheSameFailureEveryTime(t *testing.T) {
+// every run: the first list's error, not whichever answer came first.
+// stats, which also asks two lists at once, likewise.
+func TestListsReportTheSameFailureEveryTime(t *testing.T) {
 	s := node(t)
-	seen := map[string]int{}
-	for range 40 {
-		s.RuntimeService.InjectError("ListContainers", status.Error(codes.Unavailable, "containers are away"))
-		s.RuntimeService.InjectError("ListPodSandbox", status.Error(codes.Unavailable, "pods are away"))
-		r := ctr(t, s.Endpoint, "cri", "ps", "-a")
-		seen[r.stderr]++
-	}
-	if len(seen) != 1 {
-		t.Fatalf("ps reported different failures for the same node: %v", seen)
-	}
-	for msg := range seen {
-		if !strings.Contains(msg, "containers are away") {
-			t.Errorf("ps reported %q, want the container list's error", msg)
+	for _, tc := range []struct {
+		cmd          string
+		first, other string
+	}{
+		{"ps", "ListContainers", "ListPodSandbox"},
+		{"stats", "ListContainerStats", "ListContainers"},
+	} {
+		seen := map[string]int{}
+		for range 40 {
+			s.RuntimeService.InjectError(tc.first, status.Error(codes.Unavailable, "first is away"))
+			s.RuntimeService.InjectError(tc.other, status.Error(codes.Unavailable, "other is away"))
+			r := ctr(t, s.Endpoint, "cri", tc.cmd, "-a")
+			seen[r.stderr]++
+		}
+		if len(seen) != 1 {
+			t.Errorf("%s reported different failures for the same node: %v", tc.cmd, seen)
+			continue
+		}
+		for msg := range seen {
+			if !strings.Contains(msg, "first is away") {
+				t.Errorf("%s reported %q, want the %s error", tc.cmd, msg, tc.first)
+			}
 		}
 	}
 }

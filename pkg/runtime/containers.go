@@ -100,34 +100,26 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 		req.State = &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING}
 	}
 	// The three lists are independent: ask for them at once, so ps costs
-	// one round trip of latency, not three. When more than one fails, the
-	// first in this order is reported, not whichever failed first: the
-	// same broken node gives the same message every time.
+	// one round trip of latency, not three.
 	var (
 		containers []*runtimeapi.Container
 		wires      []string
 		pods       []*Pod
 		images     []*Image
-		errs       [3]error
-		wg         sync.WaitGroup
 	)
 	// The summary decoder keeps no labels: a client-side selector needs them.
 	clientLabels := f.Labels.clientSide()
 	summary := f.Summary && !clientLabels
+	listContainers := func() (err error) { containers, err = c.listContainers(ctx, req, summary); return }
 	if f.Wire && !clientLabels {
-		wg.Go(func() { containers, wires, errs[0] = c.listContainerWires(ctx, req) })
-	} else {
-		wg.Go(func() { containers, errs[0] = c.listContainers(ctx, req, summary) })
+		listContainers = func() (err error) { containers, wires, err = c.listContainerWires(ctx, req); return }
 	}
-	wg.Go(func() { pods, errs[1] = c.listPods(ctx, nil) })
+	listImages := func() (err error) { return nil }
 	if f.Image != "" || f.ResolveImages {
-		wg.Go(func() { images, errs[2] = c.listImages(ctx) })
+		listImages = func() (err error) { images, err = c.listImages(ctx); return }
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := together(listContainers, func() (err error) { pods, err = c.listPods(ctx, nil); return }, listImages); err != nil {
+		return nil, err
 	}
 	podByID := make(map[string]*Pod, len(pods))
 	for _, p := range pods {
@@ -245,4 +237,22 @@ func (c *Client) ContainerStatus(ctx context.Context, id string, verbose bool) (
 	return unary(ctx, c, "inspect container", id, func(ctx context.Context) (*runtimeapi.ContainerStatusResponse, error) {
 		return c.rt.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id, Verbose: verbose})
 	})
+}
+
+// together runs independent calls at once and returns the error of the
+// first failed call in the order given, not of the first to fail: the same
+// broken node gives the same message on every run.
+func together(calls ...func() error) error {
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, call := range calls {
+		wg.Go(func() { errs[i] = call() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -76,14 +75,14 @@ func (c *Client) ContainerStats(ctx context.Context, f StatsFilter) (*ContainerS
 	var (
 		stats []*runtimeapi.ContainerStats
 		cl    *ContainerList
-		g     errgroup.Group
 	)
-	g.Go(func() (err error) { stats, err = c.listContainerStats(ctx, f); return })
-	g.Go(func() (err error) {
-		cl, err = c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels, Pod: f.Pod, PodLenient: f.PodLenient, Summary: true})
-		return
-	})
-	if err := g.Wait(); err != nil {
+	err := together(
+		func() (err error) { stats, err = c.listContainerStats(ctx, f); return },
+		func() (err error) {
+			cl, err = c.ListContainers(ctx, ContainerFilter{All: true, Labels: f.Labels, Pod: f.Pod, PodLenient: f.PodLenient, Summary: true})
+			return
+		})
+	if err != nil {
 		return nil, err
 	}
 	byID := make(map[string]*Container, len(cl.Items))
