@@ -2,6 +2,7 @@ package cricli
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -269,7 +270,7 @@ func TestPortForwardForwardsSeveralPortsAndStopsOnInterrupt(t *testing.T) {
 
 func TestPortForwardBadInput(t *testing.T) {
 	n := newStreamNode(t)
-	for _, args := range [][]string{{"port-forward", "web"}, {"port-forward", "web", "http"}, {"port-forward", "web", "1:2:3"}, {"port-forward", "web", "8080:0"}} {
+	for _, args := range [][]string{{"port-forward", "web"}, {"port-forward", "web", "http"}, {"port-forward", "web", "1:2:3"}, {"port-forward", "web", "8080:0"}, {"port-forward", "web", "8080:80", "8080:81"}} {
 		n.RuntimeCalls()
 		ctr(t, n.Endpoint, append([]string{"cri"}, args...)...).fails(t, 2)
 		if calls := n.RuntimeCalls(); len(calls) != 0 {
@@ -277,6 +278,27 @@ func TestPortForwardBadInput(t *testing.T) {
 		}
 	}
 	ctr(t, n.Endpoint, "cri", "port-forward", "nosuch", "80").fails(t, 1, `pod "nosuch": not found`)
+	ctr(t, n.Endpoint, "cri", "port-forward", "web", "8080:80", ":81", "8080:82").fails(t, 2, "local port 8080 is given twice")
+}
+
+// A local port another program holds is reported on one line (both
+// addresses' reasons), and the command fails when no port could be had.
+func TestPortForwardBusyPortIsOneLine(t *testing.T) {
+	n := newStreamNode(t)
+	busy, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	if l6, err := net.Listen("tcp6", fmt.Sprintf("[::1]:%d", port)); err == nil {
+		defer l6.Close()
+	}
+	r := ctr(t, n.Endpoint, "cri", "port-forward", "web", fmt.Sprintf("%d:80", port)).fails(t, 1, "unable to listen on any of the requested ports")
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], fmt.Sprintf("unable to listen on port %d: ", port)) || !strings.Contains(lines[0], "address already in use") {
+		t.Errorf("stderr should be the busy port on one line, then the failure; got %q", r.stderr)
+	}
 }
 
 // A detach sequence split across reads is still recognised, and input that

@@ -56,11 +56,18 @@ func NewPortForwarder(ctx context.Context, ports []string, cfg StreamConfig, out
 		return nil, &runtime.Error{Kind: runtime.KindInvalid, Op: op, Err: errors.New("no ports to forward")}
 	}
 	p := &PortForwarder{ctx: ctx, tls: tc, transport: cfg.Transport, out: out, errOut: errOut, Ready: make(chan struct{})}
+	given := map[uint16]bool{}
 	for _, spec := range ports {
 		fp, err := parsePortSpec(spec)
 		if err != nil {
 			return nil, &runtime.Error{Kind: runtime.KindInvalid, Op: op, Err: err}
 		}
+		// The second listen would fail with "address already in use",
+		// which reads like another program holds the port.
+		if fp.local != 0 && given[fp.local] {
+			return nil, &runtime.Error{Kind: runtime.KindInvalid, Op: op, Err: fmt.Errorf("local port %d is given twice", fp.local)}
+		}
+		given[fp.local] = true
 		p.ports = append(p.ports, fp)
 	}
 	return p, nil
@@ -218,7 +225,13 @@ func (p *PortForwarder) listen(fp *forwardedPort) ([]net.Listener, error) {
 		ls = append(ls, l)
 	}
 	if len(ls) == 0 {
-		return nil, errors.Join(errs...)
+		// One line per port on the terminal: errors.Join would put the
+		// IPv4 and IPv6 reasons on two.
+		msgs := make([]string, len(errs))
+		for i, err := range errs {
+			msgs[i] = err.Error()
+		}
+		return nil, errors.New(strings.Join(msgs, "; "))
 	}
 	return ls, nil
 }
