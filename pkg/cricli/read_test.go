@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -101,9 +102,23 @@ func TestPsJSONIsCrictlShapeAndDeterministic(t *testing.T) {
 
 func TestPsYAMLTemplateJSONPathCustomColumns(t *testing.T) {
 	s := node(t)
+	// The yaml document is the json one, value for value.
 	r := ctr(t, s.Endpoint, "cri", "ps", "-o", "yaml").ok(t)
-	if !strings.HasPrefix(r.stdout, "containers:\n- annotations: {}\n") && !strings.HasPrefix(r.stdout, "containers:\n") {
-		t.Errorf("yaml output starts %q", r.stdout[:40])
+	j := ctr(t, s.Endpoint, "cri", "ps", "-o", "json").ok(t)
+	var fromYAML, fromJSON any
+	if asJSON, err := yaml.YAMLToJSON([]byte(r.stdout)); err != nil {
+		t.Errorf("ps -o yaml is not a yaml document: %v\n%s", err, r.stdout)
+	} else if err := json.Unmarshal(asJSON, &fromYAML); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(j.stdout), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromYAML, fromJSON) {
+		t.Errorf("ps -o yaml and -o json differ:\nyaml %v\njson %v", fromYAML, fromJSON)
+	}
+	if n := len(fromJSON.(map[string]any)["containers"].([]any)); n != 2 {
+		t.Errorf("ps -o yaml lists %d containers, want 2", n)
 	}
 	r = ctr(t, s.Endpoint, "cri", "ps", "-o", "go-template={{range .containers}}{{.metadata.name | upper}} {{end}}").ok(t)
 	if r.stdout != "POSTGRES NGINX \n" {

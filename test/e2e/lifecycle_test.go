@@ -329,15 +329,16 @@ func TestPullWithCredentials(t *testing.T) {
 	if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, `ctr: pull image "`+ref+`"`) {
 		t.Errorf("anonymous pull of a private image: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	os.Setenv("CRICTL_CREDS", user+":"+pass)
-	r = ctr(t, "cri", "--debug", "pull", ref)
-	os.Unsetenv("CRICTL_CREDS")
-	if r.Code != 0 || r.Stdout != "Image is up to date for "+im.ID()+"\n" {
-		t.Fatalf("pull with CRICTL_CREDS: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
-	}
-	if strings.Contains(r.Stderr, pass) || !strings.Contains(r.Stderr, "PullImage") {
-		t.Errorf("--debug must trace the pull without the password:\n%s", r.Stderr)
-	}
+	t.Run("CRICTL_CREDS", func(t *testing.T) {
+		t.Setenv("CRICTL_CREDS", user+":"+pass)
+		r := ctr(t, "cri", "--debug", "pull", ref)
+		if r.Code != 0 || r.Stdout != "Image is up to date for "+im.ID()+"\n" {
+			t.Fatalf("pull with CRICTL_CREDS: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+		}
+		if strings.Contains(r.Stderr, pass) || !strings.Contains(r.Stderr, "PullImage") {
+			t.Errorf("--debug must trace the pull without the password:\n%s", r.Stderr)
+		}
+	})
 	wantOK(t, ctrStdin(t, pass+"\n", "cri", "pull", "-u", user, "--password-stdin", ref), "Image is up to date for "+im.ID()+"\n")
 }
 
@@ -422,7 +423,6 @@ func TestPullAuthFlagIsBase64(t *testing.T) {
 	t.Cleanup(func() {
 		imageClient(t).RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: im.ID()}})
 	})
-	os.Setenv("CRICTL_AUTH", base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
-	defer os.Unsetenv("CRICTL_AUTH")
+	t.Setenv("CRICTL_AUTH", base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
 	wantOK(t, ctr(t, "cri", "pull", ref), "Image is up to date for "+im.ID()+"\n")
 }
