@@ -187,7 +187,7 @@ func (v *liveView) screen() printer.Screen {
 func (v *liveView) draw(lines ...string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.ended {
+	if v.ended || len(lines) == 0 && v.lines == 0 {
 		return
 	}
 	var b strings.Builder

@@ -283,7 +283,7 @@ func newStopCommand() *cli.Command {
 		Name:        "stop",
 		Usage:       "Stop one or more running containers",
 		UsageText:   "ctr cri stop [options] CONTAINER [CONTAINER...] | -a",
-		Description: "An unknown container is an error (crictl ignores it). Each stopped container's ID is printed.",
+		Description: "An unknown container is an error (crictl ignores it). Each stopped container's ID is printed. On a terminal, a container still stopping after a second is shown on stderr until it is stopped.",
 		Category:    catContainers,
 		Flags: []cli.Flag{
 			&cli.Int64Flag{Name: "timeout", Aliases: []string{"t"}, Usage: "seconds to wait after SIGTERM before killing (0: kill at once)"},
@@ -310,7 +310,17 @@ func newStopCommand() *cli.Command {
 				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, func(ctx context.Context, id string) error {
 					return c.StopContainer(ctx, id, grace)
 				})
-				return forEach(ctx, cmd, ids, failed, op)
+				why := "waiting for it to exit"
+				if grace > 0 {
+					why = fmt.Sprintf("waiting for it to exit (killed %ds after SIGTERM)", grace)
+				}
+				describe := func(id string) (string, string) { return "Stopping container " + short(id), why }
+				return forEachSayWaiting(ctx, cmd, ids, failed, describe, func(ctx context.Context, id string) ([]string, error) {
+					if err := op(ctx, id); err != nil {
+						return nil, err
+					}
+					return []string{id}, nil
+				})
 			})
 		},
 		Metadata: about(argSpec{noun: nounContainers, state: "running", args: argsMany},

@@ -58,7 +58,7 @@ func newStopPodCommand() *cli.Command {
 		Name:        "stopp",
 		Usage:       "Stop one or more pods (their containers and sandbox)",
 		UsageText:   "ctr cri stopp POD [POD...] | -a",
-		Description: "POD is an ID, unique prefix, name or namespace/name. An unknown pod is an error (crictl ignores it).",
+		Description: "POD is an ID, unique prefix, name or namespace/name. An unknown pod is an error (crictl ignores it). On a terminal, a pod still stopping after a second (a container waiting out its grace period) is shown on stderr until it is stopped.",
 		Category:    catPods,
 		Flags:       []cli.Flag{allFlag("stop all ready pods")},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -71,11 +71,22 @@ func newStopPodCommand() *cli.Command {
 					return err
 				}
 				ids := make([]string, len(pods))
+				names := make(map[string]string, len(pods))
 				for i, p := range pods {
 					ids[i] = p.Id
+					if m := p.GetMetadata(); m != nil {
+						names[p.Id] = m.GetNamespace() + "/" + m.GetName()
+					}
 				}
 				ids, failed, op := stopUnknownAsCrictl(cmd, ids, failed, c.StopPod)
-				return forEachSay(ctx, cmd, ids, failed, func(ctx context.Context, id string) ([]string, error) {
+				describe := func(id string) (string, string) {
+					name := names[id]
+					if name == "" {
+						name = short(id)
+					}
+					return "Stopping pod " + name, "waiting for its containers to exit (each is killed when its grace period ends)"
+				}
+				return forEachSayWaiting(ctx, cmd, ids, failed, describe, func(ctx context.Context, id string) ([]string, error) {
 					if err := op(ctx, id); err != nil {
 						return nil, err
 					}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -36,8 +35,20 @@ func forEach(ctx context.Context, cmd *cli.Command, ids []string, failed []error
 // its target, printed in target order, also those of a step that succeeded
 // before a later one failed.
 func forEachSay(ctx context.Context, cmd *cli.Command, ids []string, failed []error, op func(ctx context.Context, id string) ([]string, error)) error {
+	return forEachSayWaiting(ctx, cmd, ids, failed, nil, op)
+}
+
+// forEachSayWaiting is forEachSay for operations that may wait long (stop
+// with a grace period): on a terminal, describe's line for each target
+// still running after a second is shown on stderr until it ends.
+func forEachSayWaiting(ctx context.Context, cmd *cli.Command, ids []string, failed []error, describe func(id string) (what, why string), op func(ctx context.Context, id string) ([]string, error)) error {
 	ids = uniq(ids)
 	w := cmd.Root().Writer
+	var wv *waitView
+	if describe != nil {
+		wv = startWaitView(cmd)
+		defer wv.end()
+	}
 	errs := make([]error, len(ids))
 	lines := make([][]string, len(ids))
 	done := make([]bool, len(ids))
@@ -50,15 +61,18 @@ func forEachSay(ctx context.Context, cmd *cli.Command, ids []string, failed []er
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
+			untrack := func() {}
+			if wv != nil {
+				untrack = wv.track(describe(id))
+			}
 			said, err := op(ctx, id)
+			untrack()
 			<-sem
 			mu.Lock()
 			defer mu.Unlock()
 			errs[i], lines[i], done[i] = err, said, true
 			for next < len(ids) && done[next] {
-				for _, l := range lines[next] {
-					fmt.Fprintln(w, printer.Escape(l))
-				}
+				wv.println(w, lines[next])
 				next++
 			}
 		}()

@@ -217,3 +217,25 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// Waiting is an operation a command is still waiting for: What names it
+// ("Stopping pod shop/web"), Why says what it waits on, For how long.
+type Waiting struct {
+	What, Why string
+	For       time.Duration
+}
+
+// WaitFrame is a line per operation still waited for, as many as the
+// screen holds; the rest are counted on the last line.
+func WaitFrame(ws []Waiting, s Screen) []string {
+	room := max(s.Height-2, 1)
+	out := make([]string, 0, min(len(ws), room))
+	for i, w := range ws {
+		if i == room-1 && len(ws) > room {
+			out = append(out, s.line(fmt.Sprintf("… and %d more", len(ws)-i)))
+			break
+		}
+		out = append(out, s.line(fmt.Sprintf("%s: %ds, %s", Escape(w.What), int(w.For.Seconds()), w.Why)))
+	}
+	return out
+}

@@ -134,3 +134,24 @@ func TestProgressEscapesNames(t *testing.T) {
 		t.Errorf("a name reached the terminal unescaped:\n%q", out)
 	}
 }
+
+// What a stop waits for fits the screen: lines cut to its width, no more
+// lines than it holds (the rest counted), pod names escaped.
+func TestWaitFrameFitsTheScreenAndEscapes(t *testing.T) {
+	ws := make([]Waiting, 10)
+	for i := range ws {
+		ws[i] = Waiting{What: "Stopping pod ns/evil\x1b[2J", Why: "waiting for its containers to exit (each is killed when its grace period ends)", For: 3 * time.Second}
+	}
+	got := WaitFrame(ws, Screen{Width: 40, Height: 6})
+	if len(got) != 4 || got[3] != "… and 7 more" {
+		t.Errorf("10 waits on a 6-line screen: %q", got)
+	}
+	for _, l := range got {
+		if strings.Contains(l, "\x1b") || len([]rune(l)) > 39 {
+			t.Errorf("line %q is unescaped or wider than the screen", l)
+		}
+	}
+	if one := WaitFrame(ws[:1], Screen{Width: 200, Height: 24}); len(one) != 1 || one[0] != `Stopping pod ns/evil\x1b[2J: 3s, waiting for its containers to exit (each is killed when its grace period ends)` {
+		t.Errorf("one wait: %q", one)
+	}
+}
