@@ -8,8 +8,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,7 +38,7 @@ func main() {
 	case "up":
 		err = up(*dir, *timeout)
 	case "down":
-		err = devnode.Teardown(*dir)
+		err = down(*dir, os.Stdout, os.Stderr)
 	case "configs":
 		err = configs(*dir)
 	default:
@@ -45,6 +48,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "devnode:", err)
 		os.Exit(1)
 	}
+}
+
+// down tears the node in dir down and says so: it takes a while (every
+// pod is stopped and removed through CRI first) and was silent.
+func down(dir string, out, errOut io.Writer) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(out, "no dev node in %s: nothing to do\n", dir)
+		return nil
+	}
+	fmt.Fprintf(errOut, "stopping the dev node in %s (its pods first)...\n", dir)
+	start := time.Now()
+	if err := devnode.Teardown(dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "dev node down: %s removed in %.1fs\n", dir, time.Since(start).Seconds())
+	return nil
 }
 
 func usage() {
