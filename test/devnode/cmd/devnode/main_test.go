@@ -27,7 +27,7 @@ func TestDownSaysWhatItDid(t *testing.T) {
 	if err := down(empty, &out, &errOut); err != nil {
 		t.Fatalf("down of an empty dir: %v", err)
 	}
-	if !regexp.MustCompile(`^dev node down: ` + regexp.QuoteMeta(empty) + ` removed in [0-9.]+s\n$`).MatchString(out.String()) ||
+	if !regexp.MustCompile(`^dev node down: `+regexp.QuoteMeta(empty)+` removed in [0-9.]+s\n$`).MatchString(out.String()) ||
 		!strings.Contains(errOut.String(), "stopping the dev node in "+empty) {
 		t.Errorf("down: stdout %q, stderr %q", out.String(), errOut.String())
 	}
