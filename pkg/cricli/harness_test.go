@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
 	"github.com/urfave/cli/v3"
+	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
@@ -150,4 +152,26 @@ func callCounts(calls []string) map[string]int {
 		m[c]++
 	}
 	return m
+}
+
+// serveCRI serves a runtime and an image service on a new unix socket
+// (short: sun_path is ~108 bytes) until the test ends; it returns the
+// endpoint. Tests use it to put a changed method in front of the fake.
+func serveCRI(t *testing.T, rs runtimeapi.RuntimeServiceServer, is runtimeapi.ImageServiceServer) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cri")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "s.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer()
+	runtimeapi.RegisterRuntimeServiceServer(gs, rs)
+	runtimeapi.RegisterImageServiceServer(gs, is)
+	go gs.Serve(l)
+	t.Cleanup(func() { gs.Stop(); os.RemoveAll(dir) })
+	return "unix://" + sock
 }

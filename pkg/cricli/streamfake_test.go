@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
-	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/cri-client/pkg/fake"
 	"k8s.io/cri-streaming/pkg/streaming"
@@ -70,21 +68,7 @@ func newStreamNode(t *testing.T) *streamNode {
 	go hs.Serve(dropListener{ln})
 	t.Cleanup(func() { hs.Close() })
 
-	dir, err := os.MkdirTemp("", "cri")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "s.sock")
-	gl, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := grpc.NewServer()
-	runtimeapi.RegisterRuntimeServiceServer(gs, &streamService{RemoteRuntime: n.RemoteRuntime, n: n})
-	runtimeapi.RegisterImageServiceServer(gs, n.RemoteRuntime)
-	go gs.Serve(gl)
-	t.Cleanup(func() { gs.Stop(); os.RemoveAll(dir) })
-	n.Endpoint = "unix://" + sock
+	n.Endpoint = serveCRI(t, &streamService{RemoteRuntime: n.RemoteRuntime, n: n}, n.RemoteRuntime)
 	return n
 }
 

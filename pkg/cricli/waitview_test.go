@@ -3,15 +3,11 @@ package cricli
 import (
 	"context"
 	"io"
-	"net"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/cri-client/pkg/fake"
 )
@@ -37,21 +33,7 @@ func (s *slowStops) StopContainer(ctx context.Context, req *runtimeapi.StopConta
 func slowStopNode(t *testing.T, delay time.Duration) string {
 	t.Helper()
 	n := node(t)
-	dir, err := os.MkdirTemp("", "cri")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "s.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := grpc.NewServer()
-	runtimeapi.RegisterRuntimeServiceServer(gs, &slowStops{RemoteRuntime: n.RemoteRuntime, delay: delay})
-	runtimeapi.RegisterImageServiceServer(gs, n.RemoteRuntime)
-	go gs.Serve(l)
-	t.Cleanup(func() { gs.Stop(); os.RemoveAll(dir) })
-	return "unix://" + sock
+	return serveCRI(t, &slowStops{RemoteRuntime: n.RemoteRuntime, delay: delay}, n.RemoteRuntime)
 }
 
 // Finding A.10: stopp of a pod whose container ignores SIGTERM waited out
