@@ -1,7 +1,9 @@
 package printer
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -19,7 +21,7 @@ func TestInspectEncodedEarlySameBytes(t *testing.T) {
 			it := InspectContainer(&runtimeapi.ContainerStatusResponse{
 				Status: &runtimeapi.ContainerStatus{Id: pick(i) + "<&>", State: runtimeapi.ContainerState(i), CreatedAt: int64(i) * 1e9,
 					Labels: map[string]string{"a": pick(i + 1)}},
-				Info: map[string]string{"info": `{"pid": 42, "html": "<b>&amp;</b>", "z": [1, 2.5, "\u2028"]}`, "plain": `"quoted"`, "bad": "{not json"},
+				Info: map[string]string{"info": `{"pid": 42, "html": "<b>&amp;</b>", "z": [1, 2.5, "\u2028"], "e": {}, "l": [], "n": [[{}], {"k": [{"x": null}]}]}`, "plain": `"quoted"`, "bad": "{not json"},
 			}, now)
 			if encode {
 				if err := it.Encode(); err != nil {
@@ -45,6 +47,33 @@ func TestInspectEncodedEarlySameBytes(t *testing.T) {
 			}
 			if !bytes.Equal(early.Bytes(), late.Bytes()) {
 				t.Errorf("-o %s, %d items: encoded early\n%s\nat print time\n%s", format, n, early.Bytes(), late.Bytes())
+			}
+		}
+	}
+}
+
+// The encoded documents are indented straight into the output: the same
+// bytes as marshalling the whole array, for any JSON a runtime's info holds.
+func TestEncodedDocumentsIndentLikeMarshalJSON(t *testing.T) {
+	docs := []string{`{}`, `[]`, `{"a":{"b":[1,{"c":[]}],"d":{}},"e":"\u003c\u2028"}`, `"s"`, `[[[]],{}]`, `{"k":null,"t":true,"n":-1.5e+10}`}
+	for n := 1; n <= len(docs); n++ {
+		arr := make([]any, n)
+		for i := range n {
+			arr[i] = json.RawMessage(docs[i])
+		}
+		for _, doc := range []any{arr, json.RawMessage(docs[n-1])} {
+			want, err := MarshalJSON(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			w := bufio.NewWriter(&got)
+			if done, err := writeEncodedJSON(w, doc); !done || err != nil {
+				t.Fatalf("%v: done %v, err %v", doc, done, err)
+			}
+			w.Flush()
+			if got.String() != string(want)+"\n" {
+				t.Errorf("%s:\ngot  %q\nwant %q", docs[:n], got.String(), string(want)+"\n")
 			}
 		}
 	}

@@ -51,6 +51,14 @@ func fillLists(v reflect.Value, depth int) {
 			fillLists(f, depth+1)
 		}
 	case reflect.Slice, reflect.Array:
+		// Elements that hold no lists are not walked: an encoded inspect
+		// document (json.RawMessage) is ~15 KB of bytes, visited one
+		// by one through reflection (50 pods: 2.5 ms of inspectp's CPU).
+		switch v.Type().Elem().Kind() {
+		case reflect.Pointer, reflect.Interface, reflect.Struct, reflect.Slice, reflect.Array, reflect.Map:
+		default:
+			return
+		}
 		for i := range v.Len() {
 			fillLists(v.Index(i), depth+1)
 		}

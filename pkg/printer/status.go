@@ -30,6 +30,27 @@ func decodeInfo(info map[string]string) map[string]any {
 	return out
 }
 
+// encodeInfo is decodeInfo for a document encoded at once: objects are
+// kept as their canonical JSON bytes (the same bytes once marshalled).
+func encodeInfo(info map[string]string) map[string]any {
+	out := make(map[string]any, len(info))
+	for k, v := range info {
+		if strings.HasPrefix(v, "{") {
+			if raw, err := canonicalJSON(nil, []byte(v)); err == nil {
+				out[k] = json.RawMessage(raw)
+				continue
+			}
+			var dec map[string]any
+			if err := json.Unmarshal([]byte(v), &dec); err == nil {
+				out[k] = dec
+				continue
+			}
+		}
+		out[k] = strings.Trim(v, `"`)
+	}
+	return out
+}
+
 // statusDoc is a CRI status inside an inspect document. crictl round-trips
 // it through a Go map, so its keys come out sorted, and rewrites the
 // timestamps it knows (fix); scripts read both.
@@ -104,7 +125,10 @@ type Inspected struct {
 // doc is crictl's inspect document: "status" beside the runtime's info
 // keys, decoded, at the top level (containerd's is "info", so .info.pid).
 func (i *Inspected) doc() map[string]any {
-	d := decodeInfo(i.Info)
+	return i.docWith(decodeInfo(i.Info))
+}
+
+func (i *Inspected) docWith(d map[string]any) map[string]any {
 	d["status"] = statusDoc{i.Status, i.fix}
 	for k, v := range i.Extra {
 		d[k] = v
