@@ -1,7 +1,8 @@
 // Package ctrd is what ctr cri reads and writes through containerd's own
 // API beside CRI, over the same connection: load and save of image archives,
-// the orphans cross-check and the containerd view of CRI's objects. It is
-// built on package runtime and never prints.
+// the orphans cross-check, the containerd view of CRI's objects and the
+// progress of an image pull (read from the content store). It is built on
+// package runtime and never prints.
 package ctrd
 
 import (
