@@ -47,7 +47,7 @@ func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client
 	for i, it := range items {
 		ids[i] = it.ID
 	}
-	views, err := ctrd.CtrdViews(ctx, containerdFor(cmd, c), ids)
+	views, err := ctrd.Views(ctx, containerdFor(cmd, c), ids)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func TestInspectContainerd(t *testing.T) {
 	cd := withContainerd(t, s.Mirror())
 	r := ctr(t, s.Endpoint, "cri", "inspect", "--containerd", "nginx").ok(t)
 	var doc struct {
-		Containerd ctrd.CtrdView `json:"containerd"`
+		Containerd ctrd.View `json:"containerd"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, r.stdout)
@@ -84,7 +84,7 @@ func TestInspectpContainerd(t *testing.T) {
 	withContainerd(t, s.Mirror())
 	r := ctr(t, s.Endpoint, "cri", "inspectp", "--containerd", "-o", "yaml", "shop/web").ok(t)
 	var doc struct {
-		Containerd ctrd.CtrdView `json:"containerd"`
+		Containerd ctrd.View `json:"containerd"`
 	}
 	if err := yaml.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatal(err)
@@ -102,9 +102,9 @@ func TestInspectContainerdOnAnotherRuntimeFails(t *testing.T) {
 func TestOrphans(t *testing.T) {
 	s := node(t)
 	cd := s.Mirror()
-	cd.Records = append(cd.Records, ctrd.CtrdContainer{ID: "handmade0000000000000", Image: "docker.io/library/busybox:latest"})
-	cd.TaskList = append(cd.TaskList, ctrd.CtrdTask{ID: "handmade0000000000000", PID: 4242, Status: "running"})
-	var tasks []ctrd.CtrdTask
+	cd.Records = append(cd.Records, ctrd.Container{ID: "handmade0000000000000", Image: "docker.io/library/busybox:latest"})
+	cd.TaskList = append(cd.TaskList, ctrd.Task{ID: "handmade0000000000000", PID: 4242, Status: "running"})
+	var tasks []ctrd.Task
 	for _, tk := range cd.TaskList {
 		if tk.ID != ctrY {
 			tasks = append(tasks, tk)

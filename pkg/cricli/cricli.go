@@ -218,7 +218,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		stderr = io.Discard // the shell shows it on the command line
 	}
 	installVersionPrinter()
-	installExamplesPrinter()
+	installHelpPrinter()
 	completeUpstream(root)
 	watchAddressEnv(root)
 	installGlobals(root)

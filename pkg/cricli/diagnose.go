@@ -41,7 +41,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 		Category: catContainerd,
 		Flags: []cli.Flag{
 			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(), noHeadersFlag(),
-			&cli.IntFlag{Name: "details", Value: diagnose.DefaultDiagnoseDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
+			&cli.IntFlag{Name: "details", Value: diagnose.DefaultDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
 			&cli.StringFlag{Name: "node-name", Usage: "the node's name in the report (default: $NODE_NAME, else the hostname)"},
 			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it", TakesFile: true},
 			&cli.DurationFlag{Name: "every", Usage: "repeat every `DURATION` until SIGTERM (with -o ndjson: one line per report); 0 reports once"},
@@ -66,7 +66,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 				return err
 			}
 			node := diagnose.NodeIdentity(cmd.String("node-name"), os.Getenv("NODE_NAME"), hostInfo(cmd))
-			opts := diagnose.DiagnoseOptions{ClientVersion: clientVersion(), Details: cmd.Int("details"), Node: node, HostRoot: cmd.String("host-root")}
+			opts := diagnose.Options{ClientVersion: clientVersion(), Details: cmd.Int("details"), Node: node, HostRoot: cmd.String("host-root")}
 			if every > 0 {
 				ctx, cancel := interruptible(ctx)
 				defer cancel()
@@ -77,7 +77,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				now := clock(cmd)
 				opts.Now = now
-				rep, err := diagnose.Diagnose(ctx, c, containerdFor(cmd, c), opts)
+				rep, err := diagnose.Run(ctx, c, containerdFor(cmd, c), opts)
 				if err != nil {
 					return err
 				}
@@ -104,12 +104,12 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 // diagnoseEvery reports until ctx ends. A failed report is one line on
 // stderr, not the end: the pod of a DaemonSet keeps its place and reports
 // again once the runtime is back. Ending on a signal is success.
-func diagnoseEvery(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, opts diagnose.DiagnoseOptions, every time.Duration) error {
+func diagnoseEvery(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, opts diagnose.Options, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		opts.Now = time.Now()
-		rep, err := diagnose.Diagnose(ctx, c, containerdFor(cmd, c), opts)
+		rep, err := diagnose.Run(ctx, c, containerdFor(cmd, c), opts)
 		if ctx.Err() != nil {
 			return nil
 		}

@@ -465,27 +465,39 @@ func hasCategories(cmd *cli.Command) bool {
 	return false
 }
 
-var examplesPrinterOnce sync.Once
+var helpPrinterOnce sync.Once
 
-// installExamplesPrinter makes every help page of a command that declares
-// examples show them, whichever of urfave/cli's templates prints it
-// (ShowSubcommandHelp ignores a command's CustomHelpTemplate), and groups
-// ctr cri's commands by category. It edits the template and hands it on to
-// the printer it wraps (globals.go's wraps one too), the text quoted as a
-// template string so that examples' own {{...}} stay text.
-func installExamplesPrinter() {
-	examplesPrinterOnce.Do(func() {
+// installHelpPrinter wraps urfave/cli's help printer, once per process, so
+// that every help page gets ctr cri's edits whichever of urfave/cli's
+// templates prints it (ShowSubcommandHelp ignores a command's
+// CustomHelpTemplate): the globals that act (withGlobalHelp), then the
+// command list by category and the examples (withHelpExtras). Done when
+// help is printed, not per command at start-up.
+func installHelpPrinter() {
+	helpPrinterOnce.Do(func() {
 		prev := cli.HelpPrinter
 		cli.HelpPrinter = func(w io.Writer, tmpl string, data any) {
-			if cmd, ok := data.(*cli.Command); ok && !strings.Contains(tmpl, "EXAMPLES:") {
-				if hasCategories(cmd) {
-					tmpl = strings.Replace(tmpl, flatCommands, "{{"+strconv.Quote(byCategory(cmd))+"}}", 1)
-				}
-				if ex := strings.TrimRight(helpExamples(cmd), "\n"); ex != "" {
-					tmpl = withExamples(tmpl, "\n\nEXAMPLES:\n"+ex)
-				}
+			if cmd, ok := data.(*cli.Command); ok {
+				tmpl = withHelpExtras(withGlobalHelp(tmpl, cmd), cmd)
 			}
 			prev(w, tmpl, data)
 		}
 	})
+}
+
+// withHelpExtras groups ctr cri's commands by category in tmpl and adds
+// cmd's examples, if it declares any, the text quoted as a template string
+// so that examples' own {{...}} stay text. A template that already has
+// EXAMPLES is left as it is.
+func withHelpExtras(tmpl string, cmd *cli.Command) string {
+	if strings.Contains(tmpl, "EXAMPLES:") {
+		return tmpl
+	}
+	if hasCategories(cmd) {
+		tmpl = strings.Replace(tmpl, flatCommands, "{{"+strconv.Quote(byCategory(cmd))+"}}", 1)
+	}
+	if ex := strings.TrimRight(helpExamples(cmd), "\n"); ex != "" {
+		tmpl = withExamples(tmpl, "\n\nEXAMPLES:\n"+ex)
+	}
+	return tmpl
 }

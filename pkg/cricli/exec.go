@@ -53,8 +53,8 @@ func streamFlags() []cli.Flag {
 	}
 }
 
-func streamConfig(cmd *cli.Command) (stream.StreamConfig, error) {
-	cfg := stream.StreamConfig{
+func streamConfig(cmd *cli.Command) (stream.Config, error) {
+	cfg := stream.Config{
 		Transport: strings.ToLower(cmd.String("transport")),
 		TLS: stream.TLSConfig{ServerName: cmd.String("tls-sni"), CAFile: cmd.String("tls-ca"),
 			CertFile: cmd.String("tls-cert"), KeyFile: cmd.String("tls-key")},
@@ -116,7 +116,7 @@ type execOptions struct {
 	sync, tty, stdin              bool
 	quiet, ignoreErrors, parallel bool
 	timeout                       time.Duration
-	stream                        stream.StreamConfig
+	stream                        stream.Config
 }
 
 func runExec(ctx context.Context, cmd *cli.Command) error {

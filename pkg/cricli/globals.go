@@ -12,7 +12,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/urfave/cli/v3"
 	"go.opentelemetry.io/otel/codes"
@@ -343,7 +342,6 @@ func installGlobals(root *cli.Command) {
 			return
 		}
 		watchNamespaceEnv(root)
-		installGlobalHelpPrinter() // after docs' printer: it edits the template first
 	}
 	var ctr *cli.Command
 	if cri != root {
@@ -449,21 +447,14 @@ CTR OPTIONS (before cri; --address and --connect-timeout also after COMMAND):
    --namespace string, -n string    only "k8s.io" is accepted: CRI objects live there ($CONTAINERD_NAMESPACE is ignored)
 `
 
-var globalHelpOnce sync.Once
-
-// installGlobalHelpPrinter swaps, at print time, urfave's GLOBAL OPTIONS section
-// for globalHelp in the help of ctr cri and every command below it. Done
-// when help is printed, not per command at start-up.
-func installGlobalHelpPrinter() {
-	globalHelpOnce.Do(func() {
-		prev := cli.HelpPrinter
-		cli.HelpPrinter = func(w io.Writer, templ string, data any) {
-			if c, ok := data.(*cli.Command); ok && underCtrCri(c) {
-				templ = strings.Replace(templ, persistentHelp, globalHelp, 1)
-			}
-			prev(w, templ, data)
-		}
-	})
+// withGlobalHelp swaps urfave's GLOBAL OPTIONS section of tmpl for
+// globalHelp in the help of ctr cri and every command below it; any other
+// help is left as it is. installHelpPrinter applies it.
+func withGlobalHelp(tmpl string, c *cli.Command) string {
+	if !underCtrCri(c) {
+		return tmpl
+	}
+	return strings.Replace(tmpl, persistentHelp, globalHelp, 1)
 }
 
 // persistentHelp is the GLOBAL OPTIONS section of urfave's command and

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -232,20 +233,20 @@ func (v *liveView) end(final string) {
 // while it runs and, once it succeeded, one line of what it came to. The
 // watch is nil (no progress, no extra RPC) when stderr is not a terminal;
 // done erases the bars, leaving the final line after a success.
-func pullProgress(cmd *cli.Command, image string) (*runtime.PullWatch, func()) {
+func pullProgress(cmd *cli.Command, image string) (*ctrd.PullWatch, func()) {
 	v := newLiveView(cmd)
 	if v == nil {
 		return nil, func() {}
 	}
 	var final string
-	watch := &runtime.PullWatch{Report: func(st runtime.PullStatus) {
+	watch := &ctrd.PullWatch{Report: func(st ctrd.PullStatus) {
 		if st.Finished {
 			final = printer.PullDone(image, st)
 			return
 		}
 		v.draw(printer.PullFrame(image, st, v.screen())...)
 	}}
-	if cs, ok := cmd.Root().Metadata["pullContent"].(runtime.PullContent); ok {
+	if cs, ok := cmd.Root().Metadata["pullContent"].(ctrd.PullContent); ok {
 		watch.Content = cs // tests: the fake CRI server has no content store
 	}
 	return watch, func() { v.end(final) }
@@ -307,7 +308,7 @@ empty on success.`,
 			req := runtime.PullRequest{Image: image, Annotations: ann, Auth: auth, PodConfig: podCfg, Timeout: timeout}
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				progress, done := pullProgress(cmd, image)
-				ref, err := c.PullImage(ctx, req, progress)
+				ref, err := ctrd.Pull(ctx, c, req, progress)
 				done()
 				if err != nil {
 					return err

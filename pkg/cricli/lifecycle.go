@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
@@ -77,7 +78,7 @@ func ensureImages(ctx context.Context, cmd *cli.Command, c *runtime.Client, mode
 			}
 		}
 		progress, done := pullProgress(cmd, spec.Image)
-		_, err := c.PullImage(ctx, runtime.PullRequest{Image: spec.Image, Annotations: spec.Annotations, Auth: auth, PodConfig: podCfg, Timeout: timeout}, progress)
+		_, err := ctrd.Pull(ctx, c, runtime.PullRequest{Image: spec.Image, Annotations: spec.Annotations, Auth: auth, PodConfig: podCfg, Timeout: timeout}, progress)
 		done()
 		if err != nil {
 			return err

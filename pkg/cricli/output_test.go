@@ -280,9 +280,9 @@ func TestGluedOutputFormat(t *testing.T) {
 func TestOrphansWideNamesTheRemedy(t *testing.T) {
 	s := node(t)
 	cd := s.Mirror()
-	cd.Records = append(cd.Records, ctrd.CtrdContainer{ID: "handmade0000000000000"})
-	cd.TaskList = append(cd.TaskList, ctrd.CtrdTask{ID: "handmade0000000000000", PID: 4242, Status: "running"})
-	cd.TaskList = slices.DeleteFunc(cd.TaskList, func(tk ctrd.CtrdTask) bool { return tk.ID == ctrY })
+	cd.Records = append(cd.Records, ctrd.Container{ID: "handmade0000000000000"})
+	cd.TaskList = append(cd.TaskList, ctrd.Task{ID: "handmade0000000000000", PID: 4242, Status: "running"})
+	cd.TaskList = slices.DeleteFunc(cd.TaskList, func(tk ctrd.Task) bool { return tk.ID == ctrY })
 	withContainerd(t, cd)
 	r := ctr(t, s.Endpoint, "cri", "orphans", "-o", "wide").ok(t)
 	for _, want := range []string{

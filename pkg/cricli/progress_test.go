@@ -14,13 +14,13 @@ import (
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
 // runWithContent runs ctr in the background with cs as containerd's
 // content store (the fake CRI server has none) and stderr as given.
-func runWithContent(t *testing.T, ep string, cs runtime.PullContent, stderr io.Writer, args ...string) *bgRun {
+func runWithContent(t *testing.T, ep string, cs ctrd.PullContent, stderr io.Writer, args ...string) *bgRun {
 	t.Helper()
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
 	empty := filepath.Join(t.TempDir(), "crictl.yaml")

@@ -1,7 +1,8 @@
 // Package ctrd is what ctr cri reads and writes through containerd's own
 // API beside CRI, over the same connection: load and save of image archives,
-// the orphans cross-check and the containerd view of CRI's objects. It is
-// built on package runtime and never prints.
+// the orphans cross-check, the containerd view of CRI's objects and the
+// progress of an image pull (read from the content store). It is built on
+// package runtime and never prints.
 package ctrd
 
 import (
@@ -39,8 +40,8 @@ const (
 // endpoint that serves CRI but not containerd's own API (CRI-O, say).
 var ErrNoContainerd = errors.New("the endpoint does not serve containerd's API")
 
-// CtrdContainer is containerd's record of one container in the CRI namespace.
-type CtrdContainer struct {
+// Container is containerd's record of one container in the CRI namespace.
+type Container struct {
 	ID          string
 	Image       string
 	Runtime     string // the shim, e.g. io.containerd.runc.v2
@@ -55,23 +56,23 @@ type CtrdContainer struct {
 	CreatedAt time.Time
 }
 
-// CtrdTask is the init process of a containerd task.
-type CtrdTask struct {
+// Task is the init process of a containerd task.
+type Task struct {
 	ID         string `json:"-"`
 	PID        uint32 `json:"pid"`
 	Status     string `json:"status"` // created, running, stopped, paused, pausing, unknown
 	ExitStatus uint32 `json:"exitStatus,omitempty"`
 }
 
-// CtrdSandbox is containerd's record of a sandbox.
-type CtrdSandbox struct {
+// Sandbox is containerd's record of a sandbox.
+type Sandbox struct {
 	ID        string
 	Sandboxer string // the sandbox controller: podsandbox, shim
 	Runtime   string
 }
 
-// CtrdVersion is containerd's own version.
-type CtrdVersion struct {
+// Version is containerd's own version.
+type Version struct {
 	Version  string `json:"version"`
 	Revision string `json:"revision,omitempty"`
 }
@@ -90,10 +91,10 @@ type RuntimeInfo struct {
 // provides it over the CRI connection; tests fake it.
 type Containerd interface {
 	Namespace() string
-	Containers(ctx context.Context) ([]CtrdContainer, error)
-	Tasks(ctx context.Context) ([]CtrdTask, error)
-	Sandboxes(ctx context.Context) ([]CtrdSandbox, error)
-	Version(ctx context.Context) (CtrdVersion, error)
+	Containers(ctx context.Context) ([]Container, error)
+	Tasks(ctx context.Context) ([]Task, error)
+	Sandboxes(ctx context.Context) ([]Sandbox, error)
+	Version(ctx context.Context) (Version, error)
 	// RuntimeInfo asks containerd to run the shim's -info; binary is the
 	// OCI runtime binary from the CRI runtime options ("" for the default).
 	RuntimeInfo(ctx context.Context, shim, binary string) (RuntimeInfo, error)
@@ -130,15 +131,15 @@ func ctrdCall[T any](ctx context.Context, a *ctrdAPI, budget time.Duration, op s
 	})
 }
 
-func (a *ctrdAPI) Containers(ctx context.Context) ([]CtrdContainer, error) {
-	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd containers", func(ctx context.Context) ([]CtrdContainer, error) {
+func (a *ctrdAPI) Containers(ctx context.Context) ([]Container, error) {
+	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd containers", func(ctx context.Context) ([]Container, error) {
 		// The stream variant: each record carries its OCI spec, and
 		// thousands of them exceed one message's size limit.
 		stream, err := containersapi.NewContainersClient(a.c.Conn()).ListStream(ctx, &containersapi.ListContainersRequest{})
 		if err != nil {
 			return nil, err
 		}
-		var out []CtrdContainer
+		var out []Container
 		for {
 			m, err := stream.Recv()
 			if errors.Is(err, io.EOF) {
@@ -152,8 +153,8 @@ func (a *ctrdAPI) Containers(ctx context.Context) ([]CtrdContainer, error) {
 	})
 }
 
-func ctrdContainer(m *containersapi.Container) CtrdContainer {
-	ct := CtrdContainer{
+func ctrdContainer(m *containersapi.Container) Container {
+	ct := Container{
 		ID: m.GetID(), Image: m.GetImage(), Runtime: m.GetRuntime().GetName(),
 		Snapshotter: m.GetSnapshotter(), SnapshotKey: m.GetSnapshotKey(), SandboxID: m.GetSandbox(),
 		CRIKind: m.GetLabels()[criKindLabel],
@@ -172,41 +173,41 @@ func ctrdContainer(m *containersapi.Container) CtrdContainer {
 	return ct
 }
 
-func (a *ctrdAPI) Tasks(ctx context.Context) ([]CtrdTask, error) {
-	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd tasks", func(ctx context.Context) ([]CtrdTask, error) {
+func (a *ctrdAPI) Tasks(ctx context.Context) ([]Task, error) {
+	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd tasks", func(ctx context.Context) ([]Task, error) {
 		resp, err := tasksapi.NewTasksClient(a.c.Conn()).List(ctx, &tasksapi.ListTasksRequest{})
 		if err != nil {
 			return nil, err
 		}
-		out := make([]CtrdTask, len(resp.GetTasks()))
+		out := make([]Task, len(resp.GetTasks()))
 		for i, t := range resp.GetTasks() {
-			out[i] = CtrdTask{ID: t.GetID(), PID: t.GetPid(), Status: strings.ToLower(t.GetStatus().String()), ExitStatus: t.GetExitStatus()}
+			out[i] = Task{ID: t.GetID(), PID: t.GetPid(), Status: strings.ToLower(t.GetStatus().String()), ExitStatus: t.GetExitStatus()}
 		}
 		return out, nil
 	})
 }
 
-func (a *ctrdAPI) Sandboxes(ctx context.Context) ([]CtrdSandbox, error) {
-	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd sandboxes", func(ctx context.Context) ([]CtrdSandbox, error) {
+func (a *ctrdAPI) Sandboxes(ctx context.Context) ([]Sandbox, error) {
+	return ctrdCall(ctx, a, a.c.ListTimeout(), "list containerd sandboxes", func(ctx context.Context) ([]Sandbox, error) {
 		resp, err := sandboxapi.NewStoreClient(a.c.Conn()).List(ctx, &sandboxapi.StoreListRequest{})
 		if err != nil {
 			return nil, err
 		}
-		out := make([]CtrdSandbox, len(resp.GetList()))
+		out := make([]Sandbox, len(resp.GetList()))
 		for i, s := range resp.GetList() {
-			out[i] = CtrdSandbox{ID: s.GetSandboxID(), Sandboxer: s.GetSandboxer(), Runtime: s.GetRuntime().GetName()}
+			out[i] = Sandbox{ID: s.GetSandboxID(), Sandboxer: s.GetSandboxer(), Runtime: s.GetRuntime().GetName()}
 		}
 		return out, nil
 	})
 }
 
-func (a *ctrdAPI) Version(ctx context.Context) (CtrdVersion, error) {
-	return ctrdCall(ctx, a, a.c.Timeout(), "containerd version", func(ctx context.Context) (CtrdVersion, error) {
+func (a *ctrdAPI) Version(ctx context.Context) (Version, error) {
+	return ctrdCall(ctx, a, a.c.Timeout(), "containerd version", func(ctx context.Context) (Version, error) {
 		resp, err := versionapi.NewVersionClient(a.c.Conn()).Version(ctx, &emptypb.Empty{})
 		if err != nil {
-			return CtrdVersion{}, err
+			return Version{}, err
 		}
-		return CtrdVersion{Version: resp.GetVersion(), Revision: resp.GetRevision()}, nil
+		return Version{Version: resp.GetVersion(), Revision: resp.GetRevision()}, nil
 	})
 }
 
@@ -245,34 +246,34 @@ func (a *ctrdAPI) RuntimeInfo(ctx context.Context, shim, binary string) (Runtime
 	})
 }
 
-// CtrdView is containerd's side of one CRI container or pod, for
+// View is containerd's side of one CRI container or pod, for
 // inspect --containerd.
-type CtrdView struct {
+type View struct {
 	Namespace string `json:"namespace"`
 	// Container is containerd's container ID; empty when containerd has no
 	// container for the CRI object (a pod of the shim sandboxer, or a leak).
-	Container   string    `json:"container"`
-	Task        *CtrdTask `json:"task"` // nil: no task
-	Runtime     string    `json:"runtime,omitempty"`
-	Snapshotter string    `json:"snapshotter,omitempty"`
-	SnapshotKey string    `json:"snapshotKey,omitempty"`
-	Sandboxer   string    `json:"sandboxer,omitempty"`
-	SandboxID   string    `json:"sandboxID,omitempty"`
-	Image       string    `json:"image,omitempty"`
+	Container   string `json:"container"`
+	Task        *Task  `json:"task"` // nil: no task
+	Runtime     string `json:"runtime,omitempty"`
+	Snapshotter string `json:"snapshotter,omitempty"`
+	SnapshotKey string `json:"snapshotKey,omitempty"`
+	Sandboxer   string `json:"sandboxer,omitempty"`
+	SandboxID   string `json:"sandboxID,omitempty"`
+	Image       string `json:"image,omitempty"`
 }
 
-// CtrdViews cross-references CRI containers or pods (by ID) with containerd
+// Views cross-references CRI containers or pods (by ID) with containerd
 // using exactly three containerd list calls (containers, tasks, sandboxes),
 // whatever the number of IDs.
-func CtrdViews(ctx context.Context, cd Containerd, ids []string) (map[string]*CtrdView, error) {
+func Views(ctx context.Context, cd Containerd, ids []string) (map[string]*View, error) {
 	cv, err := ReadState(ctx, cd)
 	if err != nil {
 		return nil, err
 	}
 	ctByID, taskByID, sbByID := cv.byID()
-	out := make(map[string]*CtrdView, len(ids))
+	out := make(map[string]*View, len(ids))
 	for _, id := range ids {
-		v := &CtrdView{Namespace: cd.Namespace()}
+		v := &View{Namespace: cd.Namespace()}
 		if t, ok := taskByID[id]; ok {
 			v.Task = &t
 		}
@@ -295,8 +296,8 @@ func CtrdViews(ctx context.Context, cd Containerd, ids []string) (map[string]*Ct
 	return out, nil
 }
 
-func tasksByID(tasks []CtrdTask) map[string]CtrdTask {
-	m := make(map[string]CtrdTask, len(tasks))
+func tasksByID(tasks []Task) map[string]Task {
+	m := make(map[string]Task, len(tasks))
 	for _, t := range tasks {
 		m[t.ID] = t
 	}

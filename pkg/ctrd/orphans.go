@@ -28,9 +28,9 @@ type Orphan struct {
 	ID   string `json:"id"`
 	// Name is the CRI name (namespace/name for pods); empty for containerd
 	// objects CRI does not know.
-	Name  string    `json:"name,omitempty"`
-	Image string    `json:"image,omitempty"`
-	Task  *CtrdTask `json:"task,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Image string `json:"image,omitempty"`
+	Task  *Task  `json:"task,omitempty"`
 	// Severe marks a CRI object that CRI believes alive while containerd
 	// runs nothing for it; the rest is leftovers that only take space.
 	Severe  bool   `json:"severe"`
@@ -65,19 +65,19 @@ func Orphans(ctx context.Context, c *runtime.Client, cd Containerd) (*OrphanRepo
 
 // State is one read of containerd's side.
 type State struct {
-	Containers []CtrdContainer
-	Tasks      []CtrdTask
-	Sandboxes  []CtrdSandbox
+	Containers []Container
+	Tasks      []Task
+	Sandboxes  []Sandbox
 }
 
 // byID indexes the state for joins.
-func (s *State) byID() (cts map[string]*CtrdContainer, tasks map[string]CtrdTask, sbs map[string]CtrdSandbox) {
-	cts = make(map[string]*CtrdContainer, len(s.Containers))
+func (s *State) byID() (cts map[string]*Container, tasks map[string]Task, sbs map[string]Sandbox) {
+	cts = make(map[string]*Container, len(s.Containers))
 	for i := range s.Containers {
 		cts[s.Containers[i].ID] = &s.Containers[i]
 	}
 	tasks = tasksByID(s.Tasks)
-	sbs = make(map[string]CtrdSandbox, len(s.Sandboxes))
+	sbs = make(map[string]Sandbox, len(s.Sandboxes))
 	for _, sb := range s.Sandboxes {
 		sbs[sb.ID] = sb
 	}
@@ -100,7 +100,7 @@ func ReadState(ctx context.Context, cd Containerd) (*State, error) {
 }
 
 // taskAlive is a task that runs a process CRI can rely on.
-func taskAlive(t CtrdTask) bool {
+func taskAlive(t Task) bool {
 	return t.Status == "running" || t.Status == "paused" || t.Status == "pausing"
 }
 
@@ -117,7 +117,7 @@ func FindOrphans(cv *State, cts []*runtimeapi.Container, pods []*runtime.Pod) []
 	for _, p := range pods {
 		criKnows[p.Id] = true
 	}
-	task := func(id string) *CtrdTask {
+	task := func(id string) *Task {
 		if t, ok := taskByID[id]; ok {
 			return &t
 		}

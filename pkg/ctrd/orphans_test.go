@@ -49,10 +49,10 @@ func TestOrphansFindsBothSides(t *testing.T) {
 	// sandbox record; CRI: the running container's task is gone, and the
 	// ready pod's pause task has stopped.
 	cd.Records = append(cd.Records,
-		ctrd.CtrdContainer{ID: "handmade", Image: "docker.io/library/busybox:latest"},
-		ctrd.CtrdContainer{ID: "forgotten", CRIKind: "container"})
-	cd.SandboxSet = append(cd.SandboxSet, ctrd.CtrdSandbox{ID: "stray", Sandboxer: "podsandbox"})
-	var tasks []ctrd.CtrdTask
+		ctrd.Container{ID: "handmade", Image: "docker.io/library/busybox:latest"},
+		ctrd.Container{ID: "forgotten", CRIKind: "container"})
+	cd.SandboxSet = append(cd.SandboxSet, ctrd.Sandbox{ID: "stray", Sandboxer: "podsandbox"})
+	var tasks []ctrd.Task
 	for _, tk := range cd.TaskList {
 		switch tk.ID {
 		case ctrRun:
@@ -62,7 +62,7 @@ func TestOrphansFindsBothSides(t *testing.T) {
 		}
 		tasks = append(tasks, tk)
 	}
-	cd.TaskList = append(tasks, ctrd.CtrdTask{ID: "handmade", PID: 4242, Status: "running"})
+	cd.TaskList = append(tasks, ctrd.Task{ID: "handmade", PID: 4242, Status: "running"})
 	cd.Calls()
 	s.RuntimeCalls()
 
@@ -107,7 +107,7 @@ func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
 	cd := s.Mirror()
 	// The shim sandboxer runs no pause container: no containerd container
 	// or task for the pod is expected.
-	var recs []ctrd.CtrdContainer
+	var recs []ctrd.Container
 	for _, r := range cd.Records {
 		if r.ID != podReady {
 			recs = append(recs, r)
@@ -126,11 +126,11 @@ func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
 	}
 }
 
-func TestCtrdViewsUsesThreeCallsForAnyNumberOfObjects(t *testing.T) {
+func TestViewsUsesThreeCallsForAnyNumberOfObjects(t *testing.T) {
 	s := fakeNode(t)
 	cd := s.Mirror()
 	cd.Calls()
-	views, err := ctrd.CtrdViews(context.Background(), cd, []string{ctrRun, ctrDone, podReady, "unknown"})
+	views, err := ctrd.Views(context.Background(), cd, []string{ctrRun, ctrDone, podReady, "unknown"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,20 +24,20 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
-// DiagnoseAPIVersion names the schema of Report (docs/diagnose.md). Fields
+// APIVersion names the schema of Report (docs/diagnose.md). Fields
 // may be added within a version; renaming or removing one bumps it.
-const DiagnoseAPIVersion = "ctrcri.diagnose/v1"
+const APIVersion = "ctrcri.diagnose/v1"
 
 // Limits that keep diagnose fast and its output bounded on any node.
 const (
-	// DefaultDiagnoseDetails is how many containers get a ContainerStatus
+	// DefaultDetails is how many containers get a ContainerStatus
 	// call (exit code, reason, log path): the only per-object RPCs.
-	DefaultDiagnoseDetails = 20
-	diagnoseMaxItems       = 50 // entries per list in the report
-	logTailLines           = 5
-	logTailBytes           = 16 << 10 // read from the end of a log file
-	logLineMax             = 512
-	imageFsFullPercent     = 85 // kubelet's default image GC high threshold
+	DefaultDetails     = 20
+	maxItems           = 50 // entries per list in the report
+	logTailLines       = 5
+	logTailBytes       = 16 << 10 // read from the end of a log file
+	logLineMax         = 512
+	imageFsFullPercent = 85 // kubelet's default image GC high threshold
 )
 
 // Severities of a Problem. Errors make diagnose exit 1; warnings are
@@ -47,7 +47,7 @@ const (
 	SeverityWarning = "warning"
 )
 
-// Report is diagnose's result, in the schema DiagnoseAPIVersion.
+// Report is diagnose's result, in the schema APIVersion.
 type Report struct {
 	APIVersion string    `json:"apiVersion"`
 	Kind       string    `json:"kind"`
@@ -195,10 +195,10 @@ type MissingLog struct {
 	LogPath string `json:"logPath"`
 }
 
-// DiagnoseOptions shape Diagnose.
-type DiagnoseOptions struct {
+// Options shape Run.
+type Options struct {
 	ClientVersion string
-	// Details caps the ContainerStatus calls (DefaultDiagnoseDetails is
+	// Details caps the ContainerStatus calls (DefaultDetails is
 	// the CLI's default); 0 makes none.
 	Details int
 	Now     time.Time
@@ -209,15 +209,15 @@ type DiagnoseOptions struct {
 	HostRoot string
 }
 
-// Diagnose gathers one read-only report of the node. Its RPCs are fixed:
+// Run gathers one read-only report of the node. Its RPCs are fixed:
 // CRI Version, Status, ImageFsInfo, ListPodSandbox, ListContainers and
 // ListImages; containerd's version, containers, tasks, sandboxes and the
 // default runtime's info; then at most Details ContainerStatus calls. Only
 // an unreachable runtime is an error (the first call); every other failure
 // is reported as a problem in the report.
-func Diagnose(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o DiagnoseOptions) (*Report, error) {
+func Run(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o Options) (*Report, error) {
 	start := time.Now()
-	r := &Report{APIVersion: DiagnoseAPIVersion, Kind: "NodeDiagnosis", Time: o.Now.UTC(), Node: o.Node, Endpoint: c.RuntimeEndpoint(),
+	r := &Report{APIVersion: APIVersion, Kind: "NodeDiagnosis", Time: o.Now.UTC(), Node: o.Node, Endpoint: c.RuntimeEndpoint(),
 		Problems: []Problem{}, Conditions: []Condition{}, Orphans: []ctrd.Orphan{}, MissingLogs: []MissingLog{},
 		ImageFilesystems: []FsUsage{}, ContainerFilesystems: []FsUsage{}}
 	r.Versions.Client = o.ClientVersion
@@ -305,7 +305,7 @@ func (r *Report) add(sev, check, object, msg string) {
 
 // capped appends within the item limit and remembers what was cut.
 func capped[T any](r *Report, list string, s []T, v T) []T {
-	if len(s) >= diagnoseMaxItems {
+	if len(s) >= maxItems {
 		if !slices.Contains(r.Truncated, list) {
 			r.Truncated = append(r.Truncated, list)
 		}
@@ -619,8 +619,8 @@ func (r *Report) finish() {
 	}
 	slices.SortStableFunc(r.Problems, func(a, b Problem) int { return cmp.Compare(rank(a.Severity), rank(b.Severity)) })
 	r.Healthy = !slices.ContainsFunc(r.Problems, func(p Problem) bool { return p.Severity == SeverityError })
-	if len(r.Problems) > 2*diagnoseMaxItems {
-		r.Problems = r.Problems[:2*diagnoseMaxItems]
+	if len(r.Problems) > 2*maxItems {
+		r.Problems = r.Problems[:2*maxItems]
 		r.Truncated = append(r.Truncated, "problems")
 	}
 }

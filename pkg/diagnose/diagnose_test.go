@@ -53,7 +53,7 @@ func writeFile(t *testing.T, path, data string) {
 
 func diagnoseNode(t *testing.T, s *runtimetest.Server, cd ctrd.Containerd) *diagnose.Report {
 	t.Helper()
-	rep, err := diagnose.Diagnose(context.Background(), s.Client(t), cd, diagnose.DiagnoseOptions{ClientVersion: "test", Details: diagnose.DefaultDiagnoseDetails, Now: time.Unix(1e9, 0)})
+	rep, err := diagnose.Run(context.Background(), s.Client(t), cd, diagnose.Options{ClientVersion: "test", Details: diagnose.DefaultDetails, Now: time.Unix(1e9, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestDiagnoseRPCsAreBoundedWhateverTheNodeSize(t *testing.T) {
 				statusCalls++
 			}
 		}
-		if want := min(n, diagnose.DefaultDiagnoseDetails); statusCalls != want || len(rt)-statusCalls != 4 || len(img) != 2 || len(cdCalls) != 4 {
+		if want := min(n, diagnose.DefaultDetails); statusCalls != want || len(rt)-statusCalls != 4 || len(img) != 2 || len(cdCalls) != 4 {
 			t.Errorf("n=%d: CRI runtime calls %v, image calls %v, containerd calls %v; want 4 + %d ContainerStatus, 2, 4", n, rt, img, cdCalls, want)
 		}
 		if len(rep.Containers.Problems) > 50 {
@@ -197,7 +197,7 @@ func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = diagnose.Diagnose(context.Background(), c, ctrd.New(c, ""), diagnose.DiagnoseOptions{})
+	_, err = diagnose.Run(context.Background(), c, ctrd.New(c, ""), diagnose.Options{})
 	if runtime.KindOf(err) != runtime.KindUnreachable {
 		t.Fatalf("got %v (kind %v), want an unreachable error", err, runtime.KindOf(err))
 	}
@@ -208,7 +208,7 @@ func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
 	c := s.Client(t)
 	// The real containerd client against the fake CRI server: containerd's
 	// services are not there, as on CRI-O.
-	rep, err := diagnose.Diagnose(context.Background(), c, ctrd.New(c, ""), diagnose.DiagnoseOptions{})
+	rep, err := diagnose.Run(context.Background(), c, ctrd.New(c, ""), diagnose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -225,7 +225,7 @@ func (m *Merger) apply(d doc, rep *report) {
 		m.addErr(InputError{Source: d.source, Pod: podOf(d.prefix), Message: fmt.Sprintf("not a diagnose report (apiVersion %q, kind %q)", rep.APIVersion, rep.Kind)})
 		m.reports--
 		return
-	case rep.APIVersion != diagnose.DiagnoseAPIVersion:
+	case rep.APIVersion != diagnose.APIVersion:
 		m.unknown = append(m.unknown, UnknownReport{Source: d.source, APIVersion: rep.APIVersion, Node: rep.Node.Name})
 		return
 	case rep.Healthy == nil || rep.Time.IsZero():

@@ -16,7 +16,7 @@ func pid(n uint32) string {
 
 // WithContainerd adds containerd's view of the object to an inspect
 // result: a "containerd" key in the document and lines in the table.
-func WithContainerd(it *Inspected, v *ctrd.CtrdView) {
+func WithContainerd(it *Inspected, v *ctrd.View) {
 	if it.Extra == nil {
 		it.Extra = map[string]any{}
 	}

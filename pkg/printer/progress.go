@@ -7,7 +7,7 @@ import (
 
 	"github.com/containerd/containerd/v2/pkg/progress"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 )
 
 // Progress frames are what pull, load and save redraw on a terminal. They
@@ -76,14 +76,14 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
 // PullFrame is the display of a pull in progress: a header, one line per
 // blob of this pull (downloading ones with bar, size, rate and ETA), and a
 // total. Blobs beyond the screen's height are summed up in one line.
-func PullFrame(image string, st runtime.PullStatus, s Screen) []string {
+func PullFrame(image string, st ctrd.PullStatus, s Screen) []string {
 	head := "Pulling " + Escape(image)
 	downloading, finished := 0, 0
 	for _, b := range st.Blobs {
 		switch b.State {
-		case runtime.BlobDownloading:
+		case ctrd.BlobDownloading:
 			downloading++
-		case runtime.BlobDone, runtime.BlobExists:
+		case ctrd.BlobDone, ctrd.BlobExists:
 			finished++
 		}
 	}
@@ -99,9 +99,9 @@ func PullFrame(image string, st runtime.PullStatus, s Screen) []string {
 	shown := st.Blobs
 	if len(shown) > room {
 		shown = nil
-		for _, want := range []func(runtime.BlobState) bool{
-			func(x runtime.BlobState) bool { return x == runtime.BlobDownloading },
-			func(x runtime.BlobState) bool { return x == runtime.BlobWaiting },
+		for _, want := range []func(ctrd.BlobState) bool{
+			func(x ctrd.BlobState) bool { return x == ctrd.BlobDownloading },
+			func(x ctrd.BlobState) bool { return x == ctrd.BlobWaiting },
 		} {
 			for _, b := range st.Blobs {
 				if want(b.State) && len(shown) < room-1 {
@@ -113,14 +113,14 @@ func PullFrame(image string, st runtime.PullStatus, s Screen) []string {
 	for _, b := range shown {
 		name := fmt.Sprintf("%-6s %s", b.Kind, shortDigest(b.Digest))
 		switch b.State {
-		case runtime.BlobDownloading:
+		case ctrd.BlobDownloading:
 			var frac float64
 			if b.Size > 0 {
 				frac = float64(b.Offset) / float64(b.Size)
 			}
 			tail := fmt.Sprintf("%s/%s  %s  ETA %s", progress.Bytes(b.Offset), progress.Bytes(b.Size), rate(b.Rate), eta(b.Size-b.Offset, b.Rate))
 			lines = append(lines, s.withBar(name, tail, frac))
-		case runtime.BlobWaiting:
+		case ctrd.BlobWaiting:
 			lines = append(lines, s.line(fmt.Sprintf("%s  %-11s %s", name, "waiting", progress.Bytes(b.Size))))
 		default:
 			lines = append(lines, s.line(fmt.Sprintf("%s  %-11s %s", name, b.State, progress.Bytes(b.Size))))
@@ -138,14 +138,14 @@ func PullFrame(image string, st runtime.PullStatus, s Screen) []string {
 
 // PullDone is the line that stays on the terminal after a pull: what was
 // pulled, how much this pull downloaded, and how long it took.
-func PullDone(image string, st runtime.PullStatus) string {
+func PullDone(image string, st ctrd.PullStatus) string {
 	head := fmt.Sprintf("Pulled %s in %s", Escape(image), secs(st.Elapsed))
 	if len(st.Blobs) == 0 {
 		return head
 	}
 	present := 0
 	for _, b := range st.Blobs {
-		if b.State == runtime.BlobExists {
+		if b.State == ctrd.BlobExists {
 			present++
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 )
 
 const (
@@ -18,11 +18,11 @@ const (
 
 var colourCodes = regexp.MustCompile(`\x1b\[[0-9]+m`)
 
-func pulling() runtime.PullStatus {
-	return runtime.PullStatus{Elapsed: 2 * time.Second, Blobs: []runtime.PullBlob{
-		{Digest: dCfg, Kind: "config", Size: 1500, Offset: 1500, State: runtime.BlobDone},
-		{Digest: dBase, Kind: "layer", Size: 3 << 20, Offset: 3 << 20, State: runtime.BlobExists},
-		{Digest: dLayer, Kind: "layer", Size: 40 << 20, Offset: 10 << 20, State: runtime.BlobDownloading, Rate: 5 << 20},
+func pulling() ctrd.PullStatus {
+	return ctrd.PullStatus{Elapsed: 2 * time.Second, Blobs: []ctrd.PullBlob{
+		{Digest: dCfg, Kind: "config", Size: 1500, Offset: 1500, State: ctrd.BlobDone},
+		{Digest: dBase, Kind: "layer", Size: 3 << 20, Offset: 3 << 20, State: ctrd.BlobExists},
+		{Digest: dLayer, Kind: "layer", Size: 40 << 20, Offset: 10 << 20, State: ctrd.BlobDownloading, Rate: 5 << 20},
 	}}
 }
 
@@ -58,7 +58,7 @@ func TestPullFrameBarsWithRateAndETA(t *testing.T) {
 func TestPullFrameFitsTheScreen(t *testing.T) {
 	st := pulling()
 	for range 30 {
-		st.Blobs = append(st.Blobs, runtime.PullBlob{Digest: dLayer, Kind: "layer", Size: 1 << 20, State: runtime.BlobWaiting})
+		st.Blobs = append(st.Blobs, ctrd.PullBlob{Digest: dLayer, Kind: "layer", Size: 1 << 20, State: ctrd.BlobWaiting})
 	}
 	got := PullFrame(strings.Repeat("long/", 40)+"name:1", st, Screen{Width: 70, Height: 10})
 	if len(got) > 10-1 {
@@ -72,22 +72,22 @@ func TestPullFrameFitsTheScreen(t *testing.T) {
 	if !strings.Contains(strings.Join(got, "\n"), "1a2b3c4d5e6f  |") || !strings.Contains(got[len(got)-2], "… 27 more (2 done)") {
 		t.Errorf("the download should be kept and the rest summed up:\n%s", strings.Join(got, "\n"))
 	}
-	if got := PullFrame("busybox", runtime.PullStatus{Elapsed: time.Second}, Screen{Width: 80, Height: 24}); len(got) != 1 || got[0] != "Pulling busybox: resolving  1.0s" {
+	if got := PullFrame("busybox", ctrd.PullStatus{Elapsed: time.Second}, Screen{Width: 80, Height: 24}); len(got) != 1 || got[0] != "Pulling busybox: resolving  1.0s" {
 		t.Errorf("before the manifest: %q", got)
 	}
 }
 
 func TestPullDoneLine(t *testing.T) {
 	st := pulling()
-	st.Blobs[2].Offset, st.Blobs[2].State = st.Blobs[2].Size, runtime.BlobDone
+	st.Blobs[2].Offset, st.Blobs[2].State = st.Blobs[2].Size, ctrd.BlobDone
 	st.Elapsed = 4 * time.Second
 	for _, tc := range []struct {
-		st   runtime.PullStatus
+		st   ctrd.PullStatus
 		want string
 	}{
 		{st, "Pulled busybox in 4.0s: 40.0 MiB (10.0 MiB/s), 2 blobs, 1 already present"},
-		{runtime.PullStatus{Elapsed: time.Second, Blobs: st.Blobs[1:2]}, "Pulled busybox in 1.0s: nothing to download, 1 blob already present"},
-		{runtime.PullStatus{Elapsed: time.Second}, "Pulled busybox in 1.0s"},
+		{ctrd.PullStatus{Elapsed: time.Second, Blobs: st.Blobs[1:2]}, "Pulled busybox in 1.0s: nothing to download, 1 blob already present"},
+		{ctrd.PullStatus{Elapsed: time.Second}, "Pulled busybox in 1.0s"},
 	} {
 		if got := PullDone("busybox", tc.st); got != tc.want {
 			t.Errorf("got  %q\nwant %q", got, tc.want)

@@ -1,16 +1,12 @@
 package runtime
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	containerd "github.com/containerd/containerd/v2/client"
-	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -30,28 +26,16 @@ type PullRequest struct {
 	Timeout time.Duration
 }
 
-// ProgressInterval is how often PullImage reports progress.
-const ProgressInterval = 200 * time.Millisecond
-
 // PullImage pulls an image through CRI and returns the image ref the
-// runtime reports (the image ID on containerd). With a watch, its Report
-// gets this pull's progress from containerd's content store (see
-// pullTracker for what is counted) every interval while the pull runs, and
-// a last report with Finished set after a success; it is never called
-// after PullImage returns. A runtime that does not serve containerd's
-// content API just gets no progress.
-func (c *Client) PullImage(ctx context.Context, r PullRequest, watch *PullWatch) (string, error) {
+// runtime reports (the image ID on containerd). Progress is read from
+// containerd's side: ctrd.Pull wraps this call with it.
+func (c *Client) PullImage(ctx context.Context, r PullRequest) (string, error) {
 	const op = "pull image"
 	pctx := ctx
 	if r.Timeout > 0 {
 		var cancel context.CancelFunc
 		pctx, cancel = context.WithTimeout(ctx, r.Timeout)
 		defer cancel()
-	}
-	var w *pullWatcher
-	if watch != nil && watch.Report != nil {
-		w = c.startPullWatch(pctx, r.Image, watch)
-		defer w.stop()
 	}
 	resp, err := c.img.PullImage(pctx, &runtimeapi.PullImageRequest{
 		Image:         &runtimeapi.ImageSpec{Image: r.Image, Annotations: r.Annotations},
@@ -76,9 +60,6 @@ func (c *Client) PullImage(ctx context.Context, r PullRequest, watch *PullWatch)
 		}
 		return "", err
 	}
-	if w != nil {
-		w.finish(pctx)
-	}
 	return resp.ImageRef, nil
 }
 
@@ -89,102 +70,6 @@ func (c *Client) PullImage(ctx context.Context, r PullRequest, watch *PullWatch)
 func serverDeadline(pctx context.Context, err error) bool {
 	dl, ok := pctx.Deadline()
 	return ok && status.Code(err) == codes.DeadlineExceeded && time.Until(dl) < time.Second
-}
-
-// pullWatcher reports a pull's progress from a goroutine of its own.
-type pullWatcher struct {
-	report func(PullStatus)
-	cancel context.CancelFunc
-	done   chan struct{}
-	start  time.Time
-	// Set by the goroutine, read after done: what to poll, in which
-	// containerd namespace.
-	tracker *pullTracker
-	ns      string
-}
-
-func (c *Client) startPullWatch(ctx context.Context, image string, pw *PullWatch) *pullWatcher {
-	ctx, cancel := context.WithCancel(ctx)
-	w := &pullWatcher{report: pw.Report, cancel: cancel, done: make(chan struct{}), start: time.Now()}
-	every := cmp.Or(pw.Every, ProgressInterval)
-	go func() {
-		defer close(w.done)
-		cs := pw.Content
-		if cs == nil {
-			var err error
-			if cs, w.ns, err = c.criContent(ctx); err != nil {
-				return
-			}
-			ctx = namespaces.WithNamespace(ctx, w.ns)
-		}
-		t, err := newPullTracker(cs, image, w.start)
-		if err != nil {
-			return
-		}
-		w.tracker = t
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			st, err := t.poll(ctx)
-			if ctx.Err() != nil {
-				return // stopped: finish may still poll once more
-			}
-			if err != nil {
-				// No content API (not containerd), or it went away: the
-				// pull goes on without progress.
-				w.tracker = nil
-				return
-			}
-			w.report(st)
-		}
-	}()
-	return w
-}
-
-// stop ends the goroutine and waits for it.
-func (w *pullWatcher) stop() {
-	w.cancel()
-	<-w.done
-}
-
-// finish stops the goroutine and reports once more, with Finished set,
-// what the pull's content came to.
-func (w *pullWatcher) finish(ctx context.Context) {
-	w.stop()
-	st := PullStatus{Elapsed: time.Since(w.start)}
-	if w.tracker != nil {
-		if w.ns != "" {
-			ctx = namespaces.WithNamespace(ctx, w.ns)
-		}
-		if s, err := w.tracker.poll(ctx); err == nil {
-			st = s
-		}
-	}
-	st.Finished = true
-	w.report(st)
-}
-
-// criContent is containerd's content store on the runtime's socket, in the
-// namespace CRI keeps its content in (from its verbose status).
-func (c *Client) criContent(ctx context.Context) (PullContent, string, error) {
-	st, err := c.Status(ctx, true)
-	if err != nil {
-		return nil, "", err
-	}
-	var cfg struct {
-		Namespace string `json:"containerdNamespace"`
-	}
-	_ = json.Unmarshal([]byte(st.GetInfo()["config"]), &cfg) // an unknown shape leaves the default
-	cd, err := containerd.NewWithConn(c.conn)
-	if err != nil {
-		return nil, "", err
-	}
-	return cd.ContentStore(), cmp.Or(cfg.Namespace, CRINamespace), nil
 }
 
 // HasImage reports whether the runtime has an image for ref (a name as

@@ -46,7 +46,7 @@ type PortForwarder struct {
 // any free port) and prepares listeners on 127.0.0.1 and ::1. It runs until
 // ctx ends. Progress lines go to out; per-connection errors, one line each,
 // to errOut.
-func NewPortForwarder(ctx context.Context, ports []string, cfg StreamConfig, out, errOut io.Writer) (*PortForwarder, error) {
+func NewPortForwarder(ctx context.Context, ports []string, cfg Config, out, errOut io.Writer) (*PortForwarder, error) {
 	const op = "port-forward"
 	tc, err := tlsConfig(cfg.TLS)
 	if err != nil {

@@ -46,7 +46,7 @@ const (
 	chanClose  = 255 // v5: the next byte names a channel the sender closed
 )
 
-func session(ctx context.Context, op, id string, getURL func(context.Context) (string, error), s Streams, cfg StreamConfig) error {
+func session(ctx context.Context, op, id string, getURL func(context.Context) (string, error), s Streams, cfg Config) error {
 	tc, err := tlsConfig(cfg.TLS)
 	if err != nil {
 		return &runtime.Error{Kind: runtime.KindInvalid, Op: op, ID: id, Err: err}

@@ -22,8 +22,8 @@ const (
 // Transports lists the values --transport accepts.
 var Transports = []string{TransportSPDY, TransportWebSocket}
 
-// StreamConfig says how a session reaches the runtime's streaming server.
-type StreamConfig struct {
+// Config says how a session reaches the runtime's streaming server.
+type Config struct {
 	// Transport is spdy (the default) or websocket. With websocket, a server
 	// that refuses the upgrade is retried over SPDY with a fresh URL, as the
 	// CRI streaming server's URLs are single-use.
@@ -71,7 +71,7 @@ func (e *ExitError) ExitCode() int { return e.Code }
 
 // Exec runs cmd in a container over the runtime's streaming server. A
 // non-zero remote exit is returned as *ExitError.
-func Exec(ctx context.Context, c *runtime.Client, id string, cmd []string, s Streams, cfg StreamConfig) error {
+func Exec(ctx context.Context, c *runtime.Client, id string, cmd []string, s Streams, cfg Config) error {
 	const op = "exec in container"
 	req := &runtimeapi.ExecRequest{
 		ContainerId: id, Cmd: cmd, Tty: s.TTY,
@@ -82,7 +82,7 @@ func Exec(ctx context.Context, c *runtime.Client, id string, cmd []string, s Str
 }
 
 // Attach connects to a running container's main process.
-func Attach(ctx context.Context, c *runtime.Client, id string, s Streams, cfg StreamConfig) error {
+func Attach(ctx context.Context, c *runtime.Client, id string, s Streams, cfg Config) error {
 	const op = "attach to container"
 	req := &runtimeapi.AttachRequest{
 		ContainerId: id, Tty: s.TTY,

@@ -255,7 +255,7 @@ func runScenario(name string) (*diagnose.Report, error) {
 	cd := s.Mirror()
 	cd.Info = ctrd.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
 	if name == Orphan {
-		cd.Records = append(cd.Records, ctrd.CtrdContainer{ID: "debug-" + fixedID("orphan")[:12], Image: "docker.io/library/busybox:latest"})
+		cd.Records = append(cd.Records, ctrd.Container{ID: "debug-" + fixedID("orphan")[:12], Image: "docker.io/library/busybox:latest"})
 	}
 
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint, Timeout: 10 * time.Second})
@@ -263,5 +263,5 @@ func runScenario(name string) (*diagnose.Report, error) {
 		return nil, err
 	}
 	defer c.Close()
-	return diagnose.Diagnose(context.Background(), c, cd, diagnose.DiagnoseOptions{ClientVersion: "v0.1.0", Details: diagnose.DefaultDiagnoseDetails, Now: now})
+	return diagnose.Run(context.Background(), c, cd, diagnose.Options{ClientVersion: "v0.1.0", Details: diagnose.DefaultDetails, Now: now})
 }

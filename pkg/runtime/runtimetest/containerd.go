@@ -16,10 +16,10 @@ import (
 // fake CRI server does not serve. It records every call.
 type Containerd struct {
 	mu         sync.Mutex
-	Records    []ctrd.CtrdContainer
-	TaskList   []ctrd.CtrdTask
-	SandboxSet []ctrd.CtrdSandbox
-	Ver        ctrd.CtrdVersion
+	Records    []ctrd.Container
+	TaskList   []ctrd.Task
+	SandboxSet []ctrd.Sandbox
+	Ver        ctrd.Version
 	Info       ctrd.RuntimeInfo
 	// Err, when set, is returned by every call.
 	Err    error
@@ -48,22 +48,22 @@ func (f *Containerd) Calls() []string {
 func (f *Containerd) Namespace() string { return runtime.CRINamespace }
 
 // Containers implements ctrd.Containerd.
-func (f *Containerd) Containers(context.Context) ([]ctrd.CtrdContainer, error) {
+func (f *Containerd) Containers(context.Context) ([]ctrd.Container, error) {
 	return f.Records, f.record("Containers")
 }
 
 // Tasks implements ctrd.Containerd.
-func (f *Containerd) Tasks(context.Context) ([]ctrd.CtrdTask, error) {
+func (f *Containerd) Tasks(context.Context) ([]ctrd.Task, error) {
 	return f.TaskList, f.record("Tasks")
 }
 
 // Sandboxes implements ctrd.Containerd.
-func (f *Containerd) Sandboxes(context.Context) ([]ctrd.CtrdSandbox, error) {
+func (f *Containerd) Sandboxes(context.Context) ([]ctrd.Sandbox, error) {
 	return f.SandboxSet, f.record("Sandboxes")
 }
 
 // Version implements ctrd.Containerd.
-func (f *Containerd) Version(context.Context) (ctrd.CtrdVersion, error) {
+func (f *Containerd) Version(context.Context) (ctrd.Version, error) {
 	return f.Ver, f.record("Version")
 }
 
@@ -76,25 +76,25 @@ func (f *Containerd) RuntimeInfo(context.Context, string, string) (ctrd.RuntimeI
 // made for the fake server's pods and containers: a container and a
 // running task (PIDs from 1000) per running container and ready pod.
 func (s *Server) Mirror() *Containerd {
-	f := &Containerd{Ver: ctrd.CtrdVersion{Version: "v2.4.2", Revision: "fake"}}
+	f := &Containerd{Ver: ctrd.Version{Version: "v2.4.2", Revision: "fake"}}
 	s.RuntimeService.Lock()
 	defer s.RuntimeService.Unlock()
 	pid := uint32(1000)
 	task := func(id string, alive bool) {
 		if alive {
-			f.TaskList = append(f.TaskList, ctrd.CtrdTask{ID: id, PID: pid, Status: "running"})
+			f.TaskList = append(f.TaskList, ctrd.Task{ID: id, PID: pid, Status: "running"})
 			pid++
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.RuntimeService.Sandboxes)) {
 		p := s.RuntimeService.Sandboxes[id]
-		f.Records = append(f.Records, ctrd.CtrdContainer{ID: id, CRIKind: "sandbox", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs", SnapshotKey: id})
-		f.SandboxSet = append(f.SandboxSet, ctrd.CtrdSandbox{ID: id, Sandboxer: "podsandbox", Runtime: "io.containerd.runc.v2"})
+		f.Records = append(f.Records, ctrd.Container{ID: id, CRIKind: "sandbox", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs", SnapshotKey: id})
+		f.SandboxSet = append(f.SandboxSet, ctrd.Sandbox{ID: id, Sandboxer: "podsandbox", Runtime: "io.containerd.runc.v2"})
 		task(id, p.State == runtimeapi.PodSandboxState_SANDBOX_READY)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.RuntimeService.Containers)) {
 		c := s.RuntimeService.Containers[id]
-		f.Records = append(f.Records, ctrd.CtrdContainer{ID: id, CRIKind: "container", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs",
+		f.Records = append(f.Records, ctrd.Container{ID: id, CRIKind: "container", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs",
 			SnapshotKey: id, SandboxID: c.SandboxID, Image: c.GetImage().GetImage(), LogPath: c.LogPath})
 		task(id, c.State == runtimeapi.ContainerState_CONTAINER_RUNNING)
 	}

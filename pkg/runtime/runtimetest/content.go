@@ -17,6 +17,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -30,7 +31,7 @@ type Content struct {
 	cs content.Store
 }
 
-var _ runtime.PullContent = (*Content)(nil)
+var _ ctrd.PullContent = (*Content)(nil)
 
 // NewContent opens an empty store removed at the end of the test.
 func NewContent(t testing.TB) *Content {

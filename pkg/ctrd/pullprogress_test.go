@@ -1,4 +1,4 @@
-package runtime_test
+package ctrd_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -17,10 +18,10 @@ const (
 	manType    = ocispec.MediaTypeImageManifest
 )
 
-// pullUnderWatch starts PullImage of image against a fake CRI server
+// pullUnderWatch starts a Pull of image against a fake CRI server
 // whose PullImage is held until the returned release is called; reports
 // come on the channel.
-func pullUnderWatch(t *testing.T, image string, cs *runtimetest.Content) (<-chan runtime.PullStatus, func() (string, error)) {
+func pullUnderWatch(t *testing.T, image string, cs *runtimetest.Content) (<-chan ctrd.PullStatus, func() (string, error)) {
 	t.Helper()
 	s := runtimetest.New(t)
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint, Timeout: 10 * time.Second})
@@ -28,7 +29,7 @@ func pullUnderWatch(t *testing.T, image string, cs *runtimetest.Content) (<-chan
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	reports := make(chan runtime.PullStatus, 1000)
+	reports := make(chan ctrd.PullStatus, 1000)
 	type res struct {
 		ref string
 		err error
@@ -36,8 +37,8 @@ func pullUnderWatch(t *testing.T, image string, cs *runtimetest.Content) (<-chan
 	done := make(chan res, 1)
 	s.ImageService.Lock() // the fake's PullImage waits for it
 	go func() {
-		ref, err := c.PullImage(context.Background(), runtime.PullRequest{Image: image},
-			&runtime.PullWatch{Report: func(st runtime.PullStatus) { reports <- st }, Every: 5 * time.Millisecond, Content: cs})
+		ref, err := ctrd.Pull(context.Background(), c, runtime.PullRequest{Image: image},
+			&ctrd.PullWatch{Report: func(st ctrd.PullStatus) { reports <- st }, Every: 5 * time.Millisecond, Content: cs})
 		done <- res{ref, err}
 	}()
 	return reports, func() (string, error) {
@@ -48,7 +49,7 @@ func pullUnderWatch(t *testing.T, image string, cs *runtimetest.Content) (<-chan
 }
 
 // next returns the first report that satisfies ok.
-func next(t *testing.T, reports <-chan runtime.PullStatus, what string, ok func(runtime.PullStatus) bool) runtime.PullStatus {
+func next(t *testing.T, reports <-chan ctrd.PullStatus, what string, ok func(ctrd.PullStatus) bool) ctrd.PullStatus {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -88,7 +89,7 @@ func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
 	other := cs.Fetch("layer", layerType, otherLayer).Write(4_000_000)
 	defer other.Abort()
 
-	st := next(t, reports, "the other pull under way", func(st runtime.PullStatus) bool { return st.Elapsed > 20*time.Millisecond })
+	st := next(t, reports, "the other pull under way", func(st ctrd.PullStatus) bool { return st.Elapsed > 20*time.Millisecond })
 	if len(st.Blobs) != 0 {
 		t.Fatalf("before this pull's manifest arrived, progress showed %+v", st.Blobs)
 	}
@@ -101,10 +102,10 @@ func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
 	cs.Put("config", configType, []byte(`{"hello":1}`), "localhost:5000/e2e/hello")
 	ours := cs.Fetch("layer", layerType, layer).Write(1_000_000)
 
-	st = next(t, reports, "this pull's layer downloading", func(st runtime.PullStatus) bool {
-		return len(st.Blobs) == 3 && st.Blobs[2].Offset == 1_000_000 && st.Blobs[0].State == runtime.BlobDone
+	st = next(t, reports, "this pull's layer downloading", func(st ctrd.PullStatus) bool {
+		return len(st.Blobs) == 3 && st.Blobs[2].Offset == 1_000_000 && st.Blobs[0].State == ctrd.BlobDone
 	})
-	if st.Blobs[0].Kind != "config" || st.Blobs[1].Kind != "layer" || st.Blobs[1].State != runtime.BlobExists || st.Blobs[2].State != runtime.BlobDownloading {
+	if st.Blobs[0].Kind != "config" || st.Blobs[1].Kind != "layer" || st.Blobs[1].State != ctrd.BlobExists || st.Blobs[2].State != ctrd.BlobDownloading {
 		t.Errorf("want config (done), base layer (exists), layer (downloading); got %+v", st.Blobs)
 	}
 	if done, total := st.Downloaded(); done != 1_000_000+cfg.Size || total != 2_000_000+cfg.Size {
@@ -116,11 +117,11 @@ func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
 	if _, err := release(); err != nil {
 		t.Fatal(err)
 	}
-	var last runtime.PullStatus
+	var last ctrd.PullStatus
 	for len(reports) > 0 {
 		last = <-reports
 	}
-	if !last.Finished || last.Blobs[2].State != runtime.BlobDone {
+	if !last.Finished || last.Blobs[2].State != ctrd.BlobDone {
 		t.Errorf("the last report should be Finished with every blob in: %+v", last)
 	}
 	if done, total := last.Downloaded(); done != total || total != 2_000_000+cfg.Size {
@@ -137,9 +138,9 @@ func TestPullProgressWithoutContentAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var got []runtime.PullStatus
-	ref, err := c.PullImage(context.Background(), runtime.PullRequest{Image: "busybox"},
-		&runtime.PullWatch{Report: func(st runtime.PullStatus) { got = append(got, st) }, Every: time.Millisecond})
+	var got []ctrd.PullStatus
+	ref, err := ctrd.Pull(context.Background(), c, runtime.PullRequest{Image: "busybox"},
+		&ctrd.PullWatch{Report: func(st ctrd.PullStatus) { got = append(got, st) }, Every: time.Millisecond})
 	if err != nil || ref != "busybox" {
 		t.Fatalf("pull: %q, %v", ref, err)
 	}

@@ -1,4 +1,4 @@
-package runtime
+package ctrd
 
 import (
 	"context"
@@ -44,7 +44,7 @@ type PullBlob struct {
 	Rate float64
 }
 
-// PullStatus is one progress report of PullImage.
+// PullStatus is one progress report of Pull.
 type PullStatus struct {
 	Elapsed time.Duration
 	// Blobs are the config and layers of this pull's manifest, in manifest
@@ -76,9 +76,9 @@ type PullContent interface {
 	ReaderAt(ctx context.Context, desc ocispec.Descriptor) (content.ReaderAt, error)
 }
 
-// PullWatch asks PullImage for progress.
+// PullWatch asks Pull for progress.
 type PullWatch struct {
-	// Report gets a PullStatus every Every (default ProgressInterval)
+	// Report gets a PullStatus every Every (default PullProgressInterval)
 	// while the pull runs, and one with Finished set when it succeeded.
 	Report func(PullStatus)
 	Every  time.Duration
