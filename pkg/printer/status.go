@@ -18,16 +18,19 @@ import (
 func decodeInfo(info map[string]string) map[string]any {
 	out := make(map[string]any, len(info))
 	for k, v := range info {
-		if strings.HasPrefix(v, "{") {
-			var dec map[string]any
-			if err := json.Unmarshal([]byte(v), &dec); err == nil {
-				out[k] = dec
-				continue
-			}
-		}
-		out[k] = strings.Trim(v, `"`)
+		out[k] = decodeInfoValue(v)
 	}
 	return out
+}
+
+func decodeInfoValue(v string) any {
+	if strings.HasPrefix(v, "{") {
+		var dec map[string]any
+		if err := json.Unmarshal([]byte(v), &dec); err == nil {
+			return dec
+		}
+	}
+	return strings.Trim(v, `"`)
 }
 
 // encodeInfo is decodeInfo for a document encoded at once: objects are
@@ -40,13 +43,8 @@ func encodeInfo(info map[string]string) map[string]any {
 				out[k] = json.RawMessage(raw)
 				continue
 			}
-			var dec map[string]any
-			if err := json.Unmarshal([]byte(v), &dec); err == nil {
-				out[k] = dec
-				continue
-			}
 		}
-		out[k] = strings.Trim(v, `"`)
+		out[k] = decodeInfoValue(v)
 	}
 	return out
 }
