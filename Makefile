@@ -134,13 +134,15 @@ down:
 	@$(GO) run ./test/devnode/cmd/devnode down --dir $(DEV_DIR)
 
 # The sample pod goes through ctr cri itself, as an operator would run it;
-# a second `make demo` keeps the pod it finds.
+# a second `make demo` keeps the pod it finds. Its image was imported
+# offline, so run must not pull it (run pulls by default, as crictl's does).
+# test/e2e TestMakeDemo runs this target.
 demo: deps build tools images up
 	@$(GO) run ./test/devnode/cmd/devnode configs --dir $(DEV_DIR)
 	@. $(DEV_DIR)/env; ctr="bin/ctr --address $$CONTAINERD_ADDRESS"; \
 	if [ -z "$$($$ctr cri pods --namespace '^default$$' --name '^demo$$' --state ready -q)" ]; then \
-		echo "+ ctr cri run $(DEV_DIR)/demo-container.yaml $(DEV_DIR)/demo-pod.yaml"; \
-		$$ctr cri run $(DEV_DIR)/demo-container.yaml $(DEV_DIR)/demo-pod.yaml; \
+		echo "+ ctr cri run --pull missing $(DEV_DIR)/demo-container.yaml $(DEV_DIR)/demo-pod.yaml"; \
+		$$ctr cri run --pull missing $(DEV_DIR)/demo-container.yaml $(DEV_DIR)/demo-pod.yaml; \
 	fi; \
 	echo; echo "+ ctr cri pods"; $$ctr cri pods; \
 	echo; echo "+ ctr cri ps"; $$ctr cri ps; \
