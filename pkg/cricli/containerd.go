@@ -340,7 +340,7 @@ for that platform is an error.`,
 				return usageErrorf("save needs -o FILE (or -o - for standard output)")
 			}
 			root := cmd.Root()
-			if out == "-" && isTerminal(root.Writer) {
+			if _, tty := terminalFd(root.Writer); out == "-" && tty {
 				return usageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
 			}
 			opts := ctrd.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}

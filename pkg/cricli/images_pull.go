@@ -135,17 +135,6 @@ func readPassword(cmd *cli.Command, user string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// isTerminal reports whether w is a terminal (progress and prompts only go
-// to people, never into pipes or files).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := console.ConsoleFromFile(f)
-	return err == nil
-}
-
 // liveView redraws a block of lines in place on a terminal: each frame
 // replaces the one before, and end leaves one final line or nothing.
 // containerd's progress.Writer is not used: it measures the screen on
