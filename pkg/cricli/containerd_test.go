@@ -270,3 +270,17 @@ func TestLoadBoundFlagsUsageErrors(t *testing.T) {
 		t.Errorf("usage errors made RPCs: %v", calls)
 	}
 }
+
+// save -o - never writes archive bytes to a terminal: refused before any
+// RPC, as a usage error.
+func TestSaveRefusesToWriteToATerminal(t *testing.T) {
+	n := node(t)
+	_, slave := openPTY(t)
+	r := startBg(t, n.Endpoint, sessionIO{stdout: slave}, "cri", "save", "-o", "-", "busybox").wait(t)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "refusing to write an archive to a terminal") {
+		t.Errorf("save -o - onto a terminal: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if calls := n.RuntimeCalls(); len(calls) != 0 {
+		t.Errorf("save made RPCs %v before refusing", calls)
+	}
+}
