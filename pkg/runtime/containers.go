@@ -114,11 +114,11 @@ func (c *Client) ListContainers(ctx context.Context, f ContainerFilter) (*Contai
 	if f.Wire && !clientLabels {
 		listContainers = func() (err error) { containers, wires, err = c.listContainerWires(ctx, req); return }
 	}
-	listImages := func() (err error) { return nil }
+	calls := []func() error{listContainers, func() (err error) { pods, err = c.listPods(ctx, nil); return }}
 	if f.Image != "" || f.ResolveImages {
-		listImages = func() (err error) { images, err = c.listImages(ctx); return }
+		calls = append(calls, func() (err error) { images, err = c.listImages(ctx); return })
 	}
-	if err := together(listContainers, func() (err error) { pods, err = c.listPods(ctx, nil); return }, listImages); err != nil {
+	if err := together(calls...); err != nil {
 		return nil, err
 	}
 	podByID := make(map[string]*Pod, len(pods))
