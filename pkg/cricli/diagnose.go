@@ -171,8 +171,12 @@ NDJSON, concatenated or indented JSON, and lines prefixed by
 "kubectl logs --prefix" ([pod/NAME/container] {...}). Prints the fleet view,
 schema ctrcri.fleet/v1 (docs/fleet.md).
 
-A node that reported more than once keeps its newest report (the view lists
-the others). Input that is not a report is named by FILE:LINE on stderr and in
+Health is computed from each report's problems (any of severity error makes
+the node unhealthy). A source is the pod of the --prefix tag, else the input:
+a source's newer report about a node supersedes its older ones; reports from
+different sources about one node are a conflict, and the node is judged by
+the worst of them. A report dated more than 5 minutes in the future is an
+error, not merged. Input that is not a report is named by FILE:LINE on stderr and in
 the view; the other reports are still merged.
 
   kubectl logs -n ctr-cri-diagnose -l app.kubernetes.io/name=ctr-cri-diagnose \
@@ -257,7 +261,10 @@ summary line on stderr); 2 usage error.`,
 }
 
 // mergePath reads a file, or every regular file below a directory in
-// name order; one that cannot be opened is an error in the view.
+// name order, symbolic links to regular files included; one that cannot
+// be opened, a link to a directory and anything else that is no regular
+// file is an error in the view (nothing below a directory is skipped
+// silently).
 func mergePath(m *fleet.Merger, path string) {
 	readFile := func(p string) {
 		f, err := os.Open(p)
@@ -282,8 +289,25 @@ func mergePath(m *fleet.Merger, path string) {
 			m.Errorf(p, "%v", unwrapPath(err))
 			return nil
 		}
-		if d.Type().IsRegular() {
+		switch t := d.Type(); {
+		case t.IsRegular():
 			readFile(p)
+		case t&fs.ModeSymlink != 0:
+			// A link to a file is read (a ConfigMap's files are links);
+			// a link to a directory is not followed (loops).
+			fi, err := os.Stat(p)
+			switch {
+			case err != nil:
+				m.Errorf(p, "%v", unwrapPath(err))
+			case fi.Mode().IsRegular():
+				readFile(p)
+			case fi.IsDir():
+				m.Errorf(p, "a symbolic link to a directory: not followed")
+			default:
+				m.Errorf(p, "a symbolic link to something not a regular file: not read")
+			}
+		case !t.IsDir():
+			m.Errorf(p, "not a regular file: not read")
 		}
 		return nil
 	})
@@ -339,7 +363,7 @@ func (f *fleetVerdict) Error() string {
 	for _, c := range []struct {
 		n    int
 		what string
-	}{{s.Stale, "stale"}, {s.Missing, "missing"}, {s.UnknownSchema, "of an unknown schema"}, {s.Errors, "unreadable"}} {
+	}{{s.Stale, "stale"}, {s.Missing, "missing"}, {s.Conflicts, "reported by several sources"}, {s.UnknownSchema, "of an unknown schema"}, {s.Errors, "unreadable"}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
 		}

@@ -6,12 +6,11 @@
 package fleet
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,37 +43,69 @@ type Options struct {
 // DefaultExamples is the number of example nodes per group.
 const DefaultExamples = 3
 
-// report is the part of a diagnose report a merge reads; the rest is
-// skipped by the decoder.
-type report struct {
-	APIVersion string             `json:"apiVersion"`
-	Kind       string             `json:"kind"`
-	Time       time.Time          `json:"time"`
-	DurationMs int64              `json:"durationMs"`
-	Node       diagnose.Node      `json:"node"`
-	Endpoint   string             `json:"endpoint"`
-	Healthy    *bool              `json:"healthy"`
-	Problems   []diagnose.Problem `json:"problems"`
-	Versions   diagnose.Versions  `json:"versions"`
-	Truncated  []string           `json:"truncated"`
-}
+// MaxSkew is how far in the future a report's time may be (clocks
+// differ); a later one is an error for that report, not merged: a node
+// whose clock ran ahead, or a forged report, would otherwise win every
+// comparison by time.
+const MaxSkew = 5 * time.Minute
 
-// node is what is kept of one report.
-type node struct {
+// maxSources bounds the sources kept per node (a conflict lists them);
+// more are counted, and an unhealthy one still makes the node unhealthy.
+const maxSources = 8
+
+// claim is the newest report of one source (a --prefix pod, else an
+// input) about one node, in short, and how many older ones it superseded.
+type claim struct {
+	source   string // pod/NAME, or the input's name
+	at       string // FILE:LINE of the report
 	seq      int
-	source   string
-	name     string
 	nameFrom string
 	time     time.Time
-	healthy  bool
 	errors   int
 	warnings int
-	problems []diagnose.Problem
+	problems []diagnose.Problem // at most MaxNodeProblems
 	versions diagnose.Versions
 	kernel   string
-	os       string
-	reports  int      // how many reports named this node
-	dropped  []string // sources of the older ones (a few)
+	reports  int      // reports of this source about this node
+	dropped  []string // FILE:LINE of the superseded ones (the last few)
+	// droppedUnhealthy counts superseded reports that were unhealthy: the
+	// node recovered if the newest is healthy.
+	droppedUnhealthy int
+}
+
+func (c *claim) healthy() bool { return c.errors == 0 }
+
+// node is what is kept of one node: one claim per source.
+type node struct {
+	name   string
+	claims []*claim
+	// more sources than maxSources: counted, and whether one was unhealthy
+	extra          int
+	extraUnhealthy bool
+}
+
+// kept is the claim the view shows: the worst (most errors), then the
+// newest.
+func (n *node) kept() *claim {
+	best := n.claims[0]
+	for _, c := range n.claims[1:] {
+		if c.errors > best.errors || c.errors == best.errors && !c.time.Before(best.time) {
+			best = c
+		}
+	}
+	return best
+}
+
+func (n *node) healthy() bool {
+	if n.extraUnhealthy {
+		return false
+	}
+	for _, c := range n.claims {
+		if !c.healthy() {
+			return false
+		}
+	}
+	return true
 }
 
 // Merger collects reports; Read may be called once per input, then View.
@@ -87,7 +118,13 @@ type Merger struct {
 	nerrs   int
 	reports int
 	inputs  []string
+	// last is each source's latest document that was a report, for
+	// diagnose's verdict line that may follow it on stderr.
+	last map[string]verdict
 }
+
+// verdict is what diagnose's stderr line says of a report.
+type verdict struct{ errors, warnings int }
 
 // New returns an empty Merger.
 func New(o Options) *Merger {
@@ -97,7 +134,7 @@ func New(o Options) *Merger {
 	if o.MaxReport <= 0 {
 		o.MaxReport = DefaultMaxReport
 	}
-	return &Merger{opts: o, nodes: map[string]*node{}}
+	return &Merger{opts: o, nodes: map[string]*node{}, last: map[string]verdict{}}
 }
 
 // maxErrors bounds the input errors kept in the view; all are counted.
@@ -116,29 +153,61 @@ func (m *Merger) addErr(e InputError) {
 	}
 }
 
+// inFlight bounds the bytes of reports cut out but not yet decoded, so
+// that memory does not grow with the input: a few reports of the maximum
+// size at most.
+const inFlight = 32 << 20
+
+// budget is a byte semaphore.
+type budget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	used int
+}
+
+func (b *budget) acquire(n int) {
+	b.mu.Lock()
+	for b.used > 0 && b.used+n > inFlight {
+		b.cond.Wait()
+	}
+	b.used += n
+	b.mu.Unlock()
+}
+
+func (b *budget) release(n int) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
 // Read merges the reports of one input; name is how errors cite it. Only
 // a read error of r itself is returned (and recorded); bad reports are
 // recorded in the view and the rest of the input is still read.
 func (m *Merger) Read(name string, r io.Reader) error {
 	m.inputs = append(m.inputs, name)
-	docs := make(chan doc, 64)
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	docs := make(chan doc, 2*workers)
 	type result struct {
 		d   doc
 		rep *report
 	}
 	results := make(chan result, 64)
+	bud := &budget{}
+	bud.cond = sync.NewCond(&bud.mu)
 	var wg sync.WaitGroup
 	// Decoding is most of the cost; splitting is a byte loop. Results come
 	// back out of order and are put back in order by seq below.
-	for range max(runtime.GOMAXPROCS(0), 1) {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for d := range docs {
 				var rep *report
-				if d.err == nil {
+				if d.err == nil && d.data != nil {
 					rep, d.err = decode(d)
 				}
+				bud.release(len(d.data))
 				d.data = nil
 				results <- result{d, rep}
 			}
@@ -147,14 +216,17 @@ func (m *Merger) Read(name string, r io.Reader) error {
 	var readErr error
 	next := m.seq + 1
 	go func() {
-		sp := &splitter{name: name, max: m.opts.MaxReport, seq: &m.seq, emit: func(d doc) { docs <- d }}
+		sp := &splitter{name: name, max: m.opts.MaxReport, seq: &m.seq, emit: func(d doc) {
+			bud.acquire(len(d.data))
+			docs <- d
+		}}
 		readErr = sp.run(r)
 		close(docs)
 		wg.Wait()
 		close(results)
 	}()
-	// Apply in input order so that "the newest report wins, ties to the
-	// later one" and the error list do not depend on scheduling.
+	// Apply in input order so that superseding and the error list do not
+	// depend on scheduling.
 	held := map[int]result{}
 	for res := range results {
 		held[res.d.seq] = res
@@ -165,7 +237,7 @@ func (m *Merger) Read(name string, r io.Reader) error {
 			}
 			delete(held, next)
 			next++
-			m.apply(r.d, r.rep)
+			m.apply(name, r.d, r.rep)
 		}
 	}
 	// seq numbers are dense, so nothing is left in held.
@@ -173,23 +245,6 @@ func (m *Merger) Read(name string, r io.Reader) error {
 		m.Errorf(name, "read: %v", readErr)
 	}
 	return readErr
-}
-
-// decode reads one document; a syntax error names the line it is on.
-func decode(d doc) (*report, error) {
-	var rep report
-	if err := json.Unmarshal(d.data, &rep); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return nil, &lineError{line: d.line + bytes.Count(d.data[:min(int(se.Offset), len(d.data))], []byte{'\n'}), err: fmt.Errorf("invalid JSON: %v", se)}
-		case errors.As(err, &te):
-			return nil, &lineError{line: d.line + bytes.Count(d.data[:min(int(te.Offset), len(d.data))], []byte{'\n'}), err: fmt.Errorf("not a diagnose report: field %s: %v", te.Field, err)}
-		}
-		return nil, fmt.Errorf("invalid report: %v", err)
-	}
-	return &rep, nil
 }
 
 // lineError is an error inside a multi-line report, cited by its own line.
@@ -200,14 +255,37 @@ type lineError struct {
 
 func (e *lineError) Error() string { return e.err.Error() }
 
-func (m *Merger) apply(d doc, rep *report) {
+func (m *Merger) apply(input string, d doc, rep *report) {
+	// A source is the pod of kubectl's prefix, else the input: one
+	// DaemonSet pod's reports supersede each other; another pod's report
+	// about the same node is a conflict.
+	source := podOf(d.prefix)
+	if source == "" {
+		source = input
+	}
+	pod := podOf(d.prefix)
+	fail := func(src string, err error) {
+		m.addErr(InputError{Source: src, Pod: pod, Message: err.Error()})
+	}
+	last, hadLast := m.last[source]
+	delete(m.last, source)
+	if d.verdict != nil {
+		// diagnose's own stderr line after its report (a Job's pod log
+		// holds both): not input to merge when it says what the report
+		// said.
+		if hadLast && last == *d.verdict {
+			return
+		}
+		fail(d.source, errors.New("not a report: text outside a JSON object"))
+		return
+	}
 	if d.err != nil {
 		src := d.source
 		var le *lineError
 		if errors.As(d.err, &le) {
-			src = d.source[:strings.LastIndexByte(d.source, ':')+1] + fmt.Sprint(le.line)
+			src = fmt.Sprintf("%s:%d", d.source[:strings.LastIndexByte(d.source, ':')], le.line)
 		}
-		m.addErr(InputError{Source: src, Pod: podOf(d.prefix), Message: d.err.Error()})
+		fail(src, d.err)
 		return
 	}
 	m.reports++
@@ -222,41 +300,66 @@ func (m *Merger) apply(d doc, rep *report) {
 	}
 	switch {
 	case !strings.HasPrefix(rep.APIVersion, diagnoseGroup) || rep.Kind != "NodeDiagnosis":
-		m.addErr(InputError{Source: d.source, Pod: podOf(d.prefix), Message: fmt.Sprintf("not a diagnose report (apiVersion %q, kind %q)", rep.APIVersion, rep.Kind)})
+		fail(d.source, fmt.Errorf("not a diagnose report (apiVersion %q, kind %q)", rep.APIVersion, rep.Kind))
 		m.reports--
 		return
 	case rep.APIVersion != diagnose.APIVersion:
 		m.unknown = append(m.unknown, UnknownReport{Source: d.source, APIVersion: rep.APIVersion, Node: rep.Node.Name})
 		return
 	case rep.Healthy == nil || rep.Time.IsZero():
-		m.addErr(InputError{Source: d.source, Pod: podOf(d.prefix), Message: "invalid report: no healthy or time field"})
+		fail(d.source, errors.New("invalid report: no healthy or time field"))
+		m.reports--
+		return
+	case rep.Time.After(m.opts.Now.Add(MaxSkew)):
+		fail(d.source, fmt.Errorf("report dated %s, more than %s after now: not merged", rep.Time.UTC().Format(time.RFC3339), MaxSkew))
 		m.reports--
 		return
 	}
-	n := &node{seq: d.seq, source: d.source, name: name, nameFrom: from, time: rep.Time, healthy: *rep.Healthy,
-		problems: rep.Problems, versions: rep.Versions, kernel: rep.Node.Kernel, os: rep.Node.OS, reports: 1}
-	for _, p := range rep.Problems {
-		if p.Severity == diagnose.SeverityError {
-			n.errors++
-		} else {
-			n.warnings++
-		}
+	m.last[source] = verdict{rep.Errors, rep.Warnings}
+	if *rep.Healthy != (rep.Errors == 0) {
+		// Judged by its problems; flagged, for a report that lies about
+		// itself is not one to trust.
+		fail(d.source, fmt.Errorf("the report says healthy: %v but lists %s: judged by its problems", *rep.Healthy, plural(rep.Errors, "error", "errors")))
 	}
-	old := m.nodes[name]
-	if old == nil {
-		m.nodes[name] = n
+	c := &claim{source: source, at: d.source, seq: d.seq, nameFrom: from, time: rep.Time, errors: rep.Errors, warnings: rep.Warnings,
+		problems: rep.Problems, versions: rep.Versions, kernel: rep.Node.Kernel, reports: 1}
+	n := m.nodes[name]
+	if n == nil {
+		m.nodes[name] = &node{name: name, claims: []*claim{c}}
 		return
 	}
-	keep, drop := old, n
-	if !n.time.Before(old.time) { // newer, or as new and read later
-		keep, drop = n, old
+	i := slices.IndexFunc(n.claims, func(o *claim) bool { return o.source == source })
+	if i < 0 {
+		if len(n.claims) < maxSources {
+			n.claims = append(n.claims, c)
+		} else {
+			n.extra++
+			n.extraUnhealthy = n.extraUnhealthy || !c.healthy()
+		}
+		return
+	}
+	old := n.claims[i]
+	keep, drop := old, c
+	if !c.time.Before(old.time) { // newer, or as new and read later
+		keep, drop = c, old
 	}
 	keep.reports = old.reports + 1
-	keep.dropped = append(old.dropped, drop.source)
+	keep.droppedUnhealthy = old.droppedUnhealthy
+	if !drop.healthy() {
+		keep.droppedUnhealthy++
+	}
+	keep.dropped = append(old.dropped, drop.at)
 	if len(keep.dropped) > DefaultExamples {
 		keep.dropped = keep.dropped[len(keep.dropped)-DefaultExamples:]
 	}
-	m.nodes[name] = keep
+	n.claims[i] = keep
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // podOf turns kubectl's "pod/NAME/container" prefix into "pod/NAME".

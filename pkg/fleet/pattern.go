@@ -5,7 +5,8 @@ import "strings"
 // Pattern is a problem message with what varies from node to node taken
 // out, so that the same failure groups across the fleet: absolute paths
 // become <path>, digests and hex IDs of 12 or more digits <id>, other
-// numbers N. "exited with code 137 (OOMKilled)" → "exited with code N
+// standalone numbers N; digits glued to a letter (cgroup v2, ipv6, eth0)
+// are part of a name and stay. "exited with code 137 (OOMKilled)" → "exited with code N
 // (OOMKilled)"; the reason in parentheses stays, it tells failures apart.
 func Pattern(msg string) string {
 	var b strings.Builder
@@ -48,6 +49,17 @@ func Pattern(msg string) string {
 				continue
 			}
 		}
+		if c >= '0' && c <= '9' && i > 0 && isLetter(msg[i-1]) {
+			// Glued to a word: a version or a name (cgroup v2, ipv6,
+			// eth0), not a count.
+			j := i
+			for j < len(msg) && (msg[j] >= '0' && msg[j] <= '9' || msg[j] == '.' && j+1 < len(msg) && msg[j+1] >= '0' && msg[j+1] <= '9') {
+				j++
+			}
+			b.WriteString(msg[i:j])
+			i = j
+			continue
+		}
 		if c >= '0' && c <= '9' {
 			j := i
 			for j < len(msg) && (msg[j] >= '0' && msg[j] <= '9' || msg[j] == '.' && j+1 < len(msg) && msg[j+1] >= '0' && msg[j+1] <= '9') {
@@ -62,6 +74,8 @@ func Pattern(msg string) string {
 	}
 	return b.String()
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' }
 

@@ -22,6 +22,9 @@ type doc struct {
 	prefix string // kubectl --prefix tag ("pod/NAME/container"), if any
 	data   []byte
 	err    error
+	// verdict: the line is diagnose's own stderr summary
+	// ("ctr: diagnose: 1 error and 2 warnings found").
+	verdict *verdict
 }
 
 // pending is an object being assembled for one prefix: lines of a
@@ -128,6 +131,12 @@ func (s *splitter) feed(prefix string, b []byte, lineStart bool) {
 				return
 			}
 			if b[i] != '{' {
+				if v, ok := parseVerdict(b[i:]); ok && lineStart {
+					*s.seq++
+					s.emit(doc{seq: *s.seq, source: fmt.Sprintf("%s:%d", s.name, s.line), line: s.line, prefix: prefix, verdict: &v})
+					s.skipLine(prefix)
+					return
+				}
 				s.errorf(s.line, prefix, "not a report: text outside a JSON object")
 				s.skipLine(prefix)
 				return
@@ -228,3 +237,52 @@ func (p *pending) scan(b []byte) (int, bool) {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// parseVerdict recognises exactly the line diagnose writes on stderr after
+// an unhealthy report: "ctr: diagnose: N error(s)[ and M warning(s)]
+// found" (or "crictl: …"), the whole line.
+func parseVerdict(line []byte) (verdict, bool) {
+	var v verdict
+	l, ok := bytes.CutSuffix(line, []byte("\n"))
+	if !ok {
+		return v, false
+	}
+	l = bytes.TrimSuffix(l, []byte("\r"))
+	rest, ok := bytes.CutPrefix(l, []byte("ctr: diagnose: "))
+	if !ok {
+		if rest, ok = bytes.CutPrefix(l, []byte("crictl: diagnose: ")); !ok {
+			return v, false
+		}
+	}
+	rest, ok = bytes.CutSuffix(rest, []byte(" found"))
+	if !ok {
+		return v, false
+	}
+	count := func(s []byte, one, many string) (int, bool) {
+		n, word, ok := bytes.Cut(s, []byte(" "))
+		if !ok || len(n) == 0 || len(n) > 6 || n[0] == '0' && len(n) > 1 {
+			return 0, false
+		}
+		x := 0
+		for _, c := range n {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			x = x*10 + int(c-'0')
+		}
+		if x == 1 && string(word) != one || x != 1 && string(word) != many {
+			return 0, false
+		}
+		return x, true
+	}
+	errs, warns, _ := bytes.Cut(rest, []byte(" and "))
+	if v.errors, ok = count(errs, "error", "errors"); !ok || v.errors == 0 {
+		return v, false
+	}
+	if warns != nil {
+		if v.warnings, ok = count(warns, "warning", "warnings"); !ok || v.warnings == 0 {
+			return v, false
+		}
+	}
+	return v, true
+}

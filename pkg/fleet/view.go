@@ -32,6 +32,8 @@ type View struct {
 	Stale         []StaleNode     `json:"stale"`
 	UnknownSchema []UnknownReport `json:"unknownSchema"`
 	Duplicates    []Duplicate     `json:"duplicates"`
+	// Conflicts are nodes that more than one source reported on.
+	Conflicts []Conflict `json:"conflicts"`
 	// Errors are inputs that could not be read as reports (at most 1000
 	// are listed; Summary.Errors counts them all).
 	Errors []InputError `json:"errors"`
@@ -47,15 +49,18 @@ type Summary struct {
 	Stale         int `json:"stale"`
 	Missing       int `json:"missing"`
 	UnknownSchema int `json:"unknownSchema"`
-	Duplicates    int `json:"duplicates"` // older reports dropped
+	Duplicates    int `json:"duplicates"` // older reports superseded by a newer one of the same source
+	Conflicts     int `json:"conflicts"`  // nodes reported on by more than one source
 	Errors        int `json:"errors"`
 }
 
-// Node is one node's latest report, in short.
+// Node is one node's latest report, in short. When sources conflict it
+// is the worst of their latest reports (most errors, then newest), and
+// Healthy is false if any of them is unhealthy.
 type Node struct {
 	Name     string    `json:"name"`
 	NameFrom string    `json:"nameFrom"` // as in the report, or "input" when taken from the pod or file
-	Healthy  bool      `json:"healthy"`
+	Healthy  bool      `json:"healthy"`  // computed from the problems, never read from the report
 	Errors   int       `json:"errors"`
 	Warnings int       `json:"warnings"`
 	Time     time.Time `json:"time"`
@@ -111,13 +116,35 @@ type UnknownReport struct {
 	Node       string `json:"node,omitempty"`
 }
 
-// Duplicate is a node that reported more than once; the newest report
-// was kept.
+// Duplicate is a node that one source reported on more than once: the
+// newest report superseded the others (a DaemonSet pod's consecutive
+// reports).
 type Duplicate struct {
 	Name    string   `json:"name"`
+	Source  string   `json:"source"` // pod/NAME, or the input
 	Reports int      `json:"reports"`
 	Kept    string   `json:"kept"`
 	Dropped []string `json:"dropped"` // the last few
+	// Recovered: a superseded report was unhealthy and the newest is not.
+	Recovered bool `json:"recovered"`
+}
+
+// Conflict is a node that several sources (pods, or inputs without a
+// pod) reported on. None wins by its time: the node is judged by the
+// worst of their latest reports.
+type Conflict struct {
+	Name    string           `json:"name"`
+	Sources []ConflictSource `json:"sources"` // in the order read
+	More    int              `json:"more"`    // sources beyond the 8 listed
+}
+
+// ConflictSource is one source's latest report on a conflicting node.
+type ConflictSource struct {
+	Source  string    `json:"source"` // pod/NAME, or the input
+	Report  string    `json:"report"` // FILE:LINE
+	Time    time.Time `json:"time"`
+	Healthy bool      `json:"healthy"`
+	Errors  int       `json:"errors"`
 }
 
 // InputError is input that is not a readable report, cited by FILE:LINE
@@ -132,7 +159,7 @@ type InputError struct {
 func (m *Merger) View() *View {
 	v := &View{APIVersion: APIVersion, Kind: "FleetDiagnosis", Time: m.opts.Now.UTC(), Inputs: m.inputs,
 		Nodes: []Node{}, Problems: []ProblemGroup{}, Versions: []Component{}, Missing: []string{}, Stale: []StaleNode{},
-		UnknownSchema: m.unknown, Duplicates: []Duplicate{}, Errors: m.errs}
+		UnknownSchema: m.unknown, Duplicates: []Duplicate{}, Conflicts: []Conflict{}, Errors: m.errs}
 	if v.Inputs == nil {
 		v.Inputs = []string{}
 	}
@@ -157,18 +184,20 @@ func (m *Merger) View() *View {
 		values[i] = map[string]*Version{}
 	}
 	ex := m.opts.Examples
-	for _, n := range nodes {
-		e := Node{Name: n.name, NameFrom: n.nameFrom, Healthy: n.healthy, Errors: n.errors, Warnings: n.warnings, Time: n.time.UTC(),
-			Source: n.source, Containerd: n.versions.Containerd, Runc: n.versions.Runc, CRI: n.versions.CRIAPIVersion, Kernel: n.kernel}
+	for _, nn := range nodes {
+		n := nn.kept()
+		healthy := nn.healthy()
+		e := Node{Name: nn.name, NameFrom: n.nameFrom, Healthy: healthy, Errors: n.errors, Warnings: n.warnings, Time: n.time.UTC(),
+			Source: n.at, Containerd: n.versions.Containerd, Runc: n.versions.Runc, CRI: n.versions.CRIAPIVersion, Kernel: n.kernel}
 		if len(n.problems) > 0 {
 			e.First = &n.problems[0]
 		}
 		if m.opts.MaxAge > 0 && m.opts.Now.Sub(n.time) > m.opts.MaxAge {
 			e.Stale = true
-			v.Stale = append(v.Stale, StaleNode{Name: n.name, Time: n.time.UTC(), Age: age(m.opts.Now.Sub(n.time)), Source: n.source})
+			v.Stale = append(v.Stale, StaleNode{Name: nn.name, Time: n.time.UTC(), Age: age(m.opts.Now.Sub(n.time)), Source: n.at})
 		}
 		switch {
-		case !n.healthy:
+		case !healthy:
 			s.Unhealthy++
 		case n.warnings > 0:
 			s.Healthy++
@@ -177,10 +206,22 @@ func (m *Merger) View() *View {
 			s.Healthy++
 		}
 		v.Nodes = append(v.Nodes, e)
-		if n.reports > 1 {
-			s.Duplicates += n.reports - 1
-			v.Duplicates = append(v.Duplicates, Duplicate{Name: n.name, Reports: n.reports, Kept: n.source, Dropped: n.dropped})
+		for _, c := range nn.claims {
+			if c.reports > 1 {
+				s.Duplicates += c.reports - 1
+				v.Duplicates = append(v.Duplicates, Duplicate{Name: nn.name, Source: c.source, Reports: c.reports, Kept: c.at,
+					Dropped: c.dropped, Recovered: c.droppedUnhealthy > 0 && c.healthy()})
+			}
 		}
+		if len(nn.claims) > 1 || nn.extra > 0 {
+			s.Conflicts++
+			cf := Conflict{Name: nn.name, More: nn.extra}
+			for _, c := range nn.claims {
+				cf.Sources = append(cf.Sources, ConflictSource{Source: c.source, Report: c.at, Time: c.time.UTC(), Healthy: c.healthy(), Errors: c.errors})
+			}
+			v.Conflicts = append(v.Conflicts, cf)
+		}
+		name := nn.name
 
 		seen := map[[3]string]bool{}
 		for _, p := range n.problems {
@@ -195,7 +236,7 @@ func (m *Merger) View() *View {
 				seen[k] = true
 				g.Nodes++
 				if len(g.Examples) < ex {
-					g.Examples = append(g.Examples, n.name)
+					g.Examples = append(g.Examples, name)
 				}
 			}
 		}
@@ -208,7 +249,7 @@ func (m *Merger) View() *View {
 			}
 			ver.Nodes++
 			if len(ver.Examples) < ex {
-				ver.Examples = append(ver.Examples, n.name)
+				ver.Examples = append(ver.Examples, name)
 			}
 		}
 	}

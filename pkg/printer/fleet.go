@@ -5,6 +5,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ctrcri/ctrcri/pkg/fleet"
 )
@@ -14,6 +15,22 @@ var FleetFormats = []string{Table, JSON, YAML, GoTemplate, JSONPath}
 
 // fleetListMax bounds the table's per-node lists; -o json has them all.
 const fleetListMax = 20
+
+// Widths of free-text cells in the fleet tables (-o json has them whole):
+// a pattern is cut so that the EXAMPLES column stays on the screen.
+const (
+	fleetPatternMax = 60
+	fleetFirstMax   = 100
+)
+
+// elide cuts s to at most n runes, the last being "…".
+func elide(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRight(string(r[:n-1]), " ") + "…"
+}
 
 // Fleet renders the merged view: the verdict first, then what needs
 // attention (unhealthy nodes, problem groups, skew), then what the input
@@ -34,6 +51,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 			{s.Stale, "stale", "stale"}, {s.Missing, "missing", "missing"},
 			{s.UnknownSchema, "of an unknown schema", "of an unknown schema"},
 			{s.Errors, "unreadable input", "unreadable inputs"}, {s.Duplicates, "duplicate report dropped", "duplicate reports dropped"},
+			{s.Conflicts, "node reported by several sources", "nodes reported by several sources"},
 		} {
 			if c.n > 0 {
 				also = append(also, fmt.Sprintf("%d %s", c.n, plural(c.n, c.one, c.other)))
@@ -60,7 +78,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 						first = n.First.Check + " " + n.First.Object + ": " + n.First.Message
 					}
 				}
-				return []string{n.Name, fmt.Sprintf("%d %s", n.Errors, plural(n.Errors, "error", "errors")), first}
+				return []string{n.Name, fmt.Sprintf("%d %s", n.Errors, plural(n.Errors, "error", "errors")), elide(first, fleetFirstMax)}
 			})
 			more(w, len(bad), "unhealthy nodes")
 		}
@@ -73,7 +91,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 				if g.Nodes > len(g.Examples) {
 					ex += ", …"
 				}
-				rows = append(rows, []string{fmt.Sprint(g.Nodes), g.Severity, g.Check, g.Pattern, ex})
+				rows = append(rows, []string{fmt.Sprint(g.Nodes), g.Severity, g.Check, elide(g.Pattern, fleetPatternMax), ex})
 			}
 			table(w, rows, func(r []string) []string { return r })
 			more(w, len(v.Problems), "problem groups")
@@ -129,6 +147,31 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 				return []string{d.Name, fmt.Sprintf("%d reports", d.Reports), "kept " + d.Kept}
 			})
 			more(w, len(v.Duplicates), "nodes")
+		}
+		if len(v.Conflicts) > 0 {
+			w.Printf("\nNodes reported by more than one source (judged by the worst report): %d\n", len(v.Conflicts))
+			type row struct {
+				name string
+				src  fleet.ConflictSource
+			}
+			var rows []row
+			for _, c := range v.Conflicts[:min(len(v.Conflicts), fleetListMax)] {
+				for i, src := range c.Sources {
+					name := c.Name
+					if i > 0 {
+						name = ""
+					}
+					rows = append(rows, row{name, src})
+				}
+			}
+			table(w, rows, func(r row) []string {
+				health := "healthy"
+				if !r.src.Healthy {
+					health = "unhealthy (" + fmt.Sprintf("%d %s", r.src.Errors, plural(r.src.Errors, "error", "errors")) + ")"
+				}
+				return []string{r.name, r.src.Source, health, r.src.Report}
+			})
+			more(w, len(v.Conflicts), "nodes")
 		}
 		if s.Errors > 0 {
 			w.Printf("\nUnreadable input: %d\n", s.Errors)
