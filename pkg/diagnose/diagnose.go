@@ -144,9 +144,13 @@ type FsUsage struct {
 // PodSummary counts pods and lists the not-ready ones that no ready
 // sandbox of the same pod has replaced.
 type PodSummary struct {
-	Total    int       `json:"total"`
-	Ready    int       `json:"ready"`
-	NotReady []PodItem `json:"notReady"`
+	Total int `json:"total"`
+	Ready int `json:"ready"`
+	// Terminated counts sandboxes of pods that have finished: not ready,
+	// and every container in them exited (see terminated). Neither they
+	// nor their containers are problems.
+	Terminated int       `json:"terminated"`
+	NotReady   []PodItem `json:"notReady"`
 }
 
 // PodItem names a pod.
@@ -282,7 +286,8 @@ func Run(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o Options) 
 		}
 	}
 	r.filesystems(fsInfo, o.HostRoot)
-	podByID := r.pods(pods)
+	finished := terminated(pods, cts)
+	podByID := r.pods(pods, finished)
 	var logPaths map[string]string
 	// Without both CRI lists every containerd object would look orphaned.
 	if cv != nil && podsErr == nil && ctsErr == nil {
@@ -292,7 +297,7 @@ func Run(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o Options) 
 			logPaths[ct.ID] = ct.LogPath
 		}
 	}
-	r.containers(ctx, c, cts, podByID, o.Details, o.HostRoot)
+	r.containers(ctx, c, cts, podByID, finished, o.Details, o.HostRoot)
 	r.missingLogs(cts, logPaths, o.HostRoot)
 	r.finish()
 	r.DurationMs = time.Since(start).Milliseconds()
@@ -427,10 +432,43 @@ func (r *Report) filesystems(fs *runtimeapi.ImageFsInfoResponse, root string) {
 	}
 }
 
+// terminated returns the sandboxes of pods that have finished: not
+// ready, holding at least one container, and every container in them
+// exited. That is what kubelet leaves of a pod whose containers ran to an
+// end (a Job's pod, any restartPolicy Never or OnFailure pod that
+// completed or failed) until the pod is deleted, and of a sandbox it
+// replaced; a CronJob's history keeps failed ones for good. Their exit
+// codes are the pod's result (the Job's status says it), not the node's
+// state. A not-ready sandbox without containers, or with one still
+// running, is not finished: that is a pod in trouble.
+func terminated(pods []*runtime.Pod, cts []*runtimeapi.Container) map[string]bool {
+	notReady := map[string]bool{}
+	for _, p := range pods {
+		if p.State != runtimeapi.PodSandboxState_SANDBOX_READY {
+			notReady[p.Id] = true
+		}
+	}
+	done := map[string]bool{}
+	for _, ct := range cts {
+		id := ct.PodSandboxId
+		if !notReady[id] {
+			continue
+		}
+		if ct.State != runtimeapi.ContainerState_CONTAINER_EXITED {
+			notReady[id] = false // a live container: not finished
+			delete(done, id)
+			continue
+		}
+		done[id] = true
+	}
+	return done
+}
+
 // pods counts pods and reports not-ready ones unless a ready sandbox of the
-// same pod (namespace, name, UID) replaced them: kubelet keeps dead
-// sandboxes around for a while after restarting a pod.
-func (r *Report) pods(pods []*runtime.Pod) map[string]*runtime.Pod {
+// same pod (namespace, name, UID) replaced them (kubelet keeps dead
+// sandboxes around for a while after restarting a pod) or the pod has
+// finished (terminated).
+func (r *Report) pods(pods []*runtime.Pod, finished map[string]bool) map[string]*runtime.Pod {
 	byID := make(map[string]*runtime.Pod, len(pods))
 	replaced := map[[3]string]bool{}
 	for _, p := range pods {
@@ -445,11 +483,14 @@ func (r *Report) pods(pods []*runtime.Pod) map[string]*runtime.Pod {
 	r.Pods.Total = len(pods)
 	for _, p := range sorted {
 		m := p.GetMetadata()
-		if p.State == runtimeapi.PodSandboxState_SANDBOX_READY {
+		switch {
+		case p.State == runtimeapi.PodSandboxState_SANDBOX_READY:
 			r.Pods.Ready++
 			continue
-		}
-		if replaced[[3]string{m.GetNamespace(), m.GetName(), m.GetUid()}] {
+		case finished[p.Id]:
+			r.Pods.Terminated++
+			continue
+		case replaced[[3]string{m.GetNamespace(), m.GetName(), m.GetUid()}]:
 			continue
 		}
 		r.Pods.NotReady = capped(r, "pods.notReady", r.Pods.NotReady, PodItem{ID: p.Id, Name: m.GetName(), Namespace: m.GetNamespace(), Attempt: m.GetAttempt(), CreatedAt: p.CreatedAt})
@@ -470,10 +511,11 @@ func (r *Report) orphans(os []ctrd.Orphan) {
 }
 
 // containers reports the latest attempt of each container (per pod and
-// name) that exited non-zero, restarted, or is in an unknown state. The
+// name) that exited non-zero, restarted, or is in an unknown state; the
+// containers of finished pods are left out. The
 // exit code needs a ContainerStatus call; those go first to restarting
 // containers, then to the newest exited ones, at most budget of them.
-func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runtimeapi.Container, pods map[string]*runtime.Pod, budget int, root string) {
+func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runtimeapi.Container, pods map[string]*runtime.Pod, finished map[string]bool, budget int, root string) {
 	r.Containers.Total = len(cts)
 	type key struct{ pod, name string }
 	latest := map[key]*runtimeapi.Container{}
@@ -481,6 +523,9 @@ func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runti
 	for _, ct := range cts {
 		if ct.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
 			r.Containers.Running++
+		}
+		if finished[ct.PodSandboxId] {
+			continue // a finished pod's result, not examined
 		}
 		k := key{ct.PodSandboxId, ct.GetMetadata().GetName()}
 		cur := latest[k]

@@ -118,7 +118,11 @@ func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 			}
 		}
 
-		w.Printf("\nPods: %d, %d ready\n", r.Pods.Total, r.Pods.Ready)
+		if r.Pods.Terminated > 0 {
+			w.Printf("\nPods: %d, %d ready, %d finished\n", r.Pods.Total, r.Pods.Ready, r.Pods.Terminated)
+		} else {
+			w.Printf("\nPods: %d, %d ready\n", r.Pods.Total, r.Pods.Ready)
+		}
 		for _, p := range r.Pods.NotReady {
 			w.Printf("  not ready  %s/%s  %s  attempt %d, created %s\n", Escape(p.Namespace), Escape(p.Name), TruncID(p.ID), p.Attempt, Age(now, p.CreatedAt))
 		}
