@@ -297,8 +297,10 @@ func Run(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o Options) 
 			logPaths[ct.ID] = ct.LogPath
 		}
 	}
-	r.containers(ctx, c, cts, podByID, finished, o.Details, o.HostRoot)
-	r.missingLogs(cts, logPaths, o.HostRoot)
+	host := openHostFS(o.HostRoot)
+	defer host.close()
+	r.containers(ctx, c, cts, podByID, finished, o.Details, host)
+	r.missingLogs(cts, logPaths, host)
 	r.finish()
 	r.DurationMs = time.Since(start).Milliseconds()
 	return r, nil
@@ -515,7 +517,7 @@ func (r *Report) orphans(os []ctrd.Orphan) {
 // containers of finished pods are left out. The
 // exit code needs a ContainerStatus call; those go first to restarting
 // containers, then to the newest exited ones, at most budget of them.
-func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runtimeapi.Container, pods map[string]*runtime.Pod, finished map[string]bool, budget int, root string) {
+func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runtimeapi.Container, pods map[string]*runtime.Pod, finished map[string]bool, budget int, root *hostFS) {
 	r.Containers.Total = len(cts)
 	type key struct{ pod, name string }
 	latest := map[key]*runtimeapi.Container{}
@@ -583,7 +585,7 @@ func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runti
 					p.ExitCode, p.Reason, p.Message, p.FinishedAt = &code, s.GetReason(), s.GetMessage(), s.GetFinishedAt()
 				}
 				p.LogPath = s.GetLogPath()
-				p.LogTail, err = tailLog(onHost(root, p.LogPath), logTailLines)
+				p.LogTail, err = tailLog(root, p.LogPath, logTailLines)
 				if err != nil {
 					p.LogError = err.Error()
 				}
@@ -633,17 +635,53 @@ func containerStateWord(s runtimeapi.ContainerState) string {
 // missingLogs reports started containers whose log file is gone; paths
 // come from containerd's records of CRI's metadata, not from per-container
 // calls.
-func (r *Report) missingLogs(cts []*runtimeapi.Container, paths map[string]string, root string) {
+func (r *Report) missingLogs(cts []*runtimeapi.Container, paths map[string]string, root *hostFS) {
 	for _, ct := range cts {
 		path := paths[ct.Id]
 		if path == "" || ct.State == runtimeapi.ContainerState_CONTAINER_CREATED {
 			continue
 		}
-		if _, err := os.Stat(onHost(root, path)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := root.stat(path); errors.Is(err, fs.ErrNotExist) {
 			r.MissingLogs = capped(r, "missingLogs", r.MissingLogs, MissingLog{ID: ct.Id, Name: ct.GetMetadata().GetName(), LogPath: path})
 			r.add(SeverityWarning, "log", ct.GetMetadata().GetName(), "log file "+path+" does not exist")
 		}
 	}
+}
+
+// hostFS reads the node's files: below the host root, when there is one,
+// resolved inside it (os.Root), so that a symbolic link under the node's
+// /var/log/pods cannot lead to a file outside it.
+type hostFS struct {
+	root *os.Root // nil: the node's root is this machine's "/"
+	err  error    // the host root could not be opened
+}
+
+func openHostFS(dir string) *hostFS {
+	if dir == "" || dir == "/" {
+		return &hostFS{}
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return &hostFS{err: fmt.Errorf("host root: %w", err)}
+	}
+	return &hostFS{root: r}
+}
+
+func (h *hostFS) close() {
+	if h.root != nil {
+		h.root.Close()
+	}
+}
+
+// stat looks a node path up, inside the host root.
+func (h *hostFS) stat(path string) (fs.FileInfo, error) {
+	switch {
+	case h.err != nil:
+		return nil, h.err
+	case h.root != nil:
+		return h.root.Stat(strings.TrimLeft(path, "/"))
+	}
+	return os.Stat(path)
 }
 
 // onHost maps a path on the node to where it is seen from here.
@@ -684,11 +722,14 @@ func (r *Report) Errors() int {
 // tailLog returns the last n messages of a CRI log file (kubelet format:
 // "TIMESTAMP STREAM P|F MESSAGE"), reading at most logTailBytes from its
 // end and cutting each line to logLineMax bytes.
-func tailLog(path string, n int) ([]string, error) {
+func tailLog(h *hostFS, path string, n int) ([]string, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	if h.err != nil {
+		return nil, h.err
+	}
+	f, err := runtime.OpenLogFile(h.root, path)
 	if err != nil {
 		return nil, err
 	}

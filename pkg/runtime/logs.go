@@ -126,9 +126,13 @@ func (c *Client) ReadLogs(ctx context.Context, t *LogTarget, o LogOptions) error
 	if ref == "" {
 		ref = t.Name
 	}
-	if _, err := os.Stat(t.Path); err != nil {
-		return &Error{Kind: KindFailed, Op: op, ID: ref, Err: fmt.Errorf("log file %s: %w", t.Path, errors.Unwrap(err))}
+	// A named pipe or device at the log path would block the reader's
+	// open past every deadline and signal: only a regular file is read.
+	f, err := OpenLogFile(nil, t.Path)
+	if err != nil {
+		return &Error{Kind: KindFailed, Op: op, ID: ref, Err: err}
 	}
+	f.Close()
 	opts := &logs.LogOptions{Follow: o.Follow && t.ID != "", Since: o.Since, Timestamp: o.Timestamps}
 	if o.Tail >= 0 {
 		tail := o.Tail
@@ -142,7 +146,7 @@ func (c *Client) ReadLogs(ctx context.Context, t *LogTarget, o LogOptions) error
 	// global one by default, i.e. stderr): not the user's business.
 	ctx = klog.NewContext(ctx, logr.Discard())
 	poller := &statusPoller{c: c, every: StatusEvery}
-	err := readLogsGuarded(ctx, t.Path, t.ID, opts, poller, o.Stdout, o.Stderr)
+	err = readLogsGuarded(ctx, t.Path, t.ID, opts, poller, o.Stdout, o.Stderr)
 	switch {
 	case err == nil:
 		return nil

@@ -1,0 +1,33 @@
+package cricli
+
+import (
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// R3: a named pipe at a container's log path is refused within a second
+// (it used to block open, past ctr --timeout and Ctrl-C).
+func TestLogsRefusesANamedPipe(t *testing.T) {
+	n := newStreamNode(t)
+	path := filepath.Join(t.TempDir(), "0.log")
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n.setLogPath(ctrW, path)
+	for _, args := range [][]string{{"cri", "logs", "nginx"}, {"cri", "logs", "-f", "nginx"}} {
+		done := make(chan result, 1)
+		start := time.Now()
+		go func() { done <- ctr(t, n.Endpoint, args...) }()
+		select {
+		case r := <-done:
+			r.fails(t, 1, "log file "+path+" is not a regular file (a named pipe)")
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("%v took %s", args, d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%v did not finish", args)
+		}
+	}
+}
