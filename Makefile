@@ -42,11 +42,15 @@ IMAGE_SRC := $(shell find test/images -name '*.go' 2>/dev/null)
 
 # The product image (make image): the static binary in an OCI archive,
 # built offline like the test images. IMAGE_REF names it on load; push it
-# with `ctr images tag` + `ctr images push` to your registry.
+# with `ctr images tag` + `ctr images push` to your registry. The default
+# ref is the one deploy/*.yaml and docs/fleet.md's kubectl debug recipe
+# name (deploy_test checks): a fixed tag that is not "latest", so that
+# Kubernetes' default pull policy for it (IfNotPresent) uses the image
+# loaded on the node. The version is in the image's labels.
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 REVISION    ?= $(shell git rev-parse HEAD 2>/dev/null)
 SOURCE      ?= https://github.com/ctrcri/ctrcri
-IMAGE_REF   ?= localhost/ctrcri/ctr:$(VERSION)
+IMAGE_REF   ?= localhost/ctrcri/ctr:local
 IMAGE_TAR   := $(BUILD)/images/ctrcri.tar
 VERSION_PKG := github.com/ctrcri/ctrcri/pkg/cricli
 

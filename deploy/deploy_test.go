@@ -79,11 +79,21 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 	if ns.Labels["pod-security.kubernetes.io/enforce"] != "privileged" {
 		t.Errorf("hostPath volumes need the privileged pod security level: %v", ns.Labels)
 	}
+	// Item 6: a warn (or audit) level below privileged prints a warning on
+	// every apply of pods that are meant to use hostPath.
+	for _, mode := range []string{"warn", "audit"} {
+		if l := ns.Labels["pod-security.kubernetes.io/"+mode]; l != "privileged" {
+			t.Errorf("pod-security %s level %q: kubectl apply warns about the pods it exists for", mode, l)
+		}
+	}
 	if !labelsMatch(ds.Spec.Selector.MatchLabels, ds.Spec.Template.Labels) {
 		t.Errorf("daemonset selector %v does not select its pods %v", ds.Spec.Selector.MatchLabels, ds.Spec.Template.Labels)
 	}
 	podRules(t, "daemonset", ds.Spec.Template.Spec, pc.Name, true)
 	podRules(t, "cronjob", cj.Spec.JobTemplate.Spec.Template.Spec, pc.Name, false)
+	if p := cj.Spec.JobTemplate.Spec.Template.Spec.RestartPolicy; p != corev1.RestartPolicyNever {
+		t.Errorf("cronjob restart policy %q: diagnose's verdict is not retried in place", p)
+	}
 	if j := cj.Spec.JobTemplate.Spec; j.CompletionMode == nil || *j.CompletionMode != batchv1.IndexedCompletion ||
 		j.Template.Spec.Affinity == nil || j.Template.Spec.Affinity.PodAntiAffinity == nil ||
 		!labelsMatch(j.Template.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution[0].LabelSelector.MatchLabels, j.Template.Labels) {
@@ -143,6 +153,25 @@ func podRules(t *testing.T, what string, p corev1.PodSpec, priority string, ever
 		sc.Privileged == nil || *sc.Privileged || sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
 		t.Errorf("%s: security context %+v", what, sc)
 	}
+	if c.Image != defaultImageRef(t) || c.ImagePullPolicy != corev1.PullIfNotPresent || strings.HasSuffix(c.Image, ":latest") {
+		t.Errorf("%s: image %q pull policy %q, want make image's %q, IfNotPresent", what, c.Image, c.ImagePullPolicy, defaultImageRef(t))
+	}
+	if p.DNSPolicy != corev1.DNSDefault {
+		t.Errorf("%s: dnsPolicy %q: it resolves no name and must not need cluster DNS", what, p.DNSPolicy)
+	}
+	for _, v := range p.Volumes {
+		if v.HostPath == nil {
+			continue
+		}
+		// R4: nothing is created on a node, and no directory of
+		// container root filesystems is mounted to statfs it.
+		if v.HostPath.Type == nil || !slices.Contains([]corev1.HostPathType{corev1.HostPathSocket, corev1.HostPathDirectory, corev1.HostPathFile}, *v.HostPath.Type) {
+			t.Errorf("%s: hostPath %s has type %v, want Socket, Directory or File", what, v.HostPath.Path, v.HostPath.Type)
+		}
+		if strings.Contains(v.HostPath.Path, "io.containerd.snapshotter") && !strings.HasSuffix(v.HostPath.Path, "/metadata.db") {
+			t.Errorf("%s: mounts the snapshot tree %s to statfs it; metadata.db is enough", what, v.HostPath.Path)
+		}
+	}
 	vols := map[string]corev1.Volume{}
 	for _, v := range p.Volumes {
 		vols[v.Name] = v
@@ -167,6 +196,46 @@ func podRules(t *testing.T, what string, p corev1.PodSpec, priority string, ever
 	}
 	if !sock {
 		t.Errorf("%s: containerd's socket is not mounted as a Socket at ctr's default address", what)
+	}
+}
+
+// defaultImageRef is the ref make image gives the image by default.
+func defaultImageRef(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.Lines(string(data)) {
+		if k, v, ok := strings.Cut(l, "?="); ok && strings.TrimSpace(k) == "IMAGE_REF" {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatal("Makefile sets no IMAGE_REF")
+	return ""
+}
+
+// Items 5 and R4 in the docs: the kubectl debug recipe uses the image the
+// manifests use, and the docs and manifests say what the socket is.
+func TestDocsMatchTheManifests(t *testing.T) {
+	doc, err := os.ReadFile("../docs/fleet.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := defaultImageRef(t)
+	if !strings.Contains(string(doc), "--image="+ref+" ") {
+		t.Errorf("docs/fleet.md's kubectl debug recipe does not use %s", ref)
+	}
+	for _, want := range []string{"root-equivalent", "is root on every node", "dnsPolicy: Default", "control-plane"} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("docs/fleet.md does not say %q", want)
+		}
+	}
+	for _, f := range []string{"daemonset.yaml", "cronjob.yaml", "namespace.yaml"} {
+		data, _ := os.ReadFile(f)
+		if !strings.Contains(string(data), "root on") {
+			t.Errorf("%s does not say that the socket (or the namespace) is root on the node", f)
+		}
 	}
 }
 

@@ -414,7 +414,7 @@ func (r *Report) filesystems(fs *runtimeapi.ImageFsInfoResponse, root string) {
 	conv := func(u *runtimeapi.FilesystemUsage) FsUsage {
 		f := FsUsage{Mountpoint: u.GetFsId().GetMountpoint(), UsedBytes: u.GetUsedBytes().GetValue(), InodesUsed: u.GetInodesUsed().GetValue()}
 		var st syscall.Statfs_t
-		if f.Mountpoint != "" && syscall.Statfs(onHost(root, f.Mountpoint), &st) == nil {
+		if f.Mountpoint != "" && syscall.Statfs(capacityPath(root, f.Mountpoint), &st) == nil {
 			f.CapacityBytes = st.Blocks * uint64(st.Bsize)
 			f.AvailableBytes = st.Bavail * uint64(st.Bsize)
 		}
@@ -646,6 +646,20 @@ func (r *Report) missingLogs(cts []*runtimeapi.Container, paths map[string]strin
 			r.add(SeverityWarning, "log", ct.GetMetadata().GetName(), "log file "+path+" does not exist")
 		}
 	}
+}
+
+// capacityPath is what statfs measures an image filesystem by: the
+// snapshotter's metadata.db when it is there, else its directory. A pod
+// needs only that one small file of the node mounted (as deploy/ does),
+// not every container's root filesystem below the directory; with the
+// directory mounted whole both give the same figures.
+func capacityPath(root, mountpoint string) string {
+	dir := onHost(root, mountpoint)
+	db := filepath.Join(dir, "metadata.db")
+	if fi, err := os.Stat(db); err == nil && fi.Mode().IsRegular() {
+		return db
+	}
+	return dir
 }
 
 // hostFS reads the node's files: below the host root, when there is one,

@@ -82,7 +82,10 @@ envs:
 - {key: NODE_NAME, value: devnode-e2e}
 mounts:
 `+mount(n.Socket, sock)+mount(filepath.Join(n.Dir, "pods"), "/host"+filepath.Join(n.Dir, "pods"))+
-		mount(imageFs, "/host"+imageFs)+mount("/etc/os-release", "/host/etc/os-release")+`linux:
+		// As deploy/ does: one small file of the image filesystem, not
+		// the snapshot tree.
+		mount(filepath.Join(imageFs, "metadata.db"), "/host"+filepath.Join(imageFs, "metadata.db"))+
+		mount("/etc/os-release", "/host/etc/os-release")+`linux:
   security_context:
     run_as_user: {value: 0}
     readonly_rootfs: true

@@ -1,0 +1,24 @@
+package diagnose
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// R4: the DaemonSet mounts only the snapshotter's metadata.db; statfs
+// must measure that file (the node's filesystem), not the directory the
+// runtime made for the mount inside the pod's own root filesystem.
+func TestCapacityPathPrefersTheSnapshotterDatabase(t *testing.T) {
+	host := t.TempDir()
+	const mp = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"
+	dir := filepath.Join(host, mp)
+	os.MkdirAll(dir, 0o755)
+	if got := capacityPath(host, mp); got != dir {
+		t.Errorf("without metadata.db: %s, want %s", got, dir)
+	}
+	os.WriteFile(filepath.Join(dir, "metadata.db"), nil, 0o600)
+	if got, want := capacityPath(host, mp), filepath.Join(dir, "metadata.db"); got != want {
+		t.Errorf("with metadata.db: %s, want %s", got, want)
+	}
+}
