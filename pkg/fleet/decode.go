@@ -122,52 +122,80 @@ func (p *parser) problems(rep *report) error {
 	if p.peek() != '[' {
 		return p.errorf("not a diagnose report: field problems: not an array")
 	}
-	return p.array(func() error {
-		if p.peek() != '{' {
-			return p.errorf("not a diagnose report: field problems: an element is not an object")
+	p.i++
+	for {
+		switch p.peek() {
+		case ']':
+			p.i++
+			return nil
+		case ',':
+			p.i++
 		}
-		keep := len(rep.Problems) < MaxNodeProblems
-		var pr diagnose.Problem
-		sevAt := -1
-		err := p.object(problemKeys, func(key string, _ int) error {
-			switch key {
-			case "severity":
-				sevAt = p.i
-				return p.str(&pr.Severity)
-			case "check":
-				if keep {
-					return p.str(&pr.Check)
-				}
-			case "object":
-				if keep {
-					return p.str(&pr.Object)
-				}
-			case "message":
-				if keep {
-					return p.str(&pr.Message)
-				}
-			}
-			return p.skip()
-		})
+		if err := p.problem(rep); err != nil {
+			return err
+		}
+	}
+}
+
+// problem reads one element of problems (a loop, not a callback: a
+// report may list hundreds of thousands).
+func (p *parser) problem(rep *report) error {
+	if p.peek() != '{' {
+		return p.errorf("not a diagnose report: field problems: an element is not an object")
+	}
+	p.i++
+	keep := len(rep.Problems) < MaxNodeProblems
+	var pr diagnose.Problem
+	sevAt := -1
+	var ks keySet
+	for {
+		key, done, err := p.nextKey(problemKeys, &ks)
 		if err != nil {
 			return err
 		}
-		switch pr.Severity {
-		case diagnose.SeverityError:
-			rep.Errors++
-		case diagnose.SeverityWarning:
-			rep.Warnings++
-		default:
-			if sevAt < 0 {
-				return p.errorf("a problem without a severity")
+		if done {
+			break
+		}
+		switch {
+		case key == "severity":
+			sevAt = p.i
+			switch raw := p.value(); string(raw) {
+			case `"error"`:
+				pr.Severity = diagnose.SeverityError
+			case `"warning"`:
+				pr.Severity = diagnose.SeverityWarning
+			default:
+				p.i = sevAt
+				err = p.strInto(&pr.Severity)
 			}
-			return &posError{off: sevAt, err: fmt.Errorf("unknown severity %q (error or warning)", pr.Severity)}
+		case keep && key == "check":
+			err = p.strInto(&pr.Check)
+		case keep && key == "object":
+			err = p.strInto(&pr.Object)
+		case keep && key == "message":
+			err = p.strInto(&pr.Message)
+		default:
+			err = p.skip()
 		}
-		if keep {
-			rep.Problems = append(rep.Problems, pr)
+		if err != nil {
+			return fieldOf(err, key)
 		}
-		return nil
-	})
+	}
+	switch pr.Severity {
+	case diagnose.SeverityError:
+		rep.Errors++
+	case diagnose.SeverityWarning:
+		rep.Warnings++
+	default:
+		if sevAt < 0 {
+			return p.errorf("a problem without a severity")
+		}
+		return &posError{off: sevAt, err: fmt.Errorf("unknown severity %q (error or warning)", pr.Severity)}
+	}
+	if keep {
+		rep.Problems = append(rep.Problems, pr)
+	}
+	return nil
 }
 
 // posError is an error at a byte offset of a document.
@@ -213,55 +241,99 @@ func (p *parser) object(known []string, f func(key string, off int) error) error
 		return p.errorf("not a diagnose report: an object was expected")
 	}
 	p.i++
-	var seen []string
-	var seenMap map[string]bool // for objects of many keys
+	var ks keySet
 	for {
-		switch p.peek() {
-		case '}':
-			p.i++
-			return nil
-		case ',':
-			p.i++
-			p.ws()
-		}
 		off := p.i
-		var key string
-		if err := p.str(&key); err != nil {
+		key, done, err := p.nextKey(known, &ks)
+		if err != nil || done {
 			return err
 		}
-		dup := false
-		if seenMap != nil {
-			dup, seenMap[key] = seenMap[key], true
-		} else {
-			dup, seen = containsString(seen, key), append(seen, key)
-			if len(seen) > 32 {
-				seenMap = map[string]bool{}
-				for _, k := range seen {
-					seenMap[k] = true
-				}
-			}
-		}
-		if dup {
-			return &posError{off: off, err: fmt.Errorf("duplicate key %q", key)}
-		}
-		if !containsString(known, key) {
-			for _, k := range known {
-				if strings.EqualFold(k, key) {
-					return &posError{off: off, err: fmt.Errorf("key %q differs only in case from %q", key, k)}
-				}
-			}
-		}
-		p.peek()
-		p.i++ // ':'
-		p.ws()
 		if err := f(key, off); err != nil {
-			var te *typeErr
-			if errors.As(err, &te) && te.field == "" {
-				te.field = key
-			}
-			return err
+			return fieldOf(err, key)
 		}
 	}
+}
+
+// fieldOf names the field a value of the wrong type is in.
+func fieldOf(err error, key string) error {
+	var te *typeErr
+	if errors.As(err, &te) && te.field == "" {
+		te.field = key
+	}
+	return err
+}
+
+// keySet is the keys of one object seen so far.
+type keySet struct {
+	arr  [8]string
+	n    int
+	many map[string]bool // past len(arr)
+}
+
+// add records key and says whether it was there already.
+func (k *keySet) add(key string) bool {
+	for _, x := range k.arr[:k.n] {
+		if x == key {
+			return true
+		}
+	}
+	if k.n < len(k.arr) {
+		k.arr[k.n] = key
+		k.n++
+		return false
+	}
+	if k.many == nil {
+		k.many = map[string]bool{}
+	}
+	dup := k.many[key]
+	k.many[key] = true
+	return dup
+}
+
+// nextKey reads the next key of an object and the colon after it, or the
+// closing brace (done). It refuses a duplicate key, and a key that equals
+// one of known but for case.
+func (p *parser) nextKey(known []string, ks *keySet) (key string, done bool, err error) {
+	switch p.peek() {
+	case '}':
+		p.i++
+		return "", true, nil
+	case ',':
+		p.i++
+		p.ws()
+	}
+	off := p.i
+	key, ok := p.knownKey(known)
+	if !ok {
+		if key, err = p.strVal(); err != nil {
+			return "", false, err
+		}
+		for _, k := range known {
+			if k != key && strings.EqualFold(k, key) {
+				return "", false, &posError{off: off, err: fmt.Errorf("key %q differs only in case from %q", key, k)}
+			}
+		}
+	}
+	if ks.add(key) {
+		return "", false, &posError{off: off, err: fmt.Errorf("duplicate key %q", key)}
+	}
+	p.peek()
+	p.i++ // ':'
+	p.ws()
+	return key, false, nil
+}
+
+// knownKey consumes the next key if it is one of known, spelt plainly,
+// without allocating; otherwise it consumes nothing.
+func (p *parser) knownKey(known []string) (string, bool) {
+	b := p.b[p.i:]
+	for _, k := range known {
+		if len(b) >= len(k)+2 && b[0] == '"' && b[len(k)+1] == '"' && string(b[1:len(k)+1]) == k {
+			p.i += len(k) + 2
+			return k, true
+		}
+	}
+	return "", false
 }
 
 func containsString(s []string, v string) bool {
@@ -271,24 +343,6 @@ func containsString(s []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func (p *parser) array(f func() error) error {
-	p.peek()
-	p.i++ // '['
-	for {
-		switch p.peek() {
-		case ']':
-			p.i++
-			return nil
-		case ',':
-			p.i++
-			p.ws()
-		}
-		if err := f(); err != nil {
-			return err
-		}
-	}
 }
 
 // skip passes over one value.
@@ -341,16 +395,32 @@ func (p *parser) value() []byte {
 
 // str decodes a string value; plain strings take no decoder.
 func (p *parser) str(into *string) error {
+	v, err := p.strVal()
+	if err == nil {
+		*into = v
+	}
+	return err
+}
+
+// strInto is str for a field of a value on the stack.
+func (p *parser) strInto(into *string) (err error) {
+	*into, err = p.strVal()
+	return err
+}
+
+// strVal decodes a string value; into does not escape to the heap, so
+// that a report of many problems costs no allocation per field.
+func (p *parser) strVal() (string, error) {
 	off := p.i
 	raw := p.value()
 	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		*into = string(raw[1 : len(raw)-1])
-		return nil
+		return string(raw[1 : len(raw)-1]), nil
 	}
-	if err := json.Unmarshal(raw, into); err != nil {
-		return &posError{off: off, err: typeError(err)}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", &posError{off: off, err: typeError(err)}
 	}
-	return nil
+	return v, nil
 }
 
 func (p *parser) unmarshal(into any) error {

@@ -154,9 +154,9 @@ func (m *Merger) addErr(e InputError) {
 }
 
 // inFlight bounds the bytes of reports cut out but not yet decoded, so
-// that memory does not grow with the input: a few reports of the maximum
-// size at most.
-const inFlight = 32 << 20
+// that memory does not grow with the input: one report of the maximum
+// size waits while the next is cut out.
+const inFlight = 16 << 20
 
 // budget is a byte semaphore.
 type budget struct {
@@ -208,6 +208,7 @@ func (m *Merger) Read(name string, r io.Reader) error {
 					rep, d.err = decode(d)
 				}
 				bud.release(len(d.data))
+				putBuf(d.data)
 				d.data = nil
 				results <- result{d, rep}
 			}

@@ -142,7 +142,7 @@ func (s *splitter) feed(prefix string, b []byte, lineStart bool) {
 				return
 			}
 			rest := bytes.TrimRight(b[i:], " \t\r\n")
-			p = &pending{line: s.line, multi: lineStart && len(rest) == 1}
+			p = &pending{line: s.line, multi: lineStart && len(rest) == 1, buf: getBuf()}
 			s.open[prefix] = p
 			b = b[i:]
 		} else if lineStart && b[0] == '{' && p.multi {
@@ -158,7 +158,7 @@ func (s *splitter) feed(prefix string, b []byte, lineStart bool) {
 			if p.size > s.max {
 				p.skipping, p.buf = true, nil
 			} else {
-				p.buf = append(p.buf, b[:n]...)
+				p.buf = grow(p.buf, b[:n])
 			}
 		}
 		b = b[n:]
@@ -234,6 +234,42 @@ func (p *pending) scan(b []byte) (int, bool) {
 		}
 	}
 	return len(b), false
+}
+
+// bufs recycles report buffers: a report's bytes are held from the
+// splitter to the decoder and then handed back, so that large reports do
+// not each grow (and copy) a buffer of their own. A few are kept (not a
+// sync.Pool, which every GC empties: the buffers would be grown again).
+var bufs = make(chan []byte, 2)
+
+// grow appends b, doubling the buffer when it is full (append grows large
+// slices by a quarter, which copies a 15 MB report a dozen times).
+func grow(buf, b []byte) []byte {
+	if len(buf)+len(b) > cap(buf) {
+		nb := make([]byte, len(buf), max(2*cap(buf), len(buf)+len(b), 4<<10))
+		copy(nb, buf)
+		buf = nb
+	}
+	return append(buf, b...)
+}
+
+func getBuf() []byte {
+	select {
+	case b := <-bufs:
+		return b[:0]
+	default:
+		return nil
+	}
+}
+
+func putBuf(b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	select {
+	case bufs <- b:
+	default:
+	}
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
