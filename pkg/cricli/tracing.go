@@ -21,8 +21,13 @@ import (
 // endpoint (plain text, as crictl), a batch processor and a parent-based
 // sampler taking rate traces per million (negative: all, 0: none). Nothing
 // here runs unless --enable-tracing is given. shutdown flushes the spans
-// and returns within timeout even when no collector answers.
-func startTracing(ctx context.Context, endpoint string, rate int, timeout time.Duration) (trace.TracerProvider, func(), error) {
+// and returns within timeout, and by deadline when one is set (ctr's
+// --timeout: a deadline on the whole command), even when no collector
+// answers.
+func startTracing(ctx context.Context, endpoint string, rate int, timeout time.Duration, deadline time.Time) (trace.TracerProvider, func(), error) {
+	if !deadline.IsZero() {
+		timeout = max(min(timeout, time.Until(deadline)), time.Millisecond)
+	}
 	exp, err := otlptracegrpc.New(ctx,
 		otlptracegrpc.WithEndpoint(endpoint),
 		otlptracegrpc.WithInsecure(),
@@ -56,7 +61,11 @@ func startTracing(ctx context.Context, endpoint string, rate int, timeout time.D
 	// SDK would otherwise log them on stderr.
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {}))
 	shutdown := func() {
-		sctx, cancel := context.WithTimeout(context.Background(), timeout)
+		end := time.Now().Add(timeout)
+		if !deadline.IsZero() && deadline.Before(end) {
+			end = deadline
+		}
+		sctx, cancel := context.WithDeadline(context.Background(), end)
 		defer cancel()
 		_ = tp.Shutdown(sctx)
 	}
@@ -80,6 +89,20 @@ func rpcTracing(ctx context.Context) stats.Handler {
 		otelgrpc.WithTracerProvider(tp),
 		otelgrpc.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})),
 	)
+}
+
+// commandDeadline is when ctr's --timeout (a deadline on the whole
+// command, counted from now) ends; zero when there is none, and always
+// under the crictl name, whose --timeout is per call.
+func commandDeadline(cmd *cli.Command) time.Time {
+	root := cmd.Root()
+	if root == criCommand(cmd) || !hasFlag(root, "timeout") {
+		return time.Time{}
+	}
+	if d := root.Duration("timeout"); d > 0 {
+		return time.Now().Add(d)
+	}
+	return time.Time{}
 }
 
 // exportTimeout bounds the trace export: crictl's --timeout.
