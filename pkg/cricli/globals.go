@@ -59,6 +59,14 @@ type runHooks struct {
 // before starts the profiles and the trace the global flags ask for.
 func (s *runHooks) before(ctx context.Context, cmd *cli.Command) (context.Context, error) {
 	cri := criCommand(cmd)
+	// Both profile files are checked before the command does its work.
+	for _, f := range []string{flagProfileCPU, flagProfileMem} {
+		if p := cri.String(f); p != "" {
+			if _, err := profilePath(p); err != nil {
+				return ctx, err
+			}
+		}
+	}
 	if p := cri.String(flagProfileCPU); p != "" {
 		abs, err := profilePath(p)
 		if err != nil {
@@ -127,13 +135,19 @@ func (s *runHooks) after(cmd *cli.Command) error {
 }
 
 // profilePath checks, before the command runs, that a profile can be
-// written where asked: the directory must exist.
+// written where asked: the directory must exist, and outfile must accept
+// the path.
 func profilePath(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", fmt.Errorf("profile path %s: %w", p, err)
 	}
 	if _, err := os.Stat(filepath.Dir(abs)); err != nil {
+		return "", fmt.Errorf("create profile %s: %w", p, errors.Unwrap(err))
+	}
+	// What writing it would refuse (a directory, a link planted in /tmp)
+	// is refused now, not after the command's work.
+	if err := outfile.Check(abs); err != nil {
 		return "", fmt.Errorf("create profile %s: %w", p, errors.Unwrap(err))
 	}
 	return abs, nil

@@ -31,3 +31,16 @@ func TestProfilesKeepSymlinksAndModes(t *testing.T) {
 		t.Errorf("left behind: %v", ents)
 	}
 }
+
+// R8: a profile path that cannot be written (a directory) fails before
+// the command does its work: no RPC is made.
+func TestProfilePathsAreCheckedFirst(t *testing.T) {
+	s := node(t)
+	dir := t.TempDir()
+	for _, flag := range []string{"--profile-cpu", "--profile-mem"} {
+		ctr(t, s.Endpoint, "cri", flag, dir, "version").fails(t, ExitFailed, "create profile "+dir+": is a directory")
+	}
+	if calls := s.RuntimeCalls(); len(calls) != 0 {
+		t.Errorf("the command ran before its profile path was refused: %v", calls)
+	}
+}

@@ -1,7 +1,9 @@
 // Package outfile writes a command's output file (save -o, config --set)
 // without ever replacing what the user did not name: "-" is standard
 // output; a device, FIFO or pipe is written in place; a symlink is followed
-// and its target replaced; a regular file is replaced atomically with its
+// and its target replaced, except where the kernel's protected_symlinks
+// rule would refuse it (another user's link in a sticky world-writable
+// directory such as /tmp), whatever that sysctl is set to; a regular file is replaced atomically with its
 // mode kept; a new file gets the umask's mode. A failed or interrupted write
 // leaves the target untouched and no temporary file behind.
 package outfile
@@ -36,6 +38,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // ErrNotWritable says the path names something that is neither a regular
 // file, a device nor a FIFO (a directory, a socket).
 var ErrNotWritable = errors.New("not a regular file, device or FIFO")
+
+// ErrProtectedLink refuses a symlink in a sticky world-writable directory
+// that neither the writer nor the directory's owner owns: the kernel's
+// protected_symlinks rule. Such a link may have been planted to make a
+// privileged writer replace a file elsewhere.
+var ErrProtectedLink = errors.New("a symbolic link in a sticky world-writable directory owned by another user: not followed")
 
 // ErrInterrupted is returned (wrapped) when Ctrl-C, SIGTERM or SIGHUP
 // ended the write; the target is untouched and the temporary file removed.
@@ -98,6 +106,9 @@ func resolve(path string) (target string, inPlace bool, err error) {
 			}
 			return p, true, nil
 		}
+		if err := protected(p, fi); err != nil {
+			return "", false, err
+		}
 		t, err := os.Readlink(p)
 		if err != nil {
 			return "", false, unwrapPath(err)
@@ -108,6 +119,52 @@ func resolve(path string) (target string, inPlace bool, err error) {
 		p = t
 	}
 	return "", false, syscall.ELOOP
+}
+
+// protected applies the kernel's protected_symlinks rule to the link p
+// (lfi its Lstat): in a sticky, world-writable directory a link is
+// followed only when the writer or the directory's owner owns it.
+func protected(p string, lfi fs.FileInfo) error {
+	dfi, err := os.Stat(filepath.Dir(p))
+	if err != nil {
+		return unwrapPath(err)
+	}
+	if dfi.Mode()&fs.ModeSticky == 0 || dfi.Mode().Perm()&0o002 == 0 {
+		return nil
+	}
+	lst, ok1 := lfi.Sys().(*syscall.Stat_t)
+	dst, ok2 := dfi.Sys().(*syscall.Stat_t)
+	if !ok1 || !ok2 || lst.Uid == uint32(os.Geteuid()) || lst.Uid == dst.Uid {
+		return nil
+	}
+	return ErrProtectedLink
+}
+
+// Check says, before any work is done, whether Write could write path: a
+// link it would refuse, a directory, or a missing parent directory is an
+// error (an *Error naming path).
+func Check(path string) error {
+	if path == "-" {
+		return nil
+	}
+	if path == "" {
+		return &Error{Path: path, Err: errors.New("empty file name")}
+	}
+	target, inPlace, err := resolve(path)
+	if err != nil {
+		return &Error{Path: path, Err: err}
+	}
+	if inPlace {
+		return nil
+	}
+	fi, err := os.Stat(filepath.Dir(target))
+	switch {
+	case err != nil:
+		return &Error{Path: path, Err: unwrapPath(err)}
+	case !fi.IsDir():
+		return &Error{Path: path, Err: syscall.ENOTDIR}
+	}
+	return nil
 }
 
 func underProc(p string) bool {
