@@ -2,6 +2,7 @@ package cricli
 
 import (
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +28,38 @@ func TestLogsRefusesANamedPipe(t *testing.T) {
 				t.Errorf("%v took %s", args, d)
 			}
 		case <-time.After(5 * time.Second):
+			t.Fatalf("%v did not finish", args)
+		}
+	}
+}
+
+// R3: a named pipe at a failed container's log path neither hangs a
+// one-shot diagnose nor keeps diagnose --every from ending on its
+// deadline (ctr --timeout) or a signal (the context's end).
+func TestDiagnoseWithANamedPipeLogFinishes(t *testing.T) {
+	s := diagnoseNode(t)
+	fifo := filepath.Join(t.TempDir(), "0.log")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.SetContainers(exitedJob(fifo))
+	withContainerd(t, s.Mirror())
+	for _, args := range [][]string{
+		{"--timeout", "5s", "cri", "diagnose", "-o", "json"},
+		{"--timeout", "2s", "cri", "diagnose", "--every", "1s", "-o", "ndjson"},
+	} {
+		done := make(chan result, 1)
+		start := time.Now()
+		go func() { done <- ctr(t, s.Endpoint, args...) }()
+		select {
+		case r := <-done:
+			if !strings.Contains(r.stdout, `is not a regular file (a named pipe)`) {
+				t.Errorf("%v: stdout %q stderr %q", args, r.stdout, r.stderr)
+			}
+			if d := time.Since(start); d > 4*time.Second {
+				t.Errorf("%v took %s", args, d)
+			}
+		case <-time.After(10 * time.Second):
 			t.Fatalf("%v did not finish", args)
 		}
 	}

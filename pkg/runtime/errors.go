@@ -92,6 +92,17 @@ func grpcMessage(err error) string {
 	return err.Error()
 }
 
+// unavailableHint tells a socket that does not speak gRPC (an HTTP server,
+// another protocol: the HTTP/2 preface fails) from a runtime that spoke
+// and went away: containerd stopping or restarting under a watch is not a
+// reason to doubt the socket.
+func unavailableHint(msg, endpointHint string) string {
+	if strings.Contains(msg, "preface") || strings.Contains(msg, "http2") {
+		return "is it a containerd/CRI socket? " + endpointHint
+	}
+	return "the runtime closed the connection (stopped or restarting?)"
+}
+
 // wrap converts an RPC error into an *Error, classifying transport failures.
 func (c *Client) wrap(ctx context.Context, op, id string, err error) error {
 	if err == nil {
@@ -124,7 +135,7 @@ func (c *Client) wrap(ctx context.Context, op, id string, err error) error {
 		}
 		out.Kind = KindUnreachable
 		out.Err = fmt.Errorf("%s: %s", c.runtimeEP, grpcMessage(err))
-		out.Hint = "is it a containerd/CRI socket? " + c.opts.Hints.Endpoint
+		out.Hint = unavailableHint(grpcMessage(err), c.opts.Hints.Endpoint)
 	case st.Code() == codes.Unimplemented && strings.Contains(st.Message(), "unknown service runtime.v1."):
 		return c.notServed(op, id)
 	case st.Code() == codes.NotFound:
