@@ -55,9 +55,22 @@ _crictl_complete() {
 		COMPREPLY+=("$tok")
 	done
 	if [[ -n $files ]]; then
-		while IFS= read -r w; do
-			COMPREPLY+=("$w")
-		done < <(compgen -f -- "$tail")
+		# A glob into an array keeps every name whole (compgen -f prints
+		# one a line, splitting a name that holds a newline). Only the "*"
+		# is a pattern: what was typed is quoted. "~" needs compgen.
+		local -a found=()
+		if [[ $tail == "~"* ]]; then
+			while IFS= read -r w; do
+				found+=("$w")
+			done < <(compgen -f -- "$tail")
+		else
+			local ng=0
+			shopt -q nullglob && ng=1
+			shopt -s nullglob
+			found=("$tail"*)
+			((ng)) || shopt -u nullglob
+		fi
+		COMPREPLY+=("${found[@]}")
 		compopt -o filenames 2>/dev/null
 	fi
 	return 0

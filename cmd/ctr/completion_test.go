@@ -180,3 +180,23 @@ func TestFileArgumentsCompleteFilesInEveryShell(t *testing.T) {
 		}
 	}
 }
+
+// R10: a file name with a newline in it is one candidate in bash, not two.
+func TestBashFileNameWithNewlineIsOneCandidate(t *testing.T) {
+	env := shellEnv(t)
+	cwd := t.TempDir()
+	scripts, err := filepath.Abs(scripts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const odd = "pod\nevil.yaml"
+	for _, f := range []string{odd, "pod.yaml"} {
+		if err := os.WriteFile(filepath.Join(cwd, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := shellcomplete.BashCandidates(t, scripts, env, cwd, "ctr", "cri", "run", "po")
+	if !sameSet(got, []string{odd, "pod.yaml"}) {
+		t.Errorf("offered %q, want %q", got, []string{odd, "pod.yaml"})
+	}
+}

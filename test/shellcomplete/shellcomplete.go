@@ -64,7 +64,7 @@ COMP_CWORD=$(( $# - 1 ))
 COMP_POINT=${#COMP_LINE}
 spec=$(complete -p "$PROG") && fn=${spec##*-F } && fn=${fn%% *} || exit 1
 "$fn" "$PROG" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-printf '%s\n' "${COMPREPLY[@]}"
+if [[ -n $NUL ]]; then printf '%s\0' "${COMPREPLY[@]}"; else printf '%s\n' "${COMPREPLY[@]}"; fi
 `
 
 // compWords splits typed words as bash does for COMP_WORDS: "=" and ":"
@@ -111,6 +111,34 @@ func BashIn(t testing.TB, dir string, env []string, cwd string, words ...string)
 		missing(t, "bash-completion ("+BashCompletion+")")
 	}
 	return bash(t, dir, env, false, BashCompletion, cwd, words...)
+}
+
+// BashCandidates is BashIn returning each candidate exactly as bash holds
+// it in COMPREPLY (separated by NUL, not trimmed): a file name containing
+// a newline is one candidate.
+func BashCandidates(t testing.TB, dir string, env []string, cwd string, words ...string) []string {
+	t.Helper()
+	if _, err := os.Stat(BashCompletion); err != nil {
+		missing(t, "bash-completion ("+BashCompletion+")")
+	}
+	sh := Need(t, "bash")
+	cmd := exec.Command(sh, append([]string{"--norc", "--noprofile", "-c", bashDriver, "bash"}, compWords(words)...)...)
+	cmd.Env = append(env, "PROG="+words[0], "COMP_LINE="+strings.Join(words, " "), "SCRIPT="+filepath.Join(dir, words[0]+".bash"),
+		"BASH_COMPLETION="+BashCompletion, "COMP_TYPE=9", "NUL=1")
+	cmd.Dir = cwd
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("bash completion of %q: %v\n%s", words, err, stderr.String())
+	}
+	var got []string
+	for _, c := range strings.Split(string(out), "\x00") {
+		if c != "" {
+			got = append(got, c)
+		}
+	}
+	return got
 }
 
 // BashAlone is Bash without the bash-completion package loaded, as on a
