@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -66,5 +67,23 @@ func TestMergeForgedFutureReportExitsOne(t *testing.T) {
 	r := mergeIn(t, in, "cri", "diagnose", "merge").fails(t, 1, "more than 5m0s after now: not merged")
 	if !strings.Contains(r.stdout, "Unhealthy nodes: 1\n  node-a") {
 		t.Errorf("view:\n%s", r.stdout)
+	}
+}
+
+// The table shows conflicts source by source, and a source's recovery.
+func TestMergeTableShowsConflictsAndRecovery(t *testing.T) {
+	in := "[pod/job-0-x/diagnose] " + nodeReport("node-a", testNow.Add(-2*time.Minute), true) +
+		"[pod/job-1-y/diagnose] " + nodeReport("node-a", testNow.Add(-time.Minute), true) +
+		"[pod/ds-b/diagnose] " + nodeReport("node-b", testNow.Add(-20*time.Minute), false) +
+		"[pod/ds-b/diagnose] " + nodeReport("node-b", testNow.Add(-10*time.Minute), true)
+	r := mergeIn(t, in, "cri", "diagnose", "merge").ok(t)
+	for _, want := range []string{
+		"Fleet: 2 nodes, 2 healthy, 0 unhealthy; 1 duplicate report dropped, 1 node reported by several sources\n",
+		"Nodes a source reported more than once (its newest report is kept): 1\n  node-b  pod/ds-b  2 reports  kept (stdin):4 (recovered)\n",
+		"Nodes reported by more than one source (judged by the worst report): 1\n  node-a  pod/job-0-x  healthy  (stdin):1\n          pod/job-1-y  healthy  (stdin):2\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("view lacks %q:\n%s", want, r.stdout)
+		}
 	}
 }

@@ -142,9 +142,13 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 			more(w, len(v.UnknownSchema), "reports")
 		}
 		if len(v.Duplicates) > 0 {
-			w.Printf("\nNodes reported more than once (the newest report is kept): %d\n", len(v.Duplicates))
+			w.Printf("\nNodes a source reported more than once (its newest report is kept): %d\n", len(v.Duplicates))
 			table(w, v.Duplicates[:min(len(v.Duplicates), fleetListMax)], func(d fleet.Duplicate) []string {
-				return []string{d.Name, fmt.Sprintf("%d reports", d.Reports), "kept " + d.Kept}
+				kept := "kept " + d.Kept
+				if d.Recovered {
+					kept += " (recovered)"
+				}
+				return []string{d.Name, d.Source, fmt.Sprintf("%d reports", d.Reports), kept}
 			})
 			more(w, len(v.Duplicates), "nodes")
 		}
