@@ -73,6 +73,7 @@ FUZZ_TARGETS := \
 	./pkg/runtime:FuzzSummaryDecode \
 	./pkg/wirejson:FuzzWireJSON \
 	./pkg/printer:FuzzEscape \
+	./pkg/fleet:FuzzMerge \
 	./pkg/printer:FuzzTerminalWriter \
 	./pkg/printer:FuzzOutputFormats \
 	./pkg/cricli:FuzzConfigEdit \

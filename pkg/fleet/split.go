@@ -72,7 +72,9 @@ func (s *splitter) run(r io.Reader) error {
 				s.line++
 				prefix, chunk = cutPrefix(chunk)
 			}
-			eol := chunk[len(chunk)-1] == '\n'
+			// A line of a prefix alone at the end of the input leaves
+			// nothing after it.
+			eol := len(chunk) > 0 && chunk[len(chunk)-1] == '\n'
 			s.feed(prefix, chunk, lineStart)
 			if eol {
 				s.endLine(prefix)
