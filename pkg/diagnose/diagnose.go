@@ -32,11 +32,15 @@ const APIVersion = "ctrcri.diagnose/v1"
 const (
 	// DefaultDetails is how many containers get a ContainerStatus
 	// call (exit code, reason, log path): the only per-object RPCs.
-	DefaultDetails     = 20
-	maxItems           = 50 // entries per list in the report
-	logTailLines       = 5
-	logTailBytes       = 16 << 10 // read from the end of a log file
-	logLineMax         = 512
+	DefaultDetails = 20
+	maxItems       = 50 // entries per list in the report
+	logTailLines   = 5
+	logTailBytes   = 16 << 10 // read from the end of a log file
+	logLineMax     = 512
+	// crashLoopWindow: a container running again less than this after a
+	// non-zero exit is crash-looping (an error); kubelet forgets a crash
+	// loop's back-off after 10 minutes of running.
+	crashLoopWindow    = 10 * time.Minute
 	imageFsFullPercent = 85 // kubelet's default image GC high threshold
 )
 
@@ -299,7 +303,7 @@ func Run(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o Options) 
 	}
 	host := openHostFS(o.HostRoot)
 	defer host.close()
-	r.containers(ctx, c, cts, podByID, finished, o.Details, host)
+	r.containers(ctx, c, cts, podByID, finished, o.Details, host, o.Now)
 	r.missingLogs(cts, logPaths, host)
 	r.finish()
 	r.DurationMs = time.Since(start).Milliseconds()
@@ -517,7 +521,7 @@ func (r *Report) orphans(os []ctrd.Orphan) {
 // containers of finished pods are left out. The
 // exit code needs a ContainerStatus call; those go first to restarting
 // containers, then to the newest exited ones, at most budget of them.
-func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runtimeapi.Container, pods map[string]*runtime.Pod, finished map[string]bool, budget int, root *hostFS) {
+func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runtimeapi.Container, pods map[string]*runtime.Pod, finished map[string]bool, budget int, root *hostFS, now time.Time) {
 	r.Containers.Total = len(cts)
 	type key struct{ pod, name string }
 	latest := map[key]*runtimeapi.Container{}
@@ -604,6 +608,12 @@ func (r *Report) containers(ctx context.Context, c *runtime.Client, cts []*runti
 			sev, msg = SeverityWarning, fmt.Sprintf("restarted %d times", p.Attempt)
 			if p.ExitCode != nil {
 				msg += fmt.Sprintf(", last exit code %d", *p.ExitCode)
+				// Running again after a failure kubelet would still back
+				// off from: a crash loop (or OOM kills) between two
+				// crashes, not history.
+				if *p.ExitCode != 0 && p.FinishedAt > 0 && now.Sub(time.Unix(0, p.FinishedAt)) < crashLoopWindow {
+					sev = SeverityError
+				}
 			}
 		case exited && p.Examined:
 			continue // exited 0: completed

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -16,6 +17,9 @@ import (
 // CronJob's history keeps the last failed ones for good). That is the
 // pod's result, not the node's state: no problem, counted as terminated.
 // Live pods (a Ready sandbox) are judged as ever.
+// reportTime is diagnoseNode's Now.
+var reportTime = time.Unix(1e9, 0)
+
 func TestDiagnoseTerminatedPodsAreNotProblems(t *testing.T) {
 	const ready, notReady = runtimeapi.PodSandboxState_SANDBOX_READY, runtimeapi.PodSandboxState_SANDBOX_NOTREADY
 	const running, exited = runtimeapi.ContainerState_CONTAINER_RUNNING, runtimeapi.ContainerState_CONTAINER_EXITED
@@ -48,6 +52,27 @@ func TestDiagnoseTerminatedPodsAreNotProblems(t *testing.T) {
 		containers: []runtimetest.Container{
 			{ID: "cl-3", Name: "api", PodID: "live", Attempt: 3, State: exited, ExitCode: 1, Reason: "Error", CreatedAt: 3}},
 		want: []string{"error container shop/api/api: exited with code 1 (Error)"},
+	}, {
+		name: "crash loop caught running between two crashes is an error",
+		pods: []runtimetest.Pod{{ID: "live", Name: "api", Namespace: "shop", State: ready}},
+		containers: []runtimetest.Container{
+			{ID: "cl-2", Name: "api", PodID: "live", Attempt: 2, State: exited, ExitCode: 1, Reason: "Error", CreatedAt: 2, FinishedAt: reportTime.Add(-30 * time.Second).UnixNano()},
+			{ID: "cl-3", Name: "api", PodID: "live", Attempt: 3, State: running, CreatedAt: 3}},
+		want: []string{"error container shop/api/api: restarted 3 times, last exit code 1 (Error)"},
+	}, {
+		name: "OOM kill caught running again is an error",
+		pods: []runtimetest.Pod{{ID: "live", Name: "report", Namespace: "shop", State: ready}},
+		containers: []runtimetest.Container{
+			{ID: "oom-0", Name: "builder", PodID: "live", State: exited, ExitCode: 137, Reason: "OOMKilled", CreatedAt: 1, FinishedAt: reportTime.Add(-time.Minute).UnixNano()},
+			{ID: "oom-1", Name: "builder", PodID: "live", Attempt: 1, State: running, CreatedAt: 2}},
+		want: []string{"error container shop/report/builder: restarted 1 times, last exit code 137 (OOMKilled)"},
+	}, {
+		name: "a restart an hour ago is history: a warning",
+		pods: []runtimetest.Pod{{ID: "live", Name: "api", Namespace: "shop", State: ready}},
+		containers: []runtimetest.Container{
+			{ID: "old-0", Name: "api", PodID: "live", State: exited, ExitCode: 1, Reason: "Error", CreatedAt: 1, FinishedAt: reportTime.Add(-time.Hour).UnixNano()},
+			{ID: "old-1", Name: "api", PodID: "live", Attempt: 1, State: running, CreatedAt: 2}},
+		want: []string{"warning container shop/api/api: restarted 1 times, last exit code 1 (Error)"},
 	}, {
 		name: "OOM kill in a live pod stays an error",
 		pods: []runtimetest.Pod{{ID: "live", Name: "report", Namespace: "shop", State: ready}},

@@ -91,6 +91,7 @@ type Container struct {
 	LogPath         string
 	ExitCode        int32
 	Reason, Message string
+	FinishedAt      int64 // nanoseconds since the epoch, for an exited container
 }
 
 // SetPods replaces the fake's sandboxes.
@@ -116,17 +117,18 @@ func (s *Server) SetContainers(cs ...Container) {
 			c.LogPath = "/var/log/pods/" + c.ID + ".log"
 		}
 		fc[i] = &apitest.FakeContainer{SandboxID: c.PodID, ContainerStatus: runtimeapi.ContainerStatus{
-			Id:        c.ID,
-			Metadata:  &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: c.Attempt},
-			State:     c.State,
-			CreatedAt: c.CreatedAt,
-			Image:     &runtimeapi.ImageSpec{Image: c.Image},
-			ImageRef:  c.ImageRef,
-			Labels:    c.Labels,
-			LogPath:   c.LogPath,
-			ExitCode:  c.ExitCode,
-			Reason:    c.Reason,
-			Message:   c.Message,
+			Id:         c.ID,
+			Metadata:   &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: c.Attempt},
+			State:      c.State,
+			CreatedAt:  c.CreatedAt,
+			Image:      &runtimeapi.ImageSpec{Image: c.Image},
+			ImageRef:   c.ImageRef,
+			Labels:     c.Labels,
+			LogPath:    c.LogPath,
+			ExitCode:   c.ExitCode,
+			Reason:     c.Reason,
+			Message:    c.Message,
+			FinishedAt: c.FinishedAt,
 		}}
 	}
 	s.RuntimeService.SetFakeContainers(fc)
