@@ -105,7 +105,8 @@ func newStatsCommand() *cli.Command {
 		Name:      "stats",
 		Usage:     "Show container resource usage, sorted by ID",
 		UsageText: "ctr cri stats [options] [CONTAINER...]",
-		Description: `Running containers only unless -a. CPU % is the runtime's own rate when it reports
+		Description: `The table shows running containers only unless -a; -o json and -o yaml list
+every container the runtime reports, as crictl's do. CPU % is the runtime's own rate when it reports
 one (usage_nano_cores), else measured between two samples --seconds apart. Each
 refresh makes one ListContainerStats call (plus ListContainers and ListPodSandbox
 for state and pod names), whatever the number of containers.`,
@@ -138,12 +139,21 @@ for state and pod names), whatever the number of containers.`,
 			return ids, errs, nil
 		},
 		read: func(ctx context.Context, c *runtime.Client, f runtime.StatsFilter) (statsSample, error) {
-			l, err := c.ContainerStats(ctx, f)
+			// The document lists every container the runtime reports, as
+			// crictl's does (exited ones with null cpu and memory); -a is
+			// the table's.
+			all := f.All
+			f.All = true
+			doc, err := c.ContainerStats(ctx, f)
 			if err != nil {
 				return statsSample{}, err
 			}
+			l := doc
+			if !all {
+				l = doc.Running()
+			}
 			return statsSample{cpu: containerCPU(l), needsSecond: needsSecondSample(l),
-				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.ContainerStats(l, cpu) }}, nil
+				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.ContainerStats(doc, l, cpu) }}, nil
 		},
 	})
 	return cmd
