@@ -18,6 +18,7 @@ var (
 	scratch      string
 	registryHost string // host:port of the test's registry
 	skipWhy      string
+	keepScratch  bool // a run failed: its logs are kept for whoever reads the failure
 )
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -73,7 +74,13 @@ func setup() (func(), error) {
 	if scratch, err = os.MkdirTemp("", "crisuite-"); err != nil {
 		return nil, err
 	}
-	cleanup := func() { os.RemoveAll(scratch) }
+	cleanup := func() {
+		if keepScratch {
+			fmt.Fprintf(os.Stderr, "crisuite: kept %s (suite.log and report.json of each run)\n", scratch)
+			return
+		}
+		os.RemoveAll(scratch)
+	}
 	oursBin = filepath.Join(scratch, "bin", "crictl")
 	if err := os.MkdirAll(filepath.Dir(oursBin), 0o755); err != nil {
 		return cleanup, err
