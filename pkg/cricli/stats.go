@@ -105,8 +105,9 @@ func newStatsCommand() *cli.Command {
 		Name:      "stats",
 		Usage:     "Show container resource usage, sorted by ID",
 		UsageText: "ctr cri stats [options] [CONTAINER...]",
-		Description: `The table shows running containers only unless -a; -o json and -o yaml list
-every container the runtime reports, as crictl's do. CPU % is the runtime's own rate when it reports
+		Description: `Tables (also custom-columns) show running containers only unless -a; documents
+(-o json, yaml, go-template, jsonpath) list every container the runtime reports, as
+crictl's do. CPU % is the runtime's own rate when it reports
 one (usage_nano_cores), else measured between two samples --seconds apart. Each
 refresh makes one ListContainerStats call (plus ListContainers and ListPodSandbox
 for state and pod names), whatever the number of containers.`,
@@ -139,9 +140,9 @@ for state and pod names), whatever the number of containers.`,
 			return ids, errs, nil
 		},
 		read: func(ctx context.Context, c *runtime.Client, f runtime.StatsFilter) (statsSample, error) {
-			// The document lists every container the runtime reports, as
-			// crictl's does (exited ones with null cpu and memory); -a is
-			// the table's.
+			// A document lists every container the runtime reports, as
+			// crictl's does (exited ones without cpu and memory); -a is
+			// for tables (custom-columns too): running ones without it.
 			all := f.All
 			f.All = true
 			doc, err := c.ContainerStats(ctx, f)
@@ -149,8 +150,9 @@ for state and pod names), whatever the number of containers.`,
 				return statsSample{}, err
 			}
 			l := doc
-			if !all {
+			if !all && printer.Tabular(cmd.String("output")) {
 				l = doc.Running()
+				doc = l
 			}
 			return statsSample{cpu: containerCPU(l), needsSecond: needsSecondSample(l),
 				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.ContainerStats(doc, l, cpu) }}, nil
