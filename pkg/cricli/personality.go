@@ -144,7 +144,7 @@ var crictlWords = map[string]func(error) error{
 		switch {
 		case errors.As(err, &fe):
 			return fmt.Errorf("don't support %q format: use one of %s", fe.Format, strings.Join(fe.Allowed, ", "))
-		case errors.As(err, &te):
+		case errors.As(err, &te) && te.Format == printer.GoTemplate:
 			return fmt.Errorf("failed to parse go-template: %w", te.Err)
 		}
 		return err
