@@ -131,6 +131,11 @@ func TestCrictlHelpOnFlagErrors(t *testing.T) {
 	if !strings.Contains(r.stdout, "Incorrect Usage") {
 		t.Errorf("crictl ps --last abc: stdout\n%s", r.stdout)
 	}
+	// A value a validator refuses is crictl's Action error: no help.
+	r = crictl(t, "ps", "--state", "bogus").fails(t, 1, `invalid --state "bogus"`)
+	if r.stdout != "" {
+		t.Errorf("crictl ps --state bogus printed on stdout:\n%s", r.stdout)
+	}
 	r = ctr(t, "", "cri", "--invalid").fails(t, 2, "flag provided but not defined")
 	if r.stdout != "" {
 		t.Errorf("ctr cri --invalid printed on stdout:\n%s", r.stdout)

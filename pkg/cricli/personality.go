@@ -119,10 +119,14 @@ func crictlize(root *cli.Command) {
 
 // crictlUsageErrors: for a flag it cannot parse, crictl prints "Incorrect
 // Usage: …" and the command's help on stdout, then the error on stderr
-// (exit 1); crictl's own suite looks for both. ctr cri prints the one
-// error line.
+// (exit 1); crictl's own suite looks for both. A value our validators
+// refuse (ps --state bogus) crictl checks after parsing: the error line
+// alone, as there. ctr cri prints the one error line.
 func crictlUsageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, c *cli.Command, err error, _ bool) error {
+		if isValidatorError(err) {
+			return flagUsageError(err)
+		}
 		fmt.Fprintf(c.Root().Writer, "Incorrect Usage: %s\n\n", printer.Escape(err.Error()))
 		if herr := cli.ShowSubcommandHelp(c); herr != nil {
 			return herr
