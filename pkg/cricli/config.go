@@ -253,7 +253,8 @@ ctr cri config --set KEY=VALUE[,KEY=VALUE] [--set ...]
 ctr cri config KEY VALUE
 ctr cri config --list [-o table|json|yaml]`,
 		Description: "The file is ctr cri --config, CRI_CONFIG_FILE or " + DefaultConfigFile + `; --set creates it.
-Edits keep comments, key order and keys ctr cri does not know. Options:` + b.String(),
+Edits keep comments, key order and keys ctr cri does not know; invoked as crictl,
+--set writes all seven options back, as crictl does (comments and quotes kept). Options:` + b.String(),
 		Category: catTools,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "get", Usage: "print the value of `KEY`"},
