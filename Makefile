@@ -56,9 +56,17 @@ VERSION_PKG := github.com/ctrcri/ctrcri/pkg/cricli
 
 E2E_PKGS = ./test/e2e/...
 COMPAT_PKGS = ./test/compat/...
-UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat')
+CRISUITE_PKGS = ./test/crisuite/...
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat' -e '/test/crisuite')
 
-.PHONY: all deps build tools images image crictl up down demo vet test test-unit test-e2e test-compat bench bench-deps install clean fuzz fault
+# crictl's own end-to-end suite (cri-tools test/e2e, ginkgo), compiled from
+# the pinned cri-tools module into a cache outside the checkout, one binary
+# per version: a cold build takes minutes, a clean checkout must not redo it.
+CTRCRI_CACHE   ?= /var/cache/ctrcri
+CRICTL_VERSION  = $(shell $(GO) list -m -f '{{.Version}}' $(CRICTL_MOD))
+CRISUITE_BIN    = $(CTRCRI_CACHE)/crictl-e2e-$(CRICTL_VERSION).test
+
+.PHONY: all deps build tools images image crictl crisuite up down demo vet test test-unit test-e2e test-compat test-crisuite bench bench-deps install clean fuzz fault
 
 # Fuzz targets as package:FuzzName. Their seeds (f.Add and testdata/fuzz/,
 # where every crasher found is kept) run as plain tests in test-unit; `make
@@ -119,6 +127,11 @@ $(BUILD)/bin/crictl: $(MODFILES)
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -ldflags "-X $(CRICTL_MOD)/pkg/version.Version=$$($(GO) list -m -f '{{.Version}}' $(CRICTL_MOD))" -o $@ $(CRICTL_MOD)/cmd/crictl
 
+crisuite:
+	@mkdir -p $(CTRCRI_CACHE)
+	@[ -x $(CRISUITE_BIN) ] || { echo "$(GO) test -c -o $(CRISUITE_BIN) $(CRICTL_MOD)/test/e2e"; \
+		$(GO) test -c -o $(CRISUITE_BIN).tmp $(CRICTL_MOD)/test/e2e && mv $(CRISUITE_BIN).tmp $(CRISUITE_BIN); }
+
 images: $(IMAGES)
 
 $(IMAGES) &: $(IMAGE_SRC) $(MODFILES)
@@ -162,10 +175,11 @@ vet:
 
 # CTRCRI_E2E=required turns "cannot start a dev node" from a skip into a
 # failure, for the root-only dev node tests and for the e2e suite.
-test: deps build tools images image crictl vet
+test: deps build tools images image crictl crisuite vet
 	CTRCRI_E2E=required $(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e
 	$(MAKE) --no-print-directory test-compat
+	$(MAKE) --no-print-directory test-crisuite
 
 # Unit packages, plus test/devnode whose node tests need root and _build/
 # (they skip without, unless CTRCRI_E2E=required).
@@ -194,6 +208,13 @@ test-e2e: build tools images image
 test-compat: build tools images crictl
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CRICTL_BIN=$(CURDIR)/$(BUILD)/bin/crictl \
 		$(GO) test $(COMPAT_PKGS) -count=1 -timeout 20m -v
+
+# crictl's own suite, run twice on two identical fresh dev nodes: with the
+# real crictl and with ours (a `crictl` symlink). Fails when a spec that
+# passes with crictl fails with ours; -v prints both spec lists.
+test-crisuite: build tools images crictl crisuite
+	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CRICTL_BIN=$(CURDIR)/$(BUILD)/bin/crictl CRISUITE_BIN=$(CRISUITE_BIN) \
+		$(GO) test $(CRISUITE_PKGS) -count=1 -timeout 15m -v
 
 # Upstream ctr from the same go.mod is the baseline for size, init and
 # start-up; GNU time reads child peak RSS without the parent's (see bench).

@@ -165,13 +165,7 @@ func (d *configDoc) values(name string) []*yaml3.Node {
 // around it. A value shared through an anchor is copied first, so setting
 // one key never changes another.
 func (d *configDoc) set(k configKey, v string) {
-	for i := 0; i+1 < len(d.top.Content); i += 2 {
-		if v := d.top.Content[i+1]; v.Kind == yaml3.AliasNode && v.Alias != nil {
-			c := *v.Alias
-			c.Anchor, c.HeadComment, c.LineComment, c.FootComment = "", v.HeadComment, v.LineComment, v.FootComment
-			d.top.Content[i+1] = &c
-		}
-	}
+	d.unalias()
 	found := false
 	for i := 0; i+1 < len(d.top.Content); i += 2 {
 		if d.top.Content[i].Value != k.name {
@@ -189,6 +183,18 @@ func (d *configDoc) set(k configKey, v string) {
 		d.top.Content = append(d.top.Content,
 			&yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: k.name},
 			&yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, Value: v, Style: scalarStyle(k, v)})
+	}
+}
+
+// unalias replaces every value that is an alias by a copy of what it
+// names, so that changing one key's value never changes another's.
+func (d *configDoc) unalias() {
+	for i := 0; i+1 < len(d.top.Content); i += 2 {
+		if v := d.top.Content[i+1]; v.Kind == yaml3.AliasNode && v.Alias != nil {
+			c := *v.Alias
+			c.Anchor, c.HeadComment, c.LineComment, c.FootComment = "", v.HeadComment, v.LineComment, v.FootComment
+			d.top.Content[i+1] = &c
+		}
 	}
 }
 
@@ -247,7 +253,8 @@ ctr cri config --set KEY=VALUE[,KEY=VALUE] [--set ...]
 ctr cri config KEY VALUE
 ctr cri config --list [-o table|json|yaml]`,
 		Description: "The file is ctr cri --config, CRI_CONFIG_FILE or " + DefaultConfigFile + `; --set creates it.
-Edits keep comments, key order and keys ctr cri does not know. Options:` + b.String(),
+Edits keep comments, key order and keys ctr cri does not know; invoked as crictl,
+--set writes all seven options back, as crictl does (comments and quotes kept). Options:` + b.String(),
 		Category: catTools,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "get", Usage: "print the value of `KEY`"},
@@ -302,17 +309,9 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 			if err != nil {
 				return err
 			}
-			// Check every pair before writing anything.
-			for _, kv := range sets {
-				k, err := findConfigKey(kv[0])
-				if err != nil {
-					return err
-				}
-				v, err := k.normalize(kv[1])
-				if err != nil {
-					return err
-				}
-				d.set(k, v)
+			// Every pair is checked before anything is written.
+			if err := configEdit(cmd)(d, sets); err != nil {
+				return err
 			}
 			return d.write()
 		},
@@ -325,6 +324,31 @@ Edits keep comments, key order and keys ctr cri does not know. Options:` + b.Str
 				"ctr cri config --get timeout"),
 		),
 	}
+}
+
+// editKeys is ctr cri's config --set: it changes the keys given, and
+// nothing else in the file.
+func editKeys(d *configDoc, sets [][2]string) error {
+	type edit struct {
+		k configKey
+		v string
+	}
+	var edits []edit
+	for _, kv := range sets {
+		k, err := findConfigKey(kv[0])
+		if err != nil {
+			return err
+		}
+		v, err := k.normalize(kv[1])
+		if err != nil {
+			return err
+		}
+		edits = append(edits, edit{k, v})
+	}
+	for _, e := range edits {
+		d.set(e.k, e.v)
+	}
+	return nil
 }
 
 func configList(d *configDoc) *printer.Resource {

@@ -98,20 +98,11 @@ func flagUsageError(err error) error {
 }
 
 func tidyFlagError(err error) error {
-	msg := err.Error()
-	rest, ok := strings.CutPrefix(msg, "invalid value ")
+	value, name, cause, ok := splitFlagValueError(err)
 	if !ok {
 		return err
 	}
-	value, after, ok := strings.Cut(rest, " for flag -")
-	if !ok {
-		return err
-	}
-	name, cause, ok := strings.Cut(after, ": ")
-	if !ok {
-		return err
-	}
-	if strings.HasPrefix(cause, "invalid -") {
+	if isValidatorCause(cause) {
 		return errors.New(cause) // a validator's message already names flag and value
 	}
 	dashes := "--"
@@ -133,4 +124,30 @@ func tidyFlagError(err error) error {
 		cause = "want true or false"
 	}
 	return fmt.Errorf("invalid value %s for %s%s: %s", value, dashes, name, cause)
+}
+
+// splitFlagValueError takes urfave/cli's `invalid value "V" for flag -N:
+// CAUSE` apart.
+func splitFlagValueError(err error) (value, name, cause string, ok bool) {
+	rest, ok := strings.CutPrefix(err.Error(), "invalid value ")
+	if !ok {
+		return "", "", "", false
+	}
+	value, after, ok := strings.Cut(rest, " for flag -")
+	if !ok {
+		return "", "", "", false
+	}
+	name, cause, ok = strings.Cut(after, ": ")
+	return value, name, cause, ok
+}
+
+// isValidatorCause: the cause is one of our flag validators' messages
+// (`invalid --state "x": use one of …`), not the parser's.
+func isValidatorCause(cause string) bool { return strings.HasPrefix(cause, "invalid -") }
+
+// isValidatorError reports whether a flag error comes from one of our
+// validators, which crictl runs in its Action, after parsing.
+func isValidatorError(err error) bool {
+	_, _, cause, ok := splitFlagValueError(err)
+	return ok && isValidatorCause(cause)
 }

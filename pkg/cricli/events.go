@@ -35,7 +35,7 @@ or when the runtime closes the stream.`,
 			}
 			// As crictl: a template with a document format is a mistake, not ignored.
 			if out := cmd.String("output"); cmd.String("template") != "" && !strings.HasPrefix(out, "go-template") {
-				return usageErrorf("--template can't be used with -o %s", out)
+				return usageErrorf("--template can't be used with %q format (use -o go-template)", out)
 			}
 			opts, err := printerOptions(cmd)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	ctrdversion "github.com/containerd/containerd/v2/version"
 	"github.com/urfave/cli/v3"
+	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/criconfig"
 	"github.com/ctrcri/ctrcri/pkg/printer"
@@ -95,6 +96,7 @@ func crictlize(root *cli.Command) {
 			}
 		}
 	}
+	crictlUsageErrors(root)
 	// crictl lists its commands in one alphabetical list, without categories.
 	slices.SortFunc(root.Commands, func(a, b *cli.Command) int { return strings.Compare(a.Name, b.Name) })
 	for _, sub := range root.Commands {
@@ -109,6 +111,53 @@ func crictlize(root *cli.Command) {
 		if test, ok := crictlShowsHelp[sub.Name]; ok && sub.Action != nil {
 			sub.Action = helpWhen(test, sub.Action)
 		}
+		if words, ok := crictlWords[sub.Name]; ok && sub.Action != nil {
+			sub.Action = inWords(words, sub.Action)
+		}
+	}
+}
+
+// crictlUsageErrors: for a flag it cannot parse, crictl prints "Incorrect
+// Usage: …" and the command's help on stdout, then the error on stderr
+// (exit 1); crictl's own suite looks for both. A value our validators
+// refuse (ps --state bogus) crictl checks after parsing: the error line
+// alone, as there. ctr cri prints the one error line.
+func crictlUsageErrors(cmd *cli.Command) {
+	cmd.OnUsageError = func(_ context.Context, c *cli.Command, err error, _ bool) error {
+		if isValidatorError(err) {
+			return flagUsageError(err)
+		}
+		fmt.Fprintf(c.Root().Writer, "Incorrect Usage: %s\n\n", printer.Escape(err.Error()))
+		if herr := cli.ShowSubcommandHelp(c); herr != nil {
+			return herr
+		}
+		return flagUsageError(err)
+	}
+	for _, sub := range cmd.Commands {
+		crictlUsageErrors(sub)
+	}
+}
+
+// crictlWords rephrases, per command, the errors crictl words differently
+// and its own suite matches on: events checks -o and --template before it
+// connects, in crictl's words.
+var crictlWords = map[string]func(error) error{
+	"events": func(err error) error {
+		var fe *printer.FormatError
+		var te *printer.TemplateError
+		switch {
+		case errors.As(err, &fe):
+			return fmt.Errorf("don't support %q format: use one of %s", fe.Format, strings.Join(fe.Allowed, ", "))
+		case errors.As(err, &te) && te.Format == printer.GoTemplate:
+			return fmt.Errorf("failed to parse go-template: %w", te.Err)
+		}
+		return err
+	},
+}
+
+func inWords(words func(error) error, action cli.ActionFunc) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		return words(action(ctx, cmd))
 	}
 }
 
@@ -244,4 +293,71 @@ func crictlIgnoresArgs(cmd *cli.Command) bool {
 		return isCrictl(cmd)
 	}
 	return false
+}
+
+// configEdit is how config --set (and config KEY VALUE) changes the file:
+// ctr cri edits the keys given and nothing else; crictl rewrites every one
+// of its keys (editAllKeys).
+func configEdit(cmd *cli.Command) func(*configDoc, [][2]string) error {
+	if isCrictl(cmd) {
+		return editAllKeys
+	}
+	return editKeys
+}
+
+// editAllKeys is crictl's config --set: it reads the file's values, applies
+// the changes, and writes all seven keys back in crictl's order — every
+// occurrence of a key takes the value the loader reads (the last), keys the
+// file lacks are appended. A value keeps its node's style (quotes) and
+// comments, as crictl keeps them. A value crictl could not read (timeout:
+// soon) is an error before anything is written, as crictl's is.
+func editAllKeys(d *configDoc, sets [][2]string) error {
+	values := map[string]string{}
+	for _, k := range configKeys {
+		vs := d.values(k.name)
+		if len(vs) == 0 {
+			values[k.name] = k.def
+			continue
+		}
+		v, err := k.normalize(vs[len(vs)-1].Value)
+		if err != nil {
+			return fmt.Errorf("config %s: %w", d.path, errors.Unwrap(err))
+		}
+		values[k.name] = v
+	}
+	for _, kv := range sets {
+		k, err := findConfigKey(kv[0])
+		if err != nil {
+			return err
+		}
+		if values[k.name], err = k.normalize(kv[1]); err != nil {
+			return err
+		}
+	}
+	d.unalias()
+	for _, k := range configKeys {
+		v := values[k.name]
+		found := false
+		for i := 0; i+1 < len(d.top.Content); i += 2 {
+			if d.top.Content[i].Value != k.name {
+				continue
+			}
+			found = true
+			n := d.top.Content[i+1]
+			keep := n.Kind == yaml3.ScalarNode && n.Anchor == "" && (n.Tag == k.tag || n.Tag == "!!str")
+			if !keep {
+				// Another type (null, a list) or an anchor others may name:
+				// a plain value of the key's type, comments kept.
+				n = &yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, HeadComment: n.HeadComment, LineComment: n.LineComment, FootComment: n.FootComment}
+				d.top.Content[i+1] = n
+			}
+			n.Value = v
+		}
+		if !found {
+			d.top.Content = append(d.top.Content,
+				&yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: k.name},
+				&yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, Value: v})
+		}
+	}
+	return nil
 }

@@ -105,7 +105,9 @@ func newStatsCommand() *cli.Command {
 		Name:      "stats",
 		Usage:     "Show container resource usage, sorted by ID",
 		UsageText: "ctr cri stats [options] [CONTAINER...]",
-		Description: `Running containers only unless -a. CPU % is the runtime's own rate when it reports
+		Description: `Tables (also custom-columns) show running containers only unless -a; documents
+(-o json, yaml, go-template, jsonpath) list every container the runtime reports, as
+crictl's do. CPU % is the runtime's own rate when it reports
 one (usage_nano_cores), else measured between two samples --seconds apart. Each
 refresh makes one ListContainerStats call (plus ListContainers and ListPodSandbox
 for state and pod names), whatever the number of containers.`,
@@ -138,12 +140,22 @@ for state and pod names), whatever the number of containers.`,
 			return ids, errs, nil
 		},
 		read: func(ctx context.Context, c *runtime.Client, f runtime.StatsFilter) (statsSample, error) {
-			l, err := c.ContainerStats(ctx, f)
+			// A document lists every container the runtime reports, as
+			// crictl's does (exited ones without cpu and memory); -a is
+			// for tables (custom-columns too): running ones without it.
+			all := f.All
+			f.All = true
+			doc, err := c.ContainerStats(ctx, f)
 			if err != nil {
 				return statsSample{}, err
 			}
+			l := doc
+			if !all && printer.Tabular(cmd.String("output")) {
+				l = doc.Running()
+				doc = l
+			}
 			return statsSample{cpu: containerCPU(l), needsSecond: needsSecondSample(l),
-				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.ContainerStats(l, cpu) }}, nil
+				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.ContainerStats(doc, l, cpu) }}, nil
 		},
 	})
 	return cmd

@@ -31,15 +31,16 @@ func cpuCell(pct float64, ok bool) string {
 // unknown.
 type CPUFunc func(id string) (pct float64, ok bool)
 
-// ContainerStats is stats' result: crictl's {"stats": [...]} document and
-// its table, with the pod's name joined from the sandbox list.
-func ContainerStats(l *runtime.ContainerStatsList, cpu CPUFunc) *Resource {
+// ContainerStats is stats' result: crictl's {"stats": [...]} document of
+// doc (as crictl's, every container the runtime reports, whatever -a says)
+// and the table of l, with the pod's name joined from the sandbox list.
+func ContainerStats(doc, l *runtime.ContainerStatsList, cpu CPUFunc) *Resource {
 	ids := make([]string, len(l.Items))
 	for i := range l.Items {
 		ids[i] = l.Items[i].GetAttributes().GetId()
 	}
 	return &Resource{
-		Doc:      &runtimeapi.ListContainerStatsResponse{Stats: l.Raw()},
+		Doc:      &runtimeapi.ListContainerStatsResponse{Stats: doc.Raw()},
 		ItemsKey: "stats",
 		IDs:      ids,
 		Columns: []Column{

@@ -30,7 +30,7 @@ type PullRequest struct {
 // runtime reports (the image ID on containerd). Progress is read from
 // containerd's side: ctrd.Pull wraps this call with it.
 func (c *Client) PullImage(ctx context.Context, r PullRequest) (string, error) {
-	const op = "pull image"
+	const op = "pulling image" // crictl's words, which its own suite matches
 	pctx := ctx
 	if r.Timeout > 0 {
 		var cancel context.CancelFunc

@@ -40,6 +40,17 @@ type ContainerStatsList struct {
 	Items []ContainerStat
 }
 
+// Running returns the running containers of l.
+func (l *ContainerStatsList) Running() *ContainerStatsList {
+	out := &ContainerStatsList{}
+	for _, s := range l.Items {
+		if s.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			out.Items = append(out.Items, s)
+		}
+	}
+	return out
+}
+
 // Raw returns the CRI messages, for crictl-compatible JSON.
 func (l *ContainerStatsList) Raw() []*runtimeapi.ContainerStats {
 	out := make([]*runtimeapi.ContainerStats, len(l.Items))

@@ -43,7 +43,18 @@ type Allowed struct {
 	// Pending marks a known difference that is being fixed, not a
 	// deliberate one; the doc says so.
 	Pending bool `json:"pending,omitempty"`
+	// Personality names who behaves so: PersonalityBoth when `ctr cri`
+	// does the same as the crictl name, PersonalityCrictl when only the
+	// crictl name does (ctr cri keeps its own contract there; the guide
+	// says how).
+	Personality string `json:"personality"`
 }
+
+// Personalities a row may name.
+const (
+	PersonalityCrictl = "crictl"
+	PersonalityBoth   = "both"
+)
 
 //go:embed allowed.yaml
 var allowedYAML []byte
@@ -58,6 +69,9 @@ func Table() ([]Allowed, error) {
 	for i, r := range rows {
 		if len(r.IDs) == 0 || len(r.Aspects) == 0 || r.What == "" || r.Why == "" || r.Script == "" {
 			return nil, fmt.Errorf("allowed.yaml: row %d: ids, aspects, what, why and script are required", i+1)
+		}
+		if r.Personality != PersonalityCrictl && r.Personality != PersonalityBoth {
+			return nil, fmt.Errorf("allowed.yaml: row %d: personality %q is not %s or %s", i+1, r.Personality, PersonalityCrictl, PersonalityBoth)
 		}
 		for _, a := range r.Aspects {
 			if !slices.Contains(aspects, a) {
@@ -98,7 +112,9 @@ func Markdown(rows []Allowed) string {
 	var b strings.Builder
 	b.WriteString("Measured by `test/compat`, which runs every invocation with the real crictl and with\n")
 	b.WriteString("the `crictl` symlink on one node; any difference not listed here fails `make test`.\n\n")
-	b.WriteString("| invocations | what differs | why | what a script should do |\n|---|---|---|---|\n")
+	b.WriteString("The *under* column says whether `ctr cri` does the same (`crictl`, `ctr cri`) or only the\n")
+	b.WriteString("`crictl` name does (`crictl`).\n\n")
+	b.WriteString("| invocations | under | what differs | why | what a script should do |\n|---|---|---|---|---|\n")
 	cell := func(s string) string {
 		return strings.ReplaceAll(strings.ReplaceAll(strings.TrimSpace(s), "|", `\|`), "\n", " ")
 	}
@@ -113,7 +129,11 @@ func Markdown(rows []Allowed) string {
 		for i, id := range r.IDs {
 			ids[i] = "`" + id + "`"
 		}
-		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s |\n", strings.Join(ids, ", "), strings.Join(r.Aspects, ", "), what, cell(r.Why), cell(r.Script))
+		under := "`crictl`"
+		if r.Personality == PersonalityBoth {
+			under = "`crictl`, `ctr cri`"
+		}
+		fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %s |\n", strings.Join(ids, ", "), strings.Join(r.Aspects, ", "), under, what, cell(r.Why), cell(r.Script))
 	}
 	return b.String()
 }

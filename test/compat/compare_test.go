@@ -181,6 +181,13 @@ func compareDocs(inv Inv, a, b string) string {
 	case eb != nil:
 		return fmt.Sprintf("ours is not a document (%v), crictl's is:\n%s", eb, lineDiff(a, b))
 	}
+	// Which fixture objects: the same count may hold other objects.
+	for _, r := range roles(a) {
+		pa["objects: "+r] = true
+	}
+	for _, r := range roles(b) {
+		pb["objects: "+r] = true
+	}
 	var out []string
 	for p := range pa {
 		if !pb[p] {
@@ -200,6 +207,24 @@ func compareDocs(inv Inv, a, b string) string {
 		out = append(out[:40], fmt.Sprintf("… %d more", len(out)-40))
 	}
 	return "key paths (value class) crictl only (-), ours only (+):\n" + strings.Join(out, "\n")
+}
+
+// reRole is a fixture object's role name as normalise writes it: <P>,
+// <X:13>, <R1>.
+var reRole = regexp.MustCompile(`<[A-Z][A-Z0-9]?[0-9]*(:13)?>`)
+
+// roles are the fixture roles a normalised output names.
+func roles(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range reRole.FindAllString(s, -1) {
+		r = strings.TrimSuffix(strings.Trim(r, "<>"), ":13")
+		if !seen[r] && r != "NS" && r != "IP" {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // docPaths parses a JSON value, a stream of them, or YAML, into the set of
@@ -256,6 +281,10 @@ func walk(path string, v any, out map[string]bool) {
 	case []any:
 		if len(v) == 0 {
 			out[path+"[]: empty"] = true
+		} else {
+			// How many: a list that leaves out an object (stats without
+			// its exited containers) keeps every key path of the others.
+			out[fmt.Sprintf("%s[]: %d items", path, len(v))] = true
 		}
 		for _, e := range v {
 			walk(path+"[]", e, out)

@@ -3,6 +3,7 @@ package compat
 import (
 	"path"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -61,4 +62,23 @@ func TestTableReadsAndMatches(t *testing.T) {
 func matchOne(pattern, id string) bool {
 	ok, _ := path.Match(pattern, id)
 	return ok
+}
+
+// A document that leaves out an object the other lists differs, although
+// every key path is in both (round-3 §3: stats -o json without its exited
+// container); so does one that lists another object instead.
+func TestCompareDocsCountsObjects(t *testing.T) {
+	inv := Inv{ID: "stats/-o-json", Args: []string{"stats", "-o", "json"}}
+	both := `{"stats":[{"attributes":{"id":"<R>"},"cpu":{"usageCoreNanoSeconds":{"value":"1"}}},{"attributes":{"id":"<X>"}}]}`
+	running := `{"stats":[{"attributes":{"id":"<R>"},"cpu":{"usageCoreNanoSeconds":{"value":"1"}}}]}`
+	other := `{"stats":[{"attributes":{"id":"<R>"},"cpu":{"usageCoreNanoSeconds":{"value":"1"}}},{"attributes":{"id":"<K>"}}]}`
+	if d := compareDocs(inv, both, both); d != "" {
+		t.Errorf("a document differs from itself: %s", d)
+	}
+	if d := compareDocs(inv, both, running); !strings.Contains(d, ".stats[]: 2 items") || !strings.Contains(d, "objects: X") {
+		t.Errorf("a missing object: %q", d)
+	}
+	if d := compareDocs(inv, both, other); !strings.Contains(d, "- objects: X") || !strings.Contains(d, "+ objects: K") {
+		t.Errorf("another object: %q", d)
+	}
 }

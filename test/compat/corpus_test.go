@@ -554,6 +554,13 @@ func Corpus() []Inv {
 		{"rm", "-a", "{X}"}, {"rmp", "-a"}, {"rmp", "-af"}, {"rmp", "-a", "-f"}, {"stopp", "-a"}, {"inspect", "-a"},
 		{"inspectp"}, {"inspect"}, {"ps", "-a"}, {"ps"}, {"pods"}, {"stats", "-a"}, {"ps", "-a", "-o", "json"},
 		{"pods", "-o", "yaml"}, {"images"},
+		// Every document that lists or reports, with an exited (X) and a
+		// created (K) container present: the documents count objects.
+		// (stats and statsp documents run on the shared fixture, whose
+		// containers both binaries have sampled before: on a fresh node the
+		// second binary finds a CPU rate the first could not.)
+		{"ps", "-o", "json"}, {"ps", "-a", "-o", "yaml"}, {"pods", "-o", "json"}, {"inspect", "-a", "-o", "yaml"},
+		{"inspectp", "-o", "json"}, {"images", "-o", "json"},
 	} {
 		inv := nd("node/"+idOf(a), a...)
 		inv.Volatile = a[0] == "stats"

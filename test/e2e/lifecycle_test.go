@@ -326,7 +326,7 @@ func TestPullWithCredentials(t *testing.T) {
 	})
 
 	r := ctr(t, "cri", "pull", ref)
-	if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, `ctr: pull image "`+ref+`"`) {
+	if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, `ctr: pulling image "`+ref+`"`) {
 		t.Errorf("anonymous pull of a private image: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	t.Run("CRICTL_CREDS", func(t *testing.T) {
