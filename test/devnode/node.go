@@ -85,6 +85,10 @@ type Node struct {
 	// Containerd is the release running when it is not the go.mod pin
 	// (Options.Containerd); empty otherwise.
 	Containerd string `json:",omitempty"`
+	// MadeRunDir records that this node's containerd was to create
+	// /run/containerd, where releases before 2.3 put shim sockets
+	// whatever the config says: Stop removes it again once it is empty.
+	MadeRunDir bool `json:",omitempty"`
 
 	repo  string
 	cmd   *exec.Cmd     // set in the process that started containerd
@@ -127,6 +131,9 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	n := &Node{repo: repo}
 	if opts.Containerd != nil {
 		n.Containerd = opts.Containerd.Version
+		if _, err := os.Stat(sharedRunDir); errors.Is(err, os.ErrNotExist) {
+			n.MadeRunDir = true
+		}
 	}
 	if opts.Dir == "" {
 		reapOrphans(logf)
