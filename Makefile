@@ -199,8 +199,10 @@ test-compat: build tools images crictl
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CRICTL_BIN=$(CURDIR)/$(BUILD)/bin/crictl \
 		$(GO) test $(COMPAT_PKGS) -count=1 -timeout 20m -v
 
-# Builds the older containerd lines of MATRIX that CTRCRI_CACHE lacks (4-8
-# minutes each on 2 cores, cold); the newest is `make tools`'s.
+# Builds the older containerd lines of MATRIX that CTRCRI_CACHE lacks; the
+# newest is `make tools`'s. Measured on 2 shared cores: 1.7 3m52s, 2.0 11m36s
+# (under others' load), 2.2 2m52s, 2.3 4m41s cold; 6-9 s with a warm Go build
+# cache; nothing once cached. The sessions take 6-7 s a line.
 matrix-tools:
 	CTRCRI_CACHE=$(CTRCRI_CACHE) $(GO) run ./test/matrix/cmd/matrixtools $(MATRIX)
 
