@@ -40,6 +40,11 @@ const (
 // endpoint that serves CRI but not containerd's own API (CRI-O, say).
 var ErrNoContainerd = errors.New("the endpoint does not serve containerd's API")
 
+// ErrNoRuntimeInfo is wrapped by RuntimeInfo's error when containerd
+// answers the introspection PluginInfo call NotImplemented, as 1.7 does:
+// the shim and runc versions are not available before containerd 2.0.
+var ErrNoRuntimeInfo = errors.New("not available before containerd 2.0")
+
 // Container is containerd's record of one container in the CRI namespace.
 type Container struct {
 	ID          string
@@ -228,6 +233,9 @@ func (a *ctrdAPI) RuntimeInfo(ctx context.Context, shim, binary string) (Runtime
 		resp, err := introspection.NewIntrospectionClient(a.c.Conn()).PluginInfo(ctx, &introspection.PluginInfoRequest{
 			Type: "io.containerd.runtime.v2", ID: "task", Options: req,
 		})
+		if status.Code(err) == codes.Unimplemented {
+			return RuntimeInfo{}, &runtime.Error{Kind: runtime.KindFailed, Op: "runtime info", Endpoint: a.c.RuntimeEndpoint(), Err: ErrNoRuntimeInfo}
+		}
 		if err != nil {
 			return RuntimeInfo{}, err
 		}

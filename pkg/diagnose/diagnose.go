@@ -283,7 +283,8 @@ func Run(ctx context.Context, c *runtime.Client, cd ctrd.Containerd, o Options) 
 		if r.Config.RuntimeType != "" {
 			binary, _ := cfg.Containerd.Runtimes[r.Config.DefaultRuntime].Options["BinaryName"].(string)
 			if ri, err := cd.RuntimeInfo(ctx, r.Config.RuntimeType, binary); err != nil {
-				r.add(SeverityWarning, "runtime", r.Config.RuntimeType, "runtime info: "+err.Error())
+				// The error names its operation ("runtime info: …") already.
+				r.add(SeverityWarning, "runtime", r.Config.RuntimeType, err.Error())
 			} else {
 				r.Versions.Shim, r.Versions.Runc = ri.ShimVersion, ri.OCIVersion
 			}

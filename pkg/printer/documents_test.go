@@ -76,3 +76,44 @@ func TestDocumentBytesAsCrictl(t *testing.T) {
 		t.Errorf("yaml does not end with crictl's blank line: %q, %v", out.String(), err)
 	}
 }
+
+// TestUnsetStatusFieldsAreNull: containerd 1.7 sets no ContainerStatus.user
+// and a host-network pod has no network status; crictl writes such fields as
+// null (it writes the status field by field from the Go struct), so
+// `jq .status.user` reads null from both, never a missing key. Images are
+// plain protojson in crictl and keep leaving unset fields out.
+func TestUnsetStatusFieldsAreNull(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		it     *Inspected
+		nulls  []string
+		absent []string
+	}{
+		{"container", InspectContainer(&runtimeapi.ContainerStatusResponse{Status: &runtimeapi.ContainerStatus{Id: "c", State: runtimeapi.ContainerState_CONTAINER_RUNNING}}, time.Now()),
+			[]string{"user", "resources", "image", "metadata"}, nil},
+		{"pod", InspectPod(&runtimeapi.PodSandboxStatusResponse{Status: &runtimeapi.PodSandboxStatus{Id: "p"}}, time.Now()),
+			[]string{"network", "linux", "metadata"}, nil},
+		{"image", InspectImage(&runtimeapi.ImageStatusResponse{Image: &runtimeapi.Image{Id: "i"}}),
+			nil, []string{"spec", "uid"}},
+	} {
+		var b strings.Builder
+		p, _ := New("json", ObjectFormats, Options{})
+		if err := p.Print(&b, Inspect([]*Inspected{c.it})); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Status map[string]json.RawMessage }
+		if err := json.Unmarshal([]byte(b.String()), &doc); err != nil {
+			t.Fatalf("%s: %v\n%s", c.name, err, b.String())
+		}
+		for _, k := range c.nulls {
+			if v, ok := doc.Status[k]; !ok || string(v) != "null" {
+				t.Errorf("%s: .status.%s = %q (present %v), crictl writes null", c.name, k, v, ok)
+			}
+		}
+		for _, k := range c.absent {
+			if v, ok := doc.Status[k]; ok {
+				t.Errorf("%s: .status.%s = %s, crictl leaves it out", c.name, k, v)
+			}
+		}
+	}
+}

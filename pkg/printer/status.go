@@ -75,6 +75,19 @@ func (s statusDoc) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
+// everyField writes null for each field of msg that protojson left out, an
+// unset message (containerd 1.7 sets no ContainerStatus.user): crictl writes
+// container and pod statuses field by field from the Go struct, so a script
+// reading .status.user gets null from it, not a missing key.
+func everyField(msg proto.Message, m map[string]any) {
+	fields := msg.ProtoReflect().Descriptor().Fields()
+	for i := range fields.Len() {
+		if name := fields.Get(i).JSONName(); m[name] == nil {
+			m[name] = nil
+		}
+	}
+}
+
 // rfc3339 renders a CRI nanosecond time as crictl's inspect does: local
 // time with nanoseconds; an unset time is Go's zero time,
 // 0001-01-01T00:00:00Z.
@@ -89,6 +102,7 @@ func rfc3339(ns int64, set bool) string {
 // CREATED, finished once it exited (or is UNKNOWN with a finish time).
 func containerTimes(s *runtimeapi.ContainerStatus) func(map[string]any) {
 	return func(m map[string]any) {
+		everyField(s, m)
 		st := s.GetState()
 		m["createdAt"] = rfc3339(s.GetCreatedAt(), true)
 		m["startedAt"] = rfc3339(s.GetStartedAt(), st != runtimeapi.ContainerState_CONTAINER_CREATED)
@@ -98,7 +112,10 @@ func containerTimes(s *runtimeapi.ContainerStatus) func(map[string]any) {
 }
 
 func podTimes(s *runtimeapi.PodSandboxStatus) func(map[string]any) {
-	return func(m map[string]any) { m["createdAt"] = rfc3339(s.GetCreatedAt(), true) }
+	return func(m map[string]any) {
+		everyField(s, m)
+		m["createdAt"] = rfc3339(s.GetCreatedAt(), true)
+	}
 }
 
 // Inspected is one inspect target: the CRI status and its verbose info.

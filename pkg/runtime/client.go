@@ -297,7 +297,8 @@ func (c *Client) Status(ctx context.Context, verbose bool) (*runtimeapi.StatusRe
 // RuntimeConfig returns the runtime's configuration (cgroup driver).
 func (c *Client) RuntimeConfig(ctx context.Context) (*runtimeapi.RuntimeConfigResponse, error) {
 	return unary(ctx, c, "runtime config", "", func(ctx context.Context) (*runtimeapi.RuntimeConfigResponse, error) {
-		return c.rt.RuntimeConfig(ctx, &runtimeapi.RuntimeConfigRequest{})
+		r, err := c.rt.RuntimeConfig(ctx, &runtimeapi.RuntimeConfigRequest{})
+		return r, unimplemented(err, "runtime config", "RuntimeConfig", "containerd serves it from 2.0")
 	})
 }
 

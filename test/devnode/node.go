@@ -51,6 +51,18 @@ type Options struct {
 	Timeout time.Duration
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Containerd, when set, runs that containerd build instead of the one
+	// `make tools` built from the go.mod pin; runc and the CNI plugins
+	// still come from _build. The matrix tests older releases this way.
+	Containerd *Containerd
+}
+
+// Containerd is a containerd build: the containerd and
+// containerd-shim-runc-v2 binaries in BinDir, of release Version
+// (v1.7.35, v2.0.14, …), which picks the config dialect.
+type Containerd struct {
+	Version string
+	BinDir  string
 }
 
 // Node is a running dev node. Its exported fields are also what node.json
@@ -70,6 +82,13 @@ type Node struct {
 	// it is gone the node is an orphan a later Start may reap. Zero for
 	// nodes meant to outlive their starter (`devnode up`).
 	Owner int
+	// Containerd is the release running when it is not the go.mod pin
+	// (Options.Containerd); empty otherwise.
+	Containerd string `json:",omitempty"`
+	// MadeRunDir records that this node's containerd was to create
+	// /run/containerd, where releases before 2.3 put shim sockets
+	// whatever the config says: Stop removes it again once it is empty.
+	MadeRunDir bool `json:",omitempty"`
 
 	repo  string
 	cmd   *exec.Cmd     // set in the process that started containerd
@@ -95,6 +114,11 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c := opts.Containerd; c != nil {
+		if b, err = b.WithContainerd(c.BinDir); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Timeout == 0 {
 		opts.Timeout = 60 * time.Second
 	}
@@ -105,6 +129,12 @@ func Start(ctx context.Context, opts Options) (*Node, error) {
 	}
 
 	n := &Node{repo: repo}
+	if opts.Containerd != nil {
+		n.Containerd = opts.Containerd.Version
+		if _, err := os.Stat(sharedRunDir); errors.Is(err, os.ErrNotExist) {
+			n.MadeRunDir = true
+		}
+	}
 	if opts.Dir == "" {
 		reapOrphans(logf)
 		d, err := os.MkdirTemp("/tmp", "ctrcri-")
@@ -182,9 +212,10 @@ func (n *Node) start(ctx context.Context, b Build, opts Options, logf func(strin
 	cmd := exec.Command(b.Containerd(), "--config", filepath.Join(n.Dir, configFile))
 	cmd.Dir = n.Dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// The shim and runc come from _build/bin, ahead of anything installed.
+	// The shim comes from the containerd's own dir and runc from _build/bin,
+	// ahead of anything installed.
 	cmd.Env = append(withoutEnv(os.Environ(), "PATH", "CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE"),
-		"PATH="+b.BinDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"PATH="+strings.Join([]string{b.ContainerdDir, b.BinDir, os.Getenv("PATH")}, string(os.PathListSeparator)),
 		"TMPDIR="+filepath.Join(n.Dir, "tmp"))
 	// Its own session: no terminal signal (^C in `make up`) reaches it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

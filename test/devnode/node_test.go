@@ -221,7 +221,7 @@ func TestTeardownRefusesForeignDir(t *testing.T) {
 func TestConfigRendering(t *testing.T) {
 	n := &Node{Dir: "/tmp/ctrcri-1", Socket: "/tmp/ctrcri-1/containerd.sock", Slot: 3}
 	n.Bridge, n.Network, n.Subnet = slotNames(n.Slot)
-	b := Build{BinDir: "/repo/_build/bin", CNIDir: "/repo/_build/cni"}
+	b := Build{BinDir: "/repo/_build/bin", ContainerdDir: "/repo/_build/bin", CNIDir: "/repo/_build/cni"}
 	var cfg map[string]any
 	if err := toml.Unmarshal([]byte(n.containerdConfig(b)), &cfg); err != nil {
 		t.Fatalf("config is not TOML: %v\n%s", err, n.containerdConfig(b))
@@ -294,4 +294,75 @@ func TestUnescapeOctal(t *testing.T) {
 			t.Errorf("unescapeOctal(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestConfigDialects: each containerd release gets the config format it
+// reads (shared/findings/round-3.md §2): version 2 with one CRI section on
+// 1.7, cni.bin_dir as a string on 2.0, bin_dirs from 2.2.
+func TestConfigDialects(t *testing.T) {
+	b := Build{BinDir: "/repo/_build/bin", ContainerdDir: "/cache/c", CNIDir: "/repo/_build/cni"}
+	for _, c := range []struct {
+		version string
+		want    map[string]any
+	}{
+		{"v1.7.35", map[string]any{
+			"version": int64(2),
+			"plugins.io.containerd.grpc.v1.cri.sandbox_image":                               PauseImage,
+			"plugins.io.containerd.grpc.v1.cri.restrict_oom_score_adj":                      true,
+			"plugins.io.containerd.grpc.v1.cri.containerd.snapshotter":                      "overlayfs",
+			"plugins.io.containerd.grpc.v1.cri.containerd.runtimes.runc.options.BinaryName": "/repo/_build/bin/runc",
+			"plugins.io.containerd.grpc.v1.cri.cni.bin_dir":                                 "/repo/_build/cni",
+			"plugins.io.containerd.grpc.v1.cri.registry.config_path":                        "/tmp/ctrcri-1/certs.d",
+			"plugins.io.containerd.nri.v1.nri.disable":                                      true,
+			"plugins.io.containerd.cri.v1.runtime":                                          nil,
+		}},
+		{"v2.0.14", map[string]any{
+			"version": int64(3),
+			"plugins.io.containerd.cri.v1.runtime.cni.bin_dir":  "/repo/_build/cni",
+			"plugins.io.containerd.cri.v1.runtime.cni.bin_dirs": nil,
+			"plugins.io.containerd.nri.v1.nri.disable":          true,
+		}},
+		{"v2.2.10", map[string]any{
+			"version": int64(3),
+			"plugins.io.containerd.cri.v1.runtime.cni.bin_dir":          nil,
+			"plugins.io.containerd.cri.v1.images.pinned_images.sandbox": PauseImage,
+		}},
+	} {
+		n := &Node{Dir: "/tmp/ctrcri-1", Socket: "/tmp/ctrcri-1/containerd.sock", Containerd: c.version}
+		var cfg map[string]any
+		if err := toml.Unmarshal([]byte(n.containerdConfig(b)), &cfg); err != nil {
+			t.Fatalf("%s: config is not TOML: %v\n%s", c.version, err, n.containerdConfig(b))
+		}
+		for key, want := range c.want {
+			if got := lookup(cfg, key); got != want {
+				t.Errorf("%s: %s = %#v, want %#v", c.version, key, got, want)
+			}
+		}
+	}
+}
+
+// lookup finds a dotted key in a decoded TOML document; the plugin names
+// (io.containerd.…) are matched as the longest key present at each level.
+func lookup(doc map[string]any, key string) any {
+	var v any = doc
+	for key != "" {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		found := false
+		for i := len(key); i > 0; i-- {
+			if i < len(key) && key[i] != '.' {
+				continue
+			}
+			if next, ok := m[key[:i]]; ok {
+				v, key, found = next, strings.TrimPrefix(key[i:], "."), true
+				break
+			}
+		}
+		if !found {
+			return nil
+		}
+	}
+	return v
 }

@@ -57,12 +57,26 @@ func isModuleRoot(gomod string) bool {
 type Build struct {
 	Repo   string
 	BinDir string // containerd, containerd-shim-runc-v2, runc
-	CNIDir string // bridge, host-local, loopback, portmap
-	Images string // pause.tar, busybox.tar
+	// ContainerdDir holds the containerd and containerd-shim-runc-v2 the
+	// node runs: BinDir, or another release's build (WithContainerd).
+	ContainerdDir string
+	CNIDir        string // bridge, host-local, loopback, portmap
+	Images        string // pause.tar, busybox.tar
 }
 
 // Containerd is the daemon binary.
-func (b Build) Containerd() string { return filepath.Join(b.BinDir, "containerd") }
+func (b Build) Containerd() string { return filepath.Join(b.ContainerdDir, "containerd") }
+
+// WithContainerd returns b running the containerd and runc shim in dir.
+func (b Build) WithContainerd(dir string) (Build, error) {
+	for _, f := range []string{"containerd", "containerd-shim-runc-v2"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return b, fmt.Errorf("devnode: containerd build: %w", err)
+		}
+	}
+	b.ContainerdDir = dir
+	return b, nil
+}
 
 // Runc is the OCI runtime the node's runc shim uses.
 func (b Build) Runc() string { return filepath.Join(b.BinDir, "runc") }
@@ -76,6 +90,7 @@ func FindBuild(repo string) (Build, error) {
 		CNIDir: filepath.Join(repo, "_build", "cni"),
 		Images: filepath.Join(repo, "_build", "images"),
 	}
+	b.ContainerdDir = b.BinDir
 	need := []struct{ path, target string }{
 		{b.Containerd(), "tools"},
 		{filepath.Join(b.BinDir, "containerd-shim-runc-v2"), "tools"},

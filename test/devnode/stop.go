@@ -45,8 +45,17 @@ func (n *Node) Stop() error {
 	if err := os.RemoveAll(n.Dir); err != nil {
 		add(fmt.Errorf("devnode: remove %s: %w", n.Dir, err))
 	}
+	if n.MadeRunDir {
+		// Only once empty: another node may still have shims there.
+		_ = os.Remove(filepath.Join(sharedRunDir, "s"))
+		_ = os.Remove(sharedRunDir)
+	}
 	return errors.Join(errs...)
 }
+
+// sharedRunDir is containerd's default state dir; releases before 2.3 put
+// shim sockets in its s/ whatever the config says.
+const sharedRunDir = "/run/containerd"
 
 // Teardown stops the node in dir, as recorded in its node.json or, when a
 // start died before writing it, as found in /proc and the mount table, and

@@ -21,6 +21,8 @@ type Containerd struct {
 	SandboxSet []ctrd.Sandbox
 	Ver        ctrd.Version
 	Info       ctrd.RuntimeInfo
+	// InfoErr, when set, is RuntimeInfo's error.
+	InfoErr error
 	// Err, when set, is returned by every call.
 	Err    error
 	called []string
@@ -69,14 +71,25 @@ func (f *Containerd) Version(context.Context) (ctrd.Version, error) {
 
 // RuntimeInfo implements ctrd.Containerd.
 func (f *Containerd) RuntimeInfo(context.Context, string, string) (ctrd.RuntimeInfo, error) {
-	return f.Info, f.record("RuntimeInfo")
+	if err := f.record("RuntimeInfo"); err != nil {
+		return ctrd.RuntimeInfo{}, err
+	}
+	return f.Info, f.InfoErr
 }
 
 // Mirror returns a fake containerd that holds exactly what CRI would have
 // made for the fake server's pods and containers: a container and a
-// running task (PIDs from 1000) per running container and ready pod.
+// running task (PIDs from 1000) per running container and ready pod, and a
+// sandbox record per pod. In Containerd17 mode it is 1.7: no sandbox
+// records (its CRI keeps none) and PluginInfo answered NotImplemented.
 func (s *Server) Mirror() *Containerd {
 	f := &Containerd{Ver: ctrd.Version{Version: "v2.4.2", Revision: "fake"}}
+	if s.Mode == Containerd17 {
+		f.Ver.Version = "v1.7.35"
+		// 1.7's introspection service answers PluginInfo NotImplemented,
+		// which RuntimeInfo reports as ErrNoRuntimeInfo.
+		f.InfoErr = &runtime.Error{Kind: runtime.KindFailed, Op: "runtime info", Err: ctrd.ErrNoRuntimeInfo}
+	}
 	s.RuntimeService.Lock()
 	defer s.RuntimeService.Unlock()
 	pid := uint32(1000)
@@ -89,7 +102,9 @@ func (s *Server) Mirror() *Containerd {
 	for _, id := range slices.Sorted(maps.Keys(s.RuntimeService.Sandboxes)) {
 		p := s.RuntimeService.Sandboxes[id]
 		f.Records = append(f.Records, ctrd.Container{ID: id, CRIKind: "sandbox", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs", SnapshotKey: id})
-		f.SandboxSet = append(f.SandboxSet, ctrd.Sandbox{ID: id, Sandboxer: "podsandbox", Runtime: "io.containerd.runc.v2"})
+		if s.Mode != Containerd17 {
+			f.SandboxSet = append(f.SandboxSet, ctrd.Sandbox{ID: id, Sandboxer: "podsandbox", Runtime: "io.containerd.runc.v2"})
+		}
 		task(id, p.State == runtimeapi.PodSandboxState_SANDBOX_READY)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.RuntimeService.Containers)) {
