@@ -145,6 +145,9 @@ func (c *Cluster) StartControlPlane(ctx context.Context) error {
 		"--client-ca-file", p("ca.crt"),
 		"--kubelet-client-certificate", p("apiserver-kubelet-client.crt"),
 		"--kubelet-client-key", p("apiserver-kubelet-client.key"),
+		// The node's hostname resolves nowhere: logs, exec and attach go
+		// to the kubelet at the node IP.
+		"--kubelet-preferred-address-types", "InternalIP",
 		"--service-account-issuer", "https://kubernetes.default.svc",
 		"--service-account-key-file", p("sa.pub"),
 		"--service-account-signing-key-file", p("sa.key"),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,6 +70,11 @@ func TestCluster(t *testing.T) {
 	child.Env = append(os.Environ(), envInside+"="+dir)
 	child.Stdout, child.Stderr = os.Stdout, os.Stderr
 	child.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	// ^C reaches the child too (same process group): it stops the
+	// cluster; this side waits for it and still removes the namespace.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}

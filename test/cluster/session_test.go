@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,6 +77,17 @@ func inside(t *testing.T, dir string) {
 		ph.add("teardown (in namespace)", time.Since(start))
 		ph.print()
 	})
+	// ^C or a kill: stop what was started (the daemons live in sessions of
+	// their own and would outlive this process), then go.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; ok {
+			c.Stop()
+			os.Exit(130)
+		}
+	}()
 	if err := c.Prepare(); err != nil {
 		t.Fatal(err)
 	}
