@@ -12,8 +12,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The cluster's network: one dummy interface in the cluster's network
-// namespace carries the node IP; the API server, etcd and the controllers
+// The cluster's network: one interface in the cluster's network namespace
+// carries the node IP (a veth whose peer stays in the namespace too: this
+// kernel has no dummy driver, CONFIG_DUMMY is not set); the API server, etcd and the controllers
 // listen on loopback there, the kubelet on the node IP. Nothing is routed
 // out of the namespace.
 const (
@@ -34,13 +35,14 @@ func run(name string, args ...string) error {
 	return nil
 }
 
-// upNetwork brings up loopback and the node's dummy interface in the
-// network namespace this process runs in.
+// upNetwork brings up loopback and the node's interface in the network
+// namespace this process runs in.
 func upNetwork() error {
 	for _, args := range [][]string{
 		{"link", "set", "lo", "up"},
-		{"link", "add", nodeLink, "type", "dummy"},
+		{"link", "add", nodeLink, "type", "veth", "peer", "name", nodeLink + "-peer"},
 		{"addr", "add", nodeIP + "/24", "dev", nodeLink},
+		{"link", "set", nodeLink + "-peer", "up"},
 		{"link", "set", nodeLink, "up"},
 	} {
 		if err := run("ip", args...); err != nil {
