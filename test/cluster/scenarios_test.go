@@ -230,7 +230,10 @@ func sickWorkload(t *testing.T, s *session, ph *phases) {
 func (s *session) waitJob(t *testing.T, name string) string {
 	t.Helper()
 	var state string
-	if _, ok := s.eventually(t, 3*time.Minute, time.Second, func() bool {
+	// One node: the indexes run one after another (the anti-affinity
+	// keeps them apart only while they run), and the scheduler retries a
+	// pod it found unschedulable with a back-off.
+	if _, ok := s.eventually(t, 6*time.Minute, time.Second, func() bool {
 		r := s.quiet("", "kubectl get job -n "+fleetNS+" "+name+` -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type} {end}'`)
 		for _, c := range strings.Fields(r.out) {
 			if c == "Complete" || c == "Failed" {
@@ -241,7 +244,7 @@ func (s *session) waitJob(t *testing.T, name string) string {
 		return false
 	}); !ok {
 		s.sh(t, "", "kubectl get job,pods -n "+fleetNS+" -o wide")
-		t.Fatalf("job %s did not finish in 3 minutes", name)
+		t.Fatalf("job %s did not finish in 6 minutes", name)
 	}
 	s.sh(t, "", "kubectl get job "+name+" -n "+fleetNS+"; kubectl get pods -n "+fleetNS+" -l job-name="+name)
 	return state
