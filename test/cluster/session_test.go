@@ -283,25 +283,6 @@ func docBlock(t *testing.T, repo, marker string) string {
 	return ""
 }
 
-// docLine returns the command line of a docs block that contains marker
-// (with its backslash continuations).
-func docLine(t *testing.T, block, marker string) string {
-	t.Helper()
-	var cmd []string
-	for _, line := range strings.Split(block, "\n") {
-		if len(cmd) > 0 || strings.Contains(line, marker) {
-			cmd = append(cmd, line)
-		}
-		if len(cmd) > 0 && !strings.HasSuffix(strings.TrimSpace(line), `\`) && !strings.HasSuffix(strings.TrimSpace(line), "|") {
-			break
-		}
-	}
-	if len(cmd) == 0 {
-		t.Fatalf("no line with %q in\n%s", marker, block)
-	}
-	return strings.Join(cmd, "\n")
-}
-
 // fleetView is what the suite reads of `diagnose merge -o json`.
 type fleetView struct {
 	Healthy bool
