@@ -51,8 +51,12 @@ func applyAndMerge(t *testing.T, s *session, ph *phases) {
 		t.Errorf("kubectl apply -f deploy/ printed a warning (issue 16, real-cluster item 6):\n%s", r.err)
 	}
 	// docs/fleet.md §2, word for word.
-	if r := s.sh(t, "", "set -e\n"+docBlock(t, s.repo, "rollout status")); r.code != 0 {
+	r = s.sh(t, "", "set -e\n"+docBlock(t, s.repo, "rollout status"))
+	if r.code != 0 {
 		t.Fatalf("docs/fleet.md §2 failed: exit %d", r.code)
+	}
+	if strings.Contains(r.err, "Warning") {
+		t.Errorf("docs/fleet.md §2 printed a warning (issue 16, real-cluster item 6):\n%s", r.err)
 	}
 	if !s.waitReport(t, 2*time.Minute, nil) {
 		t.Fatal("no report in the DaemonSet's log after 2 minutes")
@@ -314,12 +318,35 @@ func jobRuns(t *testing.T, s *session, ph *phases) {
 	}
 
 	// Completed Job pods leave NotReady sandboxes; they are not a warning.
-	if !s.waitReport(t, 2*every+30*time.Second, func(v fleetView) bool {
-		last = v
-		return v.Healthy && v.Summary.Warnings == 0
-	}) {
-		t.Errorf("a node that ran the CronJob's pods is listed with warnings (issue 16, real-cluster item 3): %s", problems(last))
+	// The node's own report says what its warnings are about (this
+	// machine adds one of its own: containerd's cgroup v1 deprecation).
+	var about []string
+	if _, ok := s.eventually(t, 2*every+30*time.Second, 2*time.Second, func() bool {
+		about = s.jobProblems(t)
+		return len(about) == 0
+	}); !ok {
+		t.Errorf("a node that ran the CronJob's pods is listed with problems about them (issue 16, real-cluster items 2 and 3):%s", strings.Join(about, ""))
 	}
+}
+
+// jobProblems lists the problems in the DaemonSet's latest report that
+// are about pods of the CronJob's Jobs.
+func (s *session) jobProblems(t *testing.T) []string {
+	t.Helper()
+	r := s.quiet("", "kubectl logs -n "+fleetNS+" -l app.kubernetes.io/name="+fleetDS+" --tail=1")
+	var report struct {
+		Problems []struct{ Severity, Check, Object, Message string }
+	}
+	if err := json.Unmarshal([]byte(r.out), &report); err != nil {
+		return []string{"\n  no report: " + err.Error() + ": " + r.out + r.err}
+	}
+	var out []string
+	for _, p := range report.Problems {
+		if strings.HasPrefix(p.Object, fleetNS+"/now-") || strings.HasPrefix(p.Object, fleetNS+"/again-") {
+			out = append(out, fmt.Sprintf("\n  %s %s %s: %s", p.Severity, p.Check, p.Object, p.Message))
+		}
+	}
+	return out
 }
 
 // docLines splits a docs block into its command lines, continuations
@@ -359,12 +386,18 @@ func debugRecipe(t *testing.T, s *session, ph *phases) {
 	recipe := docBlock(t, s.repo, "kubectl debug node/")
 	recipe = strings.ReplaceAll(recipe, "NAME", nodeName)
 	recipe = regexp.MustCompile(`--image=\S+`).ReplaceAllString(recipe, "--image="+s.ref)
-	r := s.sh(t, t.TempDir(), recipe)
-	if r.code != 0 {
-		t.Errorf("the kubectl debug recipe exited %d, want 0 (a healthy node)", r.code)
+	// -it wants a terminal: script(1) gives the recipe one, as the
+	// operator's would (without, kubectl asks containerd to attach with a
+	// TTY and stderr, which it refuses).
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "recipe.sh"), []byte(recipe+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(r.out, nodeName) {
-		t.Errorf("the debug pod's diagnosis does not name the node %s", nodeName)
+	t.Logf("recipe (docs/fleet.md §5):\n%s", recipe)
+	r := s.sh(t, dir, "script -qec 'bash recipe.sh' /dev/null")
+	out := strings.ReplaceAll(r.out, "\r\n", "\n")
+	if want := "Node " + nodeName + ": healthy"; !strings.Contains(out, want) {
+		t.Errorf("the debug pod's diagnosis does not say %q", want)
 	}
 	// "The debug pod stays behind: kubectl delete pod node-debugger-NAME-…"
 	pods := s.quiet("", "kubectl get pods -o name")
