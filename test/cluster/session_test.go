@@ -39,7 +39,7 @@ type phases struct {
 
 func (p *phases) add(name string, d time.Duration) {
 	p.names, p.took = append(p.names, name), append(p.took, d)
-	p.t.Logf("phase %-28s %6.1fs", name, d.Seconds())
+	p.t.Logf("phase %-30s %7.1fs", name, d.Seconds())
 }
 
 func (p *phases) print() {
@@ -62,7 +62,7 @@ func inside(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ph.add("build (cached)", cachedBuildTime(bins))
+	ph.add("build k8s+etcd (cold, cached)", cachedBuildTime(bins))
 	c := New(dir, nodeName, bins, t.Logf)
 	t.Cleanup(func() {
 		if t.Failed() {
