@@ -19,7 +19,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -350,8 +349,3 @@ func (f logFunc) Write(b []byte) (int, error) {
 }
 
 func logWriter(f func(string, ...any)) io.Writer { return logFunc(f) }
-
-// Command returns a command for one of the pinned binaries.
-func (c *Cluster) Command(name string, args ...string) *exec.Cmd {
-	return exec.Command(c.bins.Path(name), args...)
-}

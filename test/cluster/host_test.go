@@ -126,7 +126,7 @@ func nsInode(path string) (uint64, error) {
 // in its network or mount namespace or running from its directories,
 // mounts under those directories, the network namespace, the node's cgroup
 // subtree. With no process in the network namespace and its name gone, the
-// kernel frees it, and with it every link (bridge, veths, dummy) it held.
+// kernel frees it, and with it every link (the CNI bridge, the veths) it held.
 func leftovers(dir, nodeDir string, netIno, mntIno uint64, ns string) []string {
 	var out []string
 	dirs := []string{dir}
