@@ -14,9 +14,9 @@ import (
 
 // The cluster's network: one interface in the cluster's network namespace
 // carries the node IP (a veth whose peer stays in the namespace too: this
-// kernel has no dummy driver, CONFIG_DUMMY is not set); the API server, etcd and the controllers
-// listen on loopback there, the kubelet on the node IP. Nothing is routed
-// out of the namespace.
+// kernel has no dummy driver, CONFIG_DUMMY is not set); the API server,
+// etcd and the controllers listen on loopback there, the kubelet on the
+// node IP. Nothing is routed out of the namespace.
 const (
 	nodeIP     = "10.211.0.1"
 	nodeLink   = "node0"
