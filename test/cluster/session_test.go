@@ -316,15 +316,15 @@ func decodeView(t *testing.T, r result) fleetView {
 	return v
 }
 
-// problem finds a problem group on the node whose sample object contains
-// object and whose pattern or message matches re.
+// problem finds a problem group on the node, of any severity, whose sample
+// object contains object and whose pattern or message matches re.
 func (v fleetView) problem(node, object string, re *regexp.Regexp) bool {
 	for _, p := range v.Problems {
 		onNode := false
 		for _, e := range p.Examples {
 			onNode = onNode || e == node
 		}
-		if onNode && p.Severity == "error" && strings.Contains(p.Sample.Object, object) &&
+		if onNode && strings.Contains(p.Sample.Object, object) &&
 			(re.MatchString(p.Pattern) || re.MatchString(p.Sample.Message)) {
 			return true
 		}
