@@ -91,8 +91,20 @@ func TestCluster(t *testing.T) {
 	if err := run("ip", "netns", "delete", ns); err != nil {
 		t.Error(err)
 	}
-	for _, left := range leftovers(dir, nodeDir, netIno, mntIno, ns) {
-		t.Errorf("left behind: %s", left)
+	if left := leftovers(dir, nodeDir, netIno, mntIno, ns); len(left) > 0 {
+		for _, l := range left {
+			t.Errorf("left behind: %s", l)
+		}
+		// A failure, and still cleaned up: the next run and the machine's
+		// other users must not inherit it.
+		for _, pid := range leftPIDs(left) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if nodeDir != "" {
+			if err := devnode.Teardown(nodeDir); err != nil {
+				t.Errorf("tearing down %s: %v", nodeDir, err)
+			}
+		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		t.Errorf("remove %s: %v", dir, err)
@@ -184,4 +196,16 @@ func leftovers(dir, nodeDir string, netIno, mntIno uint64, ns string) []string {
 		}
 	}
 	return out
+}
+
+// leftPIDs picks the process IDs out of leftovers' "process PID: …" lines.
+func leftPIDs(left []string) []int {
+	var pids []int
+	for _, l := range left {
+		var pid int
+		if _, err := fmt.Sscanf(l, "process %d:", &pid); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
