@@ -97,13 +97,19 @@ func TestCluster(t *testing.T) {
 		}
 		// A failure, and still cleaned up: the next run and the machine's
 		// other users must not inherit it.
+		// Not devnode.Teardown: the node's bridge name is one of the
+		// namespace's, and on the host it may be another node's.
 		for _, pid := range leftPIDs(left) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if nodeDir != "" {
-			if err := devnode.Teardown(nodeDir); err != nil {
-				t.Errorf("tearing down %s: %v", nodeDir, err)
+		time.Sleep(time.Second)
+		for _, l := range left {
+			if cg, ok := strings.CutPrefix(l, "cgroup "); ok {
+				removeCgroupTree(cg)
 			}
+		}
+		if _, err := os.Stat(filepath.Join(nodeDir, ".ctrcri-devnode")); nodeDir != "" && err == nil {
+			os.RemoveAll(nodeDir)
 		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
@@ -208,4 +214,19 @@ func leftPIDs(left []string) []int {
 		}
 	}
 	return pids
+}
+
+// removeCgroupTree removes a cgroup directory and its children, deepest
+// first (a cgroup is removed with rmdir, never with its files).
+func removeCgroupTree(top string) {
+	var dirs []string
+	filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		syscall.Rmdir(dirs[i])
+	}
 }
