@@ -141,7 +141,8 @@ func nsInode(path string) (uint64, error) {
 }
 
 // leftovers lists what of the cluster still exists on the host: processes
-// in its network or mount namespace or running from its directories,
+// in its network or mount namespace, in its pods' cgroups or running from
+// its directories,
 // mounts under those directories, the network namespace, the node's cgroup
 // subtree. With no process in the network namespace and its name gone, the
 // kernel frees it, and with it every link (the CNI bridge, the veths) it held.
@@ -150,6 +151,10 @@ func leftovers(dir, nodeDir string, netIno, mntIno uint64, ns string) []string {
 	dirs := []string{dir}
 	if nodeDir != "" {
 		dirs = append(dirs, nodeDir)
+	}
+	cgroupRoot := ""
+	if nodeDir != "" {
+		cgroupRoot = "/ctrcri-" + filepath.Base(nodeDir) + "/"
 	}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	self := os.Getpid()
@@ -166,7 +171,10 @@ func leftovers(dir, nodeDir string, netIno, mntIno uint64, ns string) []string {
 		for _, d := range dirs {
 			inDir = inDir || strings.Contains(args, d+"/") || strings.Contains(args, d+" ") || strings.HasSuffix(args, d)
 		}
-		if (netIno != 0 && net == netIno) || (mntIno != 0 && mnt == mntIno) || inDir {
+		// A container has namespaces of its own: it is found by its cgroup.
+		cg, _ := os.ReadFile(p + "/cgroup")
+		inCgroup := cgroupRoot != "" && strings.Contains(string(cg), ":"+cgroupRoot)
+		if (netIno != 0 && net == netIno) || (mntIno != 0 && mnt == mntIno) || inDir || inCgroup {
 			out = append(out, fmt.Sprintf("process %d: %s", pid, args))
 		}
 	}
