@@ -22,6 +22,9 @@ MODFILES       := go.mod go.sum
 # Debian packages a fresh machine of this kind lacks. busybox-static feeds the
 # busybox test image; iptables backs the CNI portmap plugin (hostPort).
 DEB_PKGS := busybox-static iptables iproute2 gcc libc6-dev
+# runc's seccomp support (cgo, pkg-config libseccomp): Kubernetes pods ask
+# for `seccompProfile: RuntimeDefault`, which a runc without it refuses.
+DEB_PKGS += libseccomp-dev pkg-config
 # The completion tests drive the scripts in bash (with bash-completion, which
 # urfave/cli's bash script needs), zsh and fish.
 DEB_PKGS += bash-completion zsh fish
@@ -33,8 +36,9 @@ CONTAINERD_TAGS := no_btrfs no_devmapper no_zfs
 # (2.4.2+unknown) as the containerd library linked into ctr, and upstream
 # `ctr version` does not warn about a mismatch.
 
-TOOL_BINS := $(BUILD)/bin/containerd $(BUILD)/bin/containerd-shim-runc-v2 $(BUILD)/bin/runc
-TOOL_PKGS := $(CONTAINERD_MOD)/cmd/containerd $(CONTAINERD_MOD)/cmd/containerd-shim-runc-v2 github.com/opencontainers/runc
+TOOL_BINS := $(BUILD)/bin/containerd $(BUILD)/bin/containerd-shim-runc-v2
+TOOL_PKGS := $(CONTAINERD_MOD)/cmd/containerd $(CONTAINERD_MOD)/cmd/containerd-shim-runc-v2
+RUNC_TAGS := seccomp
 CNI_BINS  := $(addprefix $(BUILD)/cni/,bridge loopback host-local portmap)
 CNI_PKGS  := $(CNI_MOD)/main/bridge $(CNI_MOD)/main/loopback $(CNI_MOD)/ipam/host-local $(CNI_MOD)/meta/portmap
 IMAGES    := $(BUILD)/images/pause.tar $(BUILD)/images/busybox.tar
@@ -65,7 +69,7 @@ MATRIX_CI    := 1.7 2.4
 E2E_PKGS = ./test/e2e/...
 COMPAT_PKGS = ./test/compat/...
 CRISUITE_PKGS = ./test/crisuite/...
-UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat' -e '/test/crisuite')
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat' -e '/test/crisuite' -e '/test/cluster')
 
 # crictl's own end-to-end suite (cri-tools test/e2e, ginkgo), compiled from
 # the pinned cri-tools module into CTRCRI_CACHE, one binary per version: a
@@ -73,7 +77,36 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat' 
 CRICTL_VERSION  = $(shell $(GO) list -m -f '{{.Version}}' $(CRICTL_MOD))
 CRISUITE_BIN    = $(CTRCRI_CACHE)/crictl-e2e-$(CRICTL_VERSION).test
 
-.PHONY: all deps build tools images image crictl crisuite up down demo vet test test-unit test-e2e test-compat test-crisuite test-matrix matrix-tools bench bench-deps install clean fuzz fault
+.PHONY: all deps build tools images image crictl crisuite up down demo vet test test-unit test-e2e test-compat test-crisuite test-matrix matrix-tools test-cluster cluster-tools bench bench-deps install clean fuzz fault
+
+# The one-node Kubernetes cluster of test/cluster runs binaries built from
+# the tools modules under test/tools (k8s.io/kubernetes and etcd each pinned
+# in a module of its own; TestPins checks these versions against them). A
+# cold build takes half an hour on two cores, so the binaries are cached
+# outside the checkout, in a directory named by the version, the Go version
+# and a hash of the flags and the tools module: a new clone, `make clean` or
+# another worktree reuses them, and a change of any input builds a new one.
+K8S_VERSION  := v1.37.2
+ETCD_VERSION := v3.7.4
+K8S_TOOLS    := test/tools/kubernetes
+ETCD_TOOLS   := test/tools/etcd
+GO_VERSION   := $(shell $(GO) env GOVERSION)
+# Without the version stamp every binary says v0.0.0 (kubectl version, the
+# node's kubeletVersion). -s -w: no symbol tables, shorter links.
+K8S_VERSION_PKG := k8s.io/component-base/version
+K8S_LDFLAGS := -s -w -X $(K8S_VERSION_PKG).gitVersion=$(K8S_VERSION) \
+	-X $(K8S_VERSION_PKG).gitMajor=$(word 2,$(subst ., ,$(K8S_VERSION:v%=x.%))) \
+	-X $(K8S_VERSION_PKG).gitMinor=$(word 3,$(subst ., ,$(K8S_VERSION:v%=x.%))) \
+	-X $(K8S_VERSION_PKG).gitTreeState=clean
+ETCD_LDFLAGS := -s -w
+K8S_HASH  := $(shell cat $(K8S_TOOLS)/go.mod $(K8S_TOOLS)/go.sum | { cat; echo '$(K8S_LDFLAGS)'; } | sha256sum | cut -c1-12)
+ETCD_HASH := $(shell cat $(ETCD_TOOLS)/go.mod $(ETCD_TOOLS)/go.sum | { cat; echo '$(ETCD_LDFLAGS)'; } | sha256sum | cut -c1-12)
+K8S_DIR   := $(CTRCRI_CACHE)/kubernetes-$(K8S_VERSION)-$(GO_VERSION)-$(K8S_HASH)
+ETCD_DIR  := $(CTRCRI_CACHE)/etcd-$(ETCD_VERSION)-$(GO_VERSION)-$(ETCD_HASH)
+K8S_CMDS  := kubelet kube-apiserver kube-controller-manager kube-scheduler kubectl
+K8S_BINS  := $(addprefix $(K8S_DIR)/bin/,$(K8S_CMDS))
+CLUSTER_PKGS = ./test/cluster/...
+
 
 # Fuzz targets as package:FuzzName. Their seeds (f.Add and testdata/fuzz/,
 # where every crasher found is kept) run as plain tests in test-unit; `make
@@ -112,7 +145,7 @@ deps:
 build:
 	$(GO) build -ldflags '-X $(VERSION_PKG).Version=$(VERSION)' -o bin/ctr ./cmd/ctr
 
-tools: $(TOOL_BINS) $(CNI_BINS)
+tools: $(TOOL_BINS) $(BUILD)/bin/runc $(CNI_BINS)
 
 # One go build for several main packages compiles their shared deps once and
 # in parallel; touch because go build leaves an up-to-date binary untouched.
@@ -120,6 +153,17 @@ $(TOOL_BINS) &: $(MODFILES)
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -tags '$(CONTAINERD_TAGS)' -o $(BUILD)/bin/ $(TOOL_PKGS)
 	@touch $(TOOL_BINS)
+
+# runc on its own: the seccomp tag must not reach containerd's build. The
+# binary records its tags (go version -m), so a runc built without them is
+# rebuilt.
+$(BUILD)/bin/runc: $(MODFILES) $(if $(shell $(GO) version -m $(BUILD)/bin/runc 2>/dev/null | grep -- '-tags=$(RUNC_TAGS)'),,FORCE)
+	@mkdir -p $(BUILD)/bin
+	$(GO) build -tags '$(RUNC_TAGS)' -o $@ github.com/opencontainers/runc
+	@touch $@
+
+.PHONY: FORCE
+FORCE:
 
 $(CNI_BINS) &: $(MODFILES)
 	@mkdir -p $(BUILD)/cni
@@ -138,6 +182,30 @@ crisuite:
 	@mkdir -p $(CTRCRI_CACHE)
 	@[ -x $(CRISUITE_BIN) ] || { echo "$(GO) test -c -o $(CRISUITE_BIN) $(CRICTL_MOD)/test/e2e"; \
 		$(GO) test -c -o $(CRISUITE_BIN).tmp $(CRICTL_MOD)/test/e2e && mv $(CRISUITE_BIN).tmp $(CRISUITE_BIN); }
+
+# One go build for the five Kubernetes binaries compiles their shared
+# dependencies once. Built into a temporary directory and renamed into place,
+# so an interrupted build never leaves a half-filled cache directory.
+cluster-tools: $(K8S_BINS) $(ETCD_DIR)/bin/etcd
+
+$(K8S_BINS) &:
+	@mkdir -p $(CTRCRI_CACHE)
+	@rm -rf $(K8S_DIR).tmp; mkdir -p $(K8S_DIR).tmp/bin
+	@start=$$(date +%s); \
+	echo "cd $(K8S_TOOLS) && $(GO) build -buildvcs=false -ldflags '$(K8S_LDFLAGS)' -o $(K8S_DIR).tmp/bin/ $(addprefix k8s.io/kubernetes/cmd/,$(K8S_CMDS))"; \
+	(cd $(K8S_TOOLS) && $(GO) build -buildvcs=false -ldflags '$(K8S_LDFLAGS)' -o $(K8S_DIR).tmp/bin/ \
+		$(addprefix k8s.io/kubernetes/cmd/,$(K8S_CMDS))); \
+	echo $$(( $$(date +%s) - start )) > $(K8S_DIR).tmp/build-seconds
+	@rm -rf $(K8S_DIR); mv $(K8S_DIR).tmp $(K8S_DIR)
+
+$(ETCD_DIR)/bin/etcd:
+	@mkdir -p $(CTRCRI_CACHE)
+	@rm -rf $(ETCD_DIR).tmp; mkdir -p $(ETCD_DIR).tmp/bin
+	@start=$$(date +%s); \
+	echo "cd $(ETCD_TOOLS) && $(GO) build -buildvcs=false -ldflags '$(ETCD_LDFLAGS)' -o $(ETCD_DIR).tmp/bin/etcd go.etcd.io/etcd/server/v3"; \
+	(cd $(ETCD_TOOLS) && $(GO) build -buildvcs=false -ldflags '$(ETCD_LDFLAGS)' -o $(ETCD_DIR).tmp/bin/etcd go.etcd.io/etcd/server/v3); \
+	echo $$(( $$(date +%s) - start )) > $(ETCD_DIR).tmp/build-seconds
+	@rm -rf $(ETCD_DIR); mv $(ETCD_DIR).tmp $(ETCD_DIR)
 
 images: $(IMAGES)
 
@@ -182,9 +250,10 @@ vet:
 
 # CTRCRI_E2E=required turns "cannot start a dev node" from a skip into a
 # failure, for the root-only dev node tests and for the e2e suite.
-test: deps build tools images image crictl crisuite vet
+test: deps build tools images image crictl crisuite cluster-tools vet
 	CTRCRI_E2E=required $(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory test-cluster
 	$(MAKE) --no-print-directory test-compat
 	$(MAKE) --no-print-directory test-crisuite
 	$(MAKE) --no-print-directory test-matrix MATRIX="$(MATRIX_CI)"
@@ -208,6 +277,13 @@ fault:
 
 test-e2e: build tools images image
 	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CTRCRI_IMAGE=$(CURDIR)/$(IMAGE_TAR) $(GO) test $(E2E_PKGS) -count=1
+
+# The one-node Kubernetes cluster (test/cluster): the pins, then an
+# operator's session with deploy/ and docs/fleet.md on a real kubelet.
+# Never skipped here: CTRCRI_E2E=required.
+test-cluster: deps build tools images image cluster-tools
+	CTRCRI_E2E=required CTR_BIN=$(CURDIR)/bin/ctr CTRCRI_K8S_BIN=$(K8S_DIR)/bin CTRCRI_ETCD_BIN=$(ETCD_DIR)/bin \
+		$(GO) test $(CLUSTER_PKGS) -count=1 -timeout 30m -v
 
 # The differential suite: every corpus invocation with the real crictl and
 # with ours (a `crictl` symlink) on one dev node; -v shows the counts and the
