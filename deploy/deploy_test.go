@@ -231,7 +231,7 @@ func TestDocsMatchTheManifests(t *testing.T) {
 			t.Errorf("docs/fleet.md does not say %q", want)
 		}
 	}
-	for _, f := range []string{"daemonset.yaml", "cronjob.yaml", "namespace.yaml"} {
+	for _, f := range []string{"daemonset.yaml", "cronjob.yaml", "00-namespace.yaml"} {
 		data, _ := os.ReadFile(f)
 		if !strings.Contains(string(data), "root on") {
 			t.Errorf("%s does not say that the socket (or the namespace) is root on the node", f)

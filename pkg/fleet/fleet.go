@@ -121,6 +121,16 @@ type Merger struct {
 	// last is each source's latest document that was a report, for
 	// diagnose's verdict line that may follow it on stderr.
 	last map[string]verdict
+	// early is a verdict line read before its source's report: the two
+	// streams of a pod reach its log through separate pipes, so kubectl
+	// logs may show the stderr line first. At most one per source.
+	early map[string]earlyVerdict
+}
+
+// earlyVerdict is a verdict line waiting for the report it describes.
+type earlyVerdict struct {
+	v   verdict
+	err InputError
 }
 
 // verdict is what diagnose's stderr line says of a report.
@@ -134,7 +144,7 @@ func New(o Options) *Merger {
 	if o.MaxReport <= 0 {
 		o.MaxReport = DefaultMaxReport
 	}
-	return &Merger{opts: o, nodes: map[string]*node{}, last: map[string]verdict{}}
+	return &Merger{opts: o, nodes: map[string]*node{}, last: map[string]verdict{}, early: map[string]earlyVerdict{}}
 }
 
 // maxErrors bounds the input errors kept in the view; all are counted.
@@ -277,8 +287,17 @@ func (m *Merger) apply(input string, d doc, rep *report) {
 		if hadLast && last == *d.verdict {
 			return
 		}
-		fail(d.source, errors.New("not a report: text outside a JSON object"))
+		notReport := InputError{Source: d.source, Pod: pod, Message: "not a report: text outside a JSON object"}
+		if prev, ok := m.early[source]; ok {
+			m.addErr(prev.err)
+		}
+		m.early[source] = earlyVerdict{*d.verdict, notReport}
 		return
+	}
+	early, hadEarly := m.early[source]
+	delete(m.early, source)
+	if hadEarly && (rep == nil || d.err != nil || early.v != (verdict{rep.Errors, rep.Warnings})) {
+		m.addErr(early.err)
 	}
 	if d.err != nil {
 		src := d.source

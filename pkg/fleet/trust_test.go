@@ -136,6 +136,25 @@ func TestMergeSkipsDiagnoseVerdictLine(t *testing.T) {
 	}
 }
 
+// Item 4, seen on a real cluster: a pod's stdout and stderr reach its log
+// through separate pipes, so kubectl logs can show the verdict line before
+// the report it sums up. It is still diagnose's own line; a verdict that no
+// report of its pod confirms is not.
+func TestMergeSkipsVerdictLineBeforeItsReport(t *testing.T) {
+	sick := rep("node-a", now, false, "error:exited with code 1 (Error)", "warning:restarted 2 times", "warning:pod is not ready")
+	in := prefixed("job-0-x", "ctr: diagnose: 1 error and 2 warnings found", sick) +
+		prefixed("job-1-y", "ctr: diagnose: 3 errors found", rep("node-b", now, true)) +
+		prefixed("job-2-z", "ctr: diagnose: 1 error found")
+	v := merge(t, fleet.Options{}, in)
+	want := []string{"in0:3: not a report: text outside a JSON object", "in0:5: not a report: text outside a JSON object"}
+	if got := errorsOf(v); !slices.Equal(got, want) {
+		t.Errorf("errors %q, want %q", got, want)
+	}
+	if v.Summary.Nodes != 2 || v.Summary.Unhealthy != 1 {
+		t.Errorf("summary %+v", v.Summary)
+	}
+}
+
 // Bounded memory: a node keeps at most as many problems as diagnose
 // itself reports, however many the input claims.
 func TestMergeCapsProblemsPerNode(t *testing.T) {

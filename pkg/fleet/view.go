@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,6 +158,11 @@ type InputError struct {
 
 // View builds the fleet view of what was read.
 func (m *Merger) View() *View {
+	// A verdict line no report of its source followed was not diagnose's.
+	for _, src := range slices.Sorted(maps.Keys(m.early)) {
+		m.addErr(m.early[src].err)
+	}
+	clear(m.early)
 	v := &View{APIVersion: APIVersion, Kind: "FleetDiagnosis", Time: m.opts.Now.UTC(), Inputs: m.inputs,
 		Nodes: []Node{}, Problems: []ProblemGroup{}, Versions: []Component{}, Missing: []string{}, Stale: []StaleNode{},
 		UnknownSchema: m.unknown, Duplicates: []Duplicate{}, Conflicts: []Conflict{}, Errors: m.errs}
