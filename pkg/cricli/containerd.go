@@ -17,6 +17,7 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/outfile"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 // loadVisibleWait bounds how long load waits for CRI to list what it
@@ -39,7 +40,7 @@ func containerdFlag() *cli.BoolFlag {
 
 // addContainerdViews cross-references inspect results with containerd in
 // one set of list calls.
-func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client, items []*printer.Inspected) error {
+func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client, items []*views.Inspected) error {
 	if !cmd.Bool("containerd") || len(items) == 0 {
 		return nil
 	}
@@ -47,12 +48,12 @@ func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client
 	for i, it := range items {
 		ids[i] = it.ID
 	}
-	views, err := ctrd.Views(ctx, containerdFor(cmd, c), ids)
+	ctrdViews, err := ctrd.Views(ctx, containerdFor(cmd, c), ids)
 	if err != nil {
 		return err
 	}
 	for _, it := range items {
-		printer.WithContainerd(it, views[it.ID])
+		views.WithContainerd(it, ctrdViews[it.ID])
 	}
 	return nil
 }
@@ -204,7 +205,7 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 		}
 	}
 	if v != nil {
-		m := newMeter(v, printer.Transfer{Name: name, Total: opts.Size})
+		m := newMeter(v, views.Transfer{Name: name, Total: opts.Size})
 		r = &meterReader{r: r, m: m}
 		opts.Progress = func(lp ctrd.LoadProgress) {
 			if lp.Unpacking != "" {
@@ -222,12 +223,12 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 type meter struct {
 	mu    sync.Mutex
 	v     *liveView
-	t     printer.Transfer
+	t     views.Transfer
 	start time.Time
 	last  time.Time
 }
 
-func newMeter(v *liveView, t printer.Transfer) *meter {
+func newMeter(v *liveView, t views.Transfer) *meter {
 	return &meter{v: v, t: t, start: time.Now()}
 }
 
@@ -238,7 +239,7 @@ func (m *meter) add(n int) {
 	if now := time.Now(); now.Sub(m.last) >= 100*time.Millisecond {
 		m.last = now
 		m.t.Elapsed = now.Sub(m.start)
-		m.v.draw(printer.TransferFrame(m.t, m.v.screen()))
+		m.v.draw(views.TransferFrame(m.t, m.v.screen()))
 	}
 }
 
@@ -246,7 +247,7 @@ func (m *meter) unpacking(ref string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.t.Unpacking, m.t.Elapsed = ref, time.Since(m.start)
-	m.v.draw(printer.TransferFrame(m.t, m.v.screen()))
+	m.v.draw(views.TransferFrame(m.t, m.v.screen()))
 }
 
 // end erases the line after a failure, or leaves verb's final line: the
@@ -263,7 +264,7 @@ func (m *meter) end(verb string, err error) {
 	if m.t.Total > 0 && !m.t.Estimated {
 		m.t.Done = m.t.Total
 	}
-	m.v.end(printer.TransferDone(verb, m.t))
+	m.v.end(views.TransferDone(verb, m.t))
 }
 
 type meterReader struct {
@@ -297,7 +298,7 @@ func saveProgress(ctx context.Context, cmd *cli.Command, c *runtime.Client, out 
 	if v == nil {
 		return func(w io.Writer) io.Writer { return w }, func(error) {}
 	}
-	t := printer.Transfer{Name: out, Estimated: true}
+	t := views.Transfer{Name: out, Estimated: true}
 	if res, err := c.ResolveImages(ctx, refs); err == nil {
 		seen := map[string]bool{}
 		for _, r := range res {
@@ -394,7 +395,7 @@ Listing orphans is not a failure: the exit code is 0 whatever is found; use
 -o json and check .orphans in scripts (an empty list is [], never null). A container being created or removed
 at that very moment can show up once: run again to confirm.`,
 		Category: catContainerd,
-		Flags:    []cli.Flag{outputFlag(printer.Table, printer.OrphanFormats), templateFlag(), noHeadersFlag(), quietFlag("orphan"), noTruncFlag()},
+		Flags:    []cli.Flag{outputFlag(printer.Table, views.OrphanFormats), templateFlag(), noHeadersFlag(), quietFlag("orphan"), noTruncFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
@@ -408,7 +409,7 @@ at that very moment can show up once: run again to confirm.`,
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, printer.Orphans(rep))
+				return p.Print(cmd.Root().Writer, views.Orphans(rep))
 			})
 		},
 		Metadata: about(argSpec{},

@@ -8,6 +8,7 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 func newPsCommand() *cli.Command {
@@ -48,7 +49,7 @@ func newPsCommand() *cli.Command {
 							return nil, err
 						}
 					}
-					return printer.Containers(l, clock(cmd)), nil
+					return views.Containers(l, clock(cmd)), nil
 				})
 			})
 		},
@@ -105,12 +106,12 @@ func newInspectCommand() *cli.Command {
 						pods[t.Id] = t.PodNamespace + "/" + t.PodName
 					}
 				}
-				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
+				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*views.Inspected, error) {
 					st, err := c.ContainerStatus(ctx, id, verbose)
 					if err != nil {
 						return nil, err
 					}
-					it := printer.InspectContainer(st, clock(cmd))
+					it := views.InspectContainer(st, clock(cmd))
 					it.Pod = pods[id]
 					return it, nil
 				})

@@ -16,6 +16,7 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/fleet"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 func newDiagnoseCommand() *cli.Command {
@@ -40,7 +41,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 3 the runtime cannot be reached.`,
 		Category: catContainerd,
 		Flags: []cli.Flag{
-			outputFlag(printer.Table, printer.DiagnoseFormats), templateFlag(), noHeadersFlag(),
+			outputFlag(printer.Table, views.DiagnoseFormats), templateFlag(), noHeadersFlag(),
 			&cli.IntFlag{Name: "details", Value: diagnose.DefaultDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
 			&cli.StringFlag{Name: "node-name", Usage: "the node's name in the report (default: $NODE_NAME, else the hostname)"},
 			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it", TakesFile: true},
@@ -81,7 +82,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 				if err != nil {
 					return err
 				}
-				if err := p.Print(cmd.Root().Writer, printer.Diagnose(rep, now)); err != nil {
+				if err := p.Print(cmd.Root().Writer, views.Diagnose(rep, now)); err != nil {
 					return err
 				}
 				if !rep.Healthy {
@@ -114,7 +115,7 @@ func diagnoseEvery(ctx context.Context, cmd *cli.Command, c *runtime.Client, p p
 			return nil
 		}
 		if err == nil {
-			err = p.Print(cmd.Root().Writer, printer.Diagnose(rep, opts.Now))
+			err = p.Print(cmd.Root().Writer, views.Diagnose(rep, opts.Now))
 		}
 		if err != nil {
 			for _, line := range ErrorLines(err) {
@@ -188,7 +189,7 @@ stale or missing, or some input is unreadable or of an unknown schema (one
 summary line on stderr); 2 usage error.`,
 		Category: catContainerd,
 		Flags: []cli.Flag{
-			outputFlag(printer.Table, printer.FleetFormats), templateFlag(),
+			outputFlag(printer.Table, views.FleetFormats), templateFlag(),
 			&cli.DurationFlag{Name: "max-age", Value: time.Hour, Usage: "reports older than this are stale; 0: never"},
 			&cli.StringFlag{Name: "nodes", Usage: "`FILE` naming the nodes that should have reported, one per line (kubectl get nodes -o name); the others are missing", TakesFile: true},
 			&cli.IntFlag{Name: "examples", Value: fleet.DefaultExamples, Usage: "example nodes per problem group and version"},
@@ -243,7 +244,7 @@ summary line on stderr); 2 usage error.`,
 				}
 				fmt.Fprintf(errw, "%s: diagnose merge: %s%s: %s\n", cmd.Root().Name, printer.Escape(e.Source), printer.Escape(pod), printer.Escape(e.Message))
 			}
-			if err := p.Print(cmd.Root().Writer, printer.Fleet(v, cmd.Duration("max-age"))); err != nil {
+			if err := p.Print(cmd.Root().Writer, views.Fleet(v, cmd.Duration("max-age"))); err != nil {
 				return err
 			}
 			if !v.Healthy {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 func newEventsCommand() *cli.Command {
@@ -57,7 +58,7 @@ or when the runtime closes the stream.`,
 			defer stop()
 			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				err := c.Events(ctx, f, func(ev *runtimeapi.ContainerEventResponse) error {
-					return p.Print(cmd.Root().Writer, printer.Event(ev))
+					return p.Print(cmd.Root().Writer, views.Event(ev))
 				})
 				if interrupted(ctx, err) {
 					return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 func imageFilterFlag() *cli.StringSliceFlag {
@@ -44,8 +45,8 @@ func newImagesCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				cols := printer.ImageColumns{Digests: cmd.Bool("digests"), Pinned: cmd.Bool("pinned")}
-				return p.Print(cmd.Root().Writer, printer.Images(imgs, cols))
+				cols := views.ImageColumns{Digests: cmd.Bool("digests"), Pinned: cmd.Bool("pinned")}
+				return p.Print(cmd.Root().Writer, views.Images(imgs, cols))
 			})
 		},
 		Metadata: about(argSpec{noun: nounImages, args: 1},
@@ -87,12 +88,12 @@ func newInspectImageCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
+				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*views.Inspected, error) {
 					st, err := c.ImageStatus(ctx, id, verbose)
 					if err != nil {
 						return nil, err
 					}
-					return printer.InspectImage(st), nil
+					return views.InspectImage(st), nil
 				})
 			})
 		},

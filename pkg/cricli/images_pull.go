@@ -19,6 +19,7 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 const authHelp = `Registry credentials: --creds USER[:PASS], --auth BASE64(USER:PASS), or
@@ -166,12 +167,12 @@ func newLiveView(cmd *cli.Command) *liveView {
 }
 
 // screen is the terminal's size now (it may have been resized).
-func (v *liveView) screen() printer.Screen {
+func (v *liveView) screen() views.Screen {
 	w, h, err := term.GetSize(v.fd)
 	if err != nil || w <= 0 || h <= 0 {
 		w, h = 80, 24
 	}
-	return printer.Screen{Width: w, Height: h, Color: v.color}
+	return views.Screen{Width: w, Height: h, Color: v.color}
 }
 
 func (v *liveView) draw(lines ...string) {
@@ -230,10 +231,10 @@ func pullProgress(cmd *cli.Command, image string) (*ctrd.PullWatch, func()) {
 	var final string
 	watch := &ctrd.PullWatch{Report: func(st ctrd.PullStatus) {
 		if st.Finished {
-			final = printer.PullDone(image, st)
+			final = views.PullDone(image, st)
 			return
 		}
-		v.draw(printer.PullFrame(image, st, v.screen())...)
+		v.draw(views.PullFrame(image, st, v.screen())...)
 	}}
 	if cs, ok := cmd.Root().Metadata["pullContent"].(ctrd.PullContent); ok {
 		watch.Content = cs // tests: the fake CRI server has no content store

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 // Version is this binary's version: make stamps it with -ldflags "-X" from
@@ -95,7 +96,7 @@ func newVersionCommand() *cli.Command {
 			if isCrictlContext(ctx) {
 				cv = "" // crictl prints the runtime's lines only
 			}
-			return printer.Version(v, cv), nil
+			return views.Version(v, cv), nil
 		})
 	cmd.Metadata = about(argSpec{},
 		ex("Runtime name and version, CRI API version",
@@ -115,7 +116,7 @@ func newInfoCommand() *cli.Command {
 			if err != nil {
 				return nil, err
 			}
-			return printer.Info(s)
+			return views.Info(s)
 		})
 	cmd.Metadata = about(argSpec{},
 		ex("Runtime conditions and configuration",
@@ -136,7 +137,7 @@ func newRuntimeConfigCommand() *cli.Command {
 			if err != nil {
 				return nil, err
 			}
-			return printer.RuntimeConfig(r), nil
+			return views.RuntimeConfig(r), nil
 		})
 	cmd.Metadata = about(argSpec{},
 		ex("The cgroup driver the runtime expects of the kubelet",
@@ -154,7 +155,7 @@ func newImageFsInfoCommand() *cli.Command {
 			if err != nil {
 				return nil, err
 			}
-			return printer.ImageFsInfo(r), nil
+			return views.ImageFsInfo(r), nil
 		})
 	cmd.Metadata = about(argSpec{},
 		ex("Image and container filesystem usage",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 // formatSpec is a usable -o value for a format.
@@ -210,7 +211,7 @@ func TestOrphansJSONListsAreNeverNull(t *testing.T) {
 
 func TestEventsTableOneLinePerEvent(t *testing.T) {
 	n := eventsNode(t)
-	at := printer.EventTime(testNow.UnixNano())
+	at := views.EventTime(testNow.UnixNano())
 	r := ctr(t, n.Endpoint, "cri", "events", "-o", "table").ok(t)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	if len(lines) != 5 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 func newPodsCommand() *cli.Command {
@@ -36,7 +37,7 @@ func newPodsCommand() *cli.Command {
 					if err != nil {
 						return nil, err
 					}
-					return printer.Pods(pods, clock(cmd)), nil
+					return views.Pods(pods, clock(cmd)), nil
 				})
 			})
 		},
@@ -78,12 +79,12 @@ func newInspectPodCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*printer.Inspected, error) {
+				return inspectEach(ctx, cmd, c, p, ids, errs, func(id string) (*views.Inspected, error) {
 					st, err := c.PodStatus(ctx, id, verbose)
 					if err != nil {
 						return nil, err
 					}
-					return printer.InspectPod(st, clock(cmd)), nil
+					return views.InspectPod(st, clock(cmd)), nil
 				})
 			})
 		},
@@ -123,8 +124,8 @@ func podTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime
 // slower than crictl), adds containerd's view when asked, and prints what
 // succeeded in the order asked; failures so far (errs) and new ones, also
 // in that order, are returned joined.
-func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, ids []string, errs []error, status func(id string) (*printer.Inspected, error)) error {
-	got := make([]*printer.Inspected, len(ids))
+func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, ids []string, errs []error, status func(id string) (*views.Inspected, error)) error {
+	got := make([]*views.Inspected, len(ids))
 	failed := make([]error, len(ids))
 	// Documents are encoded by the workers, overlapping the calls still
 	// waiting (the containerd views are added only after the fan-out).
@@ -147,7 +148,7 @@ func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p pri
 		}()
 	}
 	wg.Wait()
-	items := make([]*printer.Inspected, 0, len(ids))
+	items := make([]*views.Inspected, 0, len(ids))
 	for i := range ids {
 		if failed[i] != nil {
 			errs = append(errs, failed[i])
@@ -163,9 +164,9 @@ func inspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p pri
 
 // printInspected prints what succeeded and returns the failures joined, so
 // the exit code is 1 when any target failed.
-func printInspected(cmd *cli.Command, p printer.Printer, items []*printer.Inspected, errs []error) error {
+func printInspected(cmd *cli.Command, p printer.Printer, items []*views.Inspected, errs []error) error {
 	if len(items) > 0 {
-		if err := p.Print(cmd.Root().Writer, printer.Inspect(items)); err != nil {
+		if err := p.Print(cmd.Root().Writer, views.Inspect(items)); err != nil {
 			return err
 		}
 	} else if len(errs) == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 // clearScreen homes the cursor on a cleared screen, before each -w refresh
@@ -90,7 +91,7 @@ func isTable(cmd *cli.Command) bool {
 type statsSample struct {
 	cpu         map[string]*runtimeapi.CpuUsage
 	needsSecond bool
-	resource    func(cpu printer.CPUFunc) *printer.Resource
+	resource    func(cpu views.CPUFunc) *printer.Resource
 }
 
 // statsKind is what stats and statsp differ in: the objects named as
@@ -127,7 +128,7 @@ for state and pod names), whatever the number of containers.`,
 			&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
 			podFlag(),
 			labelFlag(),
-			outputFlag(printer.Table, printer.StatsFormats), templateFlag(), noHeadersFlag(),
+			outputFlag(printer.Table, views.StatsFormats), templateFlag(), noHeadersFlag(),
 		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
 	}
 	cmd.Action = statsAction(statsKind{
@@ -155,7 +156,7 @@ for state and pod names), whatever the number of containers.`,
 				doc = l
 			}
 			return statsSample{cpu: containerCPU(l), needsSecond: needsSecondSample(l),
-				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.ContainerStats(doc, l, cpu) }}, nil
+				resource: func(cpu views.CPUFunc) *printer.Resource { return views.ContainerStats(doc, l, cpu) }}, nil
 		},
 	})
 	return cmd
@@ -179,7 +180,7 @@ needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"},
 			labelFlag(),
-			outputFlag(printer.Table, printer.StatsFormats), templateFlag(), noHeadersFlag(),
+			outputFlag(printer.Table, views.StatsFormats), templateFlag(), noHeadersFlag(),
 		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
 	}
 	cmd.Action = statsAction(statsKind{
@@ -197,7 +198,7 @@ needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.
 				return statsSample{}, err
 			}
 			return statsSample{cpu: podCPU(stats), needsSecond: podsNeedSecondSample(stats),
-				resource: func(cpu printer.CPUFunc) *printer.Resource { return printer.PodStats(stats, cpu) }}, nil
+				resource: func(cpu views.CPUFunc) *printer.Resource { return views.PodStats(stats, cpu) }}, nil
 		},
 	})
 	return cmd
@@ -333,7 +334,7 @@ func newPodMetricsCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return w.print(p, printer.PodMetrics(m))
+					return w.print(p, views.PodMetrics(m))
 				})
 			})
 		},
@@ -354,7 +355,7 @@ func newMetricDescsCommand() *cli.Command {
 			if err != nil {
 				return nil, err
 			}
-			return printer.MetricDescriptors(d), nil
+			return views.MetricDescriptors(d), nil
 		})
 	cmd.Metadata = about(argSpec{},
 		ex("What the metrics of metricsp mean",

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
 // waitView tells a person at a terminal what a command is still waiting
@@ -86,13 +87,13 @@ func (w *waitView) loop() {
 		case <-w.quit:
 			return
 		case now := <-t.C:
-			w.v.draw(printer.WaitFrame(w.waiting(now), w.v.screen())...)
+			w.v.draw(views.WaitFrame(w.waiting(now), w.v.screen())...)
 		}
 	}
 }
 
 // waiting is what has waited longer than w.after, oldest first.
-func (w *waitView) waiting(now time.Time) []printer.Waiting {
+func (w *waitView) waiting(now time.Time) []views.Waiting {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	keys := make([]int, 0, len(w.pending))
@@ -102,10 +103,10 @@ func (w *waitView) waiting(now time.Time) []printer.Waiting {
 		}
 	}
 	slices.Sort(keys)
-	out := make([]printer.Waiting, len(keys))
+	out := make([]views.Waiting, len(keys))
 	for i, k := range keys {
 		p := w.pending[k]
-		out[i] = printer.Waiting{What: p.what, Why: p.why, For: now.Sub(p.since)}
+		out[i] = views.Waiting{What: p.what, Why: p.why, For: now.Sub(p.since)}
 	}
 	return out
 }

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// canonicalJSON appends to dst what json.Marshal writes for the value
+// CanonicalJSON appends to dst what json.Marshal writes for the value
 // json.Unmarshal reads from src into an `any`: compact, object keys sorted
 // and deduplicated (the last wins), strings and numbers re-encoded the
 // same way. It works on the bytes, without the maps and interfaces of the
@@ -19,7 +19,7 @@ import (
 // of the runtimes' info, about 2 ms here. Any input it is not sure of
 // (invalid, or nested deeper than maxCanonDepth) is an error: the caller
 // then takes the round trip, which decides.
-func canonicalJSON(dst, src []byte) ([]byte, error) {
+func CanonicalJSON(dst, src []byte) ([]byte, error) {
 	if !json.Valid(src) {
 		return nil, errNotCanonical
 	}
@@ -33,7 +33,7 @@ func canonicalJSON(dst, src []byte) ([]byte, error) {
 	return dst, nil
 }
 
-var errNotCanonical = errors.New("not handled by canonicalJSON")
+var errNotCanonical = errors.New("not handled by CanonicalJSON")
 
 const maxCanonDepth = 200
 
@@ -160,7 +160,7 @@ func (c *canon) object(dst []byte, depth int) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendKey(dst, m.key)
+		dst = AppendJSONString(dst, m.key)
 		dst = append(dst, ':')
 		dst = append(dst, c.tmp[m.start:m.end]...)
 	}
@@ -210,11 +210,11 @@ func appendString(dst, raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return appendKey(dst, s), nil
+	return AppendJSONString(dst, s), nil
 }
 
-// appendKey writes the decoded string s as json.Marshal does.
-func appendKey(dst, s []byte) []byte {
+// AppendJSONString writes the decoded string s as json.Marshal does.
+func AppendJSONString(dst, s []byte) []byte {
 	if plain(s) {
 		dst = append(dst, '"')
 		dst = append(dst, s...)

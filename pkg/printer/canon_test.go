@@ -16,19 +16,19 @@ var canonSeeds = []string{
 	`{"pid":4242,"sandboxID":"abc","runtimeSpec":{"ociVersion":"1.2.0","process":{"args":["sleep","3600"],"env":["PATH=/usr/bin"],"user":{"uid":0,"gid":0}},"linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/proc/1/ns/net"}]}}}`,
 }
 
-// checkCanonical: what canonicalJSON writes is what the round trip through
+// checkCanonical: what CanonicalJSON writes is what the round trip through
 // json.Unmarshal and json.Marshal writes, and what it refuses the round
 // trip refuses or cannot take as it is.
 func checkCanonical(t *testing.T, in []byte) (fast bool) {
 	t.Helper()
-	got, err := canonicalJSON(nil, in)
+	got, err := CanonicalJSON(nil, in)
 	var v any
 	uerr := json.Unmarshal(in, &v)
 	if err != nil {
 		return false
 	}
 	if uerr != nil {
-		t.Fatalf("%q: canonicalJSON took what json.Unmarshal refuses (%v)", in, uerr)
+		t.Fatalf("%q: CanonicalJSON took what json.Unmarshal refuses (%v)", in, uerr)
 	}
 	want, merr := json.Marshal(v)
 	if merr != nil {
@@ -49,11 +49,11 @@ func TestCanonicalJSONIsTheRoundTrip(t *testing.T) {
 			t.Errorf("%q: fast path %v", s, fast)
 		}
 	}
-	if _, err := canonicalJSON(nil, []byte(`{"a":1} x`)); err == nil {
+	if _, err := CanonicalJSON(nil, []byte(`{"a":1} x`)); err == nil {
 		t.Error("trailing text was accepted")
 	}
 	deep := strings.Repeat(`{"a":`, maxCanonDepth+5) + "1" + strings.Repeat("}", maxCanonDepth+5)
-	if _, err := canonicalJSON(nil, []byte(deep)); err == nil {
+	if _, err := CanonicalJSON(nil, []byte(deep)); err == nil {
 		t.Error("nesting deeper than maxCanonDepth was taken")
 	}
 }
@@ -75,7 +75,7 @@ func BenchmarkInfoCanonical(b *testing.B) {
 	var out []byte
 	for b.Loop() {
 		var err error
-		if out, err = canonicalJSON(out[:0], in); err != nil {
+		if out, err = CanonicalJSON(out[:0], in); err != nil {
 			b.Fatal(err)
 		}
 	}

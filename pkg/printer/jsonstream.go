@@ -17,8 +17,8 @@ import (
 // 102 MiB, item by item 345 ms and 70 MiB (medians of 10 paired runs
 // against test/bench's fake).
 func writeJSON(w *bufio.Writer, doc any) error {
-	if l, ok := doc.(*WireList); ok {
-		return writeWireJSON(w, l)
+	if d, ok := doc.(JSONDocument); ok {
+		return d.WriteJSON(w)
 	}
 	if done, err := writeEncodedJSON(w, doc); done {
 		return err
@@ -81,7 +81,7 @@ func indentItem(dst *bytes.Buffer, raw []byte) error {
 }
 
 // writeEncodedJSON writes inspect's documents, when each is encoded already
-// (Inspected.Encode: compact and valid), indented straight into w, with
+// (views.Inspected.Encode: compact and valid), indented straight into w, with
 // the bytes MarshalJSON would give. Marshalling the array again checked
 // and compacted every document a second time and then indented a copy of
 // the whole (50 pods: 7.6 ms of inspectp's serial CPU, about 2 ms now).

@@ -1,7 +1,9 @@
 package printer
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -104,5 +106,32 @@ func TestJSONStreamIgnoresProtojsonWhitespace(t *testing.T) {
 	want := "{\n      \"id\": \"a, b: c\",\n      \"labels\": {\n        \"k\": \"v \\u2028 \\\"x\\\"\"\n      },\n      \"n\": [\n        1,\n        2\n      ],\n      \"e\": {}\n    }"
 	if a.String() != want {
 		t.Errorf("item indented as\n%s\nwant\n%s", a.String(), want)
+	}
+}
+
+// The encoded documents are indented straight into the output: the same
+// bytes as marshalling the whole array, for any JSON a runtime's info holds.
+func TestEncodedDocumentsIndentLikeMarshalJSON(t *testing.T) {
+	docs := []string{`{}`, `[]`, `{"a":{"b":[1,{"c":[]}],"d":{}},"e":"\u003c\u2028"}`, `"s"`, `[[[]],{}]`, `{"k":null,"t":true,"n":-1.5e+10}`}
+	for n := 1; n <= len(docs); n++ {
+		arr := make([]any, n)
+		for i := range n {
+			arr[i] = json.RawMessage(docs[i])
+		}
+		for _, doc := range []any{arr, json.RawMessage(docs[n-1])} {
+			want, err := MarshalJSON(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			w := bufio.NewWriter(&got)
+			if done, err := writeEncodedJSON(w, doc); !done || err != nil {
+				t.Fatalf("%v: done %v, err %v", doc, done, err)
+			}
+			w.Flush()
+			if got.String() != string(want)+"\n" {
+				t.Errorf("%s:\ngot  %q\nwant %q", docs[:n], got.String(), string(want)+"\n")
+			}
+		}
 	}
 }

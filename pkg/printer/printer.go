@@ -1,6 +1,9 @@
-// Package printer renders results of pkg/runtime as tables, JSON, YAML,
-// go-templates, JSONPath or custom columns. Commands never format: they pick
-// a Printer from -o and hand it a Resource.
+// Package printer is the printing engine: it renders a Resource (columns,
+// rows and a document) as a table, JSON, YAML, a go-template, JSONPath or
+// custom columns, and escapes what it prints against terminal injection.
+// Commands never format: they pick a Printer from -o and hand it what a
+// view of pkg/views built. Like cli-runtime's printers it knows no domain
+// type: it imports no package of this module.
 package printer
 
 import (
@@ -259,8 +262,8 @@ func MarshalJSON(doc any) ([]byte, error) {
 var protoJSON = protojson.MarshalOptions{EmitDefaultValues: true}
 
 func marshalCompact(doc any) ([]byte, error) {
-	if l, ok := doc.(*WireList); ok {
-		return compactWireJSON(l)
+	if d, ok := doc.(JSONDocument); ok {
+		return d.CompactJSON()
 	}
 	if m, ok := doc.(proto.Message); ok {
 		raw, err := protoJSON.Marshal(m)
@@ -275,6 +278,16 @@ func marshalCompact(doc any) ([]byte, error) {
 	}
 	nonNullLists(doc)
 	return json.Marshal(doc)
+}
+
+// JSONDocument is a document that writes its own JSON, with the bytes
+// MarshalJSON would give for the value it stands for: a list whose items
+// are still in their protobuf encoding writes them without decoding them.
+type JSONDocument interface {
+	// CompactJSON is the document as marshalCompact gives the value.
+	CompactJSON() ([]byte, error)
+	// WriteJSON writes MarshalJSON's bytes and a newline.
+	WriteJSON(w *bufio.Writer) error
 }
 
 // ProtoRaw wraps a message so that it can sit inside a plain Go document

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"sigs.k8s.io/yaml"
 )
 
 func TestEscape(t *testing.T) {
@@ -106,46 +107,18 @@ func TestAgeAndSize(t *testing.T) {
 	}
 }
 
-func TestInspectOneIsObjectManyIsArray(t *testing.T) {
-	st := func(id string) *Inspected {
-		return InspectContainer(&runtimeapi.ContainerStatusResponse{
-			Status: &runtimeapi.ContainerStatus{Id: id},
-			Info:   map[string]string{"info": `{"pid": 42}`, "plain": `"text"`},
-		}, time.Now())
+// TestYAMLLineSeparatorInKey: a label key holding U+2028 (a line break to
+// YAML) made -o yaml of the whole listing fail.
+func TestYAMLLineSeparatorInKey(t *testing.T) {
+	b, err := MarshalYAML(&runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{{
+		Id: "c1", Labels: map[string]string{"a\u2028b": "v\u2029"}}}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	one, _ := MarshalJSON(Inspect([]*Inspected{st("a")}).Doc)
-	// crictl's shape: the runtime's info keys sit beside status (.info.pid).
-	if !bytes.HasPrefix(one, []byte("{\n  \"info\": {\n    \"pid\": 42\n  },\n  \"plain\": \"text\",\n  \"status\": {")) {
-		t.Errorf("one:\n%s", one)
+	var back struct {
+		Containers []struct{ Labels map[string]string }
 	}
-	many, _ := MarshalJSON(Inspect([]*Inspected{st("a"), st("b")}).Doc)
-	if !bytes.HasPrefix(many, []byte("[\n")) {
-		t.Errorf("many:\n%s", many)
-	}
-}
-
-func TestInspectWideShowsTheInfoReadably(t *testing.T) {
-	r := &runtimeapi.ContainerStatusResponse{
-		Status: &runtimeapi.ContainerStatus{Id: "c1", Metadata: &runtimeapi.ContainerMetadata{Name: "app"}, State: runtimeapi.ContainerState_CONTAINER_RUNNING},
-		Info:   map[string]string{"info": `{"pid":42,"sandboxID":"p1"}`},
-	}
-	print := func(format string) string {
-		p, err := New(format, ObjectFormats, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := p.Print(&b, Inspect([]*Inspected{InspectContainer(r, time.Unix(0, 0))})); err != nil {
-			t.Fatal(err)
-		}
-		return b.String()
-	}
-	table, wide := print(Table), print(Wide)
-	fields, _, _ := strings.Cut(table, "Info:")
-	if !strings.HasPrefix(wide, fields) || !strings.Contains(table, "Info: map[info:") {
-		t.Errorf("table keeps crictl's one-line info, wide the same fields first:\n%s\n---\n%s", table, wide)
-	}
-	if !strings.Contains(wide, "Info:\n  {\n    \"info\": {\n      \"pid\": 42,") {
-		t.Errorf("wide shows the info as indented JSON:\n%s", wide)
+	if err := yaml.Unmarshal(b, &back); err != nil || len(back.Containers) != 1 || back.Containers[0].Labels["a\u2028b"] != "v\u2029" {
+		t.Fatalf("the label does not read back (%v):\n%s", err, b)
 	}
 }

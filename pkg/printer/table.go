@@ -3,6 +3,8 @@ package printer
 import (
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
 	"unicode/utf8"
 )
 
@@ -151,5 +153,23 @@ func (t *TextWriter) Map(heading string, m map[string]string) {
 func (t *TextWriter) Printf(format string, args ...any) {
 	if t.err == nil {
 		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+// TextTable writes a table inside a text rendering: the cells of each item
+// escaped, in columns aligned by text/tabwriter, indented by two.
+func TextTable[T any](w *TextWriter, items []T, cells func(T) []string) {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, it := range items {
+		cs := cells(it)
+		for i := range cs {
+			cs[i] = Escape(cs[i])
+		}
+		fmt.Fprintf(tw, "  %s\n", strings.Join(cs, "\t"))
+	}
+	tw.Flush()
+	for l := range strings.Lines(b.String()) {
+		w.Printf("%s\n", strings.TrimRight(l, " \n"))
 	}
 }

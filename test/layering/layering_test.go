@@ -25,6 +25,7 @@ var layers = map[string]int{
 	// Leaves: no RPCs, no imports of the module.
 	"pkg/criconfig": 0,
 	"pkg/outfile":   0,
+	"pkg/printer":   0, // the printing engine; the domain's views are pkg/views
 	"pkg/wirejson":  0,
 	// The CRI client.
 	"pkg/runtime": 1,
@@ -33,10 +34,10 @@ var layers = map[string]int{
 	"pkg/stream":   2,
 	"pkg/diagnose": 3,
 	"pkg/fleet":    4,
-	// Output, then the commands.
-	"pkg/printer": 5,
-	"pkg/cricli":  6,
-	"cmd/":        7,
+	// Views over the printer, then the commands.
+	"pkg/views":  5,
+	"pkg/cricli": 6,
+	"cmd/":       7,
 }
 
 // testOnly are packages that shipped code must not import: fakes and the
@@ -152,7 +153,7 @@ func TestViolationsReportsBadImports(t *testing.T) {
 		graph map[string][]string
 		want  string
 	}{
-		{"up", map[string][]string{"pkg/runtime": {"pkg/printer"}}, "pkg/runtime (layer 1) imports pkg/printer (layer 5): imports must go to a lower layer"},
+		{"up", map[string][]string{"pkg/runtime": {"pkg/views"}}, "pkg/runtime (layer 1) imports pkg/views (layer 5): imports must go to a lower layer"},
 		{"up from a new package", map[string][]string{"pkg/diagnose": {"pkg/cricli"}}, "pkg/diagnose (layer 3) imports pkg/cricli (layer 6): imports must go to a lower layer"},
 		{"sideways", map[string][]string{"pkg/ctrd": {"pkg/stream"}}, "pkg/ctrd (layer 2) imports pkg/stream (layer 2): imports must go to a lower layer"},
 		{"a fake", map[string][]string{"pkg/cricli": {"pkg/runtime/runtimetest"}}, "pkg/cricli imports pkg/runtime/runtimetest, which is test-only"},
@@ -162,7 +163,7 @@ func TestViolationsReportsBadImports(t *testing.T) {
 			t.Errorf("%s: %q, want [%q]", tc.name, got, tc.want)
 		}
 	}
-	if got := violations(map[string][]string{"cmd/ctr": {"pkg/cricli"}, "pkg/cricli": {"pkg/printer", "pkg/runtime"}, "pkg/printer": {"pkg/diagnose"}}); len(got) != 0 {
+	if got := violations(map[string][]string{"cmd/ctr": {"pkg/cricli"}, "pkg/cricli": {"pkg/views", "pkg/runtime"}, "pkg/views": {"pkg/diagnose", "pkg/printer"}}); len(got) != 0 {
 		t.Errorf("a clean graph: %q", got)
 	}
 }

@@ -1,9 +1,11 @@
-package printer
+package views
 
 import (
 	"encoding/json"
 	"maps"
 	"slices"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // Encode works out the item's document now. A command fanning out status
@@ -23,13 +25,13 @@ func (i *Inspected) Encode() error {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		b = appendKey(b, []byte(k))
+		b = printer.AppendJSONString(b, []byte(k))
 		b = append(b, ':')
 		var raw []byte
 		var err error
 		switch v := d[k].(type) {
 		case json.RawMessage:
-			raw = v // canonicalJSON: compact and escaped as Marshal writes
+			raw = v // CanonicalJSON: compact and escaped as Marshal writes
 		case statusDoc:
 			raw, err = v.MarshalJSON() // json.Marshal's bytes already
 		default:

@@ -1,22 +1,25 @@
-package printer
+package views
 
-import "github.com/ctrcri/ctrcri/pkg/ctrd"
+import (
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/printer"
+)
 
 // OrphanFormats are the formats of ctr cri orphans.
-var OrphanFormats = ListFormats
+var OrphanFormats = printer.ListFormats
 
 // Orphans renders the orphans report: a table with one row per orphan, or
 // the report document {"namespace", "orphans": [...]}.
-func Orphans(r *ctrd.OrphanReport) *Resource {
+func Orphans(r *ctrd.OrphanReport) *printer.Resource {
 	ids := make([]string, len(r.Orphans))
 	for i, o := range r.Orphans {
 		ids[i] = o.ID
 	}
-	return &Resource{
+	return &printer.Resource{
 		Doc:      r,
 		ItemsKey: "orphans",
 		IDs:      ids,
-		Columns: []Column{{Header: "KIND"}, {Header: "ID", ID: true}, {Header: "NAME"}, {Header: "TASK"}, {Header: "PROBLEM"},
+		Columns: []printer.Column{{Header: "KIND"}, {Header: "ID", ID: true}, {Header: "NAME"}, {Header: "TASK"}, {Header: "PROBLEM"},
 			{Header: "REMOVE WITH", Wide: true}},
 		Rows: func(emit func(...string)) {
 			for _, o := range r.Orphans {

@@ -1,17 +1,17 @@
-package printer
+package views
 
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ctrcri/ctrcri/pkg/fleet"
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // FleetFormats are the formats of ctr cri diagnose merge.
-var FleetFormats = []string{Table, JSON, YAML, GoTemplate, JSONPath}
+var FleetFormats = []string{printer.Table, printer.JSON, printer.YAML, printer.GoTemplate, printer.JSONPath}
 
 // fleetListMax bounds the table's per-node lists; -o json has them all.
 const fleetListMax = 20
@@ -35,8 +35,8 @@ func elide(s string, n int) string {
 // Fleet renders the merged view: the verdict first, then what needs
 // attention (unhealthy nodes, problem groups, skew), then what the input
 // lacked.
-func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
-	return &Resource{Doc: v, Text: func(w *TextWriter) error {
+func Fleet(v *fleet.View, maxAge time.Duration) *printer.Resource {
+	return &printer.Resource{Doc: v, Text: func(w *printer.TextWriter) error {
 		s := v.Summary
 		verdict := fmt.Sprintf("%d %s, %d healthy", s.Nodes, plural(s.Nodes, "node", "nodes"), s.Healthy)
 		if s.Warnings > 0 {
@@ -70,7 +70,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 		}
 		if len(bad) > 0 {
 			w.Printf("\nUnhealthy nodes: %d\n", len(bad))
-			table(w, bad[:min(len(bad), fleetListMax)], func(n fleet.Node) []string {
+			printer.TextTable(w, bad[:min(len(bad), fleetListMax)], func(n fleet.Node) []string {
 				first := ""
 				if n.First != nil {
 					first = n.First.Check + ": " + n.First.Message
@@ -93,13 +93,13 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 				}
 				rows = append(rows, []string{fmt.Sprint(g.Nodes), g.Severity, g.Check, elide(g.Pattern, fleetPatternMax), ex})
 			}
-			table(w, rows, func(r []string) []string { return r })
+			printer.TextTable(w, rows, func(r []string) []string { return r })
 			more(w, len(v.Problems), "problem groups")
 		}
 
 		if s.Nodes > 0 {
 			w.Printf("\nVersions:\n")
-			table(w, v.Versions, func(c fleet.Component) []string {
+			printer.TextTable(w, v.Versions, func(c fleet.Component) []string {
 				var parts []string
 				for i, val := range c.Values {
 					if i == 4 {
@@ -122,7 +122,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 
 		if len(v.Stale) > 0 {
 			w.Printf("\nStale reports (older than %s): %d\n", maxAge, len(v.Stale))
-			table(w, v.Stale[:min(len(v.Stale), fleetListMax)], func(n fleet.StaleNode) []string {
+			printer.TextTable(w, v.Stale[:min(len(v.Stale), fleetListMax)], func(n fleet.StaleNode) []string {
 				return []string{n.Name, n.Age + " old", n.Source}
 			})
 			more(w, len(v.Stale), "stale nodes")
@@ -130,20 +130,20 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 		if len(v.Missing) > 0 {
 			w.Printf("\nMissing (no report): %d\n", len(v.Missing))
 			for _, n := range v.Missing[:min(len(v.Missing), fleetListMax)] {
-				w.Printf("  %s\n", Escape(n))
+				w.Printf("  %s\n", printer.Escape(n))
 			}
 			more(w, len(v.Missing), "missing nodes")
 		}
 		if len(v.UnknownSchema) > 0 {
 			w.Printf("\nReports of an unknown schema (not merged): %d\n", len(v.UnknownSchema))
-			table(w, v.UnknownSchema[:min(len(v.UnknownSchema), fleetListMax)], func(u fleet.UnknownReport) []string {
+			printer.TextTable(w, v.UnknownSchema[:min(len(v.UnknownSchema), fleetListMax)], func(u fleet.UnknownReport) []string {
 				return []string{u.Source, u.APIVersion, u.Node}
 			})
 			more(w, len(v.UnknownSchema), "reports")
 		}
 		if len(v.Duplicates) > 0 {
 			w.Printf("\nNodes a source reported more than once (its newest report is kept): %d\n", len(v.Duplicates))
-			table(w, v.Duplicates[:min(len(v.Duplicates), fleetListMax)], func(d fleet.Duplicate) []string {
+			printer.TextTable(w, v.Duplicates[:min(len(v.Duplicates), fleetListMax)], func(d fleet.Duplicate) []string {
 				kept := "kept " + d.Kept
 				if d.Recovered {
 					kept += " (recovered)"
@@ -168,7 +168,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 					rows = append(rows, row{name, src})
 				}
 			}
-			table(w, rows, func(r row) []string {
+			printer.TextTable(w, rows, func(r row) []string {
 				health := "healthy"
 				if !r.src.Healthy {
 					health = "unhealthy (" + fmt.Sprintf("%d %s", r.src.Errors, plural(r.src.Errors, "error", "errors")) + ")"
@@ -179,7 +179,7 @@ func Fleet(v *fleet.View, maxAge time.Duration) *Resource {
 		}
 		if s.Errors > 0 {
 			w.Printf("\nUnreadable input: %d\n", s.Errors)
-			table(w, v.Errors[:min(len(v.Errors), fleetListMax)], func(e fleet.InputError) []string {
+			printer.TextTable(w, v.Errors[:min(len(v.Errors), fleetListMax)], func(e fleet.InputError) []string {
 				return []string{e.Source, e.Pod, e.Message}
 			})
 			more(w, s.Errors, "errors")
@@ -195,24 +195,7 @@ func orUnknown(s string) string {
 	return s
 }
 
-// table prints escaped cells in aligned columns, indented by two.
-func table[T any](w *TextWriter, items []T, cells func(T) []string) {
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	for _, it := range items {
-		cs := cells(it)
-		for i := range cs {
-			cs[i] = Escape(cs[i])
-		}
-		fmt.Fprintf(tw, "  %s\n", strings.Join(cs, "\t"))
-	}
-	tw.Flush()
-	for l := range strings.Lines(b.String()) {
-		w.Printf("%s\n", strings.TrimRight(l, " \n"))
-	}
-}
-
-func more(w *TextWriter, n int, what string) {
+func more(w *printer.TextWriter, n int, what string) {
 	if n > fleetListMax {
 		w.Printf("  … and %d more %s (-o json lists them all)\n", n-fleetListMax, what)
 	}

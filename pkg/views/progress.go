@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/containerd/containerd/v2/pkg/progress"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // Progress frames are what pull, load and save redraw on a terminal. They
@@ -77,7 +78,7 @@ func secs(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
 // blob of this pull (downloading ones with bar, size, rate and ETA), and a
 // total. Blobs beyond the screen's height are summed up in one line.
 func PullFrame(image string, st ctrd.PullStatus, s Screen) []string {
-	head := "Pulling " + Escape(image)
+	head := "Pulling " + printer.Escape(image)
 	downloading, finished := 0, 0
 	for _, b := range st.Blobs {
 		switch b.State {
@@ -139,7 +140,7 @@ func PullFrame(image string, st ctrd.PullStatus, s Screen) []string {
 // PullDone is the line that stays on the terminal after a pull: what was
 // pulled, how much this pull downloaded, and how long it took.
 func PullDone(image string, st ctrd.PullStatus) string {
-	head := fmt.Sprintf("Pulled %s in %s", Escape(image), secs(st.Elapsed))
+	head := fmt.Sprintf("Pulled %s in %s", printer.Escape(image), secs(st.Elapsed))
 	if len(st.Blobs) == 0 {
 		return head
 	}
@@ -178,9 +179,9 @@ type Transfer struct {
 // the total is known, bytes and rate when it is not (or an estimate fell
 // short), or the image being unpacked.
 func TransferFrame(t Transfer, s Screen) string {
-	name := Escape(t.Name)
+	name := printer.Escape(t.Name)
 	if t.Unpacking != "" {
-		return s.line(fmt.Sprintf("%s: unpacking %s", name, Escape(t.Unpacking)))
+		return s.line(fmt.Sprintf("%s: unpacking %s", name, printer.Escape(t.Unpacking)))
 	}
 	bps := float64(t.Done) / max(t.Elapsed.Seconds(), 0.001)
 	if t.Total <= 0 || t.Done > t.Total {
@@ -198,7 +199,7 @@ func TransferFrame(t Transfer, s Screen) string {
 // TransferDone is the line that stays after a load or save: verb is
 // "Loaded" or "Saved".
 func TransferDone(verb string, t Transfer) string {
-	return fmt.Sprintf("%s %s: %s in %s (%s)", verb, Escape(t.Name), progress.Bytes(t.Done), secs(t.Elapsed),
+	return fmt.Sprintf("%s %s: %s in %s (%s)", verb, printer.Escape(t.Name), progress.Bytes(t.Done), secs(t.Elapsed),
 		rate(float64(t.Done)/max(t.Elapsed.Seconds(), 0.001)))
 }
 
@@ -208,7 +209,7 @@ func shortDigest(d string) string {
 	if !ok {
 		hex = d
 	}
-	return Escape(hex[:min(len(hex), 12)])
+	return printer.Escape(hex[:min(len(hex), 12)])
 }
 
 func plural(n int, one, many string) string {
@@ -235,7 +236,7 @@ func WaitFrame(ws []Waiting, s Screen) []string {
 			out = append(out, s.line(fmt.Sprintf("… and %d more", len(ws)-i)))
 			break
 		}
-		out = append(out, s.line(fmt.Sprintf("%s: %ds, %s", Escape(w.What), int(w.For.Seconds()), w.Why)))
+		out = append(out, s.line(fmt.Sprintf("%s: %ds, %s", printer.Escape(w.What), int(w.For.Seconds()), w.Why)))
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"strconv"
@@ -7,6 +7,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -34,7 +35,7 @@ func containerImage(c *runtime.Container) string {
 		img = c.ImageRef
 	}
 	if strings.HasPrefix(img, "sha256:") {
-		return TruncID(img)
+		return printer.TruncID(img)
 	}
 	return img
 }
@@ -43,17 +44,17 @@ type psCells struct{ image, age string }
 
 // Containers is ps's result: crictl's {"containers": [...]} document and a
 // table with the pod's real name and namespace.
-func Containers(l *runtime.ContainerList, now time.Time) *Resource {
+func Containers(l *runtime.ContainerList, now time.Time) *printer.Resource {
 	var derived []psCells
 	ids := make([]string, len(l.Items))
 	for i := range l.Items {
 		ids[i] = l.Items[i].Id
 	}
-	return &Resource{
+	return &printer.Resource{
 		Doc:      containersDoc(l),
 		ItemsKey: "containers",
 		IDs:      ids,
-		Columns: []Column{
+		Columns: []printer.Column{
 			{Header: "CONTAINER", ID: true, MinWidth: 13}, {Header: "IMAGE", MinWidth: 24},
 			{Header: "CREATED", Live: true, MinWidth: len("Less than a second ago")}, {Header: "STATE", State: true, MinWidth: 7},
 			{Header: "NAME", MinWidth: 12}, {Header: "ATTEMPT"}, {Header: "POD ID", ID: true, MinWidth: 13}, {Header: "POD", MinWidth: 12},
@@ -65,7 +66,7 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 			if derived == nil {
 				derived = make([]psCells, len(l.Items))
 				for i := range l.Items {
-					derived[i] = psCells{containerImage(&l.Items[i]), Age(now, l.Items[i].CreatedAt)}
+					derived[i] = psCells{containerImage(&l.Items[i]), printer.Age(now, l.Items[i].CreatedAt)}
 				}
 			}
 			for i := range l.Items {
@@ -75,7 +76,7 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 					c.PodSandboxId, c.PodName, c.PodNamespace, c.ImageRef, pid(c.PID))
 			}
 		},
-		Text: func(w *TextWriter) error {
+		Text: func(w *printer.TextWriter) error {
 			for i := range l.Items {
 				c := &l.Items[i]
 				// crictl's ps -v lines, in its order.
@@ -88,7 +89,7 @@ func Containers(l *runtime.ContainerList, now time.Time) *Resource {
 				w.Field("Attempt", c.GetMetadata().GetAttempt())
 				w.Field("State", ContainerState(c.State))
 				w.Field("Image", c.GetImage().GetImage())
-				w.Field("Created", Age(now, c.CreatedAt))
+				w.Field("Created", printer.Age(now, c.CreatedAt))
 				w.Map("Labels", c.Labels)
 				w.Map("Annotations", c.Annotations)
 				w.Printf("\n")

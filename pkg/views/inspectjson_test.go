@@ -1,13 +1,13 @@
-package printer
+package views
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"testing"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // TestInspectEncodedEarlySameBytes: items encoded by the fan-out workers
@@ -32,8 +32,8 @@ func TestInspectEncodedEarlySameBytes(t *testing.T) {
 		}
 		return out
 	}
-	for _, format := range []string{JSON, YAML, GoTemplate + "={{json .}} {{printf \"%v\" .}}"} {
-		p, err := New(format, ObjectFormats, Options{})
+	for _, format := range []string{printer.JSON, printer.YAML, printer.GoTemplate + "={{json .}} {{printf \"%v\" .}}"} {
+		p, err := printer.New(format, printer.ObjectFormats, printer.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,33 +47,6 @@ func TestInspectEncodedEarlySameBytes(t *testing.T) {
 			}
 			if !bytes.Equal(early.Bytes(), late.Bytes()) {
 				t.Errorf("-o %s, %d items: encoded early\n%s\nat print time\n%s", format, n, early.Bytes(), late.Bytes())
-			}
-		}
-	}
-}
-
-// The encoded documents are indented straight into the output: the same
-// bytes as marshalling the whole array, for any JSON a runtime's info holds.
-func TestEncodedDocumentsIndentLikeMarshalJSON(t *testing.T) {
-	docs := []string{`{}`, `[]`, `{"a":{"b":[1,{"c":[]}],"d":{}},"e":"\u003c\u2028"}`, `"s"`, `[[[]],{}]`, `{"k":null,"t":true,"n":-1.5e+10}`}
-	for n := 1; n <= len(docs); n++ {
-		arr := make([]any, n)
-		for i := range n {
-			arr[i] = json.RawMessage(docs[i])
-		}
-		for _, doc := range []any{arr, json.RawMessage(docs[n-1])} {
-			want, err := MarshalJSON(doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			w := bufio.NewWriter(&got)
-			if done, err := writeEncodedJSON(w, doc); !done || err != nil {
-				t.Fatalf("%v: done %v, err %v", doc, done, err)
-			}
-			w.Flush()
-			if got.String() != string(want)+"\n" {
-				t.Errorf("%s:\ngot  %q\nwant %q", docs[:n], got.String(), string(want)+"\n")
 			}
 		}
 	}

@@ -1,44 +1,23 @@
-package printer
+package views
 
 import (
-	"bufio"
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
-
-// NDJSON prints a document as one compact JSON line: what a DaemonSet's
-// log and `kubectl logs --prefix` keep together.
-const NDJSON = "ndjson"
 
 // DiagnoseFormats are the formats of ctr cri diagnose; custom-columns
 // iterates the problems.
-var DiagnoseFormats = []string{Table, JSON, YAML, NDJSON, GoTemplate, JSONPath, CustomColumns}
-
-type lineJSON struct{}
-
-// Print writes Doc through encoding/json, whose output has no newline
-// inside (strings escape theirs) and is deterministic.
-func (lineJSON) Print(w io.Writer, r *Resource) error {
-	nonNullLists(r.Doc)
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r.Doc); err != nil {
-		return err
-	}
-	return bw.Flush()
-}
+var DiagnoseFormats = []string{printer.Table, printer.JSON, printer.YAML, printer.NDJSON, printer.GoTemplate, printer.JSONPath, printer.CustomColumns}
 
 // Diagnose renders the node report: the versioned document for scripts,
 // sections of text for people, problems last so they stay on screen.
-func Diagnose(r *diagnose.Report, now time.Time) *Resource {
-	return &Resource{Doc: r, ItemsKey: "problems", Text: func(w *TextWriter) error {
+func Diagnose(r *diagnose.Report, now time.Time) *printer.Resource {
+	return &printer.Resource{Doc: r, ItemsKey: "problems", Text: func(w *printer.TextWriter) error {
 		errs := r.Errors()
 		verdict := "healthy"
 		if !r.Healthy {
@@ -47,7 +26,7 @@ func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 		if warns := len(r.Problems) - errs; warns > 0 {
 			verdict += fmt.Sprintf(", %d %s", warns, plural(warns, "warning", "warnings"))
 		}
-		w.Printf("Node %s: %s\n", Escape(cmp.Or(r.Node.Name, r.Endpoint)), verdict)
+		w.Printf("Node %s: %s\n", printer.Escape(cmp.Or(r.Node.Name, r.Endpoint)), verdict)
 		if r.Node.Name != "" {
 			line(w, "endpoint", r.Endpoint)
 		}
@@ -110,9 +89,9 @@ func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 			fs   []diagnose.FsUsage
 		}{{"image", r.ImageFilesystems}, {"container", r.ContainerFilesystems}} {
 			for _, f := range set.fs {
-				s := fmt.Sprintf("%s used, %d inodes", Size(f.UsedBytes), f.InodesUsed)
+				s := fmt.Sprintf("%s used, %d inodes", printer.Size(f.UsedBytes), f.InodesUsed)
 				if f.CapacityBytes > 0 {
-					s += fmt.Sprintf(", %s free of %s", Size(f.AvailableBytes), Size(f.CapacityBytes))
+					s += fmt.Sprintf(", %s free of %s", printer.Size(f.AvailableBytes), printer.Size(f.CapacityBytes))
 				}
 				line(w, set.kind+" "+f.Mountpoint, s)
 			}
@@ -124,7 +103,7 @@ func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 			w.Printf("\nPods: %d, %d ready\n", r.Pods.Total, r.Pods.Ready)
 		}
 		for _, p := range r.Pods.NotReady {
-			w.Printf("  not ready  %s/%s  %s  attempt %d, created %s\n", Escape(p.Namespace), Escape(p.Name), TruncID(p.ID), p.Attempt, Age(now, p.CreatedAt))
+			w.Printf("  not ready  %s/%s  %s  attempt %d, created %s\n", printer.Escape(p.Namespace), printer.Escape(p.Name), printer.TruncID(p.ID), p.Attempt, printer.Age(now, p.CreatedAt))
 		}
 
 		w.Printf("\nContainers: %d, %d running\n", r.Containers.Total, r.Containers.Running)
@@ -137,26 +116,26 @@ func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 				}
 				s += ")"
 			}
-			w.Printf("  %s  %s/%s/%s  attempt %d  %s\n", TruncID(p.ID), Escape(p.PodNamespace), Escape(p.Pod), Escape(p.Name), p.Attempt, Escape(s))
+			w.Printf("  %s  %s/%s/%s  attempt %d  %s\n", printer.TruncID(p.ID), printer.Escape(p.PodNamespace), printer.Escape(p.Pod), printer.Escape(p.Name), p.Attempt, printer.Escape(s))
 			if p.Message != "" {
-				w.Printf("      message: %s\n", Escape(p.Message))
+				w.Printf("      message: %s\n", printer.Escape(p.Message))
 			}
 			for _, l := range p.LogTail {
-				w.Printf("      | %s\n", Escape(l))
+				w.Printf("      | %s\n", printer.Escape(l))
 			}
 			if p.LogError != "" {
-				w.Printf("      log: %s\n", Escape(p.LogError))
+				w.Printf("      log: %s\n", printer.Escape(p.LogError))
 			}
 		}
 
 		w.Printf("\nOrphans: %d\n", len(r.Orphans))
 		for _, o := range r.Orphans {
-			w.Printf("  %s  %s  %s\n", o.Kind, TruncID(o.ID), Escape(o.Problem))
+			w.Printf("  %s  %s  %s\n", o.Kind, printer.TruncID(o.ID), printer.Escape(o.Problem))
 		}
 		if len(r.MissingLogs) > 0 {
 			w.Printf("\nMissing log files: %d\n", len(r.MissingLogs))
 			for _, m := range r.MissingLogs {
-				w.Printf("  %s  %s  %s\n", TruncID(m.ID), Escape(m.Name), Escape(m.LogPath))
+				w.Printf("  %s  %s  %s\n", printer.TruncID(m.ID), printer.Escape(m.Name), printer.Escape(m.LogPath))
 			}
 		}
 
@@ -165,9 +144,9 @@ func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 			for _, p := range r.Problems {
 				obj := ""
 				if p.Object != "" {
-					obj = Escape(p.Object) + ": "
+					obj = printer.Escape(p.Object) + ": "
 				}
-				w.Printf("  %-7s  %-10s  %s%s\n", p.Severity, p.Check, obj, Escape(p.Message))
+				w.Printf("  %-7s  %-10s  %s%s\n", p.Severity, p.Check, obj, printer.Escape(p.Message))
 			}
 		}
 		if len(r.Truncated) > 0 {
@@ -177,6 +156,6 @@ func Diagnose(r *diagnose.Report, now time.Time) *Resource {
 	}}
 }
 
-func line(w *TextWriter, key, value string) {
-	w.Printf("  %-14s %s\n", Escape(key)+":", Escape(value))
+func line(w *printer.TextWriter, key, value string) {
+	w.Printf("  %-14s %s\n", printer.Escape(key)+":", printer.Escape(value))
 }

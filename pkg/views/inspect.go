@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	units "github.com/docker/go-units"
 	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // decodeInfo turns a CRI verbose info map into document values as crictl
@@ -39,7 +41,7 @@ func encodeInfo(info map[string]string) map[string]any {
 	out := make(map[string]any, len(info))
 	for k, v := range info {
 		if strings.HasPrefix(v, "{") {
-			if raw, err := canonicalJSON(nil, []byte(v)); err == nil {
+			if raw, err := printer.CanonicalJSON(nil, []byte(v)); err == nil {
 				out[k] = json.RawMessage(raw)
 				continue
 			}
@@ -59,7 +61,7 @@ type statusDoc struct {
 
 // MarshalJSON implements json.Marshaler.
 func (s statusDoc) MarshalJSON() ([]byte, error) {
-	raw, err := protoJSON.Marshal(s.msg)
+	raw, err := printer.ProtoRaw{Message: s.msg}.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +130,11 @@ type Inspected struct {
 	// Extra adds keys beside status and info (inspect --containerd), and
 	// ExtraText their lines in table output.
 	Extra     map[string]any
-	ExtraText func(w *TextWriter)
+	ExtraText func(w *printer.TextWriter)
 	// fix rewrites status fields as crictl does (times).
 	fix func(map[string]any)
 	// text is the human rendering of Status.
-	text func(w *TextWriter)
+	text func(w *printer.TextWriter)
 	// encoded is the document, once Encode ran.
 	encoded []byte
 }
@@ -153,7 +155,7 @@ func (i *Inspected) docWith(d map[string]any) map[string]any {
 
 // Inspect renders inspect/inspectp/inspecti results: one object for one
 // target, an array for several, like crictl.
-func Inspect(items []*Inspected) *Resource {
+func Inspect(items []*Inspected) *printer.Resource {
 	var doc any
 	if len(items) == 1 {
 		doc = items[0].document()
@@ -164,7 +166,7 @@ func Inspect(items []*Inspected) *Resource {
 		}
 		doc = arr
 	}
-	return &Resource{Doc: doc, Text: func(w *TextWriter) error {
+	return &printer.Resource{Doc: doc, Text: func(w *printer.TextWriter) error {
 		for n, it := range items {
 			if n > 0 {
 				w.Printf("\n")
@@ -178,13 +180,13 @@ func Inspect(items []*Inspected) *Resource {
 			if len(it.Info) > 0 && w.Wide {
 				// -o wide: the runtime's info as the document has it,
 				// readable, where the table keeps crictl's one line.
-				b, err := MarshalJSON(decodeInfo(it.Info))
+				b, err := printer.MarshalJSON(decodeInfo(it.Info))
 				if err != nil {
 					return err
 				}
 				w.Printf("Info:\n")
 				for _, l := range strings.Split(string(b), "\n") {
-					w.Printf("  %s\n", Escape(l))
+					w.Printf("  %s\n", printer.Escape(l))
 				}
 			} else if len(it.Info) > 0 {
 				w.Field("Info", fmt.Sprint(it.Info))
@@ -199,7 +201,7 @@ func Inspect(items []*Inspected) *Resource {
 func InspectContainer(r *runtimeapi.ContainerStatusResponse, now time.Time) *Inspected {
 	s := r.GetStatus()
 	it := &Inspected{ID: s.GetId(), Status: s, Info: r.Info, fix: containerTimes(s)}
-	it.text = func(w *TextWriter) {
+	it.text = func(w *printer.TextWriter) {
 		w.Field("ID", s.GetId())
 		if n := s.GetMetadata().GetName(); n != "" {
 			w.Field("Name", n)
@@ -211,13 +213,13 @@ func InspectContainer(r *runtimeapi.ContainerStatusResponse, now time.Time) *Ins
 			w.Field("Attempt", a)
 		}
 		w.Field("State", s.GetState())
-		w.Field("Created", Age(now, s.GetCreatedAt()))
+		w.Field("Created", printer.Age(now, s.GetCreatedAt()))
 		if s.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED {
-			w.Field("Started", Age(now, s.GetStartedAt()))
+			w.Field("Started", printer.Age(now, s.GetStartedAt()))
 		}
 		if s.GetState() == runtimeapi.ContainerState_CONTAINER_EXITED {
 			if s.GetFinishedAt() > 0 {
-				w.Field("Finished", Age(now, s.GetFinishedAt()))
+				w.Field("Finished", printer.Age(now, s.GetFinishedAt()))
 			}
 			w.Field("Exit Code", s.GetExitCode())
 		}
@@ -231,7 +233,7 @@ func InspectContainer(r *runtimeapi.ContainerStatusResponse, now time.Time) *Ins
 // inspectp -o table.
 func InspectPod(r *runtimeapi.PodSandboxStatusResponse, now time.Time) *Inspected {
 	s := r.GetStatus()
-	return &Inspected{ID: s.GetId(), Status: s, Info: r.Info, fix: podTimes(s), text: func(w *TextWriter) {
+	return &Inspected{ID: s.GetId(), Status: s, Info: r.Info, fix: podTimes(s), text: func(w *printer.TextWriter) {
 		w.Field("ID", s.GetId())
 		if m := s.GetMetadata(); m != nil {
 			for _, f := range []struct{ k, v string }{{"Name", m.GetName()}, {"UID", m.GetUid()}, {"Namespace", m.GetNamespace()}} {
@@ -242,7 +244,7 @@ func InspectPod(r *runtimeapi.PodSandboxStatusResponse, now time.Time) *Inspecte
 			w.Field("Attempt", m.GetAttempt())
 		}
 		w.Field("Status", s.GetState())
-		w.Field("Created", Age(now, s.GetCreatedAt()))
+		w.Field("Created", printer.Age(now, s.GetCreatedAt()))
 		if n := s.GetNetwork(); n != nil {
 			w.Field("IP Addresses", n.GetIp())
 			for _, ip := range n.GetAdditionalIps() {
@@ -258,7 +260,7 @@ func InspectPod(r *runtimeapi.PodSandboxStatusResponse, now time.Time) *Inspecte
 // crictl's inspecti -o table.
 func InspectImage(r *runtimeapi.ImageStatusResponse) *Inspected {
 	im := r.GetImage()
-	return &Inspected{ID: im.GetId(), Status: im, Info: r.Info, text: func(w *TextWriter) {
+	return &Inspected{ID: im.GetId(), Status: im, Info: r.Info, text: func(w *printer.TextWriter) {
 		w.Field("ID", im.GetId())
 		for _, t := range im.GetRepoTags() {
 			w.Field("Tag", t)
@@ -266,21 +268,21 @@ func InspectImage(r *runtimeapi.ImageStatusResponse) *Inspected {
 		for _, d := range im.GetRepoDigests() {
 			w.Field("Digest", d)
 		}
-		w.Field("Size", Size(im.GetSize()))
+		w.Field("Size", printer.Size(im.GetSize()))
 	}}
 }
 
 // Version renders the version result; the document is crictl's
 // VersionResponse, the text adds the client's version.
-func Version(v *runtimeapi.VersionResponse, clientVersion string) *Resource {
-	return &Resource{Doc: v, Text: func(w *TextWriter) error {
+func Version(v *runtimeapi.VersionResponse, clientVersion string) *printer.Resource {
+	return &printer.Resource{Doc: v, Text: func(w *printer.TextWriter) error {
 		if clientVersion != "" {
 			w.Printf("Client Version:  %s\n", clientVersion)
 		}
-		w.Printf("Version:  %s\n", Escape(v.Version))
-		w.Printf("RuntimeName:  %s\n", Escape(v.RuntimeName))
-		w.Printf("RuntimeVersion:  %s\n", Escape(v.RuntimeVersion))
-		w.Printf("RuntimeApiVersion:  %s\n", Escape(v.RuntimeApiVersion))
+		w.Printf("Version:  %s\n", printer.Escape(v.Version))
+		w.Printf("RuntimeName:  %s\n", printer.Escape(v.RuntimeName))
+		w.Printf("RuntimeVersion:  %s\n", printer.Escape(v.RuntimeVersion))
+		w.Printf("RuntimeApiVersion:  %s\n", printer.Escape(v.RuntimeApiVersion))
 		return nil
 	}}
 }
@@ -288,7 +290,7 @@ func Version(v *runtimeapi.VersionResponse, clientVersion string) *Resource {
 // Info renders Status like crictl info: the status (keys sorted), the
 // runtime handlers and features as crictl encodes them (snake_case keys,
 // zero values left out), beside the runtime's decoded info keys.
-func Info(s *runtimeapi.StatusResponse) (*Resource, error) {
+func Info(s *runtimeapi.StatusResponse) (*printer.Resource, error) {
 	doc := decodeInfo(s.Info)
 	doc["status"] = statusDoc{msg: s.GetStatus()}
 	// crictl uses encoding/json here, not protojson: the generated structs'
@@ -308,13 +310,13 @@ func Info(s *runtimeapi.StatusResponse) (*Resource, error) {
 			doc[key] = generic
 		}
 	}
-	return &Resource{Doc: doc}, nil
+	return &printer.Resource{Doc: doc}, nil
 }
 
 // RuntimeConfig renders RuntimeConfigResponse: crictl's one text line, or
 // the protojson document with -o json|yaml.
-func RuntimeConfig(r *runtimeapi.RuntimeConfigResponse) *Resource {
-	return &Resource{Doc: r, Text: func(w *TextWriter) error {
+func RuntimeConfig(r *runtimeapi.RuntimeConfigResponse) *printer.Resource {
+	return &printer.Resource{Doc: r, Text: func(w *printer.TextWriter) error {
 		if l := r.GetLinux(); l != nil {
 			w.Printf("cgroup driver:   %s\n", l.GetCgroupDriver())
 		}
@@ -324,10 +326,10 @@ func RuntimeConfig(r *runtimeapi.RuntimeConfigResponse) *Resource {
 
 // ImageFsInfo renders filesystem usage as crictl does: the document wraps
 // the response in "status"; the text lists each filesystem's fields.
-func ImageFsInfo(r *runtimeapi.ImageFsInfoResponse) *Resource {
-	return &Resource{
+func ImageFsInfo(r *runtimeapi.ImageFsInfoResponse) *printer.Resource {
+	return &printer.Resource{
 		Doc: map[string]any{"status": statusDoc{msg: r}},
-		Text: func(w *TextWriter) error {
+		Text: func(w *printer.TextWriter) error {
 			for _, set := range []struct {
 				label string
 				fs    []*runtimeapi.FilesystemUsage
@@ -337,7 +339,7 @@ func ImageFsInfo(r *runtimeapi.ImageFsInfoResponse) *Resource {
 					w.Printf("TimeStamp[%d]: %d\n", i, u.GetTimestamp())
 					w.Printf("Disk[%d]: %s\n", i, units.HumanSize(float64(u.GetUsedBytes().GetValue())))
 					w.Printf("Inodes[%d]: %d\n", i, u.GetInodesUsed().GetValue())
-					w.Printf("Mountpoint[%d]: %s\n", i, Escape(u.GetFsId().GetMountpoint()))
+					w.Printf("Mountpoint[%d]: %s\n", i, printer.Escape(u.GetFsId().GetMountpoint()))
 				}
 			}
 			return nil

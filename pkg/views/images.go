@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"strconv"
@@ -6,6 +6,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -32,21 +33,21 @@ type ImageColumns struct{ Digests, Pinned bool }
 
 // Images is the images result: crictl's {"images": [...]} document and a
 // table with one row per repo tag.
-func Images(images []*runtime.Image, cols ImageColumns) *Resource {
+func Images(images []*runtime.Image, cols ImageColumns) *printer.Resource {
 	ids := make([]string, len(images))
 	for i, im := range images {
 		ids[i] = im.Id
 	}
-	columns := []Column{{Header: "IMAGE"}, {Header: "TAG"}}
+	columns := []printer.Column{{Header: "IMAGE"}, {Header: "TAG"}}
 	if cols.Digests {
-		columns = append(columns, Column{Header: "DIGEST", ID: true})
+		columns = append(columns, printer.Column{Header: "DIGEST", ID: true})
 	}
-	columns = append(columns, Column{Header: "IMAGE ID", ID: true}, Column{Header: "SIZE"})
+	columns = append(columns, printer.Column{Header: "IMAGE ID", ID: true}, printer.Column{Header: "SIZE"})
 	if cols.Pinned {
-		columns = append(columns, Column{Header: "PINNED"})
+		columns = append(columns, printer.Column{Header: "PINNED"})
 	}
-	columns = append(columns, Column{Header: "DIGEST", Wide: true, ID: true})
-	return &Resource{
+	columns = append(columns, printer.Column{Header: "DIGEST", Wide: true, ID: true})
+	return &printer.Resource{
 		Doc:      &runtimeapi.ListImagesResponse{Images: images},
 		ItemsKey: "images",
 		IDs:      ids,
@@ -59,7 +60,7 @@ func Images(images []*runtime.Image, cols ImageColumns) *Resource {
 				if cols.Digests {
 					cells = append(cells, dg)
 				}
-				cells = append(cells, im.Id, Size(im.Size))
+				cells = append(cells, im.Id, printer.Size(im.Size))
 				if cols.Pinned {
 					cells = append(cells, strconv.FormatBool(im.Pinned))
 				}
@@ -79,7 +80,7 @@ func Images(images []*runtime.Image, cols ImageColumns) *Resource {
 				}
 			}
 		},
-		Text: func(w *TextWriter) error {
+		Text: func(w *printer.TextWriter) error {
 			for _, im := range images {
 				w.Field("ID", im.Id)
 				for _, t := range im.RepoTags {

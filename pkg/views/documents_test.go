@@ -1,12 +1,15 @@
-package printer
+package views
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // TestInspectInfoAtTopLevel pins crictl's inspect shape: containerd's
@@ -18,7 +21,7 @@ func TestInspectInfoAtTopLevel(t *testing.T) {
 		"image":     InspectImage(&runtimeapi.ImageStatusResponse{Image: &runtimeapi.Image{Id: "i"}, Info: map[string]string{"info": `{"pid":4242}`}}),
 	} {
 		var b strings.Builder
-		p, _ := New("go-template={{.info.pid}}", ObjectFormats, Options{})
+		p, _ := printer.New("go-template={{.info.pid}}", printer.ObjectFormats, printer.Options{})
 		if err := p.Print(&b, Inspect([]*Inspected{it})); err != nil || b.String() != "4242\n" {
 			t.Errorf("%s: {{.info.pid}} = %q, %v", name, b.String(), err)
 		}
@@ -36,7 +39,7 @@ func TestInfoFeaturesAreCrictlSnakeCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := MarshalJSON(r.Doc)
+	b, err := printer.MarshalJSON(r.Doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +69,12 @@ func TestDocumentBytesAsCrictl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := MarshalJSON(r.Doc)
+	b, _ := printer.MarshalJSON(r.Doc)
 	if f, n := strings.Index(string(b), `"features"`), strings.Index(string(b), `"name": "runc"`); f < 0 || n < f {
 		t.Errorf("handler keys not sorted (features before name):\n%s", b)
 	}
 	var out strings.Builder
-	p, _ := New(YAML, DocFormats, Options{})
+	p, _ := printer.New(printer.YAML, printer.DocFormats, printer.Options{})
 	if err := p.Print(&out, r); err != nil || !strings.HasSuffix(out.String(), "\n\n") {
 		t.Errorf("yaml does not end with crictl's blank line: %q, %v", out.String(), err)
 	}
@@ -97,7 +100,7 @@ func TestUnsetStatusFieldsAreNull(t *testing.T) {
 			nil, []string{"spec", "uid"}},
 	} {
 		var b strings.Builder
-		p, _ := New("json", ObjectFormats, Options{})
+		p, _ := printer.New("json", printer.ObjectFormats, printer.Options{})
 		if err := p.Print(&b, Inspect([]*Inspected{c.it})); err != nil {
 			t.Fatal(err)
 		}
@@ -115,5 +118,49 @@ func TestUnsetStatusFieldsAreNull(t *testing.T) {
 				t.Errorf("%s: .status.%s = %s, crictl leaves it out", c.name, k, v)
 			}
 		}
+	}
+}
+
+func TestInspectOneIsObjectManyIsArray(t *testing.T) {
+	st := func(id string) *Inspected {
+		return InspectContainer(&runtimeapi.ContainerStatusResponse{
+			Status: &runtimeapi.ContainerStatus{Id: id},
+			Info:   map[string]string{"info": `{"pid": 42}`, "plain": `"text"`},
+		}, time.Now())
+	}
+	one, _ := printer.MarshalJSON(Inspect([]*Inspected{st("a")}).Doc)
+	// crictl's shape: the runtime's info keys sit beside status (.info.pid).
+	if !bytes.HasPrefix(one, []byte("{\n  \"info\": {\n    \"pid\": 42\n  },\n  \"plain\": \"text\",\n  \"status\": {")) {
+		t.Errorf("one:\n%s", one)
+	}
+	many, _ := printer.MarshalJSON(Inspect([]*Inspected{st("a"), st("b")}).Doc)
+	if !bytes.HasPrefix(many, []byte("[\n")) {
+		t.Errorf("many:\n%s", many)
+	}
+}
+
+func TestInspectWideShowsTheInfoReadably(t *testing.T) {
+	r := &runtimeapi.ContainerStatusResponse{
+		Status: &runtimeapi.ContainerStatus{Id: "c1", Metadata: &runtimeapi.ContainerMetadata{Name: "app"}, State: runtimeapi.ContainerState_CONTAINER_RUNNING},
+		Info:   map[string]string{"info": `{"pid":42,"sandboxID":"p1"}`},
+	}
+	print := func(format string) string {
+		p, err := printer.New(format, printer.ObjectFormats, printer.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := p.Print(&b, Inspect([]*Inspected{InspectContainer(r, time.Unix(0, 0))})); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	table, wide := print(printer.Table), print(printer.Wide)
+	fields, _, _ := strings.Cut(table, "Info:")
+	if !strings.HasPrefix(wide, fields) || !strings.Contains(table, "Info: map[info:") {
+		t.Errorf("table keeps crictl's one-line info, wide the same fields first:\n%s\n---\n%s", table, wide)
+	}
+	if !strings.Contains(wide, "Info:\n  {\n    \"info\": {\n      \"pid\": 42,") {
+		t.Errorf("wide shows the info as indented JSON:\n%s", wide)
 	}
 }

@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"bytes"
@@ -9,8 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
-	"sigs.k8s.io/yaml"
-
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -47,9 +46,9 @@ func TestWireDocumentsSameBytes(t *testing.T) {
 		if _, ok := Containers(&wire, now).Doc.(*WireList); !ok && n > 0 {
 			t.Fatalf("%d containers: the document is not written from the encodings", n)
 		}
-		for _, format := range []string{JSON, YAML, GoTemplate + "={{range .containers}}{{.id}} {{.labels}} {{.createdAt}}{{\"\\n\"}}{{end}}",
-			JSONPath + "={.containers[*].metadata.name}", CustomColumns + "=ID:.id,STATE:.state,IMG:.image.image"} {
-			p, err := New(format, ListFormats, Options{})
+		for _, format := range []string{printer.JSON, printer.YAML, printer.GoTemplate + "={{range .containers}}{{.id}} {{.labels}} {{.createdAt}}{{\"\\n\"}}{{end}}",
+			printer.JSONPath + "={.containers[*].metadata.name}", printer.CustomColumns + "=ID:.id,STATE:.state,IMG:.image.image"} {
+			p, err := printer.New(format, printer.ListFormats, printer.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,21 +68,5 @@ func TestWireDocumentsSameBytes(t *testing.T) {
 					got.Bytes()[at:min(at+80, got.Len())], want.Bytes()[at:min(at+80, want.Len())])
 			}
 		}
-	}
-}
-
-// TestYAMLLineSeparatorInKey: a label key holding U+2028 (a line break to
-// YAML) made -o yaml of the whole listing fail.
-func TestYAMLLineSeparatorInKey(t *testing.T) {
-	b, err := MarshalYAML(&runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{{
-		Id: "c1", Labels: map[string]string{"a\u2028b": "v\u2029"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back struct {
-		Containers []struct{ Labels map[string]string }
-	}
-	if err := yaml.Unmarshal(b, &back); err != nil || len(back.Containers) != 1 || back.Containers[0].Labels["a\u2028b"] != "v\u2029" {
-		t.Fatalf("the label does not read back (%v):\n%s", err, b)
 	}
 }

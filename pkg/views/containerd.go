@@ -1,9 +1,10 @@
-package printer
+package views
 
 import (
 	"strconv"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
 // pid renders a task PID; 0 means no live task (or no containerd).
@@ -23,9 +24,9 @@ func WithContainerd(it *Inspected, v *ctrd.View) {
 	it.Extra["containerd"] = v
 	// One section with a heading and one spelling of keys, after crictl's
 	// lines, so that the ours-only part is easy to tell apart.
-	it.ExtraText = func(w *TextWriter) {
+	it.ExtraText = func(w *printer.TextWriter) {
 		w.Printf("containerd:\n")
-		field := func(k, v string) { w.Printf("\t%s: %s\n", k, Escape(v)) }
+		field := func(k, v string) { w.Printf("\t%s: %s\n", k, printer.Escape(v)) }
 		field("Namespace", v.Namespace)
 		if v.Container == "" {
 			field("Container", "(none)")

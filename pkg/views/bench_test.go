@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -32,12 +33,14 @@ func benchContainers(n int) *runtimeapi.ListContainersResponse {
 func BenchmarkJSONList10k(b *testing.B) {
 	doc := benchContainers(10000)
 	b.ReportAllocs()
+	p, err := printer.New(printer.JSON, printer.ListFormats, printer.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for b.Loop() {
-		w := bufio.NewWriter(io.Discard)
-		if err := writeJSON(w, doc); err != nil {
+		if err := p.Print(io.Discard, &printer.Resource{Doc: doc}); err != nil {
 			b.Fatal(err)
 		}
-		w.Flush()
 	}
 }
 
@@ -48,13 +51,15 @@ func BenchmarkPsTable10k(b *testing.B) {
 		l.Items = append(l.Items, runtime.Container{Container: c, PodName: c.Labels["io.kubernetes.pod.name"], PodNamespace: "ns"})
 	}
 	now := time.Unix(20000, 0)
+	p, err := printer.New(printer.Table, printer.ListFormats, printer.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		w := bufio.NewWriterSize(io.Discard, 64<<10)
-		if err := renderTable(w, Containers(&l, now), false, false, false); err != nil {
+		if err := p.Print(io.Discard, Containers(&l, now)); err != nil {
 			b.Fatal(err)
 		}
-		w.Flush()
 	}
 }
 
@@ -69,11 +74,14 @@ func BenchmarkWireJSONList10k(b *testing.B) {
 		}
 		l.Items = append(l.Items, runtime.Container{Container: c, Wire: string(w)})
 	}
-	doc := containersDoc(&l)
+	doc, ok := containersDoc(&l).(*WireList)
+	if !ok {
+		b.Fatal("the document is not written from the encodings")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		w := bufio.NewWriter(io.Discard)
-		if err := writeJSON(w, doc); err != nil {
+		if err := doc.WriteJSON(w); err != nil {
 			b.Fatal(err)
 		}
 		w.Flush()

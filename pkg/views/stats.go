@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"strconv"
@@ -7,11 +7,12 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // StatsFormats are what stats and statsp print.
-var StatsFormats = ListFormats
+var StatsFormats = printer.ListFormats
 
 // statSize is crictl's size in stats tables: four significant digits
 // (536.6kB), where images and inspecti use three.
@@ -27,6 +28,8 @@ func cpuCell(pct float64, ok bool) string {
 	return strconv.FormatFloat(pct, 'f', 2, 64)
 }
 
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
 // CPUFunc returns the CPU % of the object with the given ID, ok false if
 // unknown.
 type CPUFunc func(id string) (pct float64, ok bool)
@@ -34,16 +37,16 @@ type CPUFunc func(id string) (pct float64, ok bool)
 // ContainerStats is stats' result: crictl's {"stats": [...]} document of
 // doc (as crictl's, every container the runtime reports, whatever -a says)
 // and the table of l, with the pod's name joined from the sandbox list.
-func ContainerStats(doc, l *runtime.ContainerStatsList, cpu CPUFunc) *Resource {
+func ContainerStats(doc, l *runtime.ContainerStatsList, cpu CPUFunc) *printer.Resource {
 	ids := make([]string, len(l.Items))
 	for i := range l.Items {
 		ids[i] = l.Items[i].GetAttributes().GetId()
 	}
-	return &Resource{
+	return &printer.Resource{
 		Doc:      &runtimeapi.ListContainerStatsResponse{Stats: doc.Raw()},
 		ItemsKey: "stats",
 		IDs:      ids,
-		Columns: []Column{
+		Columns: []printer.Column{
 			{Header: "CONTAINER", ID: true}, {Header: "NAME"}, {Header: "CPU %"}, {Header: "MEM"},
 			{Header: "DISK"}, {Header: "INODES"}, {Header: "SWAP"}, {Header: "POD", Wide: true},
 		},
@@ -67,16 +70,16 @@ func ContainerStats(doc, l *runtime.ContainerStatsList, cpu CPUFunc) *Resource {
 }
 
 // PodStats is statsp's result: crictl's {"stats": [...]} document and table.
-func PodStats(stats []*runtimeapi.PodSandboxStats, cpu CPUFunc) *Resource {
+func PodStats(stats []*runtimeapi.PodSandboxStats, cpu CPUFunc) *printer.Resource {
 	ids := make([]string, len(stats))
 	for i, s := range stats {
 		ids[i] = s.GetAttributes().GetId()
 	}
-	return &Resource{
+	return &printer.Resource{
 		Doc:      &runtimeapi.ListPodSandboxStatsResponse{Stats: stats},
 		ItemsKey: "stats",
 		IDs:      ids,
-		Columns:  []Column{{Header: "POD"}, {Header: "POD ID", ID: true}, {Header: "CPU %"}, {Header: "MEM"}, {Header: "NAMESPACE", Wide: true}},
+		Columns:  []printer.Column{{Header: "POD"}, {Header: "POD ID", ID: true}, {Header: "CPU %"}, {Header: "MEM"}, {Header: "NAMESPACE", Wide: true}},
 		Rows: func(emit func(...string)) {
 			for _, s := range stats {
 				id := s.GetAttributes().GetId()
@@ -89,17 +92,17 @@ func PodStats(stats []*runtimeapi.PodSandboxStats, cpu CPUFunc) *Resource {
 }
 
 // PodMetrics is metricsp's result: crictl's {"podMetrics": [...]}.
-func PodMetrics(m *runtimeapi.ListPodSandboxMetricsResponse) *Resource {
-	return &Resource{Doc: m, ItemsKey: "podMetrics"}
+func PodMetrics(m *runtimeapi.ListPodSandboxMetricsResponse) *printer.Resource {
+	return &printer.Resource{Doc: m, ItemsKey: "podMetrics"}
 }
 
 // MetricDescriptors is metricdescs' result: crictl's {"descriptors": [...]}
 // and a table of names, help and label keys.
-func MetricDescriptors(m *runtimeapi.ListMetricDescriptorsResponse) *Resource {
-	return &Resource{
+func MetricDescriptors(m *runtimeapi.ListMetricDescriptorsResponse) *printer.Resource {
+	return &printer.Resource{
 		Doc:      m,
 		ItemsKey: "descriptors",
-		Columns:  []Column{{Header: "NAME"}, {Header: "LABELS"}, {Header: "HELP"}},
+		Columns:  []printer.Column{{Header: "NAME"}, {Header: "LABELS"}, {Header: "HELP"}},
 		Rows: func(emit func(...string)) {
 			for _, d := range m.Descriptors {
 				labels := ""

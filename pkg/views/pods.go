@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"strconv"
@@ -6,6 +6,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
@@ -25,27 +26,27 @@ func runtimeHandler(h string) string {
 }
 
 // Pods is the pods result: crictl's {"items": [...]} document and table.
-func Pods(pods []*runtime.Pod, now time.Time) *Resource {
+func Pods(pods []*runtime.Pod, now time.Time) *printer.Resource {
 	ids := make([]string, len(pods))
 	for i, p := range pods {
 		ids[i] = p.Id
 	}
-	return &Resource{
+	return &printer.Resource{
 		Doc:      &runtimeapi.ListPodSandboxResponse{Items: pods},
 		ItemsKey: "items",
 		IDs:      ids,
-		Columns: []Column{
+		Columns: []printer.Column{
 			{Header: "POD ID", ID: true, MinWidth: 13}, {Header: "CREATED", Live: true, MinWidth: len("Less than a second ago")},
 			{Header: "STATE", State: true, MinWidth: 8}, {Header: "NAME", MinWidth: 12}, {Header: "NAMESPACE", MinWidth: 10}, {Header: "ATTEMPT"}, {Header: "RUNTIME"}, {Header: "UID", Wide: true},
 		},
 		Rows: func(emit func(...string)) {
 			for _, p := range pods {
 				m := p.GetMetadata()
-				emit(p.Id, Age(now, p.CreatedAt), PodState(p.State), m.GetName(), m.GetNamespace(),
+				emit(p.Id, printer.Age(now, p.CreatedAt), PodState(p.State), m.GetName(), m.GetNamespace(),
 					strconv.FormatUint(uint64(m.GetAttempt()), 10), runtimeHandler(p.RuntimeHandler), m.GetUid())
 			}
 		},
-		Text: func(w *TextWriter) error {
+		Text: func(w *printer.TextWriter) error {
 			for _, p := range pods {
 				// crictl's pods -v lines: empty fields and attempt 0 left
 				// out, Created as an absolute time.

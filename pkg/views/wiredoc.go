@@ -1,4 +1,4 @@
-package printer
+package views
 
 import (
 	"bufio"
@@ -13,7 +13,8 @@ import (
 
 // WireList is a list document, {"KEY": [items]}, whose items are still in
 // their protobuf encoding: -o json writes them through wirejson with the
-// bytes protojson would give, without decoding them. At 10,000 containers
+// bytes protojson would give, without decoding them (a
+// printer.JSONDocument). At 10,000 containers
 // the encoding went from 176 ms and 21 MB of allocations (full decode, then
 // protojson and json.Indent per item) to 30 ms and 10 kB
 // (BenchmarkJSONList10k, BenchmarkWireJSONList10k).
@@ -49,8 +50,8 @@ func containersDoc(l *runtime.ContainerList) any {
 	return &WireList{Key: "containers", Type: m, Items: items}
 }
 
-// writeWireJSON writes l as MarshalJSON would write the decoded response.
-func writeWireJSON(w *bufio.Writer, l *WireList) error {
+// WriteJSON writes l as MarshalJSON would write the decoded response.
+func (l *WireList) WriteJSON(w *bufio.Writer) error {
 	key := quoteKey(l.Key)
 	if len(l.Items) == 0 {
 		w.WriteString("{\n  ")
@@ -82,8 +83,8 @@ func writeWireJSON(w *bufio.Writer, l *WireList) error {
 	return err
 }
 
-// compactWireJSON is l as marshalCompact would give the decoded response.
-func compactWireJSON(l *WireList) ([]byte, error) {
+// CompactJSON is l as MarshalJSON compacts the decoded response.
+func (l *WireList) CompactJSON() ([]byte, error) {
 	key := quoteKey(l.Key)
 	out := make([]byte, 0, 64+len(l.Items)*1024)
 	out = append(out, '{')
