@@ -41,6 +41,7 @@ func checkCanonical(t *testing.T, in []byte) (fast bool) {
 }
 
 func TestCanonicalJSONIsTheRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, s := range canonSeeds {
 		fast := checkCanonical(t, []byte(s))
 		// Only what the round trip itself refuses, or cannot hold

@@ -22,6 +22,7 @@ func pick(i int) string { return hostile[i%len(hostile)] }
 // TestJSONStreamSameBytesAsWholeDocument: -o json of the list responses,
 // written item by item, is byte for byte the document encoded whole.
 func TestJSONStreamSameBytesAsWholeDocument(t *testing.T) {
+	t.Parallel()
 	const n = 3000
 	var ctrs []*runtimeapi.Container
 	var pods []*runtimeapi.PodSandbox
@@ -91,6 +92,7 @@ func TestJSONStreamSameBytesAsWholeDocument(t *testing.T) {
 // some separators in some builds, on purpose; an item indents to the same
 // bytes with or without it, as the compacted whole document does.
 func TestJSONStreamIgnoresProtojsonWhitespace(t *testing.T) {
+	t.Parallel()
 	tight := []byte(`{"id":"a, b: c","labels":{"k":"v \u2028 \"x\""},"n":[1,2],"e":{}}`)
 	loose := []byte(`{"id": "a, b: c",  "labels": {"k":  "v \u2028 \"x\""}, "n": [1, 2], "e": {}} ` + "\n")
 	var a, b bytes.Buffer
@@ -112,6 +114,7 @@ func TestJSONStreamIgnoresProtojsonWhitespace(t *testing.T) {
 // The encoded documents are indented straight into the output: the same
 // bytes as marshalling the whole array, for any JSON a runtime's info holds.
 func TestEncodedDocumentsIndentLikeMarshalJSON(t *testing.T) {
+	t.Parallel()
 	docs := []string{`{}`, `[]`, `{"a":{"b":[1,{"c":[]}],"d":{}},"e":"\u003c\u2028"}`, `"s"`, `[[[]],{}]`, `{"k":null,"t":true,"n":-1.5e+10}`}
 	for n := 1; n <= len(docs); n++ {
 		arr := make([]any, n)

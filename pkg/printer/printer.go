@@ -284,7 +284,7 @@ func marshalCompact(doc any) ([]byte, error) {
 // MarshalJSON would give for the value it stands for: a list whose items
 // are still in their protobuf encoding writes them without decoding them.
 type JSONDocument interface {
-	// CompactJSON is the document as marshalCompact gives the value.
+	// CompactJSON is the document compact, as json.Compact writes it.
 	CompactJSON() ([]byte, error)
 	// WriteJSON writes MarshalJSON's bytes and a newline.
 	WriteJSON(w *bufio.Writer) error

@@ -12,6 +12,7 @@ import (
 )
 
 func TestEscape(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"plain":       "plain",
 		"ünïcode ok":  "ünïcode ok",
@@ -30,6 +31,7 @@ func TestEscape(t *testing.T) {
 }
 
 func TestNewRejectsUnknownFormatsWithTheAllowedList(t *testing.T) {
+	t.Parallel()
 	_, err := New("xml", ListFormats, Options{})
 	var fe *FormatError
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "table, wide, json, yaml") {
@@ -47,6 +49,7 @@ func TestNewRejectsUnknownFormatsWithTheAllowedList(t *testing.T) {
 }
 
 func TestJSONIsDeterministicAndYAMLIsTheSameDocument(t *testing.T) {
+	t.Parallel()
 	doc := &runtimeapi.ListPodSandboxResponse{Items: []*runtimeapi.PodSandbox{{
 		Id: "p", Labels: map[string]string{"z": "1", "a": "2", "m": "3"}, CreatedAt: 5,
 	}}}
@@ -73,6 +76,7 @@ func TestJSONIsDeterministicAndYAMLIsTheSameDocument(t *testing.T) {
 }
 
 func TestTableTruncatesIDsAndShowsWideColumnsOnlyInWide(t *testing.T) {
+	t.Parallel()
 	r := &Resource{
 		Columns: []Column{{Header: "ID", ID: true}, {Header: "NAME"}, {Header: "EXTRA", Wide: true}},
 		Rows: func(emit func(...string)) {
@@ -95,6 +99,7 @@ func TestTableTruncatesIDsAndShowsWideColumnsOnlyInWide(t *testing.T) {
 }
 
 func TestAgeAndSize(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if got := Age(now, now.Add(-3*time.Minute).UnixNano()); got != "3 minutes ago" {
 		t.Errorf("Age = %q", got)
@@ -110,6 +115,7 @@ func TestAgeAndSize(t *testing.T) {
 // TestYAMLLineSeparatorInKey: a label key holding U+2028 (a line break to
 // YAML) made -o yaml of the whole listing fail.
 func TestYAMLLineSeparatorInKey(t *testing.T) {
+	t.Parallel()
 	b, err := MarshalYAML(&runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{{
 		Id: "c1", Labels: map[string]string{"a\u2028b": "v\u2029"}}}})
 	if err != nil {

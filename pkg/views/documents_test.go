@@ -15,6 +15,7 @@ import (
 // TestInspectInfoAtTopLevel pins crictl's inspect shape: containerd's
 // verbose info is the "info" key beside "status", so .info.pid works.
 func TestInspectInfoAtTopLevel(t *testing.T) {
+	t.Parallel()
 	for name, it := range map[string]*Inspected{
 		"container": InspectContainer(&runtimeapi.ContainerStatusResponse{Status: &runtimeapi.ContainerStatus{Id: "c"}, Info: map[string]string{"info": `{"pid":4242,"sandboxID":"p"}`}}, time.Now()),
 		"pod":       InspectPod(&runtimeapi.PodSandboxStatusResponse{Status: &runtimeapi.PodSandboxStatus{Id: "p"}, Info: map[string]string{"info": `{"pid":4242}`}}, time.Now()),
@@ -31,6 +32,7 @@ func TestInspectInfoAtTopLevel(t *testing.T) {
 // TestInfoFeaturesAreCrictlSnakeCase pins crictl info's encoding of
 // runtimeHandlers and features: Go json tags, zero values left out.
 func TestInfoFeaturesAreCrictlSnakeCase(t *testing.T) {
+	t.Parallel()
 	r, err := Info(&runtimeapi.StatusResponse{
 		Status:          &runtimeapi.RuntimeStatus{},
 		RuntimeHandlers: []*runtimeapi.RuntimeHandler{{Features: &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: true}}},
@@ -65,6 +67,7 @@ func TestInfoFeaturesAreCrictlSnakeCase(t *testing.T) {
 // TestDocumentBytesAsCrictl pins two byte-level habits of crictl that
 // diffs see: handler keys sorted, and a blank line after a YAML document.
 func TestDocumentBytesAsCrictl(t *testing.T) {
+	t.Parallel()
 	r, err := Info(&runtimeapi.StatusResponse{RuntimeHandlers: []*runtimeapi.RuntimeHandler{{Name: "runc", Features: &runtimeapi.RuntimeHandlerFeatures{UserNamespaces: true}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +89,7 @@ func TestDocumentBytesAsCrictl(t *testing.T) {
 // `jq .status.user` reads null from both, never a missing key. Images are
 // plain protojson in crictl and keep leaving unset fields out.
 func TestUnsetStatusFieldsAreNull(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		it     *Inspected
@@ -122,6 +126,7 @@ func TestUnsetStatusFieldsAreNull(t *testing.T) {
 }
 
 func TestInspectOneIsObjectManyIsArray(t *testing.T) {
+	t.Parallel()
 	st := func(id string) *Inspected {
 		return InspectContainer(&runtimeapi.ContainerStatusResponse{
 			Status: &runtimeapi.ContainerStatus{Id: id},
@@ -140,6 +145,7 @@ func TestInspectOneIsObjectManyIsArray(t *testing.T) {
 }
 
 func TestInspectWideShowsTheInfoReadably(t *testing.T) {
+	t.Parallel()
 	r := &runtimeapi.ContainerStatusResponse{
 		Status: &runtimeapi.ContainerStatus{Id: "c1", Metadata: &runtimeapi.ContainerMetadata{Name: "app"}, State: runtimeapi.ContainerState_CONTAINER_RUNNING},
 		Info:   map[string]string{"info": `{"pid":42,"sandboxID":"p1"}`},

@@ -14,6 +14,7 @@ import (
 // (Encode) print the same bytes as items encoded at print time, in every
 // document format, one item or several.
 func TestInspectEncodedEarlySameBytes(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1700000000, 0)
 	items := func(encode bool) []*Inspected {
 		var out []*Inspected

@@ -30,6 +30,7 @@ func pulling() ctrd.PullStatus {
 // gets a line; the one downloading has containerd's bar, its size, rate
 // and ETA; the total adds the overall rate and ETA.
 func TestPullFrameBarsWithRateAndETA(t *testing.T) {
+	t.Parallel()
 	got := PullFrame("localhost:5000/e2e/hello:1", pulling(), Screen{Width: 100, Height: 24, Color: true})
 	plain := make([]string, len(got))
 	for i, l := range got {
@@ -56,6 +57,7 @@ func TestPullFrameBarsWithRateAndETA(t *testing.T) {
 }
 
 func TestPullFrameFitsTheScreen(t *testing.T) {
+	t.Parallel()
 	st := pulling()
 	for range 30 {
 		st.Blobs = append(st.Blobs, ctrd.PullBlob{Digest: dLayer, Kind: "layer", Size: 1 << 20, State: ctrd.BlobWaiting})
@@ -78,6 +80,7 @@ func TestPullFrameFitsTheScreen(t *testing.T) {
 }
 
 func TestPullDoneLine(t *testing.T) {
+	t.Parallel()
 	st := pulling()
 	st.Blobs[2].Offset, st.Blobs[2].State = st.Blobs[2].Size, ctrd.BlobDone
 	st.Elapsed = 4 * time.Second
@@ -96,6 +99,7 @@ func TestPullDoneLine(t *testing.T) {
 }
 
 func TestTransferFrame(t *testing.T) {
+	t.Parallel()
 	s := Screen{Width: 90, Height: 24}
 	for _, tc := range []struct {
 		in   Transfer
@@ -124,6 +128,7 @@ func TestTransferFrame(t *testing.T) {
 // Names from the registry, the archive or the command line cannot drive
 // the terminal.
 func TestProgressEscapesNames(t *testing.T) {
+	t.Parallel()
 	s := Screen{Width: 200, Height: 24}
 	evil := "evil\x1b[2J"
 	st := pulling()
@@ -138,6 +143,7 @@ func TestProgressEscapesNames(t *testing.T) {
 // What a stop waits for fits the screen: lines cut to its width, no more
 // lines than it holds (the rest counted), pod names escaped.
 func TestWaitFrameFitsTheScreenAndEscapes(t *testing.T) {
+	t.Parallel()
 	ws := make([]Waiting, 10)
 	for i := range ws {
 		ws[i] = Waiting{What: "Stopping pod ns/evil\x1b[2J", Why: "waiting for its containers to exit (each is killed when its grace period ends)", For: 3 * time.Second}

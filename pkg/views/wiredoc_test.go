@@ -17,6 +17,7 @@ import (
 // encodings (what ps -o json|yaml|… lists now) are byte for byte those of
 // the decoded messages (what it listed before), in every document format.
 func TestWireDocumentsSameBytes(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 1, 700} {
 		var decoded, wire runtime.ContainerList
 		for i := range n {
