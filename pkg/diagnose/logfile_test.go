@@ -11,6 +11,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -79,7 +80,7 @@ func TestDiagnoseLogPathsThatAreNotPlainFiles(t *testing.T) {
 			done := make(chan *diagnose.Report, 1)
 			start := time.Now()
 			go func() {
-				rep, err := diagnose.Run(ctx, s.Client(t), s.Mirror(), diagnose.Options{Details: 5, Now: time.Unix(1e9, 0), HostRoot: host})
+				rep, err := diagnose.Run(ctx, s.Client(t), ctrdtest.Mirror(s), diagnose.Options{Details: 5, Now: time.Unix(1e9, 0), HostRoot: host})
 				if err != nil {
 					t.Error(err)
 				}

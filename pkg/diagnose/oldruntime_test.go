@@ -6,6 +6,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -21,7 +22,7 @@ func TestDiagnoseOnContainerd17SaysOnceWhatIsMissing(t *testing.T) {
 		`"containerd":{"snapshotter":"overlayfs","defaultRuntimeName":"runc","runtimes":{"runc":{"runtimeType":"io.containerd.runc.v2"}}}}`})
 	s.SetImages(&runtimeapi.Image{Id: "sha256:pause", RepoTags: []string{"registry.k8s.io/pause:3.10"}, Pinned: true})
 	s.SetPods(runtimetest.Pod{ID: podReady, Name: "web", Namespace: "shop", State: runtimeapi.PodSandboxState_SANDBOX_READY})
-	rep := diagnoseNode(t, s, s.Mirror())
+	rep := diagnoseNode(t, s, ctrdtest.Mirror(s))
 
 	if len(rep.Problems) != 1 {
 		t.Fatalf("problems: %+v, want the one about runtime info", rep.Problems)

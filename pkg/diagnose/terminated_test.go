@@ -8,6 +8,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -95,7 +96,7 @@ func TestDiagnoseTerminatedPodsAreNotProblems(t *testing.T) {
 				cs = append(cs, c)
 			}
 			s.SetContainers(cs...)
-			rep := diagnoseNode(t, s, s.Mirror())
+			rep := diagnoseNode(t, s, ctrdtest.Mirror(s))
 			var got []string
 			for _, p := range rep.Problems {
 				got = append(got, p.Severity+" "+p.Check+" "+p.Object+": "+p.Message)

@@ -22,6 +22,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
@@ -252,7 +253,7 @@ func runScenario(name string) (*diagnose.Report, error) {
 	}
 	s.SetPods(pods...)
 	s.SetContainers(cts...)
-	cd := s.Mirror()
+	cd := ctrdtest.Mirror(s)
 	cd.Info = ctrd.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
 	if name == Orphan {
 		cd.Records = append(cd.Records, ctrd.Container{ID: "debug-" + fixedID("orphan")[:12], Image: "docker.io/library/busybox:latest"})
