@@ -70,7 +70,7 @@ func (s *memImages) Delete(ctx context.Context, name string, opts ...images.Dele
 	s.hook("delete", name)
 	var o images.DeleteOptions
 	for _, f := range opts {
-		f(ctx, &o)
+		_ = f(ctx, &o)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -36,40 +36,52 @@ func TestDiagnoseLogPathsThatAreNotPlainFiles(t *testing.T) {
 	}, {
 		name: "directory",
 		plant: func(t *testing.T, host, logPath, _ string) {
-			os.Mkdir(filepath.Join(host, logPath), 0o755)
+			if err := os.Mkdir(filepath.Join(host, logPath), 0o755); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "is not a regular file (a directory)",
 	}, {
 		name: "link to a device",
 		plant: func(t *testing.T, host, logPath, _ string) {
-			os.Symlink("/dev/zero", filepath.Join(host, logPath))
+			if err := os.Symlink("/dev/zero", filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "a symbolic link leads out of the host root",
 	}, {
 		name: "link out of the host root",
 		plant: func(t *testing.T, host, logPath, outside string) {
-			os.Symlink(outside, filepath.Join(host, logPath))
+			if err := os.Symlink(outside, filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "a symbolic link leads out of the host root",
 	}, {
 		name: "relative link out of the host root",
 		plant: func(t *testing.T, host, logPath, outside string) {
 			rel, _ := filepath.Rel(filepath.Dir(filepath.Join(host, logPath)), outside)
-			os.Symlink(rel, filepath.Join(host, logPath))
+			if err := os.Symlink(rel, filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "a symbolic link leads out of the host root",
 	}, {
 		name: "link inside the host root",
 		plant: func(t *testing.T, host, logPath, _ string) {
 			writeFile(t, filepath.Join(host, "var/log/pods/real.log"), "2026-01-01T00:00:00Z stderr F inside\n")
-			os.Symlink("real.log", filepath.Join(host, logPath))
+			if err := os.Symlink("real.log", filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		tail: []string{"inside"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, _ := healthyNode(t)
 			host := t.TempDir()
-			os.MkdirAll(filepath.Join(host, "var/log/pods"), 0o755)
+			if err := os.MkdirAll(filepath.Join(host, "var/log/pods"), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			outside := filepath.Join(t.TempDir(), "secret")
 			writeFile(t, outside, "2026-01-01T00:00:00Z stdout F password=hunter2\n")
 			const logPath = "/var/log/pods/job.log"

@@ -61,7 +61,9 @@ func nodeNames(v *fleet.View) []string {
 func TestMergeReadsEveryJSONLayout(t *testing.T) {
 	a, b, c := rep("a", now, true), rep("b", now, true), rep("c", now, true)
 	var indented bytes.Buffer
-	json.Indent(&indented, []byte(b), "", "  ")
+	if err := json.Indent(&indented, []byte(b), "", "  "); err != nil {
+		t.Fatal(err)
+	}
 	for name, in := range map[string]string{
 		"ndjson":       a + "\n" + b + "\n" + c + "\n",
 		"indented":     a + "\n" + indented.String() + "\n" + c,
@@ -81,8 +83,12 @@ func TestMergeReadsEveryJSONLayout(t *testing.T) {
 // two pods interleaved line by line are put back together per pod.
 func TestMergeReassemblesInterleavedPrefixedLines(t *testing.T) {
 	var x, y bytes.Buffer
-	json.Indent(&x, []byte(rep("node-x", now, true)), "", "  ")
-	json.Indent(&y, []byte(rep("node-y", now, false, "error:exited with code 3 (Error)")), "", "  ")
+	if err := json.Indent(&x, []byte(rep("node-x", now, true)), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Indent(&y, []byte(rep("node-y", now, false, "error:exited with code 3 (Error)")), "", "  "); err != nil {
+		t.Fatal(err)
+	}
 	xl, yl := strings.Split(x.String(), "\n"), strings.Split(y.String(), "\n")
 	var in strings.Builder
 	for i := range max(len(xl), len(yl)) {
@@ -128,7 +134,9 @@ func TestMergeTruncatedLineNamesFileAndLineAndKeepsTheOthers(t *testing.T) {
 // line it began on; a syntax error inside one by its own line.
 func TestMergeIndentedReportErrorsCiteTheirLine(t *testing.T) {
 	var a bytes.Buffer
-	json.Indent(&a, []byte(rep("a", now, true)), "", "  ")
+	if err := json.Indent(&a, []byte(rep("a", now, true)), "", "  "); err != nil {
+		t.Fatal(err)
+	}
 	lines := strings.Split(a.String(), "\n")
 	cut := strings.Join(lines[:5], "\n")
 	bad := strings.Replace(a.String(), `"kind": "NodeDiagnosis",`, `"kind": NodeDiagnosis,`, 1)
@@ -291,7 +299,9 @@ func BenchmarkMerge10k(b *testing.B) {
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
 		m := fleet.New(fleet.Options{Now: now, MaxAge: time.Hour})
-		m.Read("bench", bytes.NewReader(buf.Bytes()))
+		if err := m.Read("bench", bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
 		if v := m.View(); v.Summary.Nodes != 10_000 {
 			b.Fatalf("%+v", v.Summary)
 		}

@@ -93,14 +93,20 @@ func TestReplacedFileKeepsItsMode(t *testing.T) {
 func TestSymlinkIsFollowedAndKept(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "real", "target.tar")
-	os.Mkdir(filepath.Dir(target), 0o755)
+	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	link := filepath.Join(dir, "link.tar")
-	os.Symlink("real/target.tar", link)
+	if err := os.Symlink("real/target.tar", link); err != nil {
+		t.Fatal(err)
+	}
 	dangling := filepath.Join(dir, "dangling.tar")
-	os.Symlink("real/later.tar", dangling)
+	if err := os.Symlink("real/later.tar", dangling); err != nil {
+		t.Fatal(err)
+	}
 
 	mustWrite(t, link, "via link")
 	mustWrite(t, dangling, "via dangling link")
@@ -201,10 +207,12 @@ func TestDirectoryIsRefused(t *testing.T) {
 func TestFailedWriteLeavesTargetAndNoTemp(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "keep.tar")
-	os.WriteFile(p, []byte("old"), 0o644)
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	boom := errors.New("boom")
 	err := Write(context.Background(), p, io.Discard, func(_ context.Context, w io.Writer) error {
-		io.WriteString(w, "partial")
+		_, _ = io.WriteString(w, "partial")
 		return boom
 	})
 	if !errors.Is(err, boom) || content(t, p) != "old" {
@@ -219,8 +227,8 @@ func TestSIGINTRemovesTheTemporaryFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "big.tar")
 	err := Write(context.Background(), p, io.Discard, func(ctx context.Context, w io.Writer) error {
-		io.WriteString(w, "partial")
-		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		_, _ = io.WriteString(w, "partial")
+		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -237,7 +245,9 @@ func TestSIGINTRemovesTheTemporaryFile(t *testing.T) {
 func TestFIFOWithoutReaderStopsOnInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "fifo")
-	syscall.Mkfifo(p, 0o600)
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()

@@ -32,15 +32,25 @@ func TestLinkPlantedInStickyDirIsNotFollowed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "tmp")
-			os.Mkdir(dir, 0o755)
-			os.Chmod(dir, tc.dirMode)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tc.dirMode); err != nil {
+				t.Fatal(err)
+			}
 			victim := filepath.Join(t.TempDir(), "victim")
-			os.WriteFile(victim, []byte("precious"), 0o600)
+			if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			dangling := filepath.Join(t.TempDir(), "created")
 			for target, link := range map[string]string{victim: "x", dangling: "y"} {
 				p := filepath.Join(dir, link)
-				os.Symlink(target, p)
-				os.Lchown(p, tc.linkUID, tc.linkUID)
+				if err := os.Symlink(target, p); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Lchown(p, tc.linkUID, tc.linkUID); err != nil {
+					t.Fatal(err)
+				}
 				err := Write(context.Background(), p, io.Discard, put("profile"))
 				_, statErr := os.Stat(dangling)
 				data, _ := os.ReadFile(victim)

@@ -45,7 +45,7 @@ func TestWatchFollowsAPodAndItsContainer(t *testing.T) {
 	waitLine(t, pods.stdout, podID[:13], "NotReady")
 
 	for _, w := range []*bgCtr{pods, ps} {
-		w.cmd.Process.Signal(os.Interrupt)
+		_ = w.cmd.Process.Signal(os.Interrupt)
 		if r := w.wait(t); r.Code != 0 || r.Stderr != "" {
 			t.Errorf("-w after Ctrl-C: exit %d stderr %q", r.Code, r.Stderr)
 		}
@@ -62,7 +62,7 @@ func TestEventsTableOnARealNode(t *testing.T) {
 	_, id := busyPod(t, "tabled", "sleep", "3600")
 	waitLine(t, ev.stdout, "created", id[:13], "tabled", "e2e")
 	waitLine(t, ev.stdout, "started", id[:13], "tabled", "e2e")
-	ev.cmd.Process.Signal(os.Interrupt)
+	_ = ev.cmd.Process.Signal(os.Interrupt)
 	r := ev.wait(t)
 	if r.Code != 0 || r.Stderr != "" || !strings.HasPrefix(r.Stdout, "TIME ") {
 		t.Errorf("events -o table: exit %d stderr %q\n%s", r.Code, r.Stderr, r.Stdout)

@@ -49,7 +49,8 @@ func TestCrictlTimeoutIsPerCallNotPerCommand(t *testing.T) {
 	case err := <-done:
 		t.Errorf("crictl logs -f ended by itself: %v", err)
 	case <-time.After(3500 * time.Millisecond):
-		cmd.Process.Kill()
-		<-done
+		_ = cmd.Process.Kill()
+		<-done //nolint:errcheck // the error of a killed process says only that
+
 	}
 }

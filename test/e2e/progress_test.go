@@ -54,18 +54,6 @@ func (term *terminal) screen() string {
 	return term.out.String()
 }
 
-// waitFor polls the screen until re matches.
-func (term *terminal) waitFor(t *testing.T, re *regexp.Regexp, what string) string {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s := term.screen(); re.MatchString(s) {
-			return s
-		}
-	}
-	t.Fatalf("no %s on the terminal:\n%q", what, term.screen())
-	return ""
-}
-
 // lastLine is what stays on the screen after the last erase.
 func (term *terminal) lastLine() string {
 	s := term.screen()
@@ -108,7 +96,7 @@ func TestPullProgressCountsOnlyThisPull(t *testing.T) {
 	ic := imageClient(t)
 	t.Cleanup(func() {
 		for _, id := range []string{ours.ID(), other.ID()} {
-			ic.RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: id}})
+			_, _ = ic.RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: id}})
 		}
 	})
 
@@ -165,7 +153,7 @@ func waitIngest(t *testing.T, d string) {
 func TestLoadAndSaveProgressOnATerminal(t *testing.T) {
 	dir := t.TempDir()
 	data := make([]byte, 8<<20)
-	rand.NewChaCha8([32]byte{7}).Read(data)
+	_, _ = rand.NewChaCha8([32]byte{7}).Read(data)
 	const ref = "localhost/ctrcri/e2e-progress:v1"
 	archive := filepath.Join(dir, "progress.tar")
 	if _, err := images.Build(archive, images.Spec{Ref: ref, Files: map[string]images.File{"/blob": images.Regular(data, 0o644)}}); err != nil {
@@ -210,7 +198,7 @@ func TestLoadAndSaveProgressOnATerminal(t *testing.T) {
 	}
 	go func() {
 		f, _ := os.Open(saved)
-		io.Copy(pw, f)
+		_, _ = io.Copy(pw, f)
 		f.Close()
 		pw.Close()
 	}()

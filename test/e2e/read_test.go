@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -136,7 +137,7 @@ func TestOperatorMistakes(t *testing.T) {
 	cmd := exec.Command(ctrBin, "--address", "/run/ctrcri-no-such.sock", "cri", "ps")
 	cmd.Env = cleanEnv()
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "/run/ctrcri-no-such.sock does not exist") {
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "/run/ctrcri-no-such.sock does not exist") {
 		t.Errorf("dead socket: %v %s", err, out)
 	}
 }

@@ -84,11 +84,12 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
+	// The exit status is read from ProcessState once done is closed.
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	screen := &lockedBuffer{}
-	go io.Copy(screen, master)
+	go func() { _, _ = io.Copy(screen, master) }()
 
 	// The size travels on its own stream and may land just after the
 	// shell starts: ask until the shell has seen it.
@@ -97,12 +98,12 @@ func TestExecInteractiveTerminal(t *testing.T) {
 		if i == 50 {
 			t.Fatalf("the shell never saw the terminal size 100x30:\n%q", screen.String())
 		}
-		master.Write([]byte("stty size\r"))
+		_, _ = master.Write([]byte("stty size\r"))
 		time.Sleep(100 * time.Millisecond)
 	}
-	master.Write([]byte("echo $((6*7))\r"))
+	_, _ = master.Write([]byte("echo $((6*7))\r"))
 	screen.waitFor(t, "\n42\r")
-	master.Write([]byte("exit 3\r"))
+	_, _ = master.Write([]byte("exit 3\r"))
 	select {
 	case <-done:
 	case <-time.After(time.Minute):
@@ -127,11 +128,11 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done = make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	master.Write([]byte("echo ready-$((1+1))\r"))
+	done = make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	_, _ = master.Write([]byte("echo ready-$((1+1))\r"))
 	screen.waitFor(t, "ready-2")
-	cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(time.Minute):
@@ -189,7 +190,7 @@ func TestPortForwardToListenersInThePod(t *testing.T) {
 			if echo != "ping\n" || nine != "nine\n" {
 				t.Errorf("through the forward: echo %q, 9090 said %q", echo, nine)
 			}
-			pf.cmd.Process.Signal(os.Interrupt)
+			_ = pf.cmd.Process.Signal(os.Interrupt)
 			r := pf.wait(t)
 			if r.Code != 0 || r.Stderr != "" {
 				t.Errorf("Ctrl-C: exit %d stderr %q, want a clean stop", r.Code, r.Stderr)
@@ -199,7 +200,7 @@ func TestPortForwardToListenersInThePod(t *testing.T) {
 			}
 			return
 		}
-		pf.cmd.Process.Signal(os.Interrupt)
+		_ = pf.cmd.Process.Signal(os.Interrupt)
 		pf.wait(t)
 		if time.Now().After(deadline) {
 			t.Fatalf("no answer through the forward of pod %s: %v / %v", podID, errEcho, errNine)
@@ -374,7 +375,7 @@ func TestEventsOfAPodCreatedMeanwhile(t *testing.T) {
 	_, id := busyPod(t, "eventful", "sleep", "3600")
 	ev.stdout.waitFor(t, "CONTAINER_CREATED_EVENT "+id)
 	ev.stdout.waitFor(t, "CONTAINER_STARTED_EVENT "+id)
-	ev.cmd.Process.Signal(os.Interrupt)
+	_ = ev.cmd.Process.Signal(os.Interrupt)
 	r := ev.wait(t)
 	if r.Code != 0 || r.Stderr != "" {
 		t.Errorf("events after Ctrl-C: exit %d stderr %q", r.Code, r.Stderr)
@@ -400,9 +401,9 @@ func startCtr(t *testing.T, args ...string) *bgCtr {
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { b.cmd.Wait(); close(b.done) }()
+	go func() { _ = b.cmd.Wait(); close(b.done) }()
 	t.Cleanup(func() {
-		b.cmd.Process.Kill()
+		_ = b.cmd.Process.Kill()
 		<-b.done
 	})
 	t.Logf("$ ctr %s &", strings.Join(args, " "))
@@ -457,7 +458,7 @@ func roundTrip(port, send string) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	if send != "" {
 		if _, err := io.WriteString(c, send); err != nil {
 			return "", err

@@ -96,7 +96,7 @@ func (s *session) start(t *testing.T, args ...string) *background {
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { b.cmd.Wait(); close(b.done) }()
+	go func() { _ = b.cmd.Wait(); close(b.done) }()
 	t.Cleanup(func() { b.stop() })
 	t.Logf("$ ctr %s &", strings.Join(args, " "))
 	return b
@@ -104,11 +104,11 @@ func (s *session) start(t *testing.T, args ...string) *background {
 
 // stop interrupts the command as Ctrl-C does and waits for it.
 func (b *background) stop() {
-	b.cmd.Process.Signal(os.Interrupt)
+	_ = b.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-b.done:
 	case <-time.After(10 * time.Second):
-		b.cmd.Process.Kill()
+		_ = b.cmd.Process.Kill()
 		<-b.done
 	}
 }

@@ -362,7 +362,7 @@ func roundTrip(port, msg string) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.WriteString(c, msg); err != nil {
 		return "", err
 	}
