@@ -164,7 +164,7 @@ func TestConcurrentLoadsOfOneArchive(t *testing.T) {
 			for _, r := range refs {
 				deleteImage(t, r)
 			}
-			res := make([]Result, loaders)
+			res := make([]devnode.Result, loaders)
 			var wg sync.WaitGroup
 			for i := range loaders {
 				wg.Go(func() { res[i] = ctr(t, "cri", "load", archive) })
@@ -383,7 +383,7 @@ func TestInterruptedLoadReleasesItsLease(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		before := leaseIDs(t)
 		cmd := exec.Command(ctrBin, "--address", n.Socket, "cri", "load", "-")
-		cmd.Env = cleanEnv()
+		cmd.Env = devnode.CleanEnv()
 		stdin, _ := cmd.StdinPipe()
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

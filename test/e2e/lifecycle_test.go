@@ -108,14 +108,14 @@ func oneID(t *testing.T, what, stdout string) string {
 	return id
 }
 
-func wantOK(t *testing.T, r Result, stdout string) {
+func wantOK(t *testing.T, r devnode.Result, stdout string) {
 	t.Helper()
 	if r.Code != 0 || r.Stderr != "" || r.Stdout != stdout {
 		t.Fatalf("want exit 0, stdout %q, empty stderr; got exit %d, stdout %q, stderr %q", stdout, r.Code, r.Stdout, r.Stderr)
 	}
 }
 
-func wantFail(t *testing.T, r Result, code int, stderrHas string) {
+func wantFail(t *testing.T, r devnode.Result, code int, stderrHas string) {
 	t.Helper()
 	if r.Code != code || !strings.Contains(r.Stderr, stderrHas) || strings.Count(r.Stderr, "\n") != 1 {
 		t.Fatalf("want exit %d and one stderr line with %q; got exit %d, stderr %q", code, stderrHas, r.Code, r.Stderr)
@@ -378,10 +378,10 @@ func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 	}()
 	seen := func(s string) bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(screen.String(), s) }
 
-	ctx, cancel := context.WithTimeout(t.Context(), cmdTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), devnode.RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ctrBin, "--address", testNode(t).Socket, "cri", "pull", "-u", user, ref)
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	var stdout bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &stdout, slave
 	if err := cmd.Start(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctrcri/ctrcri/test/devnode"
 )
 
 // crictlCmd runs the binary through a crictl symlink, as an operator with
@@ -19,7 +21,7 @@ func crictlCmd(t *testing.T, args ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(link, args...)
-	cmd.Env = append(cleanEnv(), "CONTAINER_RUNTIME_ENDPOINT=unix://"+n.Socket)
+	cmd.Env = append(devnode.CleanEnv(), "CONTAINER_RUNTIME_ENDPOINT=unix://"+n.Socket)
 	return cmd
 }
 

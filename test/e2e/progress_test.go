@@ -15,6 +15,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/test/devnode"
 	"github.com/ctrcri/ctrcri/test/images"
 )
 
@@ -62,19 +63,19 @@ func (term *terminal) lastLine() string {
 
 // ctrOnTerminal runs ctr with stderr on the terminal and stdout in a
 // buffer; stdin is the file given, or empty.
-func ctrOnTerminal(t *testing.T, term *terminal, stdin *os.File, args ...string) Result {
+func ctrOnTerminal(t *testing.T, term *terminal, stdin *os.File, args ...string) devnode.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cmdTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), devnode.RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ctrBin, append([]string{"--address", testNode(t).Socket}, args...)...)
-	cmd.Env = append(cleanEnv(), "NO_COLOR=1")
+	cmd.Env = append(devnode.CleanEnv(), "NO_COLOR=1")
 	var stdout strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, term.slave
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
 	err := cmd.Run()
-	r := Result{Stdout: stdout.String()}
+	r := devnode.Result{Stdout: stdout.String()}
 	if err != nil {
 		r.Code = cmd.ProcessState.ExitCode()
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,13 +11,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/test/devnode"
 )
 
 // busyPod runs a pod with one busybox container running command and
@@ -78,7 +78,7 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	}
 
 	cmd := exec.Command(ctrBin, "--address", testNode(t).Socket, "cri", "exec", "-it", id, "sh")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
@@ -88,12 +88,12 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	screen := &lockedBuffer{}
+	screen := &devnode.LockedBuffer{}
 	go func() { _, _ = io.Copy(screen, master) }()
 
 	// The size travels on its own stream and may land just after the
 	// shell starts: ask until the shell has seen it.
-	screen.waitFor(t, "# ")
+	screen.WaitFor(t, "# ")
 	for i := 0; !strings.Contains(screen.String(), "\n30 100\r"); i++ {
 		if i == 50 {
 			t.Fatalf("the shell never saw the terminal size 100x30:\n%q", screen.String())
@@ -102,7 +102,7 @@ func TestExecInteractiveTerminal(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	_, _ = master.Write([]byte("echo $((6*7))\r"))
-	screen.waitFor(t, "\n42\r")
+	screen.WaitFor(t, "\n42\r")
 	_, _ = master.Write([]byte("exit 3\r"))
 	select {
 	case <-done:
@@ -122,7 +122,7 @@ func TestExecInteractiveTerminal(t *testing.T) {
 
 	// Killed from elsewhere mid-session: the terminal still comes back.
 	cmd = exec.Command(ctrBin, "--address", testNode(t).Socket, "cri", "exec", "-it", id, "sh")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
@@ -131,7 +131,7 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	done = make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	_, _ = master.Write([]byte("echo ready-$((1+1))\r"))
-	screen.waitFor(t, "ready-2")
+	screen.WaitFor(t, "ready-2")
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
@@ -179,7 +179,7 @@ func TestPortForwardToListenersInThePod(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		pf := startCtr(t, "cri", "port-forward", "forward", fmt.Sprintf("%d:8080", local), ":9090")
-		out = pf.stdout.waitFor(t, "-> 9090")
+		out = pf.stdout.WaitFor(t, "-> 9090")
 		m := regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> 9090`).FindStringSubmatch(out)
 		if !strings.Contains(out, fmt.Sprintf("Forwarding from 127.0.0.1:%d -> 8080", local)) || m == nil {
 			t.Fatalf("port-forward output: %q", out)
@@ -221,9 +221,9 @@ func TestLogsTailSinceFollowRotation(t *testing.T) {
 		t.Helper()
 		mustCtr(t, "cri", "exec", "-s", id, "sh", "-c", "echo "+text+" > /say")
 	}
-	waitLog := func(want string) Result {
+	waitLog := func(want string) devnode.Result {
 		t.Helper()
-		var r Result
+		var r devnode.Result
 		for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 			if r = ctr(t, "cri", "logs", id); strings.Contains(r.Stdout, want) {
 				return r
@@ -259,7 +259,7 @@ func TestLogsTailSinceFollowRotation(t *testing.T) {
 
 	f := startCtr(t, "cri", "logs", "-f", "--tail", "0", id)
 	say("live one")
-	f.stdout.waitFor(t, "live one\n")
+	f.stdout.WaitFor(t, "live one\n")
 
 	// Rotate as kubelet does: rename the file, then have the runtime reopen it.
 	st, err := rt.ContainerStatus(t.Context(), &runtimeapi.ContainerStatusRequest{ContainerId: id})
@@ -274,7 +274,7 @@ func TestLogsTailSinceFollowRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	say("after rotation")
-	f.stdout.waitFor(t, "after rotation\n")
+	f.stdout.WaitFor(t, "after rotation\n")
 	if got := mustCtr(t, "cri", "logs", id); got != "after rotation\n" {
 		t.Errorf("logs after rotation reads the new file only: %q", got)
 	}
@@ -373,8 +373,8 @@ func TestEventsOfAPodCreatedMeanwhile(t *testing.T) {
 	ev := startCtr(t, "cri", "events", "--pod", "e2e/eventful", "-o", "go-template={{.containerEventType}} {{.containerId}}")
 	time.Sleep(500 * time.Millisecond) // let the stream open
 	_, id := busyPod(t, "eventful", "sleep", "3600")
-	ev.stdout.waitFor(t, "CONTAINER_CREATED_EVENT "+id)
-	ev.stdout.waitFor(t, "CONTAINER_STARTED_EVENT "+id)
+	ev.stdout.WaitFor(t, "CONTAINER_CREATED_EVENT "+id)
+	ev.stdout.WaitFor(t, "CONTAINER_STARTED_EVENT "+id)
 	_ = ev.cmd.Process.Signal(os.Interrupt)
 	r := ev.wait(t)
 	if r.Code != 0 || r.Stderr != "" {
@@ -388,15 +388,15 @@ func TestEventsOfAPodCreatedMeanwhile(t *testing.T) {
 // bgCtr is a ctr command running in the background, like a second terminal.
 type bgCtr struct {
 	cmd            *exec.Cmd
-	stdout, stderr *lockedBuffer
+	stdout, stderr *devnode.LockedBuffer
 	done           chan struct{}
 }
 
 func startCtr(t *testing.T, args ...string) *bgCtr {
 	t.Helper()
-	b := &bgCtr{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	b := &bgCtr{stdout: &devnode.LockedBuffer{}, stderr: &devnode.LockedBuffer{}, done: make(chan struct{})}
 	b.cmd = exec.Command(ctrBin, append([]string{"--address", testNode(t).Socket}, args...)...)
-	b.cmd.Env = cleanEnv()
+	b.cmd.Env = devnode.CleanEnv()
 	b.cmd.Stdout, b.cmd.Stderr = b.stdout, b.stderr
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -410,44 +410,16 @@ func startCtr(t *testing.T, args ...string) *bgCtr {
 	return b
 }
 
-func (b *bgCtr) wait(t *testing.T) Result {
+func (b *bgCtr) wait(t *testing.T) devnode.Result {
 	t.Helper()
 	select {
 	case <-b.done:
-	case <-time.After(cmdTimeout):
+	case <-time.After(devnode.RunTimeout):
 		t.Fatalf("ctr did not end; stdout %q stderr %q", b.stdout.String(), b.stderr.String())
 	}
-	r := Result{Stdout: b.stdout.String(), Stderr: b.stderr.String(), Code: b.cmd.ProcessState.ExitCode()}
+	r := devnode.Result{Stdout: b.stdout.String(), Stderr: b.stderr.String(), Code: b.cmd.ProcessState.ExitCode()}
 	t.Logf("# exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	return r
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) waitFor(t *testing.T, want string) string {
-	t.Helper()
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if s := l.String(); strings.Contains(s, want) {
-			return s
-		}
-	}
-	t.Fatalf("never saw %q in %q", want, l.String())
-	return ""
 }
 
 // roundTrip connects to 127.0.0.1:port, sends send and returns the first
