@@ -62,6 +62,7 @@ func readAll(t *testing.T, in []byte, lim limits) error {
 // default size bound) the expansion ratio fails with a LimitError naming
 // the flag that raises it; within the bounds it reads through.
 func TestArchiveBounds(t *testing.T) {
+	t.Parallel()
 	small := tarOf(t, 10, 1000)
 	for _, tc := range []struct {
 		name string

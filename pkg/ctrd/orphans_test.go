@@ -33,6 +33,7 @@ func fakeNode(t *testing.T) *runtimetest.Server {
 }
 
 func TestOrphansOfAConsistentNodeIsEmpty(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
 	rep, err := ctrd.Orphans(context.Background(), s.Client(t), ctrdtest.Mirror(s))
 	if err != nil {
@@ -44,6 +45,7 @@ func TestOrphansOfAConsistentNodeIsEmpty(t *testing.T) {
 }
 
 func TestOrphansFindsBothSides(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
 	cd := ctrdtest.Mirror(s)
 	// containerd: a container ctr made by hand, one CRI forgot, a stray
@@ -104,6 +106,7 @@ func TestOrphansFindsBothSides(t *testing.T) {
 }
 
 func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
 	cd := ctrdtest.Mirror(s)
 	// The shim sandboxer runs no pause container: no containerd container
@@ -128,6 +131,7 @@ func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
 }
 
 func TestViewsUsesThreeCallsForAnyNumberOfObjects(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
 	cd := ctrdtest.Mirror(s)
 	cd.Calls()

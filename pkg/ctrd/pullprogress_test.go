@@ -70,6 +70,7 @@ func next(t *testing.T, reports <-chan ctrd.PullStatus, what string, ok func(ctr
 // blobs count now: not another image's ingest, not another repository's
 // manifest, not this repository's older manifest.
 func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
+	t.Parallel()
 	cs := ctrdtest.NewContent(t)
 	const image = "localhost:5000/e2e/hello:1"
 
@@ -133,6 +134,7 @@ func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
 // Without containerd's content API (another CRI runtime, or the fake), the
 // pull goes on and the last report still comes.
 func TestPullProgressWithoutContentAPI(t *testing.T) {
+	t.Parallel()
 	s := runtimetest.New(t)
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint, Timeout: 10 * time.Second})
 	if err != nil {

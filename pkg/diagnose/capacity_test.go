@@ -10,6 +10,7 @@ import (
 // must measure that file (the node's filesystem), not the directory the
 // runtime made for the mount inside the pod's own root filesystem.
 func TestCapacityPathPrefersTheSnapshotterDatabase(t *testing.T) {
+	t.Parallel()
 	host := t.TempDir()
 	const mp = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"
 	dir := filepath.Join(host, mp)

@@ -62,6 +62,7 @@ func diagnoseNode(t *testing.T, s *runtimetest.Server, cd ctrd.Containerd) *diag
 }
 
 func TestDiagnoseHealthyNode(t *testing.T) {
+	t.Parallel()
 	s, cd, _ := healthyNode(t)
 	cd.Info = ctrd.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
 	rep := diagnoseNode(t, s, cd)
@@ -80,6 +81,7 @@ func TestDiagnoseHealthyNode(t *testing.T) {
 }
 
 func TestDiagnoseFindsAContainerThatExitedNonZeroWithItsLastLogLines(t *testing.T) {
+	t.Parallel()
 	s, _, logs := healthyNode(t)
 	log := filepath.Join(logs, "job.log")
 	var b strings.Builder
@@ -113,6 +115,7 @@ func TestDiagnoseFindsAContainerThatExitedNonZeroWithItsLastLogLines(t *testing.
 }
 
 func TestDiagnoseClassifiesProblems(t *testing.T) {
+	t.Parallel()
 	s, _, logs := healthyNode(t)
 	s.RuntimeService.FakeStatus = &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
 		{Type: runtimeapi.RuntimeReady, Status: true},
@@ -164,6 +167,7 @@ func TestDiagnoseClassifiesProblems(t *testing.T) {
 }
 
 func TestDiagnoseRPCsAreBoundedWhateverTheNodeSize(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{1, 60} {
 		s, _, _ := healthyNode(t)
 		var cs []runtimetest.Container
@@ -193,6 +197,7 @@ func TestDiagnoseRPCsAreBoundedWhateverTheNodeSize(t *testing.T) {
 }
 
 func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
+	t.Parallel()
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: "unix://" + filepath.Join(t.TempDir(), "none.sock")})
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +210,7 @@ func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
 }
 
 func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
+	t.Parallel()
 	s, _, _ := healthyNode(t)
 	c := s.Client(t)
 	// The real containerd client against the fake CRI server: containerd's
@@ -222,6 +228,7 @@ func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
 }
 
 func TestDiagnoseWithAFailedCRIListReportsNoFalseOrphans(t *testing.T) {
+	t.Parallel()
 	s, cd, _ := healthyNode(t)
 	s.RuntimeService.InjectError("ListContainers", errors.New("boom"))
 	rep := diagnoseNode(t, s, cd)

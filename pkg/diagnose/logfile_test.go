@@ -20,6 +20,7 @@ import (
 // finishes within a second, reads nothing outside the host root, and says
 // why in logError.
 func TestDiagnoseLogPathsThatAreNotPlainFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		plant func(t *testing.T, host, logPath, outside string)

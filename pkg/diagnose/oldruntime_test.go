@@ -15,6 +15,7 @@ import (
 // says so in one line naming the release that serves them, and
 // nothing else differs from a healthy node.
 func TestDiagnoseOnContainerd17SaysOnceWhatIsMissing(t *testing.T) {
+	t.Parallel()
 	s := runtimetest.NewMode(t, runtimetest.Containerd17)
 	s.RuntimeService.FakeStatus = conditionsOK
 	// containerd 1.7's CRI config, as its verbose Status gives it.

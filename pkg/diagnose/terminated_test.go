@@ -22,6 +22,7 @@ import (
 var reportTime = time.Unix(1e9, 0)
 
 func TestDiagnoseTerminatedPodsAreNotProblems(t *testing.T) {
+	t.Parallel()
 	const ready, notReady = runtimeapi.PodSandboxState_SANDBOX_READY, runtimeapi.PodSandboxState_SANDBOX_NOTREADY
 	const running, exited = runtimeapi.ContainerState_CONTAINER_RUNNING, runtimeapi.ContainerState_CONTAINER_EXITED
 	for _, tc := range []struct {

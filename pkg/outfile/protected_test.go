@@ -15,6 +15,7 @@ import (
 // --profile-cpu /tmp/x onto a link another user planted used to write
 // wherever it pointed (and create a dangling link's target).
 func TestLinkPlantedInStickyDirIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give a link another owner")
 	}
@@ -69,6 +70,7 @@ func TestLinkPlantedInStickyDirIsNotFollowed(t *testing.T) {
 
 // Check refuses, before any work, what Write would refuse.
 func TestCheckBeforeWriting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := Check(dir); err == nil {
 		t.Error("a directory passed the check")

@@ -11,6 +11,7 @@ import (
 // that climbs out of the pod's log directory, or a directory symlink that
 // leads out of it, must not make rm delete host files.
 func TestRemoveLogFilesStaysInThePodsLogDirectory(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	podDir := filepath.Join(base, "pods", "ns_pod_uid")
 	victims := filepath.Join(base, "etc")
