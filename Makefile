@@ -28,6 +28,8 @@ DEB_PKGS += libseccomp-dev pkg-config
 # The completion tests drive the scripts in bash (with bash-completion, which
 # urfave/cli's bash script needs), zsh and fish.
 DEB_PKGS += bash-completion zsh fish
+# make vet checks every shell script with it.
+DEB_PKGS += shellcheck
 
 # btrfs needs C headers we do not install; devmapper and zfs are never used
 # by the dev node (overlayfs only), leaving them out saves build time.
@@ -77,7 +79,7 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat' 
 CRICTL_VERSION  = $(shell $(GO) list -m -f '{{.Version}}' $(CRICTL_MOD))
 CRISUITE_BIN    = $(CTRCRI_CACHE)/crictl-e2e-$(CRICTL_VERSION).test
 
-.PHONY: all deps build tools images image crictl crisuite up down demo vet test test-unit test-e2e test-compat test-crisuite test-matrix matrix-tools test-cluster cluster-tools bench bench-deps install clean fuzz fault
+.PHONY: all deps build tools images image crictl crisuite up down demo vet lint-tools test test-unit test-e2e test-compat test-crisuite test-matrix matrix-tools test-cluster cluster-tools bench bench-deps install clean fuzz fault
 
 # The one-node Kubernetes cluster of test/cluster runs binaries built from
 # the tools modules under test/tools (k8s.io/kubernetes and etcd each pinned
@@ -107,6 +109,26 @@ K8S_CMDS  := kubelet kube-apiserver kube-controller-manager kube-scheduler kubec
 K8S_BINS  := $(addprefix $(K8S_DIR)/bin/,$(K8S_CMDS))
 CLUSTER_PKGS = ./test/cluster/...
 
+# golangci-lint, pinned by its tools module (test/tools/golangci-lint) and
+# built once per version, Go version and module hash into CTRCRI_CACHE, as
+# the cluster binaries are. Measured on 2 shared cores: 4m42s cold, with its
+# dependencies downloaded; a link once the Go build cache has it.
+LINT_TOOLS   := test/tools/golangci-lint
+LINT_VERSION := $(shell awk '$$1 == "tool" { next } $$1 == "github.com/golangci/golangci-lint/v2" { print $$2 }' $(LINT_TOOLS)/go.mod)
+LINT_LDFLAGS := -s -w -X main.version=$(LINT_VERSION:v%=%)
+LINT_HASH    := $(shell cat $(LINT_TOOLS)/go.mod $(LINT_TOOLS)/go.sum | { cat; echo '$(LINT_LDFLAGS)'; } | sha256sum | cut -c1-12)
+LINT_DIR     := $(CTRCRI_CACHE)/golangci-lint-$(LINT_VERSION)-$(GO_VERSION)-$(LINT_HASH)
+LINT_BIN     := $(LINT_DIR)/golangci-lint
+
+# The shell scripts make vet hands to shellcheck: *.sh, files whose first
+# line is a sh/bash/dash/ksh shebang (.ci/run), and the generated bash
+# completions. completions/*.zsh and *.fish go unchecked: zsh and fish are
+# not dialects shellcheck reads (sh, bash, dash, ksh only).
+# TEMP until the tree split lands (issue 18): SC2088 is excluded for the
+# completions alone; their `[[ $prog == "~/"* ]]` matches a typed tilde on
+# purpose and wants a directive in the script source, which is being moved.
+SHELL_SCRIPTS = $(sort $(shell git ls-files -- '*.sh' '*.bash') \
+	$(shell git ls-files -z | xargs -0 awk 'FNR == 1 { if (/^\#!.*[\/ ](ba|da|k)?sh([ \t]|$$)/) print FILENAME; nextfile }' 2>/dev/null))
 
 # Fuzz targets as package:FuzzName. Their seeds (f.Add and testdata/fuzz/,
 # where every crasher found is kept) run as plain tests in test-unit; `make
@@ -243,10 +265,24 @@ demo: deps build tools images up
 	echo "  $$(cat $(DEV_DIR)/env)"; \
 	echo "  bin/ctr cri ps"
 
-vet:
+vet: $(LINT_BIN)
 	@bad=$$(gofmt -l .); \
 	if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	$(GO) vet ./...
+	$(LINT_BIN) run ./...
+	@command -v shellcheck >/dev/null || { echo "vet: shellcheck is missing; make deps installs it"; exit 1; }
+	shellcheck $(filter-out completions/%,$(SHELL_SCRIPTS))
+	shellcheck --exclude=SC2088 $(filter completions/%,$(SHELL_SCRIPTS))
+
+lint-tools: $(LINT_BIN)
+
+# Built into a temporary directory and renamed into place, so an interrupted
+# build never leaves a half-filled cache directory.
+$(LINT_BIN):
+	@mkdir -p $(CTRCRI_CACHE)
+	@rm -rf $(LINT_DIR).tmp; mkdir -p $(LINT_DIR).tmp
+	cd $(LINT_TOOLS) && $(GO) build -buildvcs=false -ldflags '$(LINT_LDFLAGS)' -o $(LINT_DIR).tmp/golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	@rm -rf $(LINT_DIR); mv $(LINT_DIR).tmp $(LINT_DIR)
 
 # CTRCRI_E2E=required turns "cannot start a dev node" from a skip into a
 # failure, for the root-only dev node tests and for the e2e suite.

@@ -12,12 +12,13 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
 // withContainerd lets the commands see cd as containerd's API.
-func withContainerd(t *testing.T, cd *runtimetest.Containerd) *runtimetest.Containerd {
+func withContainerd(t *testing.T, cd *ctrdtest.Containerd) *ctrdtest.Containerd {
 	t.Helper()
 	fakeContainerd = cd
 	t.Cleanup(func() { fakeContainerd = nil })
@@ -27,7 +28,7 @@ func withContainerd(t *testing.T, cd *runtimetest.Containerd) *runtimetest.Conta
 
 func TestPsWideShowsTaskPIDsFromOneTaskList(t *testing.T) {
 	s := node(t)
-	cd := withContainerd(t, s.Mirror())
+	cd := withContainerd(t, ctrdtest.Mirror(s))
 	r := ctr(t, s.Endpoint, "cri", "ps", "-a", "-o", "wide").ok(t)
 	golden(t, "ps-a-wide-pid.txt", r.stdout)
 	if calls := cd.Calls(); !reflect.DeepEqual(calls, []string{"Tasks"}) {
@@ -41,7 +42,7 @@ func TestPsWideShowsTaskPIDsFromOneTaskList(t *testing.T) {
 
 func TestInspectContainerd(t *testing.T) {
 	s := node(t)
-	cd := withContainerd(t, s.Mirror())
+	cd := withContainerd(t, ctrdtest.Mirror(s))
 	r := ctr(t, s.Endpoint, "cri", "inspect", "--containerd", "nginx").ok(t)
 	var doc struct {
 		Containerd ctrd.View `json:"containerd"`
@@ -81,7 +82,7 @@ func TestInspectContainerd(t *testing.T) {
 
 func TestInspectpContainerd(t *testing.T) {
 	s := node(t)
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	r := ctr(t, s.Endpoint, "cri", "inspectp", "--containerd", "-o", "yaml", "shop/web").ok(t)
 	var doc struct {
 		Containerd ctrd.View `json:"containerd"`
@@ -101,7 +102,7 @@ func TestInspectContainerdOnAnotherRuntimeFails(t *testing.T) {
 
 func TestOrphans(t *testing.T) {
 	s := node(t)
-	cd := s.Mirror()
+	cd := ctrdtest.Mirror(s)
 	cd.Records = append(cd.Records, ctrd.Container{ID: "handmade0000000000000", Image: "docker.io/library/busybox:latest"})
 	cd.TaskList = append(cd.TaskList, ctrd.Task{ID: "handmade0000000000000", PID: 4242, Status: "running"})
 	var tasks []ctrd.Task
@@ -163,7 +164,7 @@ func diagnoseNode(t *testing.T) *runtimetest.Server {
 
 func TestDiagnoseHealthyExitsZero(t *testing.T) {
 	s := diagnoseNode(t)
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	r := ctr(t, s.Endpoint, "cri", "diagnose").ok(t)
 	for _, want := range []string{": healthy\n", "NetworkReady:  true", "Pods: 1, 1 ready", "Containers: 2, 2 running", "Orphans: 0"} {
 		if !strings.Contains(r.stdout, want) {
@@ -176,7 +177,7 @@ func TestDiagnoseProblemsExitOneWithReport(t *testing.T) {
 	s := diagnoseNode(t)
 	s.SetContainers(runtimetest.Container{ID: ctrX, Name: "job\x1b[31m", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED,
 		ExitCode: 3, Reason: "Error", LogPath: "/nonexistent/ctrcri-test/gone.log", CreatedAt: ago(60e9)})
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	// The summary counts what the report lists (A.8): one error, one warning.
 	r := ctr(t, s.Endpoint, "cri", "diagnose").fails(t, 1, "ctr: diagnose: 1 error and 1 warning found\n")
 	golden(t, "diagnose-problem.txt", strings.ReplaceAll(r.stdout, s.Endpoint, "ENDPOINT"))

@@ -13,6 +13,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/fleet"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
@@ -43,7 +44,7 @@ func nodeReport(name string, at time.Time, healthy bool) string {
 // hostname; kernel and OS come from the host; -o ndjson is one line.
 func TestDiagnoseReportNamesItsNode(t *testing.T) {
 	s := diagnoseNode(t)
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	decode := func(out string) diagnose.Report {
 		t.Helper()
 		if strings.Count(out, "\n") != 1 {
@@ -85,7 +86,7 @@ func TestDiagnoseHostRootFindsLogFiles(t *testing.T) {
 	os.MkdirAll(logDir, 0o755)
 	os.WriteFile(filepath.Join(logDir, "job.log"), []byte("2026-11-01T11:00:00Z stderr F out of cheese\n"), 0o644)
 	s.SetContainers(exitedJob("/var/log/pods/job.log"))
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	r := ctr(t, s.Endpoint, "cri", "diagnose", "--host-root", host).fails(t, 1)
 	if !strings.Contains(r.stdout, "| out of cheese") {
 		t.Errorf("log tail not read under --host-root:\n%s", r.stdout)
@@ -110,7 +111,7 @@ func TestDiagnoseNewFlagsUsageErrors(t *testing.T) {
 // --every reports again and again, one line each, until the context ends.
 func TestDiagnoseEveryRepeatsUntilStopped(t *testing.T) {
 	s := diagnoseNode(t)
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	ctx, cancel := context.WithTimeout(context.Background(), 3500*time.Millisecond)
 	defer cancel()
 	root := ctrRoot()

@@ -9,6 +9,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -31,7 +32,7 @@ func TestMergeReadsAJobPodLogWithDiagnoseVerdictLine(t *testing.T) {
 	s := diagnoseNode(t)
 	s.SetContainers(runtimetest.Container{ID: ctrX, Name: "job", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_EXITED,
 		ExitCode: 3, Reason: "Error", LogPath: "/nonexistent/ctrcri-test/gone.log", CreatedAt: ago(60e9)})
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	d := ctr(t, s.Endpoint, "cri", "diagnose", "-o", "ndjson", "--node-name", "node-a").fails(t, 1, "ctr: diagnose: 1 error and 1 warning found\n")
 	in := asPodLog("now-0-abcde", d.stdout, d.stderr) + asPodLog("now-1-fghij", nodeReport("node-b", testNow, true))
 	r := mergeIn(t, in, "cri", "diagnose", "merge").fails(t, 1)

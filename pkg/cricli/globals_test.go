@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 )
 
 // criTree calls fn for every command under cri with its words after "cri".
@@ -227,7 +229,7 @@ func TestOneVersionEverywhere(t *testing.T) {
 	defer func(v string) { Version = v }(Version)
 	Version = "v1.2.3-4-gabcdef0"
 	s := diagnoseNode(t)
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	for _, args := range [][]string{{"--version"}, {"-v"}} {
 		r := ctr(t, "", args...).ok(t)
 		if !strings.HasPrefix(r.stdout, "ctr version v1.2.3-4-gabcdef0 (github.com/containerd/containerd/v2 ") {

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 )
 
 // R3: a named pipe at a container's log path is refused within a second
@@ -43,7 +45,7 @@ func TestDiagnoseWithANamedPipeLogFinishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SetContainers(exitedJob(fifo))
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	for _, args := range [][]string{
 		{"--timeout", "5s", "cri", "diagnose", "-o", "json"},
 		{"--timeout", "2s", "cri", "diagnose", "--every", "1s", "-o", "ndjson"},

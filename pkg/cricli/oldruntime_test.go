@@ -8,6 +8,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -25,7 +26,7 @@ func node17(t *testing.T) *runtimetest.Server {
 	s.SetImages(&runtimeapi.Image{Id: imgP, RepoTags: []string{"registry.k8s.io/pause:3.10"}, Size: 320_000, Pinned: true})
 	s.SetStatusInfo(map[string]string{"config": `{"containerdNamespace":"k8s.io","sandboxImage":"registry.k8s.io/pause:3.10",` +
 		`"containerd":{"snapshotter":"overlayfs","defaultRuntimeName":"runc","runtimes":{"runc":{"runtimeType":"io.containerd.runc.v2"}}}}`})
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	return s
 }
 

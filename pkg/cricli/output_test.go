@@ -10,6 +10,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/views"
 )
@@ -157,7 +158,7 @@ func TestBadFormatSpecsAreOneLineUsageErrors(t *testing.T) {
 func TestJSONPathAndCustomColumnsOnEveryObjectCommand(t *testing.T) {
 	n := statsNode(t)
 	n.events = []*runtimeapi.ContainerEventResponse{containerEvent(ctrW, "nginx", podA, "web", "shop", runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT)}
-	withContainerd(t, n.Mirror())
+	withContainerd(t, ctrdtest.Mirror(n.Server))
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -183,7 +184,7 @@ func TestJSONPathAndCustomColumnsOnEveryObjectCommand(t *testing.T) {
 // that jq '.orphans[]' works (finding #13); the same for diagnose's lists.
 func TestOrphansJSONListsAreNeverNull(t *testing.T) {
 	s := node(t)
-	withContainerd(t, s.Mirror())
+	withContainerd(t, ctrdtest.Mirror(s))
 	r := ctr(t, s.Endpoint, "cri", "orphans", "-o", "json").ok(t)
 	if !strings.Contains(r.stdout, `"orphans": []`) {
 		t.Errorf("orphans -o json on a clean node:\n%s", r.stdout)
@@ -193,7 +194,7 @@ func TestOrphansJSONListsAreNeverNull(t *testing.T) {
 		t.Errorf("orphans -o yaml on a clean node:\n%s", r.stdout)
 	}
 	d := diagnoseNode(t)
-	withContainerd(t, d.Mirror())
+	withContainerd(t, ctrdtest.Mirror(d))
 	for _, o := range []string{"json", "ndjson"} {
 		r = ctr(t, d.Endpoint, "cri", "diagnose", "-o", o).ok(t)
 		if strings.Contains(r.stdout, "null") {
@@ -281,7 +282,7 @@ func TestGluedOutputFormat(t *testing.T) {
 // orphans -o wide names the command that removes each orphan.
 func TestOrphansWideNamesTheRemedy(t *testing.T) {
 	s := node(t)
-	cd := s.Mirror()
+	cd := ctrdtest.Mirror(s)
 	cd.Records = append(cd.Records, ctrd.Container{ID: "handmade0000000000000"})
 	cd.TaskList = append(cd.TaskList, ctrd.Task{ID: "handmade0000000000000", PID: 4242, Status: "running"})
 	cd.TaskList = slices.DeleteFunc(cd.TaskList, func(tk ctrd.Task) bool { return tk.ID == ctrY })

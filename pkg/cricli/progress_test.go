@@ -15,7 +15,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
-	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 )
 
 // runWithContent runs ctr in the background with cs as containerd's
@@ -53,7 +53,7 @@ var cursorUp = regexp.MustCompile(`\x1b\[\d+A`)
 // unrelated download in the same namespace (a kubelet pull) shows nowhere.
 func TestPullOnATerminalShowsBarsForThisPullOnly(t *testing.T) {
 	s := node(t)
-	cs := runtimetest.NewContent(t)
+	cs := ctrdtest.NewContent(t)
 	master, slave := openPTY(t)
 	setSize(t, slave, 120, 30)
 	screen := &syncBuffer{}
@@ -68,16 +68,16 @@ func TestPullOnATerminalShowsBarsForThisPullOnly(t *testing.T) {
 	}()
 	r := runWithContent(t, s.Endpoint, cs, slave, "cri", "pull", progImage)
 
-	otherLayer := runtimetest.Data('o', 9_000_000)
+	otherLayer := ctrdtest.Data('o', 9_000_000)
 	other := cs.Fetch("layer", ocispec.MediaTypeImageLayerGzip, otherLayer).Write(7_000_000)
 	defer other.Abort()
 	otherShort := strings.TrimPrefix(other.Desc.Digest.String(), "sha256:")[:12]
 
-	layer := runtimetest.Data('l', 4_000_000)
+	layer := ctrdtest.Data('l', 4_000_000)
 	cfgData := []byte(`{"architecture":"amd64"}`)
-	cfg := runtimetest.Desc(ocispec.MediaTypeImageConfig, cfgData)
-	layerDesc := runtimetest.Desc(ocispec.MediaTypeImageLayerGzip, layer)
-	cs.Put("manifest", ocispec.MediaTypeImageManifest, runtimetest.Manifest(cfg, layerDesc), progRepo)
+	cfg := ctrdtest.Desc(ocispec.MediaTypeImageConfig, cfgData)
+	layerDesc := ctrdtest.Desc(ocispec.MediaTypeImageLayerGzip, layer)
+	cs.Put("manifest", ocispec.MediaTypeImageManifest, ctrdtest.Manifest(cfg, layerDesc), progRepo)
 	cs.Put("config", ocispec.MediaTypeImageConfig, cfgData, progRepo)
 	ours := cs.Fetch("layer", ocispec.MediaTypeImageLayerGzip, layer)
 	short := strings.TrimPrefix(layerDesc.Digest.String(), "sha256:")[:12]
@@ -134,8 +134,8 @@ func TestPullOnATerminalShowsBarsForThisPullOnly(t *testing.T) {
 // output.md's "stderr is empty on success".
 func TestPullInAPipeIsSilentOnStderr(t *testing.T) {
 	s := node(t)
-	cs := runtimetest.NewContent(t)
-	cs.Fetch("layer", ocispec.MediaTypeImageLayerGzip, runtimetest.Data('x', 1000)).Write(10)
+	cs := ctrdtest.NewContent(t)
+	cs.Fetch("layer", ocispec.MediaTypeImageLayerGzip, ctrdtest.Data('x', 1000)).Write(10)
 	res := runWithContent(t, s.Endpoint, cs, nil, "cri", "pull", progImage).wait(t)
 	if res.code != 0 || res.stderr != "" || res.stdout != "Image is up to date for "+progImage+"\n" {
 		t.Errorf("pull into a pipe: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
@@ -153,7 +153,7 @@ func TestPullOnATerminalFailsInOneLine(t *testing.T) {
 	master, slave := openPTY(t)
 	screen := &syncBuffer{}
 	go io.Copy(screen, master)
-	res := runWithContent(t, s.Endpoint, runtimetest.NewContent(t), slave, "cri", "pull", progImage).wait(t)
+	res := runWithContent(t, s.Endpoint, ctrdtest.NewContent(t), slave, "cri", "pull", progImage).wait(t)
 	if res.code != 1 {
 		t.Fatalf("exit %d", res.code)
 	}

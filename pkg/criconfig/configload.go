@@ -245,6 +245,11 @@ func (w *checker) spend(n *yaml3.Node) error {
 }
 
 func (w *checker) errAt(n *yaml3.Node, path, format string, args ...any) error {
+	return w.configErrAt(n, path, format, args...)
+}
+
+// configErrAt is errAt typed, for an error handed on as a warning.
+func (w *checker) configErrAt(n *yaml3.Node, path, format string, args ...any) *ConfigError {
 	return &ConfigError{File: w.file, Line: n.Line, Col: n.Column, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -365,11 +370,11 @@ func (w *checker) checkFields(n *yaml3.Node, path, typeName string, field func(s
 				if s := suggest(k.Value, names); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)
 				}
-				err := w.errAt(k, join(path, k.Value), "%s", msg)
+				err := w.configErrAt(k, join(path, k.Value), "%s", msg)
 				if w.unknown == nil {
 					return err
 				}
-				w.unknown(err.(*ConfigError))
+				w.unknown(err)
 				continue
 			}
 			sub := join(path, name)

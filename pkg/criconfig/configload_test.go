@@ -37,6 +37,7 @@ linux:
 `
 
 func TestLoadPodConfigYAML(t *testing.T) {
+	t.Parallel()
 	cfg, err := LoadPodConfig(writeFile(t, "pod.yaml", podYAML))
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +55,7 @@ func TestLoadPodConfigYAML(t *testing.T) {
 }
 
 func TestLoadContainerConfigJSONWithTabs(t *testing.T) {
+	t.Parallel()
 	doc := "{\n\t\"metadata\": {\"name\": \"box\"},\n\t\"image\": {\"image\": \"busybox\"},\n\t\"command\": [\"sleep\", \"3600\"],\n\t\"envs\": [{\"key\": \"A\", \"value\": \"1\"}],\n\t\"linux\": {\"resources\": {\"memory_limit_in_bytes\": 67108864}}\n}\n"
 	cfg, err := LoadContainerConfig(writeFile(t, "c.json", doc))
 	if err != nil {
@@ -66,6 +68,7 @@ func TestLoadContainerConfigJSONWithTabs(t *testing.T) {
 }
 
 func TestConfigErrorsNamePositionAndField(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, doc, want string
 	}{
@@ -120,6 +123,7 @@ func TestConfigErrorsNamePositionAndField(t *testing.T) {
 }
 
 func TestContainerConfigChecksNestedKeyValuesAndRequiredImage(t *testing.T) {
+	t.Parallel()
 	_, err := LoadContainerConfig(writeFile(t, "c.yaml", "metadata: {name: a}\nimage: {image: busybox}\nenvs:\n- key: A\n  valu: 1\n"))
 	if err == nil || !strings.Contains(err.Error(), `c.yaml:5:3: envs[0].valu: unknown field in KeyValue (did you mean "value"?)`) {
 		t.Errorf("got %v", err)
@@ -135,6 +139,7 @@ func TestContainerConfigChecksNestedKeyValuesAndRequiredImage(t *testing.T) {
 }
 
 func TestConfigAcceptsAnchorsMergeKeysAndCaseInsensitiveNames(t *testing.T) {
+	t.Parallel()
 	doc := "base: &b {name: a, namespace: b}\n"
 	if _, err := LoadPodConfig(writeFile(t, "p.yaml", doc)); err == nil {
 		t.Fatal("unknown top-level key 'base' accepted")
@@ -150,6 +155,7 @@ func TestConfigAcceptsAnchorsMergeKeysAndCaseInsensitiveNames(t *testing.T) {
 }
 
 func TestJSONSchemaDescribesWhatTheLoaderAccepts(t *testing.T) {
+	t.Parallel()
 	s := PodConfigSchema()
 	b, err := json.Marshal(s)
 	if err != nil {

@@ -1,6 +1,7 @@
 package criconfig
 
 import (
+	"errors"
 	"testing"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -26,7 +27,7 @@ func FuzzDecodeConfig(f *testing.F) {
 		}
 		fuzzbound.Run(t, "DecodeConfig", func() {
 			if _, err := DecodeConfig("f.yaml", data, into); err != nil {
-				if _, ok := err.(*ConfigError); !ok {
+				if ce := (*ConfigError)(nil); !errors.As(err, &ce) {
 					t.Errorf("error of type %T: %v", err, err)
 				}
 			}

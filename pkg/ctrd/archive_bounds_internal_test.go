@@ -19,7 +19,9 @@ func tarOf(t *testing.T, entries int, size int) []byte {
 		if err := tw.WriteHeader(&tar.Header{Name: "blobs/" + strconv.Itoa(i), Mode: 0o644, Size: int64(size), Typeflag: tar.TypeReg}); err != nil {
 			t.Fatal(err)
 		}
-		tw.Write(data)
+		if _, err := tw.Write(data); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tw.Close()
 	return b.Bytes()
@@ -28,7 +30,7 @@ func tarOf(t *testing.T, entries int, size int) []byte {
 func gz(b []byte) []byte {
 	var out bytes.Buffer
 	zw := gzip.NewWriter(&out)
-	zw.Write(b)
+	_, _ = zw.Write(b)
 	zw.Close()
 	return out.Bytes()
 }
@@ -60,6 +62,7 @@ func readAll(t *testing.T, in []byte, lim limits) error {
 // default size bound) the expansion ratio fails with a LimitError naming
 // the flag that raises it; within the bounds it reads through.
 func TestArchiveBounds(t *testing.T) {
+	t.Parallel()
 	small := tarOf(t, 10, 1000)
 	for _, tc := range []struct {
 		name string

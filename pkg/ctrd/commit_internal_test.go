@@ -70,7 +70,7 @@ func (s *memImages) Delete(ctx context.Context, name string, opts ...images.Dele
 	s.hook("delete", name)
 	var o images.DeleteOptions
 	for _, f := range opts {
-		f(ctx, &o)
+		_ = f(ctx, &o)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -93,6 +93,7 @@ func img(name, target string) images.Image {
 // loader's look and its create. Same name, same target: that is success,
 // not "already exists".
 func TestCommitImagesSameTargetCreatedConcurrentlyIsSuccess(t *testing.T) {
+	t.Parallel()
 	s := &memImages{m: map[string]images.Image{}}
 	other := img("localhost/rel/race:0", "m0")
 	s.before = func(op, name string) {
@@ -117,6 +118,7 @@ func TestCommitImagesSameTargetCreatedConcurrentlyIsSuccess(t *testing.T) {
 // still point where it set them; a record another loader has since set is
 // left alone, and so are records this load only verified.
 func TestCommitImagesRollbackSparesOthersRecords(t *testing.T) {
+	t.Parallel()
 	s := &memImages{m: map[string]images.Image{}, fail: map[string]error{"c:3": errors.New("boom")}}
 	s.m["b:2"] = img("b:2", "m2") // already there with the same target: verified, not created
 	retargeted := img("a:1", "someone else's")

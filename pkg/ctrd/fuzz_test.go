@@ -23,8 +23,8 @@ func archiveSeed(gz bool) []byte {
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)
 	add := func(name string, data []byte) {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
-		tw.Write(data)
+		_ = tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+		_, _ = tw.Write(data)
 	}
 	add("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`))
 	idx, _ := json.Marshal(ocispec.Index{Manifests: []ocispec.Descriptor{{
@@ -40,7 +40,7 @@ func archiveSeed(gz bool) []byte {
 	}
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
-	zw.Write(b.Bytes())
+	_, _ = zw.Write(b.Bytes())
 	zw.Close()
 	return z.Bytes()
 }
@@ -73,7 +73,7 @@ func FuzzArchiveReader(f *testing.F) {
 				return
 			}
 			_ = idx
-			o.imageName(map[string]string{ocispec.AnnotationRefName: string(data[:min(len(data), 40)])})
+			_, _ = o.imageName(map[string]string{ocispec.AnnotationRefName: string(data[:min(len(data), 40)])})
 		})
 	})
 }

@@ -9,6 +9,7 @@ import (
 )
 
 func TestLoadImageNames(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ann       map[string]string
 		base      string
@@ -36,6 +37,7 @@ func TestLoadImageNames(t *testing.T) {
 }
 
 func TestCRISettingsFindTheSnapshotter(t *testing.T) {
+	t.Parallel()
 	fs := []*runtimeapi.FilesystemUsage{{FsId: &runtimeapi.FilesystemIdentifier{Mountpoint: "/var/lib/containerd/io.containerd.snapshotter.v1.native"}}}
 	for _, tc := range []struct {
 		name, config string
@@ -55,6 +57,7 @@ func TestCRISettingsFindTheSnapshotter(t *testing.T) {
 }
 
 func TestExportNames(t *testing.T) {
+	t.Parallel()
 	im := &runtime.Image{Id: "sha256:abc", RepoTags: []string{"docker.io/library/busybox:latest", "example.com/bb:1"}, RepoDigests: []string{"docker.io/library/busybox@sha256:def"}}
 	for ref, want := range map[string][]string{
 		"busybox":                              {"docker.io/library/busybox:latest"},

@@ -8,6 +8,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -32,8 +33,9 @@ func fakeNode(t *testing.T) *runtimetest.Server {
 }
 
 func TestOrphansOfAConsistentNodeIsEmpty(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
-	rep, err := ctrd.Orphans(context.Background(), s.Client(t), s.Mirror())
+	rep, err := ctrd.Orphans(context.Background(), s.Client(t), ctrdtest.Mirror(s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +45,9 @@ func TestOrphansOfAConsistentNodeIsEmpty(t *testing.T) {
 }
 
 func TestOrphansFindsBothSides(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
-	cd := s.Mirror()
+	cd := ctrdtest.Mirror(s)
 	// containerd: a container ctr made by hand, one CRI forgot, a stray
 	// sandbox record; CRI: the running container's task is gone, and the
 	// ready pod's pause task has stopped.
@@ -103,8 +106,9 @@ func TestOrphansFindsBothSides(t *testing.T) {
 }
 
 func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
-	cd := s.Mirror()
+	cd := ctrdtest.Mirror(s)
 	// The shim sandboxer runs no pause container: no containerd container
 	// or task for the pod is expected.
 	var recs []ctrd.Container
@@ -127,8 +131,9 @@ func TestOrphansIgnoresPodsOfOtherSandboxers(t *testing.T) {
 }
 
 func TestViewsUsesThreeCallsForAnyNumberOfObjects(t *testing.T) {
+	t.Parallel()
 	s := fakeNode(t)
-	cd := s.Mirror()
+	cd := ctrdtest.Mirror(s)
 	cd.Calls()
 	views, err := ctrd.Views(context.Background(), cd, []string{ctrRun, ctrDone, podReady, "unknown"})
 	if err != nil {

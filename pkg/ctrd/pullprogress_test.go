@@ -8,6 +8,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -21,7 +22,7 @@ const (
 // pullUnderWatch starts a Pull of image against a fake CRI server
 // whose PullImage is held until the returned release is called; reports
 // come on the channel.
-func pullUnderWatch(t *testing.T, image string, cs *runtimetest.Content) (<-chan ctrd.PullStatus, func() (string, error)) {
+func pullUnderWatch(t *testing.T, image string, cs *ctrdtest.Content) (<-chan ctrd.PullStatus, func() (string, error)) {
 	t.Helper()
 	s := runtimetest.New(t)
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint, Timeout: 10 * time.Second})
@@ -69,23 +70,24 @@ func next(t *testing.T, reports <-chan ctrd.PullStatus, what string, ok func(ctr
 // blobs count now: not another image's ingest, not another repository's
 // manifest, not this repository's older manifest.
 func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
-	cs := runtimetest.NewContent(t)
+	t.Parallel()
+	cs := ctrdtest.NewContent(t)
 	const image = "localhost:5000/e2e/hello:1"
 
 	// Before the pull: an older manifest of the same repository, and a base
 	// layer this image shares, both already in the store.
-	base := runtimetest.Data('b', 3000)
+	base := ctrdtest.Data('b', 3000)
 	cs.Put("layer", layerType, base, "localhost:5000/e2e/hello")
 	oldCfg := cs.Put("config", configType, []byte(`{"old":1}`), "localhost:5000/e2e/hello")
-	cs.Put("manifest", manType, runtimetest.Manifest(oldCfg), "localhost:5000/e2e/hello")
+	cs.Put("manifest", manType, ctrdtest.Manifest(oldCfg), "localhost:5000/e2e/hello")
 	time.Sleep(10 * time.Millisecond) // the pull starts strictly after
 
 	reports, release := pullUnderWatch(t, image, cs)
 	// A kubelet pull of another image runs at the same time: its manifest
 	// lands and its big layer is being written.
-	otherLayer := runtimetest.Data('o', 5_000_000)
+	otherLayer := ctrdtest.Data('o', 5_000_000)
 	otherCfg := cs.Put("config", configType, []byte(`{"other":1}`), "localhost:5000/other/app")
-	cs.Put("manifest", manType, runtimetest.Manifest(otherCfg, runtimetest.Desc(layerType, otherLayer)), "localhost:5000/other/app")
+	cs.Put("manifest", manType, ctrdtest.Manifest(otherCfg, ctrdtest.Desc(layerType, otherLayer)), "localhost:5000/other/app")
 	other := cs.Fetch("layer", layerType, otherLayer).Write(4_000_000)
 	defer other.Abort()
 
@@ -95,10 +97,10 @@ func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
 	}
 
 	// This pull: manifest, config, then its own layer half written.
-	layer := runtimetest.Data('l', 2_000_000)
-	cfg := runtimetest.Desc(configType, []byte(`{"hello":1}`))
-	cs.Put("manifest", manType, runtimetest.Manifest(cfg, runtimetest.Desc(layerType, base), runtimetest.Desc(layerType, layer)), "localhost:5000/e2e/hello")
-	cs.Label(runtimetest.Desc(layerType, base).Digest, "localhost:5000/e2e/hello") // found in place
+	layer := ctrdtest.Data('l', 2_000_000)
+	cfg := ctrdtest.Desc(configType, []byte(`{"hello":1}`))
+	cs.Put("manifest", manType, ctrdtest.Manifest(cfg, ctrdtest.Desc(layerType, base), ctrdtest.Desc(layerType, layer)), "localhost:5000/e2e/hello")
+	cs.Label(ctrdtest.Desc(layerType, base).Digest, "localhost:5000/e2e/hello") // found in place
 	cs.Put("config", configType, []byte(`{"hello":1}`), "localhost:5000/e2e/hello")
 	ours := cs.Fetch("layer", layerType, layer).Write(1_000_000)
 
@@ -132,6 +134,7 @@ func TestPullProgressCountsOnlyThisPullsContent(t *testing.T) {
 // Without containerd's content API (another CRI runtime, or the fake), the
 // pull goes on and the last report still comes.
 func TestPullProgressWithoutContentAPI(t *testing.T) {
+	t.Parallel()
 	s := runtimetest.New(t)
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: s.Endpoint, Timeout: 10 * time.Second})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	apitest "k8s.io/cri-api/pkg/apis/testing"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
@@ -27,7 +28,7 @@ var conditionsOK = &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCo
 // healthyNode is a fake node with nothing wrong: ready conditions, the
 // pause image pinned, a running container with its log file, containerd
 // in step with CRI.
-func healthyNode(t *testing.T) (*runtimetest.Server, *runtimetest.Containerd, string) {
+func healthyNode(t *testing.T) (*runtimetest.Server, *ctrdtest.Containerd, string) {
 	t.Helper()
 	logs := t.TempDir()
 	s := runtimetest.New(t)
@@ -41,7 +42,7 @@ func healthyNode(t *testing.T) (*runtimetest.Server, *runtimetest.Containerd, st
 	log := filepath.Join(logs, "nginx.log")
 	writeFile(t, log, "2026-01-01T00:00:00Z stdout F started\n")
 	s.SetContainers(runtimetest.Container{ID: ctrRun, Name: "nginx", PodID: podReady, State: runtimeapi.ContainerState_CONTAINER_RUNNING, LogPath: log})
-	return s, s.Mirror(), logs
+	return s, ctrdtest.Mirror(s), logs
 }
 
 func writeFile(t *testing.T, path, data string) {
@@ -61,6 +62,7 @@ func diagnoseNode(t *testing.T, s *runtimetest.Server, cd ctrd.Containerd) *diag
 }
 
 func TestDiagnoseHealthyNode(t *testing.T) {
+	t.Parallel()
 	s, cd, _ := healthyNode(t)
 	cd.Info = ctrd.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
 	rep := diagnoseNode(t, s, cd)
@@ -79,6 +81,7 @@ func TestDiagnoseHealthyNode(t *testing.T) {
 }
 
 func TestDiagnoseFindsAContainerThatExitedNonZeroWithItsLastLogLines(t *testing.T) {
+	t.Parallel()
 	s, _, logs := healthyNode(t)
 	log := filepath.Join(logs, "job.log")
 	var b strings.Builder
@@ -91,7 +94,7 @@ func TestDiagnoseFindsAContainerThatExitedNonZeroWithItsLastLogLines(t *testing.
 		runtimetest.Container{ID: ctrRun, Name: "nginx", PodID: podReady, State: runtimeapi.ContainerState_CONTAINER_RUNNING, LogPath: filepath.Join(logs, "nginx.log")},
 		runtimetest.Container{ID: ctrDone, Name: "job", PodID: podReady, State: runtimeapi.ContainerState_CONTAINER_EXITED, LogPath: log, ExitCode: 3, Reason: "Error"},
 	)
-	rep := diagnoseNode(t, s, s.Mirror())
+	rep := diagnoseNode(t, s, ctrdtest.Mirror(s))
 	if rep.Healthy {
 		t.Fatal("a container that exited 3 left the node healthy")
 	}
@@ -112,6 +115,7 @@ func TestDiagnoseFindsAContainerThatExitedNonZeroWithItsLastLogLines(t *testing.
 }
 
 func TestDiagnoseClassifiesProblems(t *testing.T) {
+	t.Parallel()
 	s, _, logs := healthyNode(t)
 	s.RuntimeService.FakeStatus = &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
 		{Type: runtimeapi.RuntimeReady, Status: true},
@@ -139,7 +143,7 @@ func TestDiagnoseClassifiesProblems(t *testing.T) {
 		// running, but its log file is gone
 		runtimetest.Container{ID: "nolog", Name: "sidecar", PodID: podReady, State: runtimeapi.ContainerState_CONTAINER_RUNNING, CreatedAt: 4, LogPath: filepath.Join(logs, "gone.log")},
 	)
-	rep := diagnoseNode(t, s, s.Mirror())
+	rep := diagnoseNode(t, s, ctrdtest.Mirror(s))
 	var got []string
 	for _, p := range rep.Problems {
 		got = append(got, p.Severity+" "+p.Check+" "+p.Object+": "+p.Message)
@@ -163,6 +167,7 @@ func TestDiagnoseClassifiesProblems(t *testing.T) {
 }
 
 func TestDiagnoseRPCsAreBoundedWhateverTheNodeSize(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{1, 60} {
 		s, _, _ := healthyNode(t)
 		var cs []runtimetest.Container
@@ -171,7 +176,7 @@ func TestDiagnoseRPCsAreBoundedWhateverTheNodeSize(t *testing.T) {
 				State: runtimeapi.ContainerState_CONTAINER_EXITED, ExitCode: 1, CreatedAt: int64(i)})
 		}
 		s.SetContainers(cs...)
-		cd := s.Mirror()
+		cd := ctrdtest.Mirror(s)
 		s.RuntimeCalls()
 		s.ImageCalls()
 		rep := diagnoseNode(t, s, cd)
@@ -192,6 +197,7 @@ func TestDiagnoseRPCsAreBoundedWhateverTheNodeSize(t *testing.T) {
 }
 
 func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
+	t.Parallel()
 	c, err := runtime.New(runtime.Options{RuntimeEndpoint: "unix://" + filepath.Join(t.TempDir(), "none.sock")})
 	if err != nil {
 		t.Fatal(err)
@@ -204,6 +210,7 @@ func TestDiagnoseUnreachableRuntimeIsAnError(t *testing.T) {
 }
 
 func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
+	t.Parallel()
 	s, _, _ := healthyNode(t)
 	c := s.Client(t)
 	// The real containerd client against the fake CRI server: containerd's
@@ -221,6 +228,7 @@ func TestDiagnoseWithoutContainerdAPIStillReports(t *testing.T) {
 }
 
 func TestDiagnoseWithAFailedCRIListReportsNoFalseOrphans(t *testing.T) {
+	t.Parallel()
 	s, cd, _ := healthyNode(t)
 	s.RuntimeService.InjectError("ListContainers", errors.New("boom"))
 	rep := diagnoseNode(t, s, cd)

@@ -11,6 +11,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
@@ -19,6 +20,7 @@ import (
 // finishes within a second, reads nothing outside the host root, and says
 // why in logError.
 func TestDiagnoseLogPathsThatAreNotPlainFiles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		plant func(t *testing.T, host, logPath, outside string)
@@ -35,40 +37,52 @@ func TestDiagnoseLogPathsThatAreNotPlainFiles(t *testing.T) {
 	}, {
 		name: "directory",
 		plant: func(t *testing.T, host, logPath, _ string) {
-			os.Mkdir(filepath.Join(host, logPath), 0o755)
+			if err := os.Mkdir(filepath.Join(host, logPath), 0o755); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "is not a regular file (a directory)",
 	}, {
 		name: "link to a device",
 		plant: func(t *testing.T, host, logPath, _ string) {
-			os.Symlink("/dev/zero", filepath.Join(host, logPath))
+			if err := os.Symlink("/dev/zero", filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "a symbolic link leads out of the host root",
 	}, {
 		name: "link out of the host root",
 		plant: func(t *testing.T, host, logPath, outside string) {
-			os.Symlink(outside, filepath.Join(host, logPath))
+			if err := os.Symlink(outside, filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "a symbolic link leads out of the host root",
 	}, {
 		name: "relative link out of the host root",
 		plant: func(t *testing.T, host, logPath, outside string) {
 			rel, _ := filepath.Rel(filepath.Dir(filepath.Join(host, logPath)), outside)
-			os.Symlink(rel, filepath.Join(host, logPath))
+			if err := os.Symlink(rel, filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		want: "a symbolic link leads out of the host root",
 	}, {
 		name: "link inside the host root",
 		plant: func(t *testing.T, host, logPath, _ string) {
 			writeFile(t, filepath.Join(host, "var/log/pods/real.log"), "2026-01-01T00:00:00Z stderr F inside\n")
-			os.Symlink("real.log", filepath.Join(host, logPath))
+			if err := os.Symlink("real.log", filepath.Join(host, logPath)); err != nil {
+				t.Fatal(err)
+			}
 		},
 		tail: []string{"inside"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, _ := healthyNode(t)
 			host := t.TempDir()
-			os.MkdirAll(filepath.Join(host, "var/log/pods"), 0o755)
+			if err := os.MkdirAll(filepath.Join(host, "var/log/pods"), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			outside := filepath.Join(t.TempDir(), "secret")
 			writeFile(t, outside, "2026-01-01T00:00:00Z stdout F password=hunter2\n")
 			const logPath = "/var/log/pods/job.log"
@@ -79,7 +93,7 @@ func TestDiagnoseLogPathsThatAreNotPlainFiles(t *testing.T) {
 			done := make(chan *diagnose.Report, 1)
 			start := time.Now()
 			go func() {
-				rep, err := diagnose.Run(ctx, s.Client(t), s.Mirror(), diagnose.Options{Details: 5, Now: time.Unix(1e9, 0), HostRoot: host})
+				rep, err := diagnose.Run(ctx, s.Client(t), ctrdtest.Mirror(s), diagnose.Options{Details: 5, Now: time.Unix(1e9, 0), HostRoot: host})
 				if err != nil {
 					t.Error(err)
 				}

@@ -6,6 +6,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -14,6 +15,7 @@ import (
 // says so in one line naming the release that serves them, and
 // nothing else differs from a healthy node.
 func TestDiagnoseOnContainerd17SaysOnceWhatIsMissing(t *testing.T) {
+	t.Parallel()
 	s := runtimetest.NewMode(t, runtimetest.Containerd17)
 	s.RuntimeService.FakeStatus = conditionsOK
 	// containerd 1.7's CRI config, as its verbose Status gives it.
@@ -21,7 +23,7 @@ func TestDiagnoseOnContainerd17SaysOnceWhatIsMissing(t *testing.T) {
 		`"containerd":{"snapshotter":"overlayfs","defaultRuntimeName":"runc","runtimes":{"runc":{"runtimeType":"io.containerd.runc.v2"}}}}`})
 	s.SetImages(&runtimeapi.Image{Id: "sha256:pause", RepoTags: []string{"registry.k8s.io/pause:3.10"}, Pinned: true})
 	s.SetPods(runtimetest.Pod{ID: podReady, Name: "web", Namespace: "shop", State: runtimeapi.PodSandboxState_SANDBOX_READY})
-	rep := diagnoseNode(t, s, s.Mirror())
+	rep := diagnoseNode(t, s, ctrdtest.Mirror(s))
 
 	if len(rep.Problems) != 1 {
 		t.Fatalf("problems: %+v, want the one about runtime info", rep.Problems)

@@ -8,6 +8,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -21,6 +22,7 @@ import (
 var reportTime = time.Unix(1e9, 0)
 
 func TestDiagnoseTerminatedPodsAreNotProblems(t *testing.T) {
+	t.Parallel()
 	const ready, notReady = runtimeapi.PodSandboxState_SANDBOX_READY, runtimeapi.PodSandboxState_SANDBOX_NOTREADY
 	const running, exited = runtimeapi.ContainerState_CONTAINER_RUNNING, runtimeapi.ContainerState_CONTAINER_EXITED
 	for _, tc := range []struct {
@@ -95,7 +97,7 @@ func TestDiagnoseTerminatedPodsAreNotProblems(t *testing.T) {
 				cs = append(cs, c)
 			}
 			s.SetContainers(cs...)
-			rep := diagnoseNode(t, s, s.Mirror())
+			rep := diagnoseNode(t, s, ctrdtest.Mirror(s))
 			var got []string
 			for _, p := range rep.Problems {
 				got = append(got, p.Severity+" "+p.Check+" "+p.Object+": "+p.Message)

@@ -336,15 +336,6 @@ func (p *parser) knownKey(known []string) (string, bool) {
 	return "", false
 }
 
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // skip passes over one value.
 func (p *parser) skip() error {
 	p.ws()
@@ -389,7 +380,7 @@ func (p *parser) skip() error {
 func (p *parser) value() []byte {
 	p.ws()
 	start := p.i
-	p.skip()
+	_ = p.skip() // a value cut short fails the decoding of these bytes
 	return p.b[start:p.i]
 }
 

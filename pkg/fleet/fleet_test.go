@@ -59,9 +59,12 @@ func nodeNames(v *fleet.View) []string {
 
 // NDJSON, indented JSON and concatenated objects all read the same.
 func TestMergeReadsEveryJSONLayout(t *testing.T) {
+	t.Parallel()
 	a, b, c := rep("a", now, true), rep("b", now, true), rep("c", now, true)
 	var indented bytes.Buffer
-	json.Indent(&indented, []byte(b), "", "  ")
+	if err := json.Indent(&indented, []byte(b), "", "  "); err != nil {
+		t.Fatal(err)
+	}
 	for name, in := range map[string]string{
 		"ndjson":       a + "\n" + b + "\n" + c + "\n",
 		"indented":     a + "\n" + indented.String() + "\n" + c,
@@ -80,9 +83,14 @@ func TestMergeReadsEveryJSONLayout(t *testing.T) {
 // kubectl logs --prefix tags every line with its pod; indented reports of
 // two pods interleaved line by line are put back together per pod.
 func TestMergeReassemblesInterleavedPrefixedLines(t *testing.T) {
+	t.Parallel()
 	var x, y bytes.Buffer
-	json.Indent(&x, []byte(rep("node-x", now, true)), "", "  ")
-	json.Indent(&y, []byte(rep("node-y", now, false, "error:exited with code 3 (Error)")), "", "  ")
+	if err := json.Indent(&x, []byte(rep("node-x", now, true)), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Indent(&y, []byte(rep("node-y", now, false, "error:exited with code 3 (Error)")), "", "  "); err != nil {
+		t.Fatal(err)
+	}
 	xl, yl := strings.Split(x.String(), "\n"), strings.Split(y.String(), "\n")
 	var in strings.Builder
 	for i := range max(len(xl), len(yl)) {
@@ -105,6 +113,7 @@ func TestMergeReassemblesInterleavedPrefixedLines(t *testing.T) {
 // A cut line is an error naming its file and line; the reports around it
 // are still merged.
 func TestMergeTruncatedLineNamesFileAndLineAndKeepsTheOthers(t *testing.T) {
+	t.Parallel()
 	a, b := rep("a", now, true), rep("b", now, true)
 	in := a + "\n" + b[:len(b)/2] + "\n" + rep("c", now, true) + "\n" + "Error from server: not found\n" + b[:40]
 	v := merge(t, fleet.Options{}, in)
@@ -127,8 +136,11 @@ func TestMergeTruncatedLineNamesFileAndLineAndKeepsTheOthers(t *testing.T) {
 // An indented report cut short by the next one starting is named by the
 // line it began on; a syntax error inside one by its own line.
 func TestMergeIndentedReportErrorsCiteTheirLine(t *testing.T) {
+	t.Parallel()
 	var a bytes.Buffer
-	json.Indent(&a, []byte(rep("a", now, true)), "", "  ")
+	if err := json.Indent(&a, []byte(rep("a", now, true)), "", "  "); err != nil {
+		t.Fatal(err)
+	}
 	lines := strings.Split(a.String(), "\n")
 	cut := strings.Join(lines[:5], "\n")
 	bad := strings.Replace(a.String(), `"kind": "NodeDiagnosis",`, `"kind": NodeDiagnosis,`, 1)
@@ -148,6 +160,7 @@ func TestMergeIndentedReportErrorsCiteTheirLine(t *testing.T) {
 // A report of another schema version is listed, not merged and not
 // dropped silently; the fleet is not called healthy.
 func TestMergeTwoSchemaVersions(t *testing.T) {
+	t.Parallel()
 	v2 := strings.Replace(rep("b", now, true), "ctrcri.diagnose/v1", "ctrcri.diagnose/v2", 1)
 	other := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"}}`
 	v := merge(t, fleet.Options{}, rep("a", now, true)+"\n"+v2+"\n"+other+"\n")
@@ -165,6 +178,7 @@ func TestMergeTwoSchemaVersions(t *testing.T) {
 // A node that reported twice keeps its newest report, whatever the order,
 // and the view says so.
 func TestMergeDuplicateNodeKeepsTheNewest(t *testing.T) {
+	t.Parallel()
 	older := rep("a", now.Add(-time.Hour), false, "error:exited with code 1 (Error)")
 	newer := rep("a", now.Add(-time.Minute), true)
 	for _, in := range []string{older + "\n" + newer, newer + "\n" + older} {
@@ -206,6 +220,7 @@ func (r *bigReader) Read(p []byte) (int, error) {
 // A 100 MB report is skipped with its size and line, without being held
 // in memory; the report after it is merged.
 func TestMergeSkipsAHundredMegabyteReport(t *testing.T) {
+	t.Parallel()
 	a := rep("a", now, true)
 	huge := &bigReader{head: "[pod/p-1/c] " + a[:len(a)-1] + `,"junk":"`, n: 100 << 20, tail: "\"}\n" + rep("b", now, true) + "\n"}
 	m := fleet.New(fleet.Options{Now: now})
@@ -225,6 +240,7 @@ func TestMergeSkipsAHundredMegabyteReport(t *testing.T) {
 // Stale reports and expected nodes without a report make the fleet
 // unhealthy even when every report says healthy.
 func TestMergeStaleAndMissing(t *testing.T) {
+	t.Parallel()
 	in := rep("a", now.Add(-3*time.Hour), true) + "\n" + rep("b", now, true) + "\n"
 	v := merge(t, fleet.Options{MaxAge: time.Hour, Expected: []string{"a", "b", "c"}}, in)
 	if len(v.Stale) != 1 || v.Stale[0].Name != "a" || v.Stale[0].Age != "3h" || !slices.Equal(v.Missing, []string{"c"}) || v.Healthy {
@@ -237,6 +253,7 @@ func TestMergeStaleAndMissing(t *testing.T) {
 
 // Problems group by pattern across nodes; versions show skew.
 func TestMergeGroupsGeneratedFleet(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	scen, err := gen.Generate(&buf, gen.Options{N: 300, Seed: 7, Now: now})
 	if err != nil {
@@ -267,6 +284,7 @@ func TestMergeGroupsGeneratedFleet(t *testing.T) {
 }
 
 func TestPattern(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"exited with code 137 (OOMKilled)":                             "exited with code N (OOMKilled)",
 		"restarted 6 times, last exit code 1 (Error)":                  "restarted N times, last exit code N (Error)",
@@ -291,7 +309,9 @@ func BenchmarkMerge10k(b *testing.B) {
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
 		m := fleet.New(fleet.Options{Now: now, MaxAge: time.Hour})
-		m.Read("bench", bytes.NewReader(buf.Bytes()))
+		if err := m.Read("bench", bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
 		if v := m.View(); v.Summary.Nodes != 10_000 {
 			b.Fatalf("%+v", v.Summary)
 		}

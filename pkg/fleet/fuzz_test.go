@@ -19,7 +19,7 @@ func FuzzMerge(f *testing.F) {
 	f.Add(`{"problems":[{"severity":"error","severity":"warning"}]}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		m := fleet.New(fleet.Options{Now: now, MaxAge: time.Hour})
-		m.Read("fuzz", strings.NewReader(in))
+		_ = m.Read("fuzz", strings.NewReader(in))
 		v := m.View()
 		for _, n := range v.Nodes {
 			if n.Healthy != (n.Errors == 0) && len(v.Conflicts) == 0 {

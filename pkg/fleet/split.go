@@ -3,6 +3,7 @@ package fleet
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -81,10 +82,10 @@ func (s *splitter) run(r io.Reader) error {
 			}
 			lineStart = eol
 		}
-		switch err {
-		case nil, bufio.ErrBufferFull:
+		switch {
+		case err == nil, errors.Is(err, bufio.ErrBufferFull):
 			continue
-		case io.EOF:
+		case errors.Is(err, io.EOF):
 			left := slices.Collect(maps.Keys(s.open))
 			slices.SortFunc(left, func(a, b string) int { return s.open[a].line - s.open[b].line })
 			for _, k := range left {

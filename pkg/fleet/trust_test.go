@@ -25,6 +25,7 @@ func prefixed(pod string, in ...string) string {
 // claiming health, neither hides node-a's own unhealthy report nor passes
 // as a healthy fleet.
 func TestMergeAnotherSourceCannotHideANode(t *testing.T) {
+	t.Parallel()
 	oom := rep("node-a", now.Add(-time.Minute), false, "error:exited with code 137 (OOMKilled)")
 	for _, tc := range []struct {
 		name    string
@@ -59,6 +60,7 @@ func TestMergeAnotherSourceCannotHideANode(t *testing.T) {
 // Two sources that agree the node is healthy are shown as a conflict but
 // do not fail the fleet: nothing unhealthy was set aside.
 func TestMergeHealthyConflictIsShownNotFailed(t *testing.T) {
+	t.Parallel()
 	in := prefixed("job-0-x", rep("node-a", now.Add(-2*time.Minute), true)) + prefixed("job-1-y", rep("node-a", now.Add(-time.Minute), true))
 	v := merge(t, fleet.Options{}, in)
 	if !v.Healthy || v.Summary.Conflicts != 1 || v.Summary.Duplicates != 0 {
@@ -69,6 +71,7 @@ func TestMergeHealthyConflictIsShownNotFailed(t *testing.T) {
 // The same pod reporting twice (--tail=2 of a DaemonSet pod) is ordinary
 // superseding: a newer healthy report means the node recovered.
 func TestMergeSameSourceSupersedes(t *testing.T) {
+	t.Parallel()
 	older := rep("node-a", now.Add(-20*time.Minute), false, "error:exited with code 137 (OOMKilled)")
 	newer := rep("node-a", now.Add(-10*time.Minute), true)
 	v := merge(t, fleet.Options{}, prefixed("ds-a", older, newer))
@@ -85,6 +88,7 @@ func TestMergeSameSourceSupersedes(t *testing.T) {
 // R2: health is computed from the problems; a report whose healthy field
 // disagrees is flagged.
 func TestMergeHealthComesFromTheProblems(t *testing.T) {
+	t.Parallel()
 	liar := rep("node-a", now, true, "error:exited with code 137 (OOMKilled)", "error:exited with code 1 (Error)")
 	v := merge(t, fleet.Options{}, liar+"\n")
 	if v.Healthy || len(v.Nodes) != 1 || v.Nodes[0].Healthy || v.Nodes[0].Errors != 2 {
@@ -98,6 +102,7 @@ func TestMergeHealthComesFromTheProblems(t *testing.T) {
 // R2: what jq and merge read must be the same document: case variants,
 // duplicate keys and unknown severities are errors at their line.
 func TestMergeStrictDecoding(t *testing.T) {
+	t.Parallel()
 	good := rep("node-a", now, false, "error:exited with code 1 (Error)")
 	for name, tc := range map[string]struct{ in, want string }{
 		"case variant": {strings.Replace(good, `"healthy":false`, `"healthy":false,"HEALTHY":true`, 1), `in0:1: key "HEALTHY" differs only in case from "healthy"`},
@@ -123,6 +128,7 @@ func TestMergeStrictDecoding(t *testing.T) {
 // and interleaved into the pod log, is not unreadable input when it agrees
 // with that pod's report; any other line still is.
 func TestMergeSkipsDiagnoseVerdictLine(t *testing.T) {
+	t.Parallel()
 	sick := rep("node-a", now, false, "error:exited with code 1 (Error)", "warning:restarted 2 times", "warning:pod is not ready")
 	in := prefixed("job-0-x", sick, "ctr: diagnose: 1 error and 2 warnings found") +
 		prefixed("job-1-y", rep("node-b", now, true), "ctr: diagnose: 3 errors found")
@@ -141,6 +147,7 @@ func TestMergeSkipsDiagnoseVerdictLine(t *testing.T) {
 // the report it sums up. It is still diagnose's own line; a verdict that no
 // report of its pod confirms is not.
 func TestMergeSkipsVerdictLineBeforeItsReport(t *testing.T) {
+	t.Parallel()
 	sick := rep("node-a", now, false, "error:exited with code 1 (Error)", "warning:restarted 2 times", "warning:pod is not ready")
 	in := prefixed("job-0-x", "ctr: diagnose: 1 error and 2 warnings found", sick) +
 		prefixed("job-1-y", "ctr: diagnose: 3 errors found", rep("node-b", now, true)) +
@@ -158,6 +165,7 @@ func TestMergeSkipsVerdictLineBeforeItsReport(t *testing.T) {
 // Bounded memory: a node keeps at most as many problems as diagnose
 // itself reports, however many the input claims.
 func TestMergeCapsProblemsPerNode(t *testing.T) {
+	t.Parallel()
 	ps := make([]string, 5000)
 	for i := range ps {
 		ps[i] = fmt.Sprintf("warning:thing %d is odd", i)
@@ -178,6 +186,7 @@ func TestMergeCapsProblemsPerNode(t *testing.T) {
 
 // Item 6: versions glued to letters are not numbers.
 func TestPatternKeepsVersionTokens(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"cgroup v1 is deprecated: use cgroup v2": "cgroup v1 is deprecated: use cgroup v2",
 		"ipv6 disabled on eth0, 3 retries":       "ipv6 disabled on eth0, N retries",

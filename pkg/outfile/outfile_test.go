@@ -55,6 +55,7 @@ func onlyEntries(t *testing.T, dir string, names ...string) {
 }
 
 func TestDashIsStdout(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	if err := Write(context.Background(), "-", &b, put("archive")); err != nil || b.String() != "archive" {
 		t.Fatalf("Write(-) = %v, stdout %q", err, b.String())
@@ -62,6 +63,7 @@ func TestDashIsStdout(t *testing.T) {
 }
 
 func TestNewFileGetsTheUmasksMode(t *testing.T) {
+	t.Parallel()
 	old := syscall.Umask(0o027)
 	defer syscall.Umask(old)
 	dir := t.TempDir()
@@ -76,6 +78,7 @@ func TestNewFileGetsTheUmasksMode(t *testing.T) {
 
 // F22: replacing a 0600 archive must not make it world-readable.
 func TestReplacedFileKeepsItsMode(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "perm600.tar")
 	if err := os.WriteFile(p, []byte("old"), 0o600); err != nil {
@@ -91,16 +94,23 @@ func TestReplacedFileKeepsItsMode(t *testing.T) {
 
 // F22: a symlink is followed; the link stays, its target is replaced.
 func TestSymlinkIsFollowedAndKept(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target := filepath.Join(dir, "real", "target.tar")
-	os.Mkdir(filepath.Dir(target), 0o755)
+	if err := os.Mkdir(filepath.Dir(target), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	link := filepath.Join(dir, "link.tar")
-	os.Symlink("real/target.tar", link)
+	if err := os.Symlink("real/target.tar", link); err != nil {
+		t.Fatal(err)
+	}
 	dangling := filepath.Join(dir, "dangling.tar")
-	os.Symlink("real/later.tar", dangling)
+	if err := os.Symlink("real/later.tar", dangling); err != nil {
+		t.Fatal(err)
+	}
 
 	mustWrite(t, link, "via link")
 	mustWrite(t, dangling, "via dangling link")
@@ -120,6 +130,7 @@ func TestSymlinkIsFollowedAndKept(t *testing.T) {
 
 // F1: a FIFO is written into, never replaced by a regular file.
 func TestFIFOIsWrittenInPlace(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(p, 0o600); err != nil {
@@ -148,6 +159,7 @@ func TestFIFOIsWrittenInPlace(t *testing.T) {
 
 // F1: save -o /dev/null as root must not replace the device node.
 func TestDeviceIsWrittenInPlace(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("mknod needs root")
 	}
@@ -170,6 +182,7 @@ func TestDeviceIsWrittenInPlace(t *testing.T) {
 // F1: /dev/stdout and /dev/fd/N reach the open descriptor (a pipe here),
 // as `save -o /dev/stdout | …` and `save -o >(gzip > x)` expect.
 func TestProcFdLinkReachesTheDescriptor(t *testing.T) {
+	t.Parallel()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -189,6 +202,7 @@ func TestProcFdLinkReachesTheDescriptor(t *testing.T) {
 }
 
 func TestDirectoryIsRefused(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	err := Write(context.Background(), dir, io.Discard, put("x"))
 	var oe *Error
@@ -199,12 +213,15 @@ func TestDirectoryIsRefused(t *testing.T) {
 }
 
 func TestFailedWriteLeavesTargetAndNoTemp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "keep.tar")
-	os.WriteFile(p, []byte("old"), 0o644)
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	boom := errors.New("boom")
 	err := Write(context.Background(), p, io.Discard, func(_ context.Context, w io.Writer) error {
-		io.WriteString(w, "partial")
+		_, _ = io.WriteString(w, "partial")
 		return boom
 	})
 	if !errors.Is(err, boom) || content(t, p) != "old" {
@@ -215,12 +232,14 @@ func TestFailedWriteLeavesTargetAndNoTemp(t *testing.T) {
 
 // F13: Ctrl-C during a save removes the temporary file and reports the
 // interruption; the process is not killed before its cleanup.
+// Not parallel: the signal goes to the whole process, and every Write in
+// flight would take it as its own Ctrl-C.
 func TestSIGINTRemovesTheTemporaryFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "big.tar")
 	err := Write(context.Background(), p, io.Discard, func(ctx context.Context, w io.Writer) error {
-		io.WriteString(w, "partial")
-		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		_, _ = io.WriteString(w, "partial")
+		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -235,9 +254,12 @@ func TestSIGINTRemovesTheTemporaryFile(t *testing.T) {
 }
 
 func TestFIFOWithoutReaderStopsOnInterrupt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "fifo")
-	syscall.Mkfifo(p, 0o600)
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()

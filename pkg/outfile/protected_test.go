@@ -15,6 +15,7 @@ import (
 // --profile-cpu /tmp/x onto a link another user planted used to write
 // wherever it pointed (and create a dangling link's target).
 func TestLinkPlantedInStickyDirIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give a link another owner")
 	}
@@ -32,15 +33,25 @@ func TestLinkPlantedInStickyDirIsNotFollowed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "tmp")
-			os.Mkdir(dir, 0o755)
-			os.Chmod(dir, tc.dirMode)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tc.dirMode); err != nil {
+				t.Fatal(err)
+			}
 			victim := filepath.Join(t.TempDir(), "victim")
-			os.WriteFile(victim, []byte("precious"), 0o600)
+			if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			dangling := filepath.Join(t.TempDir(), "created")
 			for target, link := range map[string]string{victim: "x", dangling: "y"} {
 				p := filepath.Join(dir, link)
-				os.Symlink(target, p)
-				os.Lchown(p, tc.linkUID, tc.linkUID)
+				if err := os.Symlink(target, p); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Lchown(p, tc.linkUID, tc.linkUID); err != nil {
+					t.Fatal(err)
+				}
 				err := Write(context.Background(), p, io.Discard, put("profile"))
 				_, statErr := os.Stat(dangling)
 				data, _ := os.ReadFile(victim)
@@ -59,6 +70,7 @@ func TestLinkPlantedInStickyDirIsNotFollowed(t *testing.T) {
 
 // Check refuses, before any work, what Write would refuse.
 func TestCheckBeforeWriting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := Check(dir); err == nil {
 		t.Error("a directory passed the check")

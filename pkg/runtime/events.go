@@ -81,7 +81,7 @@ func (c *Client) Events(ctx context.Context, f EventFilter, fn func(*runtimeapi.
 		case ctx.Err() != nil:
 			return ctx.Err()
 		}
-		if e := unimplemented(err, op, "GetContainerEvents", ""); e != err {
+		if e := unimplemented(err, op, "GetContainerEvents", ""); e != err { //nolint:errorlint // identity: did unimplemented replace err?
 			return e
 		}
 		return c.wrap(ctx, op, "", err)

@@ -23,8 +23,8 @@ func FuzzFiltersAndLabels(f *testing.F) {
 		if flt, err := ParseImageFilters([]string{s}); err == nil && strings.HasSuffix(s, "=") && strings.Count(s, "=") == 1 {
 			t.Fatalf("ParseImageFilters(%q) accepted an empty value: %+v", s, flt)
 		}
-		ParseContainerState(s)
-		ParsePodState(s)
+		_, _ = ParseContainerState(s)
+		_, _ = ParsePodState(s)
 		fuzzbound.Run(t, "compile", func() {
 			if re, err := compile("name", s); err == nil {
 				matches(re, s)

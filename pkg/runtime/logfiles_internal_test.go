@@ -11,6 +11,7 @@ import (
 // that climbs out of the pod's log directory, or a directory symlink that
 // leads out of it, must not make rm delete host files.
 func TestRemoveLogFilesStaysInThePodsLogDirectory(t *testing.T) {
+	t.Parallel()
 	base := t.TempDir()
 	podDir := filepath.Join(base, "pods", "ns_pod_uid")
 	victims := filepath.Join(base, "etc")
@@ -20,9 +21,13 @@ func TestRemoveLogFilesStaysInThePodsLogDirectory(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"trav", "trav.1", "shadow"} {
-		os.WriteFile(filepath.Join(victims, f), []byte("keep"), 0o600)
+		if err := os.WriteFile(filepath.Join(victims, f), []byte("keep"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	os.Symlink(victims, filepath.Join(podDir, "out"))
+	if err := os.Symlink(victims, filepath.Join(podDir, "out")); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		rel, want string
@@ -48,9 +53,13 @@ func TestRemoveLogFilesStaysInThePodsLogDirectory(t *testing.T) {
 
 	// kubelet's layout: NAME/ATTEMPT.log with timestamped rotations.
 	own := filepath.Join(podDir, "nginx")
-	os.Mkdir(own, 0o755)
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []string{"0.log", "0.log.20261101-120000.gz", "0.log.keep", "1.log"} {
-		os.WriteFile(filepath.Join(own, f), nil, 0o644)
+		if err := os.WriteFile(filepath.Join(own, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := RemoveLogFiles(ContainerLog{Path: filepath.Join(own, "0.log"), Rel: "nginx/0.log"}); err != nil {
 		t.Fatal(err)

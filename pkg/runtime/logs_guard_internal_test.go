@@ -17,7 +17,9 @@ import (
 // than crash with a nil-interface panic.
 func TestReadLogsSurvivesAReaderThatWantsMore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "0.log")
-	os.WriteFile(path, []byte("2026-01-01T00:00:00Z stdout F hi\n"), 0o600)
+	if err := os.WriteFile(path, []byte("2026-01-01T00:00:00Z stdout F hi\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	defer func(f func(context.Context, string, string, *logs.LogOptions, internalapi.RuntimeService, io.Writer, io.Writer) error) {
 		readLogs = f
 	}(readLogs)

@@ -10,6 +10,7 @@ import (
 // created_at) must resolve the same way whatever order the list came in:
 // the running one is current.
 func TestNameTieDoesNotDependOnListOrder(t *testing.T) {
+	t.Parallel()
 	mk := func(id string, st runtimeapi.ContainerState) Container {
 		return Container{Container: &runtimeapi.Container{Id: id, PodSandboxId: "pod1", State: st,
 			Metadata: &runtimeapi.ContainerMetadata{Name: "app"}}}

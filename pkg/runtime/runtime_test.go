@@ -16,6 +16,7 @@ import (
 )
 
 func TestParseEndpoint(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"unix:///run/c.sock": "/run/c.sock", "/run/c.sock": "/run/c.sock"} {
 		if got, err := ParseEndpoint(in); err != nil || got != want {
 			t.Errorf("ParseEndpoint(%q) = %q, %v", in, got, err)
@@ -29,6 +30,7 @@ func TestParseEndpoint(t *testing.T) {
 }
 
 func TestUnreachableMessages(t *testing.T) {
+	t.Parallel()
 	c := &Client{runtimeEP: "unix:///run/x.sock"}
 	for _, tc := range []struct {
 		err  error
@@ -49,6 +51,7 @@ func TestUnreachableMessages(t *testing.T) {
 // sorted list: reference= is a regular expression on the repository,
 // since=X keeps what is listed before X, before=X what is listed after it.
 func TestImageFilterConditionsAsCrictl(t *testing.T) {
+	t.Parallel()
 	a := &Image{Id: "sha256:aaa", RepoTags: []string{"localhost/busybox:test"}}
 	b := &Image{Id: "sha256:bbb", RepoTags: []string{"localhost/pause:test", "localhost:5555/pause:test"}}
 	c := &Image{Id: "sha256:ccc", RepoTags: []string{"localhost:5555/pulltest:v1"}, RepoDigests: []string{"localhost:5555/pulltest@sha256:1234"}}
@@ -93,6 +96,7 @@ func ids(imgs []*Image) []string {
 }
 
 func TestNormalizeRef(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"busybox":                "docker.io/library/busybox:latest",
 		"localhost/ctrcri/pause": "localhost/ctrcri/pause:latest",
@@ -106,6 +110,7 @@ func TestNormalizeRef(t *testing.T) {
 }
 
 func TestPickPrefersExactIDThenNameThenPrefix(t *testing.T) {
+	t.Parallel()
 	type obj struct {
 		id, name, group string
 		attempt         uint32
@@ -147,6 +152,7 @@ func TestPickPrefersExactIDThenNameThenPrefix(t *testing.T) {
 // TestAmbiguousListsAtMostFiveCandidates: a name shared by many pods still
 // gives one readable line, newest first, with the rest counted.
 func TestAmbiguousListsAtMostFiveCandidates(t *testing.T) {
+	t.Parallel()
 	var items []Container
 	for i := range 8 {
 		items = append(items, Container{Container: &runtimeapi.Container{
@@ -167,6 +173,7 @@ func TestAmbiguousListsAtMostFiveCandidates(t *testing.T) {
 // client-side, only equality goes to the runtime, and what cannot be parsed
 // is refused naming the term.
 func TestLabelSelector(t *testing.T) {
+	t.Parallel()
 	labels := map[string]string{"app": "web", "tier": "front", "example.com/team": "a"}
 	for _, tc := range []struct {
 		terms []string
@@ -206,6 +213,7 @@ func TestLabelSelector(t *testing.T) {
 }
 
 func TestImageIndexResolve(t *testing.T) {
+	t.Parallel()
 	idx := newImageIndex([]*Image{
 		{Id: "sha256:aaaa1111", RepoTags: []string{"docker.io/library/busybox:latest"}, RepoDigests: []string{"docker.io/library/busybox@sha256:dddd"}},
 		{Id: "sha256:aaaa2222", RepoTags: []string{"registry.k8s.io/pause:3.10"}},
@@ -236,6 +244,7 @@ func TestImageIndexResolve(t *testing.T) {
 }
 
 func TestParseFilters(t *testing.T) {
+	t.Parallel()
 	if _, err := ParseContainerState("paused"); err == nil {
 		t.Error("paused is not a CRI state")
 	}
@@ -251,6 +260,7 @@ func TestParseFilters(t *testing.T) {
 }
 
 func TestSummaryDecodeKeepsWhatTablesShow(t *testing.T) {
+	t.Parallel()
 	full := &runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{{
 		Id: "c1", PodSandboxId: "p1", Metadata: &runtimeapi.ContainerMetadata{Name: "web", Attempt: 3},
 		Image: &runtimeapi.ImageSpec{Image: "busybox", Annotations: map[string]string{"x": "y"}}, ImageRef: "sha256:ab",

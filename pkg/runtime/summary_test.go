@@ -168,6 +168,7 @@ func randListing(r *rand.Rand) []byte {
 // proto.Unmarshal gives, and with encodings kept it refuses exactly what
 // proto.Unmarshal refuses.
 func TestSummaryDecodeMatchesProtoUnmarshal(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 2000 {
 		checkSummaries(t, randListing(r))
@@ -179,6 +180,7 @@ func TestSummaryDecodeMatchesProtoUnmarshal(t *testing.T) {
 // (the varint is an unknown field); the summary codec used to drop it, and
 // the container lost its pod name.
 func TestSummaryDecodeLabelEntryWrongWireType(t *testing.T) {
+	t.Parallel()
 	e := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), labelPodName)
 	e = protowire.AppendString(protowire.AppendTag(e, 2, protowire.BytesType), "web")
 	e = protowire.AppendVarint(protowire.AppendTag(e, 1, protowire.VarintType), 7)
@@ -199,6 +201,7 @@ func TestSummaryDecodeLabelEntryWrongWireType(t *testing.T) {
 // label value that is not UTF-8; so does the decode for the documents (the
 // table's summary does not read annotations and need not).
 func TestSummaryKeepingEncodingsRefusesInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	e := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "k")
 	e = protowire.AppendString(protowire.AppendTag(e, 2, protowire.BytesType), "\xff")
 	c := protowire.AppendBytes(protowire.AppendTag(nil, 9, protowire.BytesType), e)

@@ -13,6 +13,7 @@ import (
 // restarting under a watch) is not asked "is it a containerd/CRI socket?";
 // a socket that never spoke gRPC still is.
 func TestUnavailableHints(t *testing.T) {
+	t.Parallel()
 	c := &Client{runtimeEP: "unix:///run/x.sock"}
 	c.opts.Hints.Endpoint = "try --address"
 	for _, tc := range []struct {

@@ -279,7 +279,7 @@ func (p *PortForwarder) forward(conn streamhttp.Connection, c net.Conn, remote u
 	h.Set("streamType", "data")
 	data, err := conn.CreateStream(h)
 	if err != nil {
-		errStream.Reset()
+		_ = errStream.Reset() // best effort: the create error is the one to report
 		return fmt.Errorf("creating the data stream: %w", err)
 	}
 	defer conn.RemoveStreams(errStream, data)

@@ -166,7 +166,7 @@ func dialSPDY(ctx context.Context, u *url.URL, tc *tls.Config, protocols ...stri
 	for _, p := range protocols {
 		req.Header.Add(streamhttp.HeaderProtocolVersion, p)
 	}
-	resp, err := rt.RoundTrip(req)
+	resp, err := rt.RoundTrip(req) //nolint:bodyclose // NewConnection closes a refused upgrade's body; an accepted one is the stream
 	if err != nil {
 		return nil, "", err
 	}

@@ -8,6 +8,7 @@ import (
 // The error stream decides how a session ended: the remote exit code must
 // come through as *ExitError, anything else as the server's message.
 func TestStatusError(t *testing.T) {
+	t.Parallel()
 	exit3 := `{"status":"Failure","message":"command terminated with non-zero exit code: 3","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}`
 	var ee *ExitError
 	if err := statusError(protoV4, []byte(exit3)); !errors.As(err, &ee) || ee.Code != 3 {
@@ -37,6 +38,7 @@ func TestStatusError(t *testing.T) {
 }
 
 func TestParsePortSpec(t *testing.T) {
+	t.Parallel()
 	for spec, want := range map[string]forwardedPort{"80": {80, 80}, ":8080": {0, 8080}, "0:9090": {0, 9090}, "8000:80": {8000, 80}} {
 		if got, err := parsePortSpec(spec); err != nil || got != want {
 			t.Errorf("%q: got %+v, %v; want %+v", spec, got, err, want)

@@ -206,6 +206,7 @@ func check(t testing.TB, like proto.Message, b []byte) {
 }
 
 func TestEncoderMatchesProtojson(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 300 {
 		for _, like := range listTypes() {
@@ -224,6 +225,7 @@ func TestEncoderMatchesProtojson(t *testing.T) {
 }
 
 func TestEncoderEmptyAndDefaults(t *testing.T) {
+	t.Parallel()
 	for _, like := range listTypes() {
 		check(t, like, nil)
 	}
@@ -239,6 +241,7 @@ func TestEncoderEmptyAndDefaults(t *testing.T) {
 // TestValidateRefusesWhatProtoRefuses: each input breaks one rule of the
 // wire format or of proto3 strings; proto.Unmarshal refuses every one.
 func TestValidateRefusesWhatProtoRefuses(t *testing.T) {
+	t.Parallel()
 	str := func(num protowire.Number, s string) []byte {
 		return protowire.AppendString(protowire.AppendTag(nil, num, protowire.BytesType), s)
 	}
@@ -264,6 +267,7 @@ func TestValidateRefusesWhatProtoRefuses(t *testing.T) {
 }
 
 func TestForRefusesWhatItCannotWrite(t *testing.T) {
+	t.Parallel()
 	// Struct is a well-known type with its own JSON form.
 	if _, err := For((&structpb.Struct{}).ProtoReflect().Descriptor()); err == nil {
 		t.Fatal("For accepted google.protobuf.Struct")

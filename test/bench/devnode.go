@@ -26,7 +26,7 @@ func benchDevnode(ctx context.Context) error {
 	}
 	pods := 0
 	if *devDir == "" {
-		defer n.Stop()
+		defer func() { _ = n.Stop() }()
 	} else {
 		// A kept node is reused: its bench pods are not made again.
 		rt, err := n.RuntimeClient()

@@ -62,7 +62,7 @@ func serveFakeNode() error {
 	}
 	defer s.Close()
 	fmt.Println(s.Endpoint)
-	io.Copy(io.Discard, os.Stdin)
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the parent closes stdin
 	return nil
 }
 
@@ -78,7 +78,7 @@ func benchFake() error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	defer func() { stdin.Close(); srv.Wait() }()
+	defer func() { stdin.Close(); _ = srv.Wait() }()
 	ep, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("fake server did not start: %v", err)

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,5 +232,3 @@ func fatal(err error) {
 
 // rpcs counts the RPC trace lines --debug printed.
 func rpcs(stderr []byte) int { return bytes.Count(stderr, []byte("DEBUG: /")) }
-
-func abs(p string) string { a, _ := filepath.Abs(p); return a }

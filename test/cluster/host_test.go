@@ -100,7 +100,7 @@ func TestCluster(t *testing.T) {
 		// Not devnode.Teardown: the node's bridge name is one of the
 		// namespace's, and on the host it may be another node's.
 		for _, pid := range leftPIDs(left) {
-			syscall.Kill(pid, syscall.SIGKILL)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		time.Sleep(time.Second)
 		for _, l := range left {
@@ -228,13 +228,13 @@ func leftPIDs(left []string) []int {
 // first (a cgroup is removed with rmdir, never with its files).
 func removeCgroupTree(top string) {
 	var dirs []string
-	filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+	_ = filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
 			dirs = append(dirs, p)
 		}
 		return nil
 	})
 	for i := len(dirs) - 1; i >= 0; i-- {
-		syscall.Rmdir(dirs[i])
+		_ = syscall.Rmdir(dirs[i])
 	}
 }

@@ -35,7 +35,7 @@ func startDaemon(dir, name, bin string, args ...string) (*daemon, error) {
 	if err := d.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	go func() { d.cmd.Wait(); close(d.done) }()
+	go func() { _ = d.cmd.Wait(); close(d.done) }()
 	return d, nil
 }
 

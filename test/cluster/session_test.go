@@ -84,7 +84,7 @@ func inside(t *testing.T, dir string) {
 	defer signal.Stop(sigs)
 	go func() {
 		if _, ok := <-sigs; ok {
-			c.Stop()
+			_ = c.Stop()
 			os.Exit(130)
 		}
 	}()
@@ -141,7 +141,7 @@ func cachedBuildTime(b Bins) time.Duration {
 			continue
 		}
 		var secs int
-		fmt.Sscan(string(raw), &secs)
+		_, _ = fmt.Sscan(string(raw), &secs)
 		total += time.Duration(secs) * time.Second
 	}
 	return total

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/ctrcri/ctrcri/pkg/crictldiff"
 )
 
 // Diff is one difference between the two binaries on one invocation.
@@ -59,11 +61,11 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 		diffs = append(diffs, Diff{ID: inv.ID, Args: strings.Join(inv.Args, " "), Aspect: aspect, Detail: fmt.Sprintf(format, a...)})
 	}
 	if ref.Running != ours.Running || ref.Code != ours.Code {
-		add(AspectExit, "crictl %s, ours %s", ref.exit(), ours.exit())
+		add(crictldiff.AspectExit, "crictl %s, ours %s", ref.exit(), ours.exit())
 	}
 	stream := func(name, a, b string) {
 		if (strings.TrimSpace(a) == "") != (strings.TrimSpace(b) == "") {
-			add(AspectStreams, "%s: crictl %s, ours %s", name, emptiness(a), emptiness(b))
+			add(crictldiff.AspectStreams, "%s: crictl %s, ours %s", name, emptiness(a), emptiness(b))
 		}
 	}
 	stream("stderr", ref.Stderr, ours.Stderr)
@@ -76,27 +78,27 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 	// crictl clears the screen before tables even in a pipe; that is one
 	// difference, reported once, and the tables are compared without it.
 	if strings.Count(rs, clearScreen) != strings.Count(ob, clearScreen) {
-		add(AspectClear, "crictl writes %d clear-screen sequences, ours %d", strings.Count(rs, clearScreen), strings.Count(ob, clearScreen))
+		add(crictldiff.AspectClear, "crictl writes %d clear-screen sequences, ours %d", strings.Count(rs, clearScreen), strings.Count(ob, clearScreen))
 	}
 	rs, ob = strings.ReplaceAll(rs, clearScreen, ""), strings.ReplaceAll(ob, clearScreen, "")
 	switch {
 	case inv.Help || (looksLikeHelp(ref.Stdout) && looksLikeHelp(ours.Stdout)):
 		// Help text is each tool's own; what a user relies on is compared.
 		for _, d := range compareHelp(ref.Stdout+ref.Stderr, ours.Stdout+ours.Stderr) {
-			add(AspectHelp, "%s", d)
+			add(crictldiff.AspectHelp, "%s", d)
 		}
 	case isDoc(inv, rs) || isDoc(inv, ob):
 		if d := compareDocs(inv, rs, ob); d != "" {
-			add(AspectDoc, "%s", d)
+			add(crictldiff.AspectDoc, "%s", d)
 		}
 	case rs != ob:
 		switch {
 		case collapse(rs) == collapse(ob):
-			add(AspectSpacing, "%s", lineDiff(rs, ob))
+			add(crictldiff.AspectSpacing, "%s", lineDiff(rs, ob))
 		case strings.Count(strings.TrimSpace(rs), "\n") > 0 && sortedLines(collapse(rs)) == sortedLines(collapse(ob)):
-			add(AspectOrder, "%s", lineDiff(rs, ob))
+			add(crictldiff.AspectOrder, "%s", lineDiff(rs, ob))
 		default:
-			add(AspectStdout, "%s", lineDiff(rs, ob))
+			add(crictldiff.AspectStdout, "%s", lineDiff(rs, ob))
 		}
 	}
 	names := make([]string, 0, len(ref.Files))
@@ -107,7 +109,7 @@ func compare(inv Inv, ref, ours Result, fxRef, fxOurs *Fixture) []Diff {
 	for _, n := range names {
 		a, b := normalise(ref.Files[n], inv, ref, fxRef), normalise(ours.Files[n], inv, ours, fxOurs)
 		if a != b {
-			add(AspectFiles, "%s:\n%s", n, lineDiff(a, b))
+			add(crictldiff.AspectFiles, "%s:\n%s", n, lineDiff(a, b))
 		}
 	}
 	return diffs

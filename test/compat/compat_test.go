@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ctrcri/ctrcri/pkg/crictldiff"
 )
 
 // parallel is how many invocations run at once in the concurrent phases;
@@ -215,7 +217,7 @@ func TestCompat(t *testing.T) {
 	}
 }
 
-func countPending(table []Allowed) int {
+func countPending(table []crictldiff.Allowed) int {
 	n := 0
 	for _, a := range table {
 		if a.Pending {
@@ -261,7 +263,7 @@ func checkCorpus(c []Inv) error {
 }
 
 // writeReport writes every difference, allowed or not, for triage.
-func writeReport(path string, corpus []Inv, results []outcome, all []Diff, table []Allowed) error {
+func writeReport(path string, corpus []Inv, results []outcome, all []Diff, table []crictldiff.Allowed) error {
 	var b strings.Builder
 	byID := map[string][]Diff{}
 	for _, d := range all {

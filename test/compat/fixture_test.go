@@ -1,21 +1,15 @@
 package compat
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/test/devnode"
@@ -296,36 +290,13 @@ func prepare(ctx context.Context) error {
 }
 
 // startRegistry serves regRepo:regTag from a registry inside the test on
-// 127.0.0.1, which containerd reaches over plain HTTP.
+// 127.0.0.1, which containerd reaches over plain HTTP. It runs until the
+// test binary exits.
 func startRegistry() (string, error) {
-	im, err := images.Assemble(images.Spec{Ref: regRepo + ":" + regTag, Files: map[string]images.File{"/hello": images.Regular([]byte("hello\n"), 0o644)}, Cmd: []string{"/hello"}})
-	if err != nil {
+	reg := devnode.StartRegistry()
+	spec := images.Spec{Ref: regRepo + ":" + regTag, Files: map[string]images.File{"/hello": images.Regular([]byte("hello\n"), 0o644)}, Cmd: []string{"/hello"}}
+	if err := reg.Push(regRepo, regTag, spec); err != nil {
 		return "", err
 	}
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	put := func(method, url, ctype string, body []byte) error {
-		req, _ := http.NewRequest(method, srv.URL+url, bytes.NewReader(body))
-		req.Header.Set("Content-Type", ctype)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("registry: %s %s: %s", method, url, resp.Status)
-		}
-		return nil
-	}
-	for _, b := range []struct {
-		data []byte
-		d    string
-	}{{im.Layer, im.LayerDesc.Digest.String()}, {im.Config, im.ConfigDesc.Digest.String()}} {
-		if err := put(http.MethodPost, "/v2/"+regRepo+"/blobs/uploads/?digest="+b.d, "application/octet-stream", b.data); err != nil {
-			return "", err
-		}
-	}
-	if err := put(http.MethodPut, "/v2/"+regRepo+"/manifests/"+regTag, im.ManifestDesc.MediaType, im.Manifest); err != nil {
-		return "", err
-	}
-	return strings.TrimPrefix(srv.URL, "http://"), nil
+	return reg.Host, nil
 }

@@ -1,16 +1,9 @@
 package crisuite
 
 import (
-	"bytes"
-	"fmt"
-	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/registry"
-
+	"github.com/ctrcri/ctrcri/test/devnode"
 	"github.com/ctrcri/ctrcri/test/images"
 )
 
@@ -58,43 +51,13 @@ func suiteImages() ([]images.Spec, error) {
 // serveImages starts the registry with every spec pushed under its name
 // without the host, and returns its host:port and a stop function.
 func serveImages(specs []images.Spec) (string, func(), error) {
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	put := func(method, url, ctype string, body []byte) error {
-		req, err := http.NewRequest(method, srv.URL+url, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", ctype)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("registry: %s %s: %s", method, url, resp.Status)
-		}
-		return nil
-	}
+	reg := devnode.StartRegistry()
 	for _, s := range specs {
-		im, err := images.Assemble(s)
-		if err != nil {
-			srv.Close()
-			return "", nil, err
-		}
 		name, tag, _ := strings.Cut(s.Ref[strings.Index(s.Ref, "/")+1:], ":")
-		for _, b := range []struct {
-			data []byte
-			d    string
-		}{{im.Layer, im.LayerDesc.Digest.String()}, {im.Config, im.ConfigDesc.Digest.String()}} {
-			if err := put(http.MethodPost, "/v2/"+name+"/blobs/uploads/?digest="+b.d, "application/octet-stream", b.data); err != nil {
-				srv.Close()
-				return "", nil, err
-			}
-		}
-		if err := put(http.MethodPut, "/v2/"+name+"/manifests/"+tag, im.ManifestDesc.MediaType, im.Manifest); err != nil {
-			srv.Close()
+		if err := reg.Push(name, tag, s); err != nil {
+			reg.Close()
 			return "", nil, err
 		}
 	}
-	return strings.TrimPrefix(srv.URL, "http://"), srv.Close, nil
+	return reg.Host, reg.Close, nil
 }

@@ -225,7 +225,7 @@ func (n *Node) start(ctx context.Context, b Build, opts Options, logf func(strin
 		return fmt.Errorf("devnode: start containerd: %w", err)
 	}
 	n.cmd, n.PID, n.exit = cmd, cmd.Process.Pid, make(chan struct{})
-	go func() { cmd.Wait(); close(n.exit) }()
+	go func() { _ = cmd.Wait(); close(n.exit) }()
 	if err := n.save(); err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func startNode(t *testing.T) *Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { n.Stop() })
+	t.Cleanup(func() { _ = n.Stop() })
 	return n
 }
 
@@ -171,7 +171,7 @@ func TestConcurrentNodes(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatal(errs[i])
 		}
-		t.Cleanup(func() { n.Stop() })
+		t.Cleanup(func() { _ = n.Stop() })
 	}
 	a, b := nodes[0], nodes[1]
 	if a.Socket == b.Socket || a.Bridge == b.Bridge || a.Subnet == b.Subnet || a.Slot == b.Slot {

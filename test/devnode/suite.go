@@ -20,7 +20,7 @@ func RunSuite(m *testing.M, name string, skipWhy *string, setup func() (*Node, e
 	node, err := setup()
 	if err != nil {
 		if node != nil {
-			node.Stop() // started, but the rest of setup failed
+			_ = node.Stop() // started, but the rest of setup failed
 		}
 		if Required() {
 			fmt.Fprintf(os.Stderr, "%s: FAIL: %v\n(%s=required: a dev node must start; unset it to skip instead)\n", name, err, EnvE2E)
@@ -34,7 +34,7 @@ func RunSuite(m *testing.M, name string, skipWhy *string, setup func() (*Node, e
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		node.Stop()
+		_ = node.Stop()
 		os.Exit(130)
 	}()
 	code := m.Run()

@@ -103,7 +103,7 @@ func TestCompletionLatency(t *testing.T) {
 	for range 5 {
 		start := time.Now()
 		cmd := exec.Command(ctrBin, "--address", n.Socket, "cri", "inspectp", "--generate-shell-completion")
-		cmd.Env = cleanEnv()
+		cmd.Env = devnode.CleanEnv()
 		out, err := cmd.Output()
 		took := time.Since(start)
 		if err != nil || strings.Count(string(out), "tab-lat-") < 5 {
@@ -125,7 +125,7 @@ func TestCompletionWithTheNodeDown(t *testing.T) {
 	gone := filepath.Join(t.TempDir(), "containerd.sock")
 	start := time.Now()
 	cmd := exec.Command(ctrBin, "--address", gone, "cri", "inspect", "--generate-shell-completion")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	out, err := cmd.CombinedOutput()
 	if err != nil || len(out) > 0 {
 		t.Errorf("completion with no runtime: %v, printed %q", err, out)
@@ -157,7 +157,7 @@ func compWaitExited(t *testing.T, id string) {
 func compCommands(t *testing.T) map[string]bool {
 	t.Helper()
 	cmd := exec.Command(ctrBin, "cri", "--generate-shell-completion")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatal(err)

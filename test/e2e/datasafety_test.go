@@ -65,11 +65,17 @@ func TestSaveNeverReplacesWhatItWasNotAskedTo(t *testing.T) {
 		t.Fatal(err)
 	}
 	private := filepath.Join(dir, "private.tar")
-	os.WriteFile(private, []byte("old"), 0o600)
+	if err := os.WriteFile(private, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	link := filepath.Join(dir, "link.tar")
-	os.Symlink("private.tar", link)
+	if err := os.Symlink("private.tar", link); err != nil {
+		t.Fatal(err)
+	}
 	dangling := filepath.Join(dir, "dangling.tar")
-	os.Symlink("later.tar", dangling)
+	if err := os.Symlink("later.tar", dangling); err != nil {
+		t.Fatal(err)
+	}
 
 	got := make(chan []byte, 1)
 	go func() {
@@ -158,7 +164,7 @@ func TestConcurrentLoadsOfOneArchive(t *testing.T) {
 			for _, r := range refs {
 				deleteImage(t, r)
 			}
-			res := make([]Result, loaders)
+			res := make([]devnode.Result, loaders)
 			var wg sync.WaitGroup
 			for i := range loaders {
 				wg.Go(func() { res[i] = ctr(t, "cri", "load", archive) })
@@ -250,10 +256,16 @@ func TestRmDeletesOnlyTheContainersOwnLog(t *testing.T) {
 	dir := t.TempDir()
 	podLogs := filepath.Join(dir, "pods", "logtrav")
 	victims := filepath.Join(dir, "victims")
-	os.MkdirAll(podLogs, 0o755)
-	os.MkdirAll(victims, 0o755)
+	if err := os.MkdirAll(podLogs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(victims, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []string{"trav", "trav.cfg"} {
-		os.WriteFile(filepath.Join(victims, f), []byte("keep\n"), 0o600)
+		if err := os.WriteFile(filepath.Join(victims, f), []byte("keep\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	podID, podCfg := runPod(t, "logtrav", func(c *runtimeapi.PodSandboxConfig) { c.LogDirectory = podLogs })
 
@@ -273,7 +285,9 @@ func TestRmDeletesOnlyTheContainersOwnLog(t *testing.T) {
 	ownID := startContainer(t, podID, podCfg, own)
 	waitExited(t, ownID)
 	for _, f := range []string{"own.log.20261101-120000", "own.log.20261101-110000.gz", "own.log.conf", "own.log.bak"} {
-		os.WriteFile(filepath.Join(podLogs, f), nil, 0o644)
+		if err := os.WriteFile(filepath.Join(podLogs, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	wantOK(t, ctr(t, "cri", "rm", ownID), ownID+"\n")
 	var left []string
@@ -319,16 +333,24 @@ func TestLoadBeyondTheSizeBoundLeavesNothing(t *testing.T) {
 		if err != nil {
 			break
 		}
-		tw.WriteHeader(hdr)
-		io.Copy(tw, tr)
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(tw, tr)
 	}
 	zeros := make([]byte, 64<<20)
-	tw.WriteHeader(&tar.Header{Name: "blobs/sha256/" + digest.FromBytes(zeros).Encoded(), Mode: 0o644, Size: int64(len(zeros)), Typeflag: tar.TypeReg})
-	tw.Write(zeros)
+	if err := tw.WriteHeader(&tar.Header{Name: "blobs/sha256/" + digest.FromBytes(zeros).Encoded(), Mode: 0o644, Size: int64(len(zeros)), Typeflag: tar.TypeReg}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(zeros); err != nil {
+		t.Fatal(err)
+	}
 	tw.Close()
 	zw.Close()
 	p := filepath.Join(t.TempDir(), "bomb.tar.gz")
-	os.WriteFile(p, buf.Bytes(), 0o644)
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	before := contentState(t)
 	wantFail(t, ctr(t, "cri", "load", "--max-size", "16MiB", p), 1, "the archive holds more than 16MiB uncompressed (raise the bound with --max-size)")
@@ -361,7 +383,7 @@ func TestInterruptedLoadReleasesItsLease(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		before := leaseIDs(t)
 		cmd := exec.Command(ctrBin, "--address", n.Socket, "cri", "load", "-")
-		cmd.Env = cleanEnv()
+		cmd.Env = devnode.CleanEnv()
 		stdin, _ := cmd.StdinPipe()
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -369,7 +391,7 @@ func TestInterruptedLoadReleasesItsLease(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Half the archive, then the sender stalls: the load is mid-way.
-		stdin.Write(buf.Bytes()[:buf.Len()/2])
+		_, _ = stdin.Write(buf.Bytes()[:buf.Len()/2])
 		var fresh []leases.Lease
 		deadline := time.Now().Add(20 * time.Second)
 		for len(fresh) == 0 && time.Now().Before(deadline) {
@@ -381,11 +403,11 @@ func TestInterruptedLoadReleasesItsLease(t *testing.T) {
 			}
 		}
 		if len(fresh) != 1 {
-			cmd.Process.Kill()
-			cmd.Wait()
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
 			t.Fatalf("%v: want the load's one lease, got %v", sig, fresh)
 		}
-		cmd.Process.Signal(sig)
+		_ = cmd.Process.Signal(sig)
 		err := cmd.Wait()
 		stdin.Close()
 		after := leaseIDs(t)
@@ -404,7 +426,7 @@ func TestInterruptedLoadReleasesItsLease(t *testing.T) {
 				t.Errorf("killed load's lease: held %v, expires %v (%v); want within 30 minutes", held, exp, perr)
 			}
 			ctx := namespaces.WithNamespace(context.Background(), devnode.Namespace)
-			ctrdClient(t).LeasesService().Delete(ctx, fresh[0], leases.SynchronousDelete)
+			_ = ctrdClient(t).LeasesService().Delete(ctx, fresh[0], leases.SynchronousDelete)
 		}
 	}
 }

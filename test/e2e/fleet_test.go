@@ -112,7 +112,9 @@ log_path: diagnose.log
 		t.Fatalf("the pod's log is not a report: %v\n%s", err, logs)
 	}
 	var u syscall.Utsname
-	syscall.Uname(&u)
+	if err := syscall.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
 	kernel := strings.TrimRight(string(func() []byte {
 		b := make([]byte, len(u.Release))
 		for i, c := range u.Release {

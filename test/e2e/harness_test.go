@@ -1,14 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -16,16 +11,6 @@ import (
 
 	"github.com/ctrcri/ctrcri/test/devnode"
 )
-
-// cmdTimeout bounds one ctr invocation; a hung command fails its test
-// instead of the whole package timing out.
-const cmdTimeout = 2 * time.Minute
-
-// Result is what one ctr invocation printed and how it exited.
-type Result struct {
-	Stdout, Stderr string
-	Code           int // exit code; -1 when it did not exit on its own
-}
 
 // testNode returns the package's dev node, or skips the test when there is
 // none (TestMain already failed the run if one was required).
@@ -41,35 +26,15 @@ func testNode(t *testing.T) *devnode.Node {
 // returns what happened; a non-zero exit is not a failure by itself. Root
 // flags (-n, --timeout) go before `cri`. The environment is the test's minus
 // anything that would point ctr elsewhere.
-func ctr(t *testing.T, args ...string) Result {
+func ctr(t *testing.T, args ...string) devnode.Result {
 	t.Helper()
 	return ctrStdin(t, "", args...)
 }
 
 // ctrStdin is ctr with stdin fed from a string.
-func ctrStdin(t *testing.T, stdin string, args ...string) Result {
+func ctrStdin(t *testing.T, stdin string, args ...string) devnode.Result {
 	t.Helper()
-	n := testNode(t)
-	ctx, cancel := context.WithTimeout(t.Context(), cmdTimeout)
-	defer cancel()
-	full := append([]string{"--address", n.Socket}, args...)
-	cmd := exec.CommandContext(ctx, ctrBin, full...)
-	cmd.Env = cleanEnv()
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := Result{Stdout: stdout.String(), Stderr: stderr.String()}
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		r.Code = exitErr.ExitCode()
-	default:
-		t.Fatalf("ctr %s: %v", strings.Join(args, " "), err)
-	}
-	t.Logf("$ ctr %s  # exit %d\n%s%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
-	return r
+	return devnode.Runner{Bin: ctrBin, Args: []string{"--address", testNode(t).Socket}}.Run(t, stdin, args...)
 }
 
 // mustCtr runs ctr and fails the test unless it exits 0; it returns stdout.
@@ -80,23 +45,6 @@ func mustCtr(t *testing.T, args ...string) string {
 		t.Fatalf("ctr %s: exit %d\nstderr: %s", strings.Join(args, " "), r.Code, r.Stderr)
 	}
 	return r.Stdout
-}
-
-// cleanEnv drops the variables that choose an endpoint or namespace, so the
-// host's settings never leak into a test.
-func cleanEnv() []string {
-	drop := []string{"CONTAINERD_ADDRESS=", "CONTAINERD_NAMESPACE=", "CONTAINER_RUNTIME_ENDPOINT=", "IMAGE_SERVICE_ENDPOINT=", "CRI_CONFIG_FILE="}
-	var env []string
-next:
-	for _, e := range os.Environ() {
-		for _, d := range drop {
-			if strings.HasPrefix(e, d) {
-				continue next
-			}
-		}
-		env = append(env, e)
-	}
-	return env
 }
 
 // runtimeClient and imageClient talk CRI to the node directly, for setup
@@ -130,7 +78,7 @@ func runPod(t *testing.T, name string, edit ...func(*runtimeapi.PodSandboxConfig
 	for _, e := range edit {
 		e(cfg)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), cmdTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), devnode.RunTimeout)
 	defer cancel()
 	id, err := n.RunPod(ctx, cfg)
 	if err != nil {
@@ -143,7 +91,7 @@ func runPod(t *testing.T, name string, edit ...func(*runtimeapi.PodSandboxConfig
 // removePod stops and removes a pod; one already gone is fine.
 func removePod(t *testing.T, id string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), devnode.RunTimeout)
 	defer cancel()
 	rt := runtimeClient(t)
 	if _, err := rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil && status.Code(err) != codes.NotFound {
@@ -164,7 +112,7 @@ func runContainer(t *testing.T, podID string, podCfg *runtimeapi.PodSandboxConfi
 // startContainer creates and starts a container from cfg in the pod.
 func startContainer(t *testing.T, podID string, podCfg *runtimeapi.PodSandboxConfig, cfg *runtimeapi.ContainerConfig) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cmdTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), devnode.RunTimeout)
 	defer cancel()
 	id, err := testNode(t).RunContainer(ctx, podID, podCfg, cfg)
 	if err != nil {

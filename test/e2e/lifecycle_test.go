@@ -108,14 +108,14 @@ func oneID(t *testing.T, what, stdout string) string {
 	return id
 }
 
-func wantOK(t *testing.T, r Result, stdout string) {
+func wantOK(t *testing.T, r devnode.Result, stdout string) {
 	t.Helper()
 	if r.Code != 0 || r.Stderr != "" || r.Stdout != stdout {
 		t.Fatalf("want exit 0, stdout %q, empty stderr; got exit %d, stdout %q, stderr %q", stdout, r.Code, r.Stdout, r.Stderr)
 	}
 }
 
-func wantFail(t *testing.T, r Result, code int, stderrHas string) {
+func wantFail(t *testing.T, r devnode.Result, code int, stderrHas string) {
 	t.Helper()
 	if r.Code != code || !strings.Contains(r.Stderr, stderrHas) || strings.Count(r.Stderr, "\n") != 1 {
 		t.Fatalf("want exit %d and one stderr line with %q; got exit %d, stderr %q", code, stderrHas, r.Code, r.Stderr)
@@ -247,10 +247,10 @@ func registryWith(t *testing.T, im *images.Image, repo, tag, user, pass string, 
 			w.Header().Set("Content-Length", fmt.Sprint(len(im.Layer)))
 			w.Header().Set("Docker-Content-Digest", im.LayerDesc.Digest.String())
 			half := len(im.Layer) / 2
-			w.Write(im.Layer[:half])
+			_, _ = w.Write(im.Layer[:half])
 			w.(http.Flusher).Flush()
 			time.Sleep(slow)
-			w.Write(im.Layer[half:])
+			_, _ = w.Write(im.Layer[half:])
 			return
 		}
 		reg.ServeHTTP(w, r)
@@ -288,7 +288,7 @@ func registryWith(t *testing.T, im *images.Image, repo, tag, user, pass string, 
 func testImage(t *testing.T, ref string, size int) *images.Image {
 	t.Helper()
 	data := make([]byte, size)
-	rand.NewChaCha8([32]byte{byte(size)}).Read(data)
+	_, _ = rand.NewChaCha8([32]byte{byte(size)}).Read(data)
 	im, err := images.Assemble(images.Spec{Ref: ref, Files: map[string]images.File{"/data": images.Regular(data, 0o644)}, Cmd: []string{"/data"}})
 	if err != nil {
 		t.Fatal(err)
@@ -322,7 +322,7 @@ func TestPullWithCredentials(t *testing.T) {
 	host := registryWith(t, im, "e2e/private", "1", user, pass, 0)
 	ref := host + "/e2e/private:1"
 	t.Cleanup(func() {
-		imageClient(t).RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: im.ID()}})
+		_, _ = imageClient(t).RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: im.ID()}})
 	})
 
 	r := ctr(t, "cri", "pull", ref)
@@ -350,7 +350,7 @@ func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 	host := registryWith(t, im, "e2e/slow", "1", user, pass, 2*time.Second)
 	ref := host + "/e2e/slow:1"
 	t.Cleanup(func() {
-		imageClient(t).RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: im.ID()}})
+		_, _ = imageClient(t).RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: im.ID()}})
 	})
 
 	master, slavePath, err := console.NewPty()
@@ -378,10 +378,10 @@ func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 	}()
 	seen := func(s string) bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(screen.String(), s) }
 
-	ctx, cancel := context.WithTimeout(t.Context(), cmdTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), devnode.RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ctrBin, "--address", testNode(t).Socket, "cri", "pull", "-u", user, ref)
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	var stdout bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &stdout, slave
 	if err := cmd.Start(); err != nil {
@@ -393,7 +393,7 @@ func TestPullProgressAndPromptOnATerminal(t *testing.T) {
 			t.Fatal("no password prompt on the terminal")
 		}
 	}
-	io.WriteString(master, pass+"\n")
+	_, _ = io.WriteString(master, pass+"\n")
 	err = cmd.Wait()
 	time.Sleep(100 * time.Millisecond) // let the reader drain the pty
 	mu.Lock()
@@ -421,7 +421,7 @@ func TestPullAuthFlagIsBase64(t *testing.T) {
 	host := registryWith(t, im, "e2e/b64", "1", user, pass, 0)
 	ref := host + "/e2e/b64:1"
 	t.Cleanup(func() {
-		imageClient(t).RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: im.ID()}})
+		_, _ = imageClient(t).RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: im.ID()}})
 	})
 	t.Setenv("CRICTL_AUTH", base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
 	wantOK(t, ctr(t, "cri", "pull", ref), "Image is up to date for "+im.ID()+"\n")

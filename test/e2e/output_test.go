@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctrcri/ctrcri/test/devnode"
 )
 
 // waitLine waits for a line of out that has every one of parts.
-func waitLine(t *testing.T, out *lockedBuffer, parts ...string) string {
+func waitLine(t *testing.T, out *devnode.LockedBuffer, parts ...string) string {
 	t.Helper()
 	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		for _, line := range strings.Split(out.String(), "\n") {
@@ -31,8 +33,8 @@ func waitLine(t *testing.T, out *lockedBuffer, parts ...string) string {
 func TestWatchFollowsAPodAndItsContainer(t *testing.T) {
 	pods := startCtr(t, "cri", "pods", "-w", "--name", "^watched$")
 	ps := startCtr(t, "cri", "ps", "-a", "-w", "--name", "^watched$")
-	pods.stdout.waitFor(t, "POD ID")
-	ps.stdout.waitFor(t, "CONTAINER")
+	pods.stdout.WaitFor(t, "POD ID")
+	ps.stdout.WaitFor(t, "CONTAINER")
 	time.Sleep(500 * time.Millisecond) // let the event streams open
 
 	podID, id := busyPod(t, "watched", "sleep", "3600")
@@ -45,7 +47,7 @@ func TestWatchFollowsAPodAndItsContainer(t *testing.T) {
 	waitLine(t, pods.stdout, podID[:13], "NotReady")
 
 	for _, w := range []*bgCtr{pods, ps} {
-		w.cmd.Process.Signal(os.Interrupt)
+		_ = w.cmd.Process.Signal(os.Interrupt)
 		if r := w.wait(t); r.Code != 0 || r.Stderr != "" {
 			t.Errorf("-w after Ctrl-C: exit %d stderr %q", r.Code, r.Stderr)
 		}
@@ -62,7 +64,7 @@ func TestEventsTableOnARealNode(t *testing.T) {
 	_, id := busyPod(t, "tabled", "sleep", "3600")
 	waitLine(t, ev.stdout, "created", id[:13], "tabled", "e2e")
 	waitLine(t, ev.stdout, "started", id[:13], "tabled", "e2e")
-	ev.cmd.Process.Signal(os.Interrupt)
+	_ = ev.cmd.Process.Signal(os.Interrupt)
 	r := ev.wait(t)
 	if r.Code != 0 || r.Stderr != "" || !strings.HasPrefix(r.Stdout, "TIME ") {
 		t.Errorf("events -o table: exit %d stderr %q\n%s", r.Code, r.Stderr, r.Stdout)

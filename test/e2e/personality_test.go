@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctrcri/ctrcri/test/devnode"
 )
 
 // crictlCmd runs the binary through a crictl symlink, as an operator with
@@ -19,7 +21,7 @@ func crictlCmd(t *testing.T, args ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(link, args...)
-	cmd.Env = append(cleanEnv(), "CONTAINER_RUNTIME_ENDPOINT=unix://"+n.Socket)
+	cmd.Env = append(devnode.CleanEnv(), "CONTAINER_RUNTIME_ENDPOINT=unix://"+n.Socket)
 	return cmd
 }
 
@@ -49,7 +51,8 @@ func TestCrictlTimeoutIsPerCallNotPerCommand(t *testing.T) {
 	case err := <-done:
 		t.Errorf("crictl logs -f ended by itself: %v", err)
 	case <-time.After(3500 * time.Millisecond):
-		cmd.Process.Kill()
-		<-done
+		_ = cmd.Process.Kill()
+		<-done //nolint:errcheck // the error of a killed process says only that
+
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/test/devnode"
 	"github.com/ctrcri/ctrcri/test/images"
 )
 
@@ -54,18 +55,6 @@ func (term *terminal) screen() string {
 	return term.out.String()
 }
 
-// waitFor polls the screen until re matches.
-func (term *terminal) waitFor(t *testing.T, re *regexp.Regexp, what string) string {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if s := term.screen(); re.MatchString(s) {
-			return s
-		}
-	}
-	t.Fatalf("no %s on the terminal:\n%q", what, term.screen())
-	return ""
-}
-
 // lastLine is what stays on the screen after the last erase.
 func (term *terminal) lastLine() string {
 	s := term.screen()
@@ -74,19 +63,19 @@ func (term *terminal) lastLine() string {
 
 // ctrOnTerminal runs ctr with stderr on the terminal and stdout in a
 // buffer; stdin is the file given, or empty.
-func ctrOnTerminal(t *testing.T, term *terminal, stdin *os.File, args ...string) Result {
+func ctrOnTerminal(t *testing.T, term *terminal, stdin *os.File, args ...string) devnode.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cmdTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), devnode.RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ctrBin, append([]string{"--address", testNode(t).Socket}, args...)...)
-	cmd.Env = append(cleanEnv(), "NO_COLOR=1")
+	cmd.Env = append(devnode.CleanEnv(), "NO_COLOR=1")
 	var stdout strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, term.slave
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
 	err := cmd.Run()
-	r := Result{Stdout: stdout.String()}
+	r := devnode.Result{Stdout: stdout.String()}
 	if err != nil {
 		r.Code = cmd.ProcessState.ExitCode()
 	}
@@ -108,7 +97,7 @@ func TestPullProgressCountsOnlyThisPull(t *testing.T) {
 	ic := imageClient(t)
 	t.Cleanup(func() {
 		for _, id := range []string{ours.ID(), other.ID()} {
-			ic.RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: id}})
+			_, _ = ic.RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: id}})
 		}
 	})
 
@@ -165,7 +154,7 @@ func waitIngest(t *testing.T, d string) {
 func TestLoadAndSaveProgressOnATerminal(t *testing.T) {
 	dir := t.TempDir()
 	data := make([]byte, 8<<20)
-	rand.NewChaCha8([32]byte{7}).Read(data)
+	_, _ = rand.NewChaCha8([32]byte{7}).Read(data)
 	const ref = "localhost/ctrcri/e2e-progress:v1"
 	archive := filepath.Join(dir, "progress.tar")
 	if _, err := images.Build(archive, images.Spec{Ref: ref, Files: map[string]images.File{"/blob": images.Regular(data, 0o644)}}); err != nil {
@@ -210,7 +199,7 @@ func TestLoadAndSaveProgressOnATerminal(t *testing.T) {
 	}
 	go func() {
 		f, _ := os.Open(saved)
-		io.Copy(pw, f)
+		_, _ = io.Copy(pw, f)
 		f.Close()
 		pw.Close()
 	}()

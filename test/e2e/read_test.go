@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -134,9 +135,9 @@ func TestOperatorMistakes(t *testing.T) {
 	}
 	// A wrong socket is exit 3 and names it.
 	cmd := exec.Command(ctrBin, "--address", "/run/ctrcri-no-such.sock", "cri", "ps")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "/run/ctrcri-no-such.sock does not exist") {
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "/run/ctrcri-no-such.sock does not exist") {
 		t.Errorf("dead socket: %v %s", err, out)
 	}
 }
@@ -152,7 +153,7 @@ func TestCrictlSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(link, "--runtime-endpoint", "unix://"+n.Socket, "--timeout", "5s", "pods", "--name", "crictl-sym", "-q")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	out, err := cmd.Output()
 	if err != nil || strings.TrimSpace(string(out)) != podID {
 		t.Errorf("crictl pods: %v %q", err, out)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,13 +11,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/test/devnode"
 )
 
 // busyPod runs a pod with one busybox container running command and
@@ -78,31 +78,32 @@ func TestExecInteractiveTerminal(t *testing.T) {
 	}
 
 	cmd := exec.Command(ctrBin, "--address", testNode(t).Socket, "cri", "exec", "-it", id, "sh")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	screen := &lockedBuffer{}
-	go io.Copy(screen, master)
+	// The exit status is read from ProcessState once done is closed.
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	screen := &devnode.LockedBuffer{}
+	go func() { _, _ = io.Copy(screen, master) }()
 
 	// The size travels on its own stream and may land just after the
 	// shell starts: ask until the shell has seen it.
-	screen.waitFor(t, "# ")
+	screen.WaitFor(t, "# ")
 	for i := 0; !strings.Contains(screen.String(), "\n30 100\r"); i++ {
 		if i == 50 {
 			t.Fatalf("the shell never saw the terminal size 100x30:\n%q", screen.String())
 		}
-		master.Write([]byte("stty size\r"))
+		_, _ = master.Write([]byte("stty size\r"))
 		time.Sleep(100 * time.Millisecond)
 	}
-	master.Write([]byte("echo $((6*7))\r"))
-	screen.waitFor(t, "\n42\r")
-	master.Write([]byte("exit 3\r"))
+	_, _ = master.Write([]byte("echo $((6*7))\r"))
+	screen.WaitFor(t, "\n42\r")
+	_, _ = master.Write([]byte("exit 3\r"))
 	select {
 	case <-done:
 	case <-time.After(time.Minute):
@@ -121,17 +122,17 @@ func TestExecInteractiveTerminal(t *testing.T) {
 
 	// Killed from elsewhere mid-session: the terminal still comes back.
 	cmd = exec.Command(ctrBin, "--address", testNode(t).Socket, "cri", "exec", "-it", id, "sh")
-	cmd.Env = cleanEnv()
+	cmd.Env = devnode.CleanEnv()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done = make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	master.Write([]byte("echo ready-$((1+1))\r"))
-	screen.waitFor(t, "ready-2")
-	cmd.Process.Signal(syscall.SIGTERM)
+	done = make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	_, _ = master.Write([]byte("echo ready-$((1+1))\r"))
+	screen.WaitFor(t, "ready-2")
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:
 	case <-time.After(time.Minute):
@@ -178,7 +179,7 @@ func TestPortForwardToListenersInThePod(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		pf := startCtr(t, "cri", "port-forward", "forward", fmt.Sprintf("%d:8080", local), ":9090")
-		out = pf.stdout.waitFor(t, "-> 9090")
+		out = pf.stdout.WaitFor(t, "-> 9090")
 		m := regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> 9090`).FindStringSubmatch(out)
 		if !strings.Contains(out, fmt.Sprintf("Forwarding from 127.0.0.1:%d -> 8080", local)) || m == nil {
 			t.Fatalf("port-forward output: %q", out)
@@ -189,7 +190,7 @@ func TestPortForwardToListenersInThePod(t *testing.T) {
 			if echo != "ping\n" || nine != "nine\n" {
 				t.Errorf("through the forward: echo %q, 9090 said %q", echo, nine)
 			}
-			pf.cmd.Process.Signal(os.Interrupt)
+			_ = pf.cmd.Process.Signal(os.Interrupt)
 			r := pf.wait(t)
 			if r.Code != 0 || r.Stderr != "" {
 				t.Errorf("Ctrl-C: exit %d stderr %q, want a clean stop", r.Code, r.Stderr)
@@ -199,7 +200,7 @@ func TestPortForwardToListenersInThePod(t *testing.T) {
 			}
 			return
 		}
-		pf.cmd.Process.Signal(os.Interrupt)
+		_ = pf.cmd.Process.Signal(os.Interrupt)
 		pf.wait(t)
 		if time.Now().After(deadline) {
 			t.Fatalf("no answer through the forward of pod %s: %v / %v", podID, errEcho, errNine)
@@ -220,9 +221,9 @@ func TestLogsTailSinceFollowRotation(t *testing.T) {
 		t.Helper()
 		mustCtr(t, "cri", "exec", "-s", id, "sh", "-c", "echo "+text+" > /say")
 	}
-	waitLog := func(want string) Result {
+	waitLog := func(want string) devnode.Result {
 		t.Helper()
-		var r Result
+		var r devnode.Result
 		for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 			if r = ctr(t, "cri", "logs", id); strings.Contains(r.Stdout, want) {
 				return r
@@ -258,7 +259,7 @@ func TestLogsTailSinceFollowRotation(t *testing.T) {
 
 	f := startCtr(t, "cri", "logs", "-f", "--tail", "0", id)
 	say("live one")
-	f.stdout.waitFor(t, "live one\n")
+	f.stdout.WaitFor(t, "live one\n")
 
 	// Rotate as kubelet does: rename the file, then have the runtime reopen it.
 	st, err := rt.ContainerStatus(t.Context(), &runtimeapi.ContainerStatusRequest{ContainerId: id})
@@ -273,7 +274,7 @@ func TestLogsTailSinceFollowRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	say("after rotation")
-	f.stdout.waitFor(t, "after rotation\n")
+	f.stdout.WaitFor(t, "after rotation\n")
 	if got := mustCtr(t, "cri", "logs", id); got != "after rotation\n" {
 		t.Errorf("logs after rotation reads the new file only: %q", got)
 	}
@@ -372,9 +373,9 @@ func TestEventsOfAPodCreatedMeanwhile(t *testing.T) {
 	ev := startCtr(t, "cri", "events", "--pod", "e2e/eventful", "-o", "go-template={{.containerEventType}} {{.containerId}}")
 	time.Sleep(500 * time.Millisecond) // let the stream open
 	_, id := busyPod(t, "eventful", "sleep", "3600")
-	ev.stdout.waitFor(t, "CONTAINER_CREATED_EVENT "+id)
-	ev.stdout.waitFor(t, "CONTAINER_STARTED_EVENT "+id)
-	ev.cmd.Process.Signal(os.Interrupt)
+	ev.stdout.WaitFor(t, "CONTAINER_CREATED_EVENT "+id)
+	ev.stdout.WaitFor(t, "CONTAINER_STARTED_EVENT "+id)
+	_ = ev.cmd.Process.Signal(os.Interrupt)
 	r := ev.wait(t)
 	if r.Code != 0 || r.Stderr != "" {
 		t.Errorf("events after Ctrl-C: exit %d stderr %q", r.Code, r.Stderr)
@@ -387,66 +388,38 @@ func TestEventsOfAPodCreatedMeanwhile(t *testing.T) {
 // bgCtr is a ctr command running in the background, like a second terminal.
 type bgCtr struct {
 	cmd            *exec.Cmd
-	stdout, stderr *lockedBuffer
+	stdout, stderr *devnode.LockedBuffer
 	done           chan struct{}
 }
 
 func startCtr(t *testing.T, args ...string) *bgCtr {
 	t.Helper()
-	b := &bgCtr{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	b := &bgCtr{stdout: &devnode.LockedBuffer{}, stderr: &devnode.LockedBuffer{}, done: make(chan struct{})}
 	b.cmd = exec.Command(ctrBin, append([]string{"--address", testNode(t).Socket}, args...)...)
-	b.cmd.Env = cleanEnv()
+	b.cmd.Env = devnode.CleanEnv()
 	b.cmd.Stdout, b.cmd.Stderr = b.stdout, b.stderr
 	if err := b.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { b.cmd.Wait(); close(b.done) }()
+	go func() { _ = b.cmd.Wait(); close(b.done) }()
 	t.Cleanup(func() {
-		b.cmd.Process.Kill()
+		_ = b.cmd.Process.Kill()
 		<-b.done
 	})
 	t.Logf("$ ctr %s &", strings.Join(args, " "))
 	return b
 }
 
-func (b *bgCtr) wait(t *testing.T) Result {
+func (b *bgCtr) wait(t *testing.T) devnode.Result {
 	t.Helper()
 	select {
 	case <-b.done:
-	case <-time.After(cmdTimeout):
+	case <-time.After(devnode.RunTimeout):
 		t.Fatalf("ctr did not end; stdout %q stderr %q", b.stdout.String(), b.stderr.String())
 	}
-	r := Result{Stdout: b.stdout.String(), Stderr: b.stderr.String(), Code: b.cmd.ProcessState.ExitCode()}
+	r := devnode.Result{Stdout: b.stdout.String(), Stderr: b.stderr.String(), Code: b.cmd.ProcessState.ExitCode()}
 	t.Logf("# exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	return r
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) waitFor(t *testing.T, want string) string {
-	t.Helper()
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if s := l.String(); strings.Contains(s, want) {
-			return s
-		}
-	}
-	t.Fatalf("never saw %q in %q", want, l.String())
-	return ""
 }
 
 // roundTrip connects to 127.0.0.1:port, sends send and returns the first
@@ -457,7 +430,7 @@ func roundTrip(port, send string) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	if send != "" {
 		if _, err := io.WriteString(c, send); err != nil {
 			return "", err

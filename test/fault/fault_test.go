@@ -56,7 +56,7 @@ type endpoint struct {
 
 func serveGRPC(t *testing.T, ln net.Listener, handler grpc.StreamHandler) {
 	s := grpc.NewServer(grpc.UnknownServiceHandler(handler))
-	go s.Serve(ln)
+	go func() { _ = s.Serve(ln) }() // returns when Stop closes ln
 	t.Cleanup(s.Stop)
 }
 
@@ -137,8 +137,8 @@ func startEndpoints(t *testing.T) []endpoint {
 			}
 			go func() {
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				bufio.NewReader(c).Peek(1)
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				_, _ = bufio.NewReader(c).Peek(1)
 				fmt.Fprint(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 			}()
 		}
@@ -261,7 +261,7 @@ func run(bin, prog, sock string, args []string, limit time.Duration, interrupt <
 				return
 			}
 			sent <- time.Now()
-			cmd.Process.Signal(syscall.SIGINT)
+			_ = cmd.Process.Signal(syscall.SIGINT)
 		}()
 	}
 	err := cmd.Wait()

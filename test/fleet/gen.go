@@ -22,6 +22,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
@@ -131,7 +132,7 @@ func vary(base *diagnose.Report, i int, rng *rand.Rand, now time.Time) *diagnose
 	for _, id := range idsIn(base) {
 		s = strings.ReplaceAll(s, id, newID(rng))
 	}
-	json.Unmarshal([]byte(s), &r)
+	_ = json.Unmarshal([]byte(s), &r) // what json.Marshal wrote, IDs swapped for IDs
 	r.Node = diagnose.Node{Name: fmt.Sprintf("node-%05d", i), NameFrom: diagnose.NodeNameFromEnv, Kernel: "6.8.0-1021-aws", OS: "Ubuntu 24.04.2 LTS", Arch: "x86_64"}
 	r.Endpoint = "unix:///run/containerd/containerd.sock"
 	r.Time = now.Add(-time.Duration(rng.IntN(600)) * time.Second).UTC()
@@ -211,9 +212,12 @@ func runScenario(name string) (*diagnose.Report, error) {
 		{ID: fixedID("pod-proxy"), Name: "kube-proxy-5kq8v", Namespace: "kube-system", State: runtimeapi.PodSandboxState_SANDBOX_READY, CreatedAt: ns(72 * time.Hour)},
 		{ID: fixedID("pod-web"), Name: "web-6f7c9b5d8-qwz4m", Namespace: "shop", State: runtimeapi.PodSandboxState_SANDBOX_READY, CreatedAt: ns(5 * time.Hour)},
 	}
+	var logErr error
 	log := func(name, text string) string {
 		p := filepath.Join(logs, name+".log")
-		os.WriteFile(p, []byte(text), 0o644)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			logErr = err
+		}
 		return p
 	}
 	line := "2026-11-01T11:59:00Z stdout F "
@@ -250,9 +254,12 @@ func runScenario(name string) (*diagnose.Report, error) {
 	default:
 		return nil, fmt.Errorf("unknown scenario")
 	}
+	if logErr != nil {
+		return nil, logErr
+	}
 	s.SetPods(pods...)
 	s.SetContainers(cts...)
-	cd := s.Mirror()
+	cd := ctrdtest.Mirror(s)
 	cd.Info = ctrd.RuntimeInfo{ShimVersion: "v2.4.2", OCIVersion: "1.4.3"}
 	if name == Orphan {
 		cd.Records = append(cd.Records, ctrd.Container{ID: "debug-" + fixedID("orphan")[:12], Image: "docker.io/library/busybox:latest"})

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -36,7 +37,7 @@ func readTar(t *testing.T, r io.Reader) (map[string][]byte, map[string]*tar.Head
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return data, hdrs
 		}
 		if err != nil {

@@ -138,24 +138,24 @@ func (s *session) operator(t *testing.T) {
 		r := s.run(t, "", "cri", "runtime-config")
 		if s.before20() {
 			want := "ctr: runtime config: the runtime does not implement RuntimeConfig (containerd serves it from 2.0)\n"
-			if r.code != 1 || r.stderr != want || r.stdout != "" {
-				t.Errorf("exit %d stdout %q stderr %q, want exit 1 and %q", r.code, r.stdout, r.stderr, want)
+			if r.Code != 1 || r.Stderr != want || r.Stdout != "" {
+				t.Errorf("exit %d stdout %q stderr %q, want exit 1 and %q", r.Code, r.Stdout, r.Stderr, want)
 			}
 			return
 		}
-		if r.code != 0 || !strings.Contains(strings.ToLower(r.stdout), "cgroupfs") {
-			t.Errorf("exit %d stdout %q stderr %q, want the cgroupfs driver", r.code, r.stdout, r.stderr)
+		if r.Code != 0 || !strings.Contains(strings.ToLower(r.Stdout), "cgroupfs") {
+			t.Errorf("exit %d stdout %q stderr %q, want the cgroupfs driver", r.Code, r.Stdout, r.Stderr)
 		}
 	})
 	step("metrics", func(t *testing.T) {
 		for _, c := range [][2]string{{"metricsp", "list pod metrics: the runtime does not implement ListPodSandboxMetrics"}, {"metricdescs", "list metric descriptors: the runtime does not implement ListMetricDescriptors"}} {
 			r := s.run(t, "", "cri", c[0])
 			if s.before22() {
-				if want := "ctr: " + c[1] + " (containerd serves it from 2.2)\n"; r.code != 1 || r.stderr != want {
-					t.Errorf("%s: exit %d stderr %q, want %q", c[0], r.code, r.stderr, want)
+				if want := "ctr: " + c[1] + " (containerd serves it from 2.2)\n"; r.Code != 1 || r.Stderr != want {
+					t.Errorf("%s: exit %d stderr %q, want %q", c[0], r.Code, r.Stderr, want)
 				}
-			} else if r.code != 0 {
-				t.Errorf("%s: exit %d stderr %q", c[0], r.code, r.stderr)
+			} else if r.Code != 0 {
+				t.Errorf("%s: exit %d stderr %q", c[0], r.Code, r.Stderr)
 			}
 		}
 	})
@@ -185,16 +185,16 @@ func (s *session) operator(t *testing.T) {
 		t.Fatal("no container: the steps that need one cannot run")
 	}
 	step("exec", func(t *testing.T) {
-		if r := s.run(t, "", "cri", "exec", "-s", appID, "sh", "-c", "echo out; echo err >&2; exit 3"); r.code != 3 || r.stdout != "out\n" || r.stderr != "err\n" {
-			t.Errorf("exec -s: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+		if r := s.run(t, "", "cri", "exec", "-s", appID, "sh", "-c", "echo out; echo err >&2; exit 3"); r.Code != 3 || r.Stdout != "out\n" || r.Stderr != "err\n" {
+			t.Errorf("exec -s: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
-		if r := s.run(t, "hello\n", "cri", "exec", "-i", appID, "sh", "-c", "cat; exit 4"); r.code != 4 || r.stdout != "hello\n" {
-			t.Errorf("exec -i: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+		if r := s.run(t, "hello\n", "cri", "exec", "-i", appID, "sh", "-c", "cat; exit 4"); r.Code != 4 || r.Stdout != "hello\n" {
+			t.Errorf("exec -i: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
 		for _, transport := range []string{"spdy", "websocket"} {
 			r := s.run(t, "", "cri", "exec", "--transport", transport, appID, "sh", "-c", "echo via "+transport+"; exit 5")
-			if r.code != 5 || r.stdout != "via "+transport+"\n" {
-				t.Errorf("exec over %s: exit %d stdout %q stderr %q", transport, r.code, r.stdout, r.stderr)
+			if r.Code != 5 || r.Stdout != "via "+transport+"\n" {
+				t.Errorf("exec over %s: exit %d stdout %q stderr %q", transport, r.Code, r.Stdout, r.Stderr)
 			}
 		}
 	})
@@ -205,8 +205,8 @@ func (s *session) operator(t *testing.T) {
 		id := strings.TrimSpace(s.ctrOK(t, "cri", "create", podID, reader, podFile))
 		s.ctrOK(t, "cri", "start", id)
 		r := s.run(t, "hi\n", "cri", "attach", "-i", id)
-		if r.code != 0 || !strings.Contains(r.stdout, "got hi") {
-			t.Errorf("attach -i: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "got hi") {
+			t.Errorf("attach -i: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
 	})
 	step("port-forward", func(t *testing.T) { s.portForward(t, podID) })
@@ -225,8 +225,8 @@ func (s *session) operator(t *testing.T) {
 	})
 	step("inspect", func(t *testing.T) { s.inspect(t, podID, appID) })
 	step("orphans", func(t *testing.T) {
-		if r := s.run(t, "", "cri", "orphans"); r.code != 0 || strings.Contains(r.stdout, appID[:13]) || strings.Contains(r.stdout, podID[:13]) {
-			t.Errorf("orphans: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+		if r := s.run(t, "", "cri", "orphans"); r.Code != 0 || strings.Contains(r.Stdout, appID[:13]) || strings.Contains(r.Stdout, podID[:13]) {
+			t.Errorf("orphans: exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 		}
 	})
 	step("diagnose", func(t *testing.T) { s.diagnose(t) })
@@ -272,8 +272,8 @@ func (s *session) operator(t *testing.T) {
 			t.Errorf("memory limit after update: %s", got)
 		}
 		if s.before20() && doc.Status.Resources.Linux.MemoryLimitInBytes == "" {
-			if r := s.run(t, "", "cri", "exec", "-s", id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"); r.code == 0 && strings.TrimSpace(r.stdout) != "67108864" {
-				t.Errorf("memory.limit_in_bytes after update: %q", r.stdout)
+			if r := s.run(t, "", "cri", "exec", "-s", id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"); r.Code == 0 && strings.TrimSpace(r.Stdout) != "67108864" {
+				t.Errorf("memory.limit_in_bytes after update: %q", r.Stdout)
 			}
 		}
 		s.ctrOK(t, "cri", "rmp", "-f", strings.TrimSpace(s.ctrOK(t, "cri", "pods", "-q", "--name", "^"+runPodName+"$")))
@@ -362,7 +362,7 @@ func roundTrip(port, msg string) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.WriteString(c, msg); err != nil {
 		return "", err
 	}
@@ -384,7 +384,7 @@ func (s *session) inspect(t *testing.T, podID, appID string) {
 	if s.crictl != "" {
 		r := s.crictlRun(t, "inspect", "-o", "json", appID)
 		var ref struct{ Status map[string]json.RawMessage }
-		if err := json.Unmarshal([]byte(r.stdout), &ref); err != nil {
+		if err := json.Unmarshal([]byte(r.Stdout), &ref); err != nil {
 			t.Fatalf("crictl inspect: %v", err)
 		}
 		for k, v := range ref.Status {
@@ -431,14 +431,14 @@ func (s *session) inspect(t *testing.T, podID, appID string) {
 // not available, where later lines name them.
 func (s *session) diagnose(t *testing.T) {
 	r := s.run(t, "", "cri", "diagnose", "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("diagnose: exit %d stderr %q", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("diagnose: exit %d stderr %q", r.Code, r.Stderr)
 	}
 	var rep struct {
 		Versions struct{ Containerd, Shim, Runc string }
 		Problems []struct{ Severity, Check, Message string }
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
 	var about []string

@@ -82,7 +82,7 @@ func StartMode(mode Mode) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start fake runtime: %w", err)
 	}
-	go s.srv.Serve(l)
+	go func() { _ = s.srv.Serve(l) }() // returns when Stop closes l
 	// What fake.RemoteRuntime.Start sets: runtime and network ready.
 	f.RuntimeService.FakeStatus = &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
 		{Type: runtimeapi.RuntimeReady, Status: true},

@@ -21,7 +21,9 @@ func TestDownSaysWhatItDid(t *testing.T) {
 	}
 
 	empty := filepath.Join(tmp, "empty")
-	os.Mkdir(empty, 0o755)
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	errOut.Reset()
 	if err := down(empty, &out, &errOut); err != nil {
@@ -36,8 +38,12 @@ func TestDownSaysWhatItDid(t *testing.T) {
 	}
 
 	other := filepath.Join(tmp, "other")
-	os.Mkdir(other, 0o755)
-	os.WriteFile(filepath.Join(other, "keep"), []byte("x"), 0o644)
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	if err := down(other, &out, &errOut); err == nil || !strings.Contains(err.Error(), "not a dev node dir") || out.Len() != 0 {
 		t.Errorf("down of a dir that is not a node's: err %v, stdout %q", err, out.String())

@@ -1,4 +1,4 @@
-package main
+package shellcomplete_test
 
 import (
 	"os/exec"

@@ -1,4 +1,7 @@
-package runtimetest
+// Package ctrdtest fakes containerd's own API (pkg/ctrd's Containerd and
+// PullContent) for unit tests, beside what it fakes; the CRI side is
+// runtimetest's fake server, which Mirror reads.
+package ctrdtest
 
 import (
 	"context"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
+	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
 // Containerd fakes containerd's own API (ctrd.Containerd), which the
@@ -78,13 +82,13 @@ func (f *Containerd) RuntimeInfo(context.Context, string, string) (ctrd.RuntimeI
 }
 
 // Mirror returns a fake containerd that holds exactly what CRI would have
-// made for the fake server's pods and containers: a container and a
+// made for s's pods and containers: a container and a
 // running task (PIDs from 1000) per running container and ready pod, and a
 // sandbox record per pod. In Containerd17 mode it is 1.7: no sandbox
 // records (its CRI keeps none) and PluginInfo answered NotImplemented.
-func (s *Server) Mirror() *Containerd {
+func Mirror(s *runtimetest.Server) *Containerd {
 	f := &Containerd{Ver: ctrd.Version{Version: "v2.4.2", Revision: "fake"}}
-	if s.Mode == Containerd17 {
+	if s.Mode == runtimetest.Containerd17 {
 		f.Ver.Version = "v1.7.35"
 		// 1.7's introspection service answers PluginInfo NotImplemented,
 		// which RuntimeInfo reports as ErrNoRuntimeInfo.
@@ -102,7 +106,7 @@ func (s *Server) Mirror() *Containerd {
 	for _, id := range slices.Sorted(maps.Keys(s.RuntimeService.Sandboxes)) {
 		p := s.RuntimeService.Sandboxes[id]
 		f.Records = append(f.Records, ctrd.Container{ID: id, CRIKind: "sandbox", Runtime: "io.containerd.runc.v2", Snapshotter: "overlayfs", SnapshotKey: id})
-		if s.Mode != Containerd17 {
+		if s.Mode != runtimetest.Containerd17 {
 			f.SandboxSet = append(f.SandboxSet, ctrd.Sandbox{ID: id, Sandboxer: "podsandbox", Runtime: "io.containerd.runc.v2"})
 		}
 		task(id, p.State == runtimeapi.PodSandboxState_SANDBOX_READY)
