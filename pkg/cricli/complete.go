@@ -196,7 +196,7 @@ func candidates(ctx context.Context, cmd *cli.Command, last string) ([]candidate
 	case spec.noun == nounShells:
 		return append(out, words(Shells...)...), false
 	case spec.noun == nounConfigKeys:
-		return append(out, words(configKeyWords...)...), false
+		return append(out, words(configKeyNames()...)...), false
 	}
 	return append(out, fromRuntime(ctx, cmd, spec.noun, spec.state, offerAll)...), false
 }
@@ -289,9 +289,9 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 	case "filter":
 		return words("dangling=true", "dangling=false", "reference=", "before=", "since=")
 	case "get":
-		return words(configKeyWords...)
+		return words(configKeyNames()...)
 	case "set":
-		out := words(configKeyWords...)
+		out := words(configKeyNames()...)
 		for i := range out {
 			out[i].word += "="
 		}
@@ -323,8 +323,6 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 	return nil
 }
 
-// configKeyWords are the crictl config file's options (config --get/--set).
-var configKeyWords = []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run"}
 
 // formatHelp describes -o values for zsh and fish.
 func formatHelp(format string) string {

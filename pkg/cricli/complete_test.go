@@ -148,9 +148,9 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"cri", "images", "--filter"}, []string{"dangling=true", "dangling=false", "reference=", "before=", "since="}},
 		{[]string{"cri", "completion"}, []string{"bash", "zsh", "fish", "pwsh"}},
 		{[]string{"cri", "events", "--type"}, []string{"created", "started", "stopped", "deleted"}},
-		{[]string{"cri", "config", "--get"}, configKeyWords},
-		{[]string{"cri", "config"}, configKeyWords},
-		{[]string{"cri", "config", "--set"}, []string{"runtime-endpoint=", "image-endpoint=", "timeout=", "debug=", "pull-image-on-create=", "disable-pull-on-run="}},
+		{[]string{"cri", "config", "--get"}, []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run", "max-retries"}},
+		{[]string{"cri", "config"}, []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run", "max-retries"}},
+		{[]string{"cri", "config", "--set"}, []string{"runtime-endpoint=", "image-endpoint=", "timeout=", "debug=", "pull-image-on-create=", "disable-pull-on-run=", "max-retries="}},
 		// A complete boolean flag is followed by a new word: ps takes none.
 		{[]string{"cri", "ps", "-a"}, nil},
 		// A flag value given: what follows is positional again.
@@ -205,6 +205,10 @@ func TestCompleteContainersFromOneListCall(t *testing.T) {
 	// inspect takes several.
 	if ws, _ := complete(t, s.Endpoint, "cri", "inspect", "nginx"); !slices.Contains(ws, ctrY) {
 		t.Errorf("inspect nginx <TAB> = %v, want more containers", ws)
+	}
+	// So does checkpoint: the second container completes as the first.
+	if ws, _ := complete(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar", ctrW); !sameSet(ws, []string{ctrW, "nginx", ctrY, "postgres"}) {
+		t.Errorf("checkpoint --export x.tar ID1 <TAB> = %v, want the running containers again", ws)
 	}
 	// Filters complete from the runtime too, by flag name.
 	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--pod"); !sameSet(ws, []string{podA, podB, "web", "shop/web", "db", "data/db"}) {

@@ -45,11 +45,17 @@ func findConfigKey(name string) (configKey, error) {
 			return k, nil
 		}
 	}
+	return configKey{}, usageErrorf("no config option %q: options are %s", name, strings.Join(configKeyNames(), ", "))
+}
+
+// configKeyNames are the names of configKeys, in crictl's order: what
+// errors list and config --get/--set complete.
+func configKeyNames() []string {
 	names := make([]string, len(configKeys))
 	for i, k := range configKeys {
 		names[i] = k.name
 	}
-	return configKey{}, usageErrorf("no config option %q: options are %s", name, strings.Join(names, ", "))
+	return names
 }
 
 // normalize checks a value for key and returns it as YAML will store it.

@@ -119,7 +119,7 @@ func checkUnknownConfigKeys(cmd *cli.Command, cfg *crictlConfig, path string) er
 	if cfg == nil || len(cfg.unknown) == 0 {
 		return nil
 	}
-	what := fmt.Sprintf("config %s: unknown key %s; keys are runtime-endpoint, image-endpoint, timeout, debug, pull-image-on-create, disable-pull-on-run, max-retries", path, strings.Join(cfg.unknown, ", "))
+	what := fmt.Sprintf("config %s: unknown key %s; keys are %s", path, strings.Join(cfg.unknown, ", "), strings.Join(configKeyNames(), ", "))
 	if isCrictl(cmd) {
 		fmt.Fprintf(cmd.Root().ErrWriter, "crictl: warning: %s (ignored)\n", printer.Escape(what))
 		return nil

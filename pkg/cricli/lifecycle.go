@@ -374,7 +374,7 @@ another into the same FILE, as crictl does: the last one written stays.`,
 				return errors.Join(failed...)
 			})
 		},
-		Metadata: about(argSpec{noun: nounContainers, state: "running", args: 1},
+		Metadata: about(argSpec{noun: nounContainers, state: "running", args: argsMany},
 			ex("Checkpoint a running container into an archive",
 				"ctr cri checkpoint --export /var/lib/checkpoints/app.tar app"),
 		),
