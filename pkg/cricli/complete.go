@@ -41,64 +41,6 @@ const completionFlag = "--generate-shell-completion"
 // offer file names too.
 const filesDirective = ":files"
 
-// Shells has the shells whose completion scripts the binary prints.
-var Shells = []string{"bash", "zsh", "fish", "pwsh"}
-
-// noun is the kind of runtime object a command or a flag names.
-type noun int
-
-const (
-	nounNone noun = iota
-	nounContainers
-	nounPods
-	nounImages
-	nounShells
-	nounConfigKeys
-)
-
-// argsMany in argSpec.args or argSpec.files: every remaining argument.
-const argsMany = -1
-
-// argSpec is what a command's arguments are, declared by its constructor
-// (about): its positional arguments, first args objects of noun (argsMany:
-// all of them) then files file names, and what its --id, --name and
-// --state filters name. Completion and the man page synopsis read it.
-type argSpec struct {
-	noun  noun
-	state string // offer only objects in this state: a container or pod state
-	args  int
-	files int
-}
-
-// Keys of what constructors declare in Command.Metadata.
-const (
-	metaArgs     = "ctrcri.args"
-	metaExamples = "ctrcri.examples"
-)
-
-// about is a command's Metadata: how its arguments complete and the
-// examples its help and man page show. Only running containers make sense
-// for exec, attach and stop, only created ones for start, only ready pods
-// for what needs a live sandbox: the constructors say so here.
-func about(args argSpec, examples ...example) map[string]any {
-	return map[string]any{metaArgs: args, metaExamples: examples}
-}
-
-// argSpecOf is what cmd's constructor declared; nothing completes for a
-// command that declared nothing.
-func argSpecOf(cmd *cli.Command) argSpec {
-	s, _ := cmd.Metadata[metaArgs].(argSpec)
-	return s
-}
-
-// positional says what argument number i (from 0) of a command is.
-func (s argSpec) positional(i int) (objects, files bool) {
-	if s.args == argsMany || i < s.args {
-		return true, false
-	}
-	return false, s.files == argsMany || i-s.args < s.files
-}
-
 // enableCompletion sets completeCommand on cmd and every command below it.
 func enableCompletion(cmd *cli.Command) {
 	cmd.ShellComplete = completeCommand
@@ -323,7 +265,6 @@ func flagValues(ctx context.Context, cmd *cli.Command, spec argSpec, f cli.Flag)
 	return nil
 }
 
-
 // formatHelp describes -o values for zsh and fish.
 func formatHelp(format string) string {
 	switch format {
@@ -423,11 +364,6 @@ func fromRuntime(ctx context.Context, cmd *cli.Command, n noun, state string, wh
 		return imageCandidates(imgs, what)
 	}
 	return nil
-}
-
-func short(id string) string {
-	id = strings.TrimPrefix(id, "sha256:")
-	return id[:min(13, len(id))]
 }
 
 func where(ns, name string) string {

@@ -242,15 +242,6 @@ func watchAddressEnv(root *cli.Command) {
 	}
 }
 
-// crictlHints name crictl's flags: that personality has no ctr --address.
-var crictlHints = runtime.Hints{
-	Endpoint: "set --runtime-endpoint/-r or CONTAINER_RUNTIME_ENDPOINT",
-	Timeout:  "--timeout/-t",
-}
-
-// isCrictl reports whether cmd runs under the crictl personality.
-func isCrictl(cmd *cli.Command) bool { return cmd.Root().Name == "crictl" }
-
 // criCommand is the command that defines ctr cri's global flags (`cri`, or
 // the root in the crictl personality). Their values must be read there:
 // a subcommand with a flag of the same name (exec --timeout, stop -t, ps -r)

@@ -18,17 +18,6 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
-// Help categories.
-const (
-	catContainers = "Containers"
-	catPods       = "Pods"
-	catImages     = "Images"
-	catInfo       = "Runtime"
-	catStreaming  = "Streaming and observability"
-	catContainerd = "containerd integration"
-	catTools      = "Tools"
-)
-
 // subcommands builds the cri command tree; Command calls it for every tree
 // it makes (ctr cri, the crictl personality, tests), so no two trees share
 // a command or flag value.
@@ -116,7 +105,7 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 	}
 	setUsageErrors(cmd)
 	shortOptions(cmd)
-	gluedFormats(cmd)
+	gluedFormats(cmd, outputFormatsOf)
 	enableCompletion(cmd)
 	attachSession(cmd)
 	if next := cmd.Before; next != nil {
@@ -156,30 +145,6 @@ func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
 		return usageErrorf("unknown command %q for %q", name, cmd.FullName())
 	}
 	return cli.ShowSubcommandHelp(cmd)
-}
-
-// combinedShortOptions are the commands on which crictl accepts combined
-// short options (ps -aq, rm -af, images -qv, ps -an 2), plus the
-// jsonschema subcommands of create and run (create js -pc).
-var combinedShortOptions = []string{
-	"attach", "checkpoint", "config", "events", "exec", "imagefsinfo", "images", "info", "inspecti",
-	"inspectp", "logs", "metricdescs", "metricsp", "pods", "ps", "pull", "rm", "rmi", "rmp",
-	"runtime-config", "stats", "statsp", "stop", "update-runtime-config",
-}
-
-func shortOptions(cri *cli.Command) {
-	for _, c := range cri.Commands {
-		if slices.Contains(combinedShortOptions, c.Name) {
-			c.UseShortOptionHandling = true
-		}
-		if c.Name == "create" || c.Name == "run" {
-			for _, sub := range c.Commands {
-				if sub.Name == "jsonschema" {
-					sub.UseShortOptionHandling = true
-				}
-			}
-		}
-	}
 }
 
 // setUsageErrors makes flag-parsing failures anywhere in the tree a

@@ -1,9 +1,7 @@
 package cricli
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,33 +94,6 @@ func formatFlagOf(cmd *cli.Command) *formatFlag {
 		}
 	}
 	return nil
-}
-
-// gluedFormats accepts kubectl's habit of gluing the format to -o
-// (-ojson, -owide, -ojsonpath=EXPR) on every command whose -o is a format:
-// urfave reads -ojson as a flag named "ojson", so each format gets such a
-// hidden flag, which sets -o. The printer then checks the format as usual.
-func gluedFormats(cmd *cli.Command) {
-	for _, sub := range cmd.Commands {
-		gluedFormats(sub)
-	}
-	f := formatFlagOf(cmd)
-	if f == nil {
-		return
-	}
-	for _, format := range append(slices.Clone(f.Config.Formats), printer.ListFormats...) {
-		name := "o" + format
-		if slices.ContainsFunc(cmd.Flags, func(fl cli.Flag) bool { return slices.Contains(fl.Names(), name) }) {
-			continue
-		}
-		if printer.FormatArg(format) != format {
-			cmd.Flags = append(cmd.Flags, &cli.StringFlag{Name: name, Hidden: true,
-				Action: func(_ context.Context, c *cli.Command, v string) error { return c.Set("output", format+"="+v) }})
-			continue
-		}
-		cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: name, Hidden: true,
-			Action: func(_ context.Context, c *cli.Command, v bool) error { return c.Set("output", format) }})
-	}
 }
 
 func noHeadersFlag() *cli.BoolFlag {
@@ -332,4 +303,13 @@ func clock(cmd *cli.Command) time.Time {
 		return t
 	}
 	return time.Now()
+}
+
+// outputFormatsOf is what cmd's -o accepts, false when its -o is not a
+// format (save's names a file).
+func outputFormatsOf(cmd *cli.Command) ([]string, bool) {
+	if f := formatFlagOf(cmd); f != nil {
+		return f.Config.Formats, true
+	}
+	return nil, false
 }

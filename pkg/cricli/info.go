@@ -2,87 +2,12 @@ package cricli
 
 import (
 	"context"
-	"runtime/debug"
-	"slices"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
-
-// Version is this binary's version: make stamps it with -ldflags "-X" from
-// git describe. ctr --version, crictl --version, ctr cri version and
-// diagnose all report clientVersion().
-var Version = ""
-
-// clientVersion is Version, else what the Go toolchain recorded: the
-// module version (go install …@v1.2.3), else the VCS revision, else
-// "(devel)".
-func clientVersion() string {
-	if Version != "" {
-		return Version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(devel)"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value[:min(12, len(s.Value))]
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "-dirty"
-			}
-		}
-	}
-	if rev != "" {
-		return rev + dirty
-	}
-	return "(devel)"
-}
-
-// docCommand builds a command that takes no arguments, makes one call and
-// prints its result: version, info, runtime-config, imagefsinfo, metricdescs.
-func docCommand(name, usage, category, def string, formats []string, fetch func(context.Context, *runtime.Client) (*printer.Resource, error)) *cli.Command {
-	return &cli.Command{
-		Name:     name,
-		Usage:    usage,
-		Category: category,
-		Flags:    docFlags(def, formats),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
-			p, err := newPrinter(cmd)
-			if err != nil {
-				return err
-			}
-			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
-				r, err := fetch(ctx, c)
-				if err != nil {
-					return err
-				}
-				return p.Print(cmd.Root().Writer, r)
-			})
-		},
-	}
-}
-
-// docFlags are -o and --template, and --no-headers where a format has
-// headers to leave out.
-func docFlags(def string, formats []string) []cli.Flag {
-	flags := []cli.Flag{outputFlag(def, formats), templateFlag()}
-	if slices.Contains(formats, printer.CustomColumns) {
-		flags = append(flags, noHeadersFlag())
-	}
-	return flags
-}
 
 func newVersionCommand() *cli.Command {
 	cmd := docCommand("version", "Show the runtime's name and version and the CRI API version", catInfo,
@@ -143,31 +68,4 @@ func newRuntimeConfigCommand() *cli.Command {
 			"ctr cri runtime-config"),
 	)
 	return cmd
-}
-
-// newImageFsInfoCommand prints crictl's {"status": …} document by default.
-func newImageFsInfoCommand() *cli.Command {
-	cmd := docCommand("imagefsinfo", "Show image and container filesystem usage", catImages,
-		printer.JSON, printer.VersionFormats,
-		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
-			r, err := c.ImageFsInfo(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return printer.ImageFsInfo(r), nil
-		})
-	cmd.Metadata = about(argSpec{},
-		ex("Image and container filesystem usage",
-			"ctr cri imagefsinfo"),
-		ex("Bytes used by images",
-			"ctr cri imagefsinfo -o go-template='{{range .status.imageFilesystems}}{{.usedBytes.value}}{{end}}'"),
-	)
-	return cmd
-}
-
-func noArgs(cmd *cli.Command) error {
-	if cmd.NArg() > 0 && !crictlIgnoresArgs(cmd) {
-		return usageErrorf("%s takes no arguments, got %q", cmd.Name, cmd.Args().First())
-	}
-	return nil
 }

@@ -10,11 +10,8 @@ import (
 
 	ctrdversion "github.com/containerd/containerd/v2/version"
 	"github.com/urfave/cli/v3"
-	yaml3 "go.yaml.in/yaml/v3"
 
-	"github.com/ctrcri/ctrcri/pkg/criconfig"
 	"github.com/ctrcri/ctrcri/pkg/printer"
-	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
 // The crictl personality is ctr cri under crictl's name: the same commands,
@@ -228,136 +225,8 @@ func installVersionPrinter() {
 	})
 }
 
-type crictlKey struct{}
-
 // crictlContext marks ctx for the few results that differ by personality
 // (version prints no client line under crictl, as crictl).
 func crictlContext(ctx context.Context) context.Context {
 	return context.WithValue(ctx, crictlKey{}, true)
-}
-
-func isCrictlContext(ctx context.Context) bool {
-	v, _ := ctx.Value(crictlKey{}).(bool)
-	return v
-}
-
-// stopUnknownAsCrictl gives stop and stopp crictl's answer to an ID that
-// matches nothing: under crictl the runtime is asked anyway, and containerd
-// reports success for an unknown ID, so crictl prints it and exits 0 (C15).
-// The crictl personality prints it without the call; ctr cri keeps the
-// not-found error.
-func stopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func(context.Context, string) error) ([]string, []error, func(context.Context, string) error) {
-	if !isCrictl(cmd) {
-		return ids, failed, op
-	}
-	known := map[string]bool{}
-	for _, id := range ids {
-		known[id] = true
-	}
-	var still []error
-	for _, err := range failed {
-		var e *runtime.Error
-		if errors.As(err, &e) && e.Kind == runtime.KindNotFound && e.ID != "" && !known[e.ID] {
-			ids = append(ids, e.ID)
-			continue
-		}
-		still = append(still, err)
-	}
-	return ids, still, func(ctx context.Context, id string) error {
-		if !known[id] {
-			return nil
-		}
-		return op(ctx, id)
-	}
-}
-
-// configOptions: crictl ignores unknown fields in pod and container
-// configs (C14); its personality warns on stderr and goes on, while ctr
-// cri refuses the file.
-func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
-	if !isCrictl(cmd) {
-		return nil
-	}
-	w := cmd.Root().ErrWriter
-	return []criconfig.ConfigOptions{{Unknown: func(e *criconfig.ConfigError) {
-		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
-	}}}
-}
-
-// crictlIgnoresArgs: crictl's pods, runtime-config and imagefsinfo take
-// no arguments and ignore any they are given (X03, C05); ctr cri calls them
-// a usage error.
-func crictlIgnoresArgs(cmd *cli.Command) bool {
-	switch cmd.Name {
-	case "pods", "runtime-config", "imagefsinfo":
-		return isCrictl(cmd)
-	}
-	return false
-}
-
-// configEdit is how config --set (and config KEY VALUE) changes the file:
-// ctr cri edits the keys given and nothing else; crictl rewrites every one
-// of its keys (editAllKeys).
-func configEdit(cmd *cli.Command) func(*configDoc, [][2]string) error {
-	if isCrictl(cmd) {
-		return editAllKeys
-	}
-	return editKeys
-}
-
-// editAllKeys is crictl's config --set: it reads the file's values, applies
-// the changes, and writes all seven keys back in crictl's order — every
-// occurrence of a key takes the value the loader reads (the last), keys the
-// file lacks are appended. A value keeps its node's style (quotes) and
-// comments, as crictl keeps them. A value crictl could not read (timeout:
-// soon) is an error before anything is written, as crictl's is.
-func editAllKeys(d *configDoc, sets [][2]string) error {
-	values := map[string]string{}
-	for _, k := range configKeys {
-		vs := d.values(k.name)
-		if len(vs) == 0 {
-			values[k.name] = k.def
-			continue
-		}
-		v, err := k.normalize(vs[len(vs)-1].Value)
-		if err != nil {
-			return fmt.Errorf("config %s: %w", d.path, errors.Unwrap(err))
-		}
-		values[k.name] = v
-	}
-	for _, kv := range sets {
-		k, err := findConfigKey(kv[0])
-		if err != nil {
-			return err
-		}
-		if values[k.name], err = k.normalize(kv[1]); err != nil {
-			return err
-		}
-	}
-	d.unalias()
-	for _, k := range configKeys {
-		v := values[k.name]
-		found := false
-		for i := 0; i+1 < len(d.top.Content); i += 2 {
-			if d.top.Content[i].Value != k.name {
-				continue
-			}
-			found = true
-			n := d.top.Content[i+1]
-			keep := n.Kind == yaml3.ScalarNode && n.Anchor == "" && (n.Tag == k.tag || n.Tag == "!!str")
-			if !keep {
-				// Another type (null, a list) or an anchor others may name:
-				// a plain value of the key's type, comments kept.
-				n = &yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, HeadComment: n.HeadComment, LineComment: n.LineComment, FootComment: n.FootComment}
-				d.top.Content[i+1] = n
-			}
-			n.Value = v
-		}
-		if !found {
-			d.top.Content = append(d.top.Content,
-				&yaml3.Node{Kind: yaml3.ScalarNode, Tag: "!!str", Value: k.name},
-				&yaml3.Node{Kind: yaml3.ScalarNode, Tag: k.tag, Value: v})
-		}
-	}
-	return nil
 }

@@ -69,18 +69,6 @@ func (w *watcher) print(p *printer.Stream, r *printer.Resource) error {
 	return p.Print(w.out, r)
 }
 
-// sleep waits d unless ctx ends first (false).
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 func isTable(cmd *cli.Command) bool {
 	return cmd.String("output") == printer.Table
 }

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/urfave/cli/v3"
-
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
@@ -35,8 +33,8 @@ type pendingOp struct {
 // waitAfter is how long an operation runs before it is shown.
 const waitAfter = time.Second
 
-func startWaitView(cmd *cli.Command) *waitView {
-	v := newLiveView(cmd)
+// startWaitLines draws on v (nil: nothing is drawn).
+func startWaitLines(v *liveView) *waitView {
 	if v == nil {
 		return nil
 	}

@@ -1,0 +1,46 @@
+package cricli
+
+import (
+	"context"
+	"net"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+func newUpdateRuntimeConfigCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "update-runtime-config",
+		Usage:     "Update the runtime configuration (the pod CIDR)",
+		UsageText: "ctr cri update-runtime-config --pod-cidr CIDR[,CIDR]",
+		Category:  catInfo,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "pod-cidr", Aliases: []string{"p"}, Usage: "pod IP range(s), comma-separated for dual stack; \"\" clears it"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			if !cmd.IsSet("pod-cidr") {
+				return usageErrorf("update-runtime-config needs --pod-cidr")
+			}
+			cidr := cmd.String("pod-cidr")
+			if cidr != "" {
+				for c := range strings.SplitSeq(cidr, ",") {
+					if _, _, err := net.ParseCIDR(c); err != nil {
+						return usageErrorf("invalid --pod-cidr %q: %q is not a CIDR such as 10.88.0.0/16", cidr, c)
+					}
+				}
+			}
+			return withClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
+				return c.UpdatePodCIDR(ctx, cidr)
+			})
+		},
+		Metadata: about(argSpec{},
+			ex("Hand the runtime the node's pod IP ranges (dual stack)",
+				"ctr cri update-runtime-config --pod-cidr 10.88.0.0/16,fd00::/64"),
+		),
+	}
+}
