@@ -1,4 +1,5 @@
-// Package cricli is the `ctr cri` command tree: thin commands that parse
+// Package cricli assembles the `ctr cri` command tree (and its crictl
+// personality) from the command groups beside it, whose thin commands parse
 // flags, call pkg/runtime and hand typed results to pkg/printer.
 package cricli
 
@@ -15,6 +16,18 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
+	"github.com/ctrcri/ctrcri/pkg/cricli/completion"
+	"github.com/ctrcri/ctrcri/pkg/cricli/config"
+	"github.com/ctrcri/ctrcri/pkg/cricli/containers"
+	"github.com/ctrcri/ctrcri/pkg/cricli/help"
+	"github.com/ctrcri/ctrcri/pkg/cricli/images"
+
+	// nodecmd: the tests' fake node is node(t).
+	nodecmd "github.com/ctrcri/ctrcri/pkg/cricli/node"
+	"github.com/ctrcri/ctrcri/pkg/cricli/pods"
+	"github.com/ctrcri/ctrcri/pkg/cricli/streaming"
+	"github.com/ctrcri/ctrcri/pkg/cricli/urfavex"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
@@ -23,44 +36,44 @@ import (
 // a command or flag value.
 func subcommands() []*cli.Command {
 	cmds := []*cli.Command{
-		newVersionCommand(),
-		newInfoCommand(),
-		newRuntimeConfigCommand(),
-		newPodsCommand(),
-		newInspectPodCommand(),
-		newPsCommand(),
-		newInspectCommand(),
-		newImagesCommand(),
-		newInspectImageCommand(),
-		newImageFsInfoCommand(),
-		newRunPodCommand(),
-		newCreateCommand(),
-		newStartCommand(),
-		newRunCommand(),
-		newStopCommand(),
-		newStopPodCommand(),
-		newRemoveCommand(),
-		newRemovePodCommand(),
-		newUpdateCommand(),
-		newCheckpointCommand(),
-		newUpdateRuntimeConfigCommand(),
-		newConfigCommand(),
-		newPullCommand(),
-		newRemoveImageCommand(),
-		newLoadCommand(),
-		newSaveCommand(),
-		newOrphansCommand(),
-		newDiagnoseCommand(),
-		newExecCommand(),
-		newAttachCommand(),
-		newPortForwardCommand(),
-		newLogsCommand(),
-		newStatsCommand(),
-		newPodStatsCommand(),
-		newPodMetricsCommand(),
-		newMetricDescsCommand(),
-		newEventsCommand(),
-		newCompletionCommand(),
+		nodecmd.NewVersionCommand(),
+		nodecmd.NewInfoCommand(),
+		nodecmd.NewRuntimeConfigCommand(),
+		pods.NewPodsCommand(),
+		pods.NewInspectPodCommand(),
+		containers.NewPsCommand(),
+		containers.NewInspectCommand(),
+		images.NewImagesCommand(),
+		images.NewInspectImageCommand(),
+		images.NewImageFsInfoCommand(),
+		pods.NewRunPodCommand(),
+		containers.NewCreateCommand(),
+		containers.NewStartCommand(),
+		containers.NewRunCommand(),
+		containers.NewStopCommand(),
+		pods.NewStopPodCommand(),
+		containers.NewRemoveCommand(),
+		pods.NewRemovePodCommand(),
+		containers.NewUpdateCommand(),
+		containers.NewCheckpointCommand(),
+		nodecmd.NewUpdateRuntimeConfigCommand(),
+		config.NewConfigCommand(),
+		images.NewPullCommand(),
+		images.NewRemoveImageCommand(),
+		images.NewLoadCommand(),
+		images.NewSaveCommand(),
+		nodecmd.NewOrphansCommand(),
+		nodecmd.NewDiagnoseCommand(),
+		streaming.NewExecCommand(),
+		streaming.NewAttachCommand(),
+		streaming.NewPortForwardCommand(),
+		streaming.NewLogsCommand(),
+		streaming.NewStatsCommand(),
+		streaming.NewPodStatsCommand(),
+		streaming.NewPodMetricsCommand(),
+		streaming.NewMetricDescsCommand(),
+		streaming.NewEventsCommand(),
+		completion.NewCompletionCommand(),
 	}
 	return cmds
 }
@@ -83,31 +96,24 @@ CONTAINERD_NAMESPACE is ignored; ctr --debug is -D.
 
 Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.`,
 		UsageText: "ctr [ctr options] cri [cri options] COMMAND [options] [arguments...]",
-		Flags:     globalFlags(),
+		Flags:     cmdutil.GlobalFlags(),
 		Commands:  subcommands(),
 		Action:    unknownSubcommand,
-		Metadata: about(argSpec{},
-			ex("What runs on this node: pods, then their containers",
-				"ctr cri pods && ctr cri ps -a"),
-			ex("Why is a pod not ready? The runtime's conditions, then a whole report",
-				"ctr cri info -q && ctr cri diagnose"),
-			ex("Follow the logs of container app, or read its previous attempt's",
-				"ctr cri logs -f app; ctr cri logs --previous app"),
-			ex("Open a shell in container app",
-				"ctr cri exec -it app sh"),
-			ex("Load an image archive for CRI on an air-gapped node",
-				"ctr cri load app.tar"),
-			ex("Talk to another containerd (k3s)",
-				"ctr -a /run/k3s/containerd/containerd.sock cri ps"),
-			ex("The endpoint chosen and every call, on stderr",
-				"ctr cri -D pods"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("What runs on this node: pods, then their containers",
+			"ctr cri pods && ctr cri ps -a"), cmdutil.Ex("Why is a pod not ready? The runtime's conditions, then a whole report",
+			"ctr cri info -q && ctr cri diagnose"), cmdutil.Ex("Follow the logs of container app, or read its previous attempt's",
+			"ctr cri logs -f app; ctr cri logs --previous app"), cmdutil.Ex("Open a shell in container app",
+			"ctr cri exec -it app sh"), cmdutil.Ex("Load an image archive for CRI on an air-gapped node",
+			"ctr cri load app.tar"), cmdutil.Ex("Talk to another containerd (k3s)",
+			"ctr -a /run/k3s/containerd/containerd.sock cri ps"), cmdutil.Ex("The endpoint chosen and every call, on stderr",
+			"ctr cri -D pods"),
 		),
 	}
 	setUsageErrors(cmd)
-	shortOptions(cmd)
-	gluedFormats(cmd, outputFormatsOf)
-	enableCompletion(cmd)
-	attachSession(cmd)
+	urfavex.ShortOptions(cmd)
+	urfavex.GluedFormats(cmd, cmdutil.OutputFormatsOf)
+	completion.EnableCompletion(cmd)
+	cmdutil.AttachSession(cmd)
 	if next := cmd.Before; next != nil {
 		cmd.Before = func(ctx context.Context, c *cli.Command) (context.Context, error) {
 			return next(quietContainerdLog(ctx, c), c)
@@ -134,15 +140,15 @@ func quietContainerdLog(ctx context.Context, cmd *cli.Command) context.Context {
 }
 
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
-	if cmd.NArg() > 0 && isCrictl(cmd) {
+	if cmd.NArg() > 0 && cmdutil.IsCrictl(cmd) {
 		return helpTopicError(cmd.Args().First())
 	}
 	if cmd.NArg() > 0 {
 		name := cmd.Args().First()
 		if s := cli.SuggestCommand(cmd.Commands, name); s != "" {
-			return usageErrorf("unknown command %q for %q (did you mean %q?)", name, cmd.FullName(), s)
+			return cmdutil.UsageErrorf("unknown command %q for %q (did you mean %q?)", name, cmd.FullName(), s)
 		}
-		return usageErrorf("unknown command %q for %q", name, cmd.FullName())
+		return cmdutil.UsageErrorf("unknown command %q for %q", name, cmd.FullName())
 	}
 	return cli.ShowSubcommandHelp(cmd)
 }
@@ -151,7 +157,7 @@ func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
 // UsageError (exit 2) with no help text dumped on stdout.
 func setUsageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-		return flagUsageError(err)
+		return cmdutil.FlagUsageError(err)
 	}
 	for _, sub := range cmd.Commands {
 		setUsageErrors(sub)
@@ -175,7 +181,7 @@ func CrictlCommand() *cli.Command {
 // Run executes root with args and returns the exit code, writing one
 // "<prog>: <error>" line per failure on stderr.
 func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr io.Writer) int {
-	complete, refuse := completionRequest(args)
+	complete, refuse := completion.CompletionRequest(args)
 	if refuse {
 		return ExitOK
 	}
@@ -183,10 +189,10 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		stderr = io.Discard // the shell shows it on the command line
 	}
 	installVersionPrinter()
-	installHelpPrinter()
-	completeUpstream(root)
-	watchAddressEnv(root)
-	installGlobals(root)
+	help.InstallHelpPrinter()
+	completion.CompleteUpstream(root)
+	cmdutil.WatchAddressEnv(root)
+	cmdutil.InstallGlobals(root)
 	crictl := root.Name == "crictl"
 	if crictl {
 		ctx = crictlContext(ctx)
@@ -194,7 +200,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-			return flagUsageError(err)
+			return cmdutil.FlagUsageError(err)
 		}
 	}
 	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as
@@ -205,9 +211,9 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		c.Hidden = slices.ContainsFunc(root.Commands, func(o *cli.Command) bool { return o != c && o.Name == c.Name })
 		c.Usage = "Print the shell completion script for bash, zsh, fish or pwsh"
 		for _, sub := range c.Commands {
-			if slices.Contains(Shells, sub.Name) {
+			if slices.Contains(cmdutil.Shells, sub.Name) {
 				sub.Action = func(_ context.Context, cmd *cli.Command) error {
-					script, err := CompletionScript(cmd.Root().Name, cmd.Name)
+					script, err := completion.CompletionScript(cmd.Root().Name, cmd.Name)
 					if err == nil {
 						_, err = io.WriteString(cmd.Root().Writer, script)
 					}
@@ -220,7 +226,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	root.ExitErrHandler = func(context.Context, *cli.Command, error) {}
 	err := root.Run(ctx, args)
 	prog := root.Name
-	for _, line := range ErrorLines(err) {
+	for _, line := range cmdutil.ErrorLines(err) {
 		if crictl {
 			// Messages built for ctr cri name the command as crictl users type it.
 			line = strings.ReplaceAll(line, "ctr cri ", "crictl ")
@@ -236,7 +242,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		// urfave says 3, which ctr cri reserves for an unreachable runtime.
 		return ExitUsage
 	}
-	return ExitCode(err)
+	return cmdutil.ExitCode(err)
 }
 
 // Main is the process entry point for both personalities.
@@ -249,3 +255,12 @@ func Main(newCtr func() *cli.Command) int {
 	root.Commands = append(root.Commands, Command())
 	return Run(ctx, root, os.Args, os.Stdout, os.Stderr)
 }
+
+// Exit codes of every ctr cri command (cmdutil's, for callers outside the
+// tree).
+const (
+	ExitOK          = cmdutil.ExitOK
+	ExitFailed      = cmdutil.ExitFailed
+	ExitUsage       = cmdutil.ExitUsage
+	ExitUnreachable = cmdutil.ExitUnreachable
+)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/completion"
+	"github.com/ctrcri/ctrcri/pkg/cricli/help"
 	"github.com/urfave/cli/v3"
 )
 
@@ -106,17 +108,17 @@ const (
 func Docs(render ManRenderer, ctr *cli.Command) ([]DocFile, error) {
 	var files []DocFile
 	page := func(cmd *cli.Command, name string) error {
-		man, err := render(cmd, ManSection)
+		man, err := render(cmd, help.ManSection)
 		if err != nil {
 			return fmt.Errorf("render %s: %w", name, err)
 		}
-		files = append(files, DocFile{path.Join(ManDir, fmt.Sprintf("%s.%d", name, ManSection)), []byte(man)})
+		files = append(files, DocFile{path.Join(ManDir, fmt.Sprintf("%s.%d", name, help.ManSection)), []byte(man)})
 		return nil
 	}
 	var walk func(cmd *cli.Command, name, full string) error
 	walk = func(cmd *cli.Command, name, full string) error {
-		subs := visible(cmd.Commands)
-		prepareManPage(cmd, full, map[bool]string{true: "cri"}[full == "ctr cri"], func(sub *cli.Command) string { return name + "-" + sub.Name })
+		subs := help.Visible(cmd.Commands)
+		help.PrepareManPage(cmd, full, map[bool]string{true: "cri"}[full == "ctr cri"], func(sub *cli.Command) string { return name + "-" + sub.Name })
 		// The page renders before its commands are renamed for theirs.
 		cmd.Name = name
 		if err := page(cmd, name); err != nil {
@@ -138,12 +140,12 @@ or a copy): the Kubernetes CRI client with crictl's commands, flags, documents,
 help and exit codes, talking to containerd's CRI plugin. Each command is
 described in its own page, as a command of **ctr-cri**(8); the few
 deliberate differences from crictl are listed in docs/migrating-from-crictl.md.`
-	prepareManPage(crictl, "crictl", "crictl", func(sub *cli.Command) string { return "ctr-cri-" + sub.Name })
+	help.PrepareManPage(crictl, "crictl", "crictl", func(sub *cli.Command) string { return "ctr-cri-" + sub.Name })
 	if err := page(crictl, "crictl"); err != nil {
 		return nil, err
 	}
 	if ctr != nil {
-		prepareManPage(ctr, "ctr", "ctr", func(sub *cli.Command) string {
+		help.PrepareManPage(ctr, "ctr", "ctr", func(sub *cli.Command) string {
 			if sub.Name == "cri" {
 				return "ctr-cri"
 			}
@@ -157,7 +159,7 @@ deliberate differences from crictl are listed in docs/migrating-from-crictl.md.`
 	}
 	for _, prog := range []string{"ctr", "crictl"} {
 		for _, shell := range []string{"bash", "zsh", "fish"} {
-			script, err := CompletionScript(prog, shell)
+			script, err := completion.CompletionScript(prog, shell)
 			if err != nil {
 				return nil, err
 			}

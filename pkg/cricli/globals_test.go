@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/urfave/cli/v3"
 )
 
@@ -224,8 +225,8 @@ func TestGlobalAfterCommandActs(t *testing.T) {
 // version, crictl --version and diagnose report one version, the one make
 // stamps into Version.
 func TestOneVersionEverywhere(t *testing.T) {
-	defer func(v string) { Version = v }(Version)
-	Version = "v1.2.3-4-gabcdef0"
+	defer func(v string) { cmdutil.Version = v }(cmdutil.Version)
+	cmdutil.Version = "v1.2.3-4-gabcdef0"
 	s := diagnoseNode(t)
 	withContainerd(t, s.Mirror())
 	for _, args := range [][]string{{"--version"}, {"-v"}} {

@@ -11,6 +11,8 @@ import (
 	ctrdversion "github.com/containerd/containerd/v2/version"
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
+	"github.com/ctrcri/ctrcri/pkg/cricli/urfavex"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
@@ -61,7 +63,7 @@ var filterNames = []string{"id", "name", "pod", "pod-name", "namespace", "image"
 
 func anySet(c *cli.Command, names ...string) bool {
 	for _, n := range names {
-		if hasFlag(c, n) && c.IsSet(n) {
+		if cmdutil.HasFlag(c, n) && c.IsSet(n) {
 			return true
 		}
 	}
@@ -70,7 +72,7 @@ func anySet(c *cli.Command, names ...string) bool {
 
 // ctrOnlyFlags are flags of guards the crictl personality does not have:
 // there the flag would be a no-op, so crictl's "not defined" is the answer.
-var ctrOnlyFlags = map[string][]string{"rmi": {flagForce}}
+var ctrOnlyFlags = map[string][]string{"rmi": {cmdutil.FlagForce}}
 
 // crictlize turns a fresh ctr cri tree into crictl's.
 func crictlize(root *cli.Command) {
@@ -78,18 +80,18 @@ func crictlize(root *cli.Command) {
 	root.Usage = "client for CRI"
 	root.UsageText = "crictl [global options] command [command options]"
 	root.Description = ""
-	root.Version = clientVersion()
+	root.Version = cmdutil.ClientVersion()
 	root.EnableShellCompletion = true
 	root.Action = unknownSubcommand
 	for _, f := range root.Flags {
 		switch f := f.(type) {
 		case *cli.IntFlag:
-			if f.Name == flagMaxRetries {
-				f.Value = crictlMaxRetries
+			if f.Name == cmdutil.FlagMaxRetries {
+				f.Value = cmdutil.CrictlMaxRetries
 			}
 		case *cli.StringFlag:
 			if f.Name == "runtime-endpoint" {
-				f.Usage = "CRI runtime endpoint (unix:///path or /path) [$CONTAINER_RUNTIME_ENDPOINT]; default: " + DefaultEndpoint
+				f.Usage = "CRI runtime endpoint (unix:///path or /path) [$CONTAINER_RUNTIME_ENDPOINT]; default: " + cmdutil.DefaultEndpoint
 			}
 		}
 	}
@@ -100,7 +102,7 @@ func crictlize(root *cli.Command) {
 		sub.Category = ""
 		renameUsage(sub)
 		if f, ok := crictlFormats[sub.Name]; ok {
-			setFormats(sub, f)
+			cmdutil.SetFormats(sub, f)
 		}
 		if drop := ctrOnlyFlags[sub.Name]; drop != nil {
 			sub.Flags = slices.DeleteFunc(sub.Flags, func(f cli.Flag) bool { return slices.Contains(drop, f.Names()[0]) })
@@ -121,14 +123,14 @@ func crictlize(root *cli.Command) {
 // alone, as there. ctr cri prints the one error line.
 func crictlUsageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, c *cli.Command, err error, _ bool) error {
-		if isValidatorError(err) {
-			return flagUsageError(err)
+		if urfavex.IsValidatorError(err) {
+			return cmdutil.FlagUsageError(err)
 		}
 		fmt.Fprintf(c.Root().Writer, "Incorrect Usage: %s\n\n", printer.Escape(err.Error()))
 		if herr := cli.ShowSubcommandHelp(c); herr != nil {
 			return herr
 		}
-		return flagUsageError(err)
+		return cmdutil.FlagUsageError(err)
 	}
 	for _, sub := range cmd.Commands {
 		crictlUsageErrors(sub)
@@ -184,7 +186,7 @@ func crictlExitCode(err error) int {
 		return ExitOK
 	case isHelpTopicError(err):
 		return 3
-	case ExitCode(err) == ExitOK:
+	case cmdutil.ExitCode(err) == cmdutil.ExitOK:
 		return ExitOK
 	}
 	return ExitFailed
@@ -217,7 +219,7 @@ func installVersionPrinter() {
 			if cmd.Root().Command("cri") != nil {
 				// One version for the binary (ctr cri version and diagnose
 				// report the same), then the containerd it was built from.
-				fmt.Fprintf(cmd.Root().Writer, "ctr version %s (%s %s)\n", clientVersion(), ctrdversion.Package, ctrdversion.Version)
+				fmt.Fprintf(cmd.Root().Writer, "ctr version %s (%s %s)\n", cmdutil.ClientVersion(), ctrdversion.Package, ctrdversion.Version)
 				return
 			}
 			prev(cmd)
@@ -228,5 +230,5 @@ func installVersionPrinter() {
 // crictlContext marks ctx for the few results that differ by personality
 // (version prints no client line under crictl, as crictl).
 func crictlContext(ctx context.Context) context.Context {
-	return context.WithValue(ctx, crictlKey{}, true)
+	return context.WithValue(ctx, cmdutil.CrictlKey{}, true)
 }

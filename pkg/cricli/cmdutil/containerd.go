@@ -1,0 +1,45 @@
+package cmdutil
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/ctrd"
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// ContainerdFor is containerd's API beside c's CRI. Tests put a
+// func(*runtime.Client) ctrd.Containerd under the root's Metadata
+// "containerd", as the fake CRI server has no containerd API.
+func ContainerdFor(cmd *cli.Command, c *runtime.Client) ctrd.Containerd {
+	if f, ok := cmd.Root().Metadata["containerd"].(func(*runtime.Client) ctrd.Containerd); ok {
+		return f(c)
+	}
+	return ctrd.New(c, runtime.CRINamespace)
+}
+
+func ContainerdFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "containerd", Usage: "add containerd's view: namespace, container, task PID and status, shim, snapshotter and key, sandboxer"}
+}
+
+// addContainerdViews cross-references inspect results with containerd in
+// one set of list calls.
+func addContainerdViews(ctx context.Context, cmd *cli.Command, c *runtime.Client, items []*printer.Inspected) error {
+	if !cmd.Bool("containerd") || len(items) == 0 {
+		return nil
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	views, err := ctrd.Views(ctx, ContainerdFor(cmd, c), ids)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		printer.WithContainerd(it, views[it.ID])
+	}
+	return nil
+}

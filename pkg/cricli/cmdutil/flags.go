@@ -1,0 +1,315 @@
+package cmdutil
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/printer"
+	"github.com/ctrcri/ctrcri/pkg/runtime"
+)
+
+// GlobalFlags are ctr cri's own (crictl's global flags). Because urfave/cli
+// v3 flags are inherited, a subcommand flag with the same name or alias
+// hides them inside that subcommand: put them before the subcommand.
+func GlobalFlags() []cli.Flag {
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: "runtime-endpoint", Aliases: []string{"r"}, Usage: "CRI runtime endpoint (unix:///path or /path); beats ctr --address [$CONTAINER_RUNTIME_ENDPOINT]"},
+		&cli.StringFlag{Name: "image-endpoint", Aliases: []string{"i"}, Usage: "CRI image endpoint; default: the runtime endpoint [$IMAGE_SERVICE_ENDPOINT]"},
+		&cli.DurationFlag{Name: "timeout", Aliases: []string{"t"}, Value: runtime.DefaultTimeout, Usage: "per-RPC timeout (list and lifecycle calls get at least 30s; pulls have --pull-timeout); never ends a stream"},
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "crictl config file (default " + DefaultConfigFile + ") [$CRI_CONFIG_FILE]", TakesFile: true},
+		&cli.BoolFlag{Name: "debug", Aliases: []string{"D"}, Usage: "trace endpoint choice and every RPC on stderr"},
+	}, moreGlobalFlags()...)
+}
+
+// FormatFlag is -o as a format: its Config holds the formats the command
+// accepts, and help, completion and newPrinter all read that one list.
+type FormatFlag = cli.FlagBase[string, formatConfig, formatValue]
+
+type formatConfig struct{ Formats []string }
+
+// formatValue is a plain string value (cli's own is unexported).
+type formatValue struct{ dest *string }
+
+func (formatValue) Create(v string, p *string, _ formatConfig) cli.Value {
+	*p = v
+	return &formatValue{dest: p}
+}
+
+// ToString quotes as cli's string flags do: help shows (default: "table").
+func (formatValue) ToString(v string) string {
+	if v == "" {
+		return ""
+	}
+	return strconv.Quote(v)
+}
+
+func (f *formatValue) Set(v string) error { *f.dest = v; return nil }
+func (f *formatValue) Get() any           { return *f.dest }
+func (f *formatValue) String() string {
+	if f.dest == nil {
+		return ""
+	}
+	return formatValue{}.ToString(*f.dest)
+}
+
+func OutputFlag(def string, formats []string) *FormatFlag {
+	return &FormatFlag{Name: "output", Aliases: []string{"o"}, Value: def,
+		Config: formatConfig{Formats: formats}, Usage: formatUsage(formats)}
+}
+
+// formatUsage lists the formats, then how those with an argument are
+// written; completion reads the formats from the flag's Config.
+func formatUsage(formats []string) string {
+	var args []string
+	for _, f := range formats {
+		if a := printer.FormatArg(f); a != f {
+			args = append(args, a)
+		}
+	}
+	u := "output format: " + strings.Join(formats, ", ")
+	if len(args) > 0 {
+		u += " (" + strings.Join(args, ", ") + ")"
+	}
+	return u
+}
+
+// SetFormats changes the formats a command's -o accepts, and its help.
+func SetFormats(cmd *cli.Command, formats []string) {
+	if f := FormatFlagOf(cmd); f != nil {
+		f.Config.Formats = formats
+		f.Usage = formatUsage(formats)
+	}
+}
+
+// FormatFlagOf is the command's -o flag when it names a format (save's -o
+// names a file).
+func FormatFlagOf(cmd *cli.Command) *FormatFlag {
+	for _, f := range cmd.Flags {
+		if ff, ok := f.(*FormatFlag); ok && ff.Name == "output" {
+			return ff
+		}
+	}
+	return nil
+}
+
+func NoHeadersFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "no-headers", Usage: "leave out the header line of table, wide and custom-columns output"}
+}
+
+func TemplateFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "template", Usage: "Go template for -o go-template"}
+}
+
+// InspectQuietFlag is crictl's -q of inspect, inspectp, inspecti and info:
+// the status without the runtime's verbose info (IDs are ps -q's job).
+func InspectQuietFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"}
+}
+
+// WithShortState gives --state crictl's -s alias (ps, pods, inspect,
+// inspectp; not exec, whose -s is --sync).
+func WithShortState(flags []cli.Flag) []cli.Flag {
+	for _, f := range flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "state" {
+			sf.Aliases = append(sf.Aliases, "s")
+		}
+	}
+	return flags
+}
+
+func QuietFlag(what string) *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only print " + what + " IDs"}
+}
+
+func VerboseFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show details"}
+}
+
+func NoTruncFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "no-trunc", Usage: "show full IDs"}
+}
+
+func LabelFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{Name: "label", Usage: "filter by label: " + runtime.LabelSyntax + " (repeatable, all must hold)"}
+}
+
+func latestFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "latest", Aliases: []string{"l"}, Usage: "show only the most recently created"}
+}
+
+func lastFlag() *cli.IntFlag {
+	return &cli.IntFlag{Name: "last", Aliases: []string{"n"}, Usage: "show the n most recently created (0 or less: all, as crictl)"}
+}
+
+func stateFlag(values []string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "state", Usage: "filter by state: " + strings.Join(values, ", "),
+		Validator: OneOf("state", values)}
+}
+
+func OneOf(flag string, values []string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		for _, ok := range values {
+			if strings.EqualFold(v, ok) {
+				return nil
+			}
+		}
+		return fmt.Errorf("invalid --%s %q: use one of %s", flag, v, strings.Join(values, ", "))
+	}
+}
+
+// PodFlag is --pod of the container commands (ps, inspect, exec, stats):
+// one pod, named as positional pod arguments are. Under the crictl name an
+// unknown pod selects nothing, as crictl's runtime-side filter does.
+func PodFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "pod", Aliases: []string{"p"}, Usage: "filter by pod: ID, ID prefix, name or namespace/name"}
+}
+
+// ContainerFilterFlags are ps's filters, shared with inspect and exec.
+func ContainerFilterFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
+		&cli.StringFlag{Name: "name", Usage: "filter by container name (regular expression)"},
+		PodFlag(),
+		&cli.StringFlag{Name: "pod-name", Usage: "filter by pod name (regular expression)"},
+		&cli.StringFlag{Name: "namespace", Usage: "filter by pod namespace (regular expression)"},
+		&cli.StringFlag{Name: "image", Usage: "filter by image (ref, tag or ID)"},
+		stateFlag(runtime.ContainerStates),
+		LabelFlag(),
+		latestFlag(),
+		lastFlag(),
+	}
+}
+
+// ContainerFilter reads containerFilterFlags.
+func ContainerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
+	labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
+	if err != nil {
+		return runtime.ContainerFilter{}, &UsageError{Err: err}
+	}
+	if cmd.Bool("latest") && cmd.IsSet("last") && !IsCrictl(cmd) {
+		// crictl lets --latest win; ctr cri says the two disagree.
+		return runtime.ContainerFilter{}, UsageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	}
+	return runtime.ContainerFilter{
+		ID: cmd.String("id"), Name: cmd.String("name"), Pod: cmd.String("pod"), PodLenient: IsCrictl(cmd),
+		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
+		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
+	}, nil
+}
+
+// PodFilterFlags are pods' filters, shared with inspectp.
+func PodFilterFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"},
+		&cli.StringFlag{Name: "name", Usage: "filter by pod name (regular expression)"},
+		&cli.StringFlag{Name: "namespace", Usage: "filter by pod namespace (regular expression)"},
+		stateFlag(runtime.PodStates),
+		LabelFlag(),
+		latestFlag(),
+		lastFlag(),
+	}
+}
+
+func PodFilter(cmd *cli.Command) (runtime.PodFilter, error) {
+	labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
+	if err != nil {
+		return runtime.PodFilter{}, &UsageError{Err: err}
+	}
+	if cmd.Bool("latest") && cmd.IsSet("last") && !IsCrictl(cmd) {
+		// crictl lets --latest win; ctr cri says the two disagree.
+		return runtime.PodFilter{}, UsageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	}
+	return runtime.PodFilter{
+		ID: cmd.String("id"), Name: cmd.String("name"), Namespace: cmd.String("namespace"),
+		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
+	}, nil
+}
+
+// PrinterOptions reads the flags that shape output beside -o; a flag that
+// contradicts -o is a usage error here, before any RPC.
+func PrinterOptions(cmd *cli.Command) (printer.Options, error) {
+	opts := printer.Options{}
+	if HasFlag(cmd, "no-trunc") {
+		opts.NoTrunc = cmd.Bool("no-trunc")
+	}
+	if HasFlag(cmd, "quiet") {
+		// With -o json|yaml|… the document wins over -q, as in crictl: the
+		// printer applies -q to tables only.
+		opts.Quiet = cmd.Bool("quiet")
+	}
+	if HasFlag(cmd, "verbose") {
+		opts.Verbose = cmd.Bool("verbose")
+	}
+	if HasFlag(cmd, "template") {
+		opts.Template = cmd.String("template")
+	}
+	if HasFlag(cmd, "no-headers") && cmd.Bool("no-headers") {
+		if out := cmd.String("output"); !printer.Tabular(out) {
+			return opts, UsageErrorf("--no-headers goes with -o table, wide or custom-columns: -o %s has no header line", out)
+		}
+		opts.NoHeaders = true
+	}
+	return opts, nil
+}
+
+// outputFormats is what the command's -o accepts.
+func CommandFormats(cmd *cli.Command) []string {
+	if f := FormatFlagOf(cmd); f != nil {
+		return f.Config.Formats
+	}
+	return nil
+}
+
+// NewPrinter builds the printer from -o and friends; a bad -o fails here,
+// before any RPC.
+func NewPrinter(cmd *cli.Command) (printer.Printer, error) {
+	opts, err := PrinterOptions(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return printer.New(cmd.String("output"), CommandFormats(cmd), opts)
+}
+
+// NewStream is newPrinter for a sequence of results (stats -w, metricsp -w).
+func NewStream(cmd *cli.Command) (*printer.Stream, error) {
+	opts, err := PrinterOptions(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return printer.NewStream(cmd.String("output"), CommandFormats(cmd), opts)
+}
+
+// TableOnly reports whether the output shows only table columns (or IDs),
+// so that lists may skip decoding labels and annotations.
+func TableOnly(cmd *cli.Command) bool {
+	out := cmd.String("output")
+	if out != printer.Table && out != printer.Wide {
+		return false // -q yields to a document format
+	}
+	return cmd.Bool("quiet") || !cmd.Bool("verbose")
+}
+
+// Clock is the time tables measure ages against; tests pin it through the
+// root command's Metadata so that golden files are stable.
+func Clock(cmd *cli.Command) time.Time {
+	if t, ok := cmd.Root().Metadata["now"].(time.Time); ok {
+		return t
+	}
+	return time.Now()
+}
+
+// OutputFormatsOf is what cmd's -o accepts, false when its -o is not a
+// format (save's names a file).
+func OutputFormatsOf(cmd *cli.Command) ([]string, bool) {
+	if f := FormatFlagOf(cmd); f != nil {
+		return f.Config.Formats, true
+	}
+	return nil, false
+}

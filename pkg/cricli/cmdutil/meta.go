@@ -1,0 +1,87 @@
+package cmdutil
+
+import (
+	"github.com/urfave/cli/v3"
+)
+
+// Noun is the kind of runtime object a command or a flag names.
+type Noun int
+
+// ArgsMany in argSpec.args or argSpec.files: every remaining argument.
+const ArgsMany = -1
+
+// ArgSpec is what a command's arguments are, declared by its constructor
+// (about): its positional arguments, first args objects of noun (argsMany:
+// all of them) then files file names, and what its --id, --name and
+// --state filters name. Completion and the man page synopsis read it.
+type ArgSpec struct {
+	Noun  Noun
+	State string // offer only objects in this state: a container or pod state
+	Args  int
+	Files int
+}
+
+// Keys of what constructors declare in Command.Metadata.
+const (
+	metaArgs     = "ctrcri.args"
+	metaExamples = "ctrcri.examples"
+)
+
+// About is a command's Metadata: how its arguments complete and the
+// examples its help and man page show. Only running containers make sense
+// for exec, attach and stop, only created ones for start, only ready pods
+// for what needs a live sandbox: the constructors say so here.
+func About(args ArgSpec, examples ...Example) map[string]any {
+	return map[string]any{metaArgs: args, metaExamples: examples}
+}
+
+// ArgSpecOf is what cmd's constructor declared; nothing completes for a
+// command that declared nothing.
+func ArgSpecOf(cmd *cli.Command) ArgSpec {
+	s, _ := cmd.Metadata[metaArgs].(ArgSpec)
+	return s
+}
+
+// Positional says what argument number i (from 0) of a command is.
+func (s ArgSpec) Positional(i int) (objects, files bool) {
+	if s.Args == ArgsMany || i < s.Args {
+		return true, false
+	}
+	return false, s.Files == ArgsMany || i-s.Args < s.Files
+}
+
+// Example is one recipe of a command's help and man page: what it does and
+// the command line, written as typed under ctr ("ctr cri ps -a"); the
+// crictl personality shows it under its own name.
+type Example struct{ What, Line string }
+
+// Ex declares an example in a command's constructor (about).
+func Ex(what, line string) Example { return Example{what, line} }
+
+func ExamplesOf(cmd *cli.Command) []Example {
+	e, _ := cmd.Metadata[metaExamples].([]Example)
+	return e
+}
+
+const (
+	NounNone Noun = iota
+	NounContainers
+	NounPods
+	NounImages
+	NounShells
+	NounConfigKeys
+)
+
+// Shells has the shells whose completion scripts the binary prints.
+var Shells = []string{"bash", "zsh", "fish", "pwsh"}
+
+// Help categories.
+const (
+	CatContainers = "Containers"
+	CatPods       = "Pods"
+	CatImages     = "Images"
+	CatInfo       = "Runtime"
+	CatStreaming  = "Streaming and observability"
+	CatContainerd = "containerd integration"
+	CatTools      = "Tools"
+)
