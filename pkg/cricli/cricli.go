@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/containerd/log"
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
@@ -78,8 +76,15 @@ func subcommands() []*cli.Command {
 	return cmds
 }
 
+// Options are what a tree is built with: the zero value is the binary's;
+// tests pin the clock, the host, containerd and files through it.
+type Options = cmdutil.Options
+
 // Command returns a fresh `cri` command for ctr's tree.
-func Command() *cli.Command {
+func Command() *cli.Command { return NewCommand(Options{}) }
+
+// NewCommand returns a fresh `cri` command built with opts.
+func NewCommand(opts Options) *cli.Command {
 	cmd := &cli.Command{
 		Name:  "cri",
 		Usage: "Inspect and drive the Kubernetes CRI (pods, containers, images) of this containerd",
@@ -113,30 +118,8 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 	urfavex.ShortOptions(cmd)
 	urfavex.GluedFormats(cmd, cmdutil.OutputFormatsOf)
 	completion.EnableCompletion(cmd)
-	cmdutil.AttachSession(cmd)
-	if next := cmd.Before; next != nil {
-		cmd.Before = func(ctx context.Context, c *cli.Command) (context.Context, error) {
-			return next(quietContainerdLog(ctx, c), c)
-		}
-	} else {
-		cmd.Before = func(ctx context.Context, c *cli.Command) (context.Context, error) {
-			return quietContainerdLog(ctx, c), nil
-		}
-	}
+	cmdutil.NewSession(opts).Attach(cmd)
 	return cmd
-}
-
-// quietContainerdLog gives the commands a context whose containerd logger
-// discards: the containerd client logs through it (load's "apply failure,
-// attempting cleanup"), and a failure must be exactly one "ctr:" line. With
-// ctr --debug the lines stay, for whoever is debugging.
-func quietContainerdLog(ctx context.Context, cmd *cli.Command) context.Context {
-	if cmd.Root().Bool("debug") {
-		return ctx
-	}
-	l := logrus.New()
-	l.Out = io.Discard
-	return log.WithLogger(ctx, logrus.NewEntry(l))
 }
 
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
@@ -172,8 +155,11 @@ func IsCrictl(argv0 string) bool {
 
 // CrictlCommand returns the tree as a standalone `crictl` root, for the
 // multicall personality.
-func CrictlCommand() *cli.Command {
-	cmd := Command()
+func CrictlCommand() *cli.Command { return NewCrictlCommand(Options{}) }
+
+// NewCrictlCommand is CrictlCommand built with opts.
+func NewCrictlCommand(opts Options) *cli.Command {
+	cmd := NewCommand(opts)
 	crictlize(cmd)
 	return cmd
 }

@@ -123,7 +123,6 @@ func TestGlobalLongFormsAfterEveryCommand(t *testing.T) {
 			}
 			root := ctrRoot()
 			c := criOf(root)
-			c.Before = nil
 			leaf := c
 			for _, w := range words {
 				leaf = leaf.Command(w)

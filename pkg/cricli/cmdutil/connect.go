@@ -30,13 +30,6 @@ const DefaultEndpoint = "unix:///run/containerd/containerd.sock"
 // DefaultConfigFile is crictl's configuration file.
 const DefaultConfigFile = "/etc/crictl.yaml"
 
-// Seams for the config-file fallback test: the default file and the
-// binary's path.
-var (
-	DefaultConfigPath = DefaultConfigFile
-	Executable        = os.Executable
-)
-
 // CrictlConfig is the subset of crictl's YAML config that ctr cri reads.
 type CrictlConfig struct {
 	RuntimeEndpoint   string `json:"runtime-endpoint"`
@@ -60,11 +53,16 @@ type endpoints struct {
 	maxRetries             int
 }
 
-// LoadConfig reads crictl's config file: silent when the default file is
-// absent, an error when a named file cannot be read or parsed.
+// LoadConfig is crictl's config file, read once per run (Session.Config).
 func LoadConfig(cmd *cli.Command) (*CrictlConfig, string, error) {
+	return SessionOf(cmd).Config(cmd)
+}
+
+// loadConfig reads crictl's config file: silent when the default file is
+// absent, an error when a named file cannot be read or parsed.
+func (s *Session) loadConfig(cmd *cli.Command) (*CrictlConfig, string, error) {
 	cmd = CriCommand(cmd)
-	path, explicit := DefaultConfigPath, false
+	path, explicit := s.configFile(), false
 	if cmd.IsSet("config") {
 		path, explicit = cmd.String("config"), true
 	} else if v := os.Getenv("CRI_CONFIG_FILE"); v != "" {
@@ -74,7 +72,7 @@ func LoadConfig(cmd *cli.Command) (*CrictlConfig, string, error) {
 	if !explicit && errors.Is(err, fs.ErrNotExist) {
 		// As crictl: a crictl.yaml beside the binary (the real one, not the
 		// crictl symlink) serves when the default file is absent.
-		exe, xerr := Executable()
+		exe, xerr := s.executable()
 		if xerr != nil {
 			return nil, path, nil
 		}

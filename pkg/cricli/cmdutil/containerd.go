@@ -10,14 +10,9 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
-// ContainerdFor is containerd's API beside c's CRI. Tests put a
-// func(*runtime.Client) ctrd.Containerd under the root's Metadata
-// "containerd", as the fake CRI server has no containerd API.
+// ContainerdFor is containerd's API beside c's CRI (Session.Containerd).
 func ContainerdFor(cmd *cli.Command, c *runtime.Client) ctrd.Containerd {
-	if f, ok := cmd.Root().Metadata["containerd"].(func(*runtime.Client) ctrd.Containerd); ok {
-		return f(c)
-	}
-	return ctrd.New(c, runtime.CRINamespace)
+	return SessionOf(cmd).Containerd(c)
 }
 
 func ContainerdFlag() *cli.BoolFlag {

@@ -296,14 +296,8 @@ func TableOnly(cmd *cli.Command) bool {
 	return cmd.Bool("quiet") || !cmd.Bool("verbose")
 }
 
-// Clock is the time tables measure ages against; tests pin it through the
-// root command's Metadata so that golden files are stable.
-func Clock(cmd *cli.Command) time.Time {
-	if t, ok := cmd.Root().Metadata["now"].(time.Time); ok {
-		return t
-	}
-	return time.Now()
-}
+// Clock is the time tables measure ages against (Session.Now).
+func Clock(cmd *cli.Command) time.Time { return SessionOf(cmd).Now() }
 
 // OutputFormatsOf is what cmd's -o accepts, false when its -o is not a
 // format (save's names a file).

@@ -176,23 +176,6 @@ func (s *runHooks) recordErrors(cmd *cli.Command) {
 	}
 }
 
-// AttachSession gives a fresh tree its before/after hooks.
-func AttachSession(cri *cli.Command) {
-	s := &runHooks{}
-	prev := cri.Before
-	cri.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
-		if prev != nil {
-			var err error
-			if ctx, err = prev(ctx, cmd); err != nil {
-				return ctx, err
-			}
-		}
-		return s.before(ctx, cmd)
-	}
-	cri.After = func(_ context.Context, cmd *cli.Command) error { return s.after(cmd) }
-	s.recordErrors(cri)
-}
-
 // criNamespace is the containerd namespace the CRI plugin keeps its
 // objects in; ctr's -n chooses nothing under cri.
 const criNamespace = "k8s.io"
@@ -218,20 +201,9 @@ func InstallGlobals(root *cli.Command) {
 	if cri != root {
 		ctr = root
 	}
-	copyProxies := urfavex.ProxyGlobals(cri, ctr)
-	prev := cri.Before
-	cri.Before = func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
-		if err := copyProxies(); err != nil {
-			return ctx, &UsageError{Err: err}
-		}
-		if err := ctrGlobals(cmd); err != nil {
-			return ctx, err
-		}
-		if prev != nil {
-			return prev(ctx, cmd)
-		}
-		return ctx, nil
-	}
+	s := SessionOf(cri)
+	s.copyProxies = urfavex.ProxyGlobals(cri, ctr)
+	s.installed = true
 }
 
 // ctrGlobals makes ctr's own global flags mean something under cri, or be

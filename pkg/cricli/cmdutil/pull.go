@@ -147,7 +147,7 @@ func PullProgress(cmd *cli.Command, image string) (*ctrd.PullWatch, func()) {
 		}
 		v.Draw(printer.PullFrame(image, st, v.Screen())...)
 	}}
-	if cs, ok := cmd.Root().Metadata["pullContent"].(ctrd.PullContent); ok {
+	if cs := SessionOf(cmd).PullContent(); cs != nil {
 		watch.Content = cs // tests: the fake CRI server has no content store
 	}
 	return watch, func() { v.End(final) }

@@ -126,13 +126,9 @@ func diagnoseEvery(ctx context.Context, cmd *cli.Command, c *runtime.Client, p p
 	}
 }
 
-// hostInfo reads the machine's identity; tests pin it through the root
-// command's Metadata, as they pin the clock.
+// hostInfo reads the machine's identity (tests pin it: Options.Host).
 func hostInfo(cmd *cli.Command) diagnose.HostInfo {
-	if h, ok := cmd.Root().Metadata["host"].(diagnose.HostInfo); ok {
-		return h
-	}
-	return diagnose.ReadHost(cmd.String("host-root"))
+	return cmdutil.SessionOf(cmd).Host(cmd.String("host-root"))
 }
 
 // problemsFound is diagnose's verdict on an unhealthy node: exit 1 with a
