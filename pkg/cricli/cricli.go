@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/urfave/cli/v3"
 
@@ -123,7 +121,7 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 }
 
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
-	if cmd.NArg() > 0 && cmdutil.IsCrictl(cmd) {
+	if cmd.NArg() > 0 && cmdutil.PersonalityOf(cmd).HelpTopicForUnknown {
 		return helpTopicError(cmd.Args().First())
 	}
 	if cmd.NArg() > 0 {
@@ -145,12 +143,6 @@ func setUsageErrors(cmd *cli.Command) {
 	for _, sub := range cmd.Commands {
 		setUsageErrors(sub)
 	}
-}
-
-// IsCrictl reports whether argv[0] asks for the crictl personality.
-func IsCrictl(argv0 string) bool {
-	base := filepath.Base(argv0)
-	return base == "crictl" || strings.HasPrefix(base, "crictl.")
 }
 
 // CrictlCommand returns the tree as a standalone `crictl` root, for the
@@ -179,10 +171,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	completion.CompleteUpstream(root)
 	cmdutil.WatchAddressEnv(root)
 	cmdutil.InstallGlobals(root)
-	crictl := root.Name == "crictl"
-	if crictl {
-		ctx = crictlContext(ctx)
-	}
+	personality := cmdutil.PersonalityOf(root)
 	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
@@ -213,15 +202,13 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	err := root.Run(ctx, args)
 	prog := root.Name
 	for _, line := range cmdutil.ErrorLines(err) {
-		if crictl {
-			// Messages built for ctr cri name the command as crictl users type it.
-			line = strings.ReplaceAll(line, "ctr cri ", "crictl ")
-		}
+		// Messages built for ctr cri name the command as its users type it.
+		line = personality.Typed(line)
 		// Error text carries runtime, registry and config strings: one
 		// escaped line each, whatever they contain.
 		fmt.Fprintf(stderr, "%s: %s\n", prog, printer.Escape(line))
 	}
-	if crictl {
+	if personality.Standalone {
 		return crictlExitCode(err)
 	}
 	if isHelpTopicError(err) {

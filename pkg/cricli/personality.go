@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -74,8 +75,15 @@ func anySet(c *cli.Command, names ...string) bool {
 // there the flag would be a no-op, so crictl's "not defined" is the answer.
 var ctrOnlyFlags = map[string][]string{"rmi": {cmdutil.FlagForce}}
 
+// IsCrictl reports whether argv[0] asks for the crictl personality.
+func IsCrictl(argv0 string) bool {
+	base := filepath.Base(argv0)
+	return base == "crictl" || strings.HasPrefix(base, "crictl.")
+}
+
 // crictlize turns a fresh ctr cri tree into crictl's.
 func crictlize(root *cli.Command) {
+	cmdutil.SessionOf(root).SetPersonality(cmdutil.Crictl())
 	root.Name = "crictl"
 	root.Usage = "client for CRI"
 	root.UsageText = "crictl [global options] command [command options]"
@@ -225,10 +233,4 @@ func installVersionPrinter() {
 			prev(cmd)
 		}
 	})
-}
-
-// crictlContext marks ctx for the few results that differ by personality
-// (version prints no client line under crictl, as crictl).
-func crictlContext(ctx context.Context) context.Context {
-	return context.WithValue(ctx, cmdutil.CrictlKey{}, true)
 }

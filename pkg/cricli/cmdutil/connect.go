@@ -119,7 +119,7 @@ func checkUnknownConfigKeys(cmd *cli.Command, cfg *CrictlConfig, path string) er
 		return nil
 	}
 	what := fmt.Sprintf("config %s: unknown key %s; keys are %s", path, strings.Join(cfg.unknown, ", "), strings.Join(ConfigKeyNames(), ", "))
-	if IsCrictl(cmd) {
+	if PersonalityOf(cmd).WarnUnknownConfig {
 		fmt.Fprintf(cmd.Root().ErrWriter, "crictl: warning: %s (ignored)\n", printer.Escape(what))
 		return nil
 	}
@@ -279,8 +279,8 @@ func WithClient(ctx context.Context, cmd *cli.Command, fn func(context.Context, 
 	opts := runtime.Options{RuntimeEndpoint: ep.Runtime, ImageEndpoint: ep.Image, Timeout: ep.timeout}
 	opts.MaxRetries = ep.maxRetries
 	opts.StatsHandler = rpcTracing(ctx)
-	if IsCrictl(cmd) {
-		opts.Hints = crictlHints
+	if h := PersonalityOf(cmd).Hints; h != nil {
+		opts.Hints = *h
 	}
 	if root != cmd && HasFlag(root, "connect-timeout") {
 		opts.ConnectTimeout = root.Duration("connect-timeout")

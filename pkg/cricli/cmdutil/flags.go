@@ -193,12 +193,12 @@ func ContainerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 	if err != nil {
 		return runtime.ContainerFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Bool("latest") && cmd.IsSet("last") && !IsCrictl(cmd) {
+	if cmd.Bool("latest") && cmd.IsSet("last") && !PersonalityOf(cmd).LatestWins {
 		// crictl lets --latest win; ctr cri says the two disagree.
 		return runtime.ContainerFilter{}, UsageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}
 	return runtime.ContainerFilter{
-		ID: cmd.String("id"), Name: cmd.String("name"), Pod: cmd.String("pod"), PodLenient: IsCrictl(cmd),
+		ID: cmd.String("id"), Name: cmd.String("name"), Pod: cmd.String("pod"), PodLenient: PersonalityOf(cmd).LenientPod,
 		PodName: cmd.String("pod-name"), Namespace: cmd.String("namespace"), Image: cmd.String("image"),
 		State: cmd.String("state"), Labels: labels, Latest: cmd.Bool("latest"), Last: cmd.Int("last"),
 	}, nil
@@ -222,7 +222,7 @@ func PodFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	if err != nil {
 		return runtime.PodFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Bool("latest") && cmd.IsSet("last") && !IsCrictl(cmd) {
+	if cmd.Bool("latest") && cmd.IsSet("last") && !PersonalityOf(cmd).LatestWins {
 		// crictl lets --latest win; ctr cri says the two disagree.
 		return runtime.PodFilter{}, UsageErrorf("--latest and --last cannot be combined: --latest is --last 1")
 	}

@@ -81,7 +81,7 @@ func (s *runHooks) before(ctx context.Context, cmd *cli.Command) (context.Contex
 		return ctx, nil
 	}
 	rate := cri.Int(flagTraceRate)
-	if !IsCrictl(cmd) && (rate < -1 || rate > 1_000_000) {
+	if !PersonalityOf(cmd).AnyTraceRate && (rate < -1 || rate > 1_000_000) {
 		return ctx, UsageErrorf("invalid --%s %d: use -1 (all) or 0 to 1000000", flagTraceRate, rate)
 	}
 	tp, shutdown, err := startTracing(ctx, cri.String(flagTraceEP), rate, exportTimeout(cri), commandDeadline(cmd))
@@ -185,7 +185,7 @@ const criNamespace = "k8s.io"
 // and help that lists the globals that act.
 func InstallGlobals(root *cli.Command) {
 	cri := root
-	if root.Name != "crictl" {
+	if !PersonalityOf(root).Standalone {
 		cri = nil
 		for _, c := range root.Commands {
 			if c.Name == "cri" {

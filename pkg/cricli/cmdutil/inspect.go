@@ -62,7 +62,7 @@ func printInspected(cmd *cli.Command, p printer.Printer, items []*printer.Inspec
 			return err
 		}
 	} else if len(errs) == 0 {
-		if IsCrictl(cmd) {
+		if PersonalityOf(cmd).HelpWhenNothingFound {
 			// crictl follows its message with the command's help on stdout.
 			if err := cli.ShowSubcommandHelp(cmd); err != nil {
 				return err

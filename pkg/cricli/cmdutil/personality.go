@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v3"
 
@@ -12,12 +13,80 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
-type CrictlKey struct{}
-
-func IsCrictlContext(ctx context.Context) bool {
-	v, _ := ctx.Value(CrictlKey{}).(bool)
-	return v
+// Personality is how the tree answers under its name: ctr cri's own
+// contract, or crictl's wherever only the name is at stake. Every
+// difference a command makes by personality is one named field here (the
+// tree-wide ones, help and exit codes, are applied where the tree is
+// assembled); docs/migrating-from-crictl.md lists them.
+type Personality struct {
+	// Prog is how a command line starts: "ctr cri" or "crictl".
+	Prog string
+	// Standalone: the tree is its own root, with no ctr above it (no ctr
+	// flags, crictl's help and exit codes).
+	Standalone bool
+	// Hints name the flags a connection error suggests (nil: ctr's).
+	Hints *runtime.Hints
+	// LatestWins: --latest with --last is --latest (ctr cri: a usage error).
+	LatestWins bool
+	// LenientPod: a --pod that names no pod selects nothing, as crictl's
+	// runtime-side filter (ctr cri: not found).
+	LenientPod bool
+	// WarnUnknownConfig: unknown keys of crictl.yaml and unknown fields of
+	// pod and container configs are warnings (F27, C14), not usage errors.
+	WarnUnknownConfig bool
+	// AnyTraceRate: --tracing-sampling-rate-per-million is passed on
+	// unchecked.
+	AnyTraceRate bool
+	// StopUnknownSucceeds: stop and stopp print an ID that matches nothing
+	// and succeed, as containerd answers crictl (C15).
+	StopUnknownSucceeds bool
+	// IgnoreExtraArgs: pods, runtime-config and imagefsinfo ignore
+	// arguments (X03, C05) instead of refusing them.
+	IgnoreExtraArgs bool
+	// NoClientVersion: version prints the runtime's lines only.
+	NoClientVersion bool
+	// InspectWithoutPod: inspect's table has no pod line.
+	InspectWithoutPod bool
+	// TailStreamRefused: logs refuses --tail with --stream.
+	TailStreamRefused bool
+	// RmiInUse: rmi removes images that containers use, without --force.
+	RmiInUse bool
+	// HelpWhenNothingFound: an inspect that finds nothing shows the help.
+	HelpWhenNothingFound bool
+	// EditAllConfigKeys: config --set rewrites every crictl key.
+	EditAllConfigKeys bool
+	// HelpTopicForUnknown: an unknown command is crictl's "No help topic".
+	HelpTopicForUnknown bool
 }
+
+// CtrCri is ctr cri's personality.
+func CtrCri() Personality { return Personality{Prog: "ctr cri"} }
+
+// Crictl is the personality of the tree called as crictl.
+func Crictl() Personality {
+	return Personality{
+		Prog: "crictl", Standalone: true, Hints: &crictlHints,
+		LatestWins: true, LenientPod: true, WarnUnknownConfig: true, AnyTraceRate: true,
+		StopUnknownSucceeds: true, IgnoreExtraArgs: true, NoClientVersion: true,
+		InspectWithoutPod: true, TailStreamRefused: true, RmiInUse: true,
+		HelpWhenNothingFound: true, EditAllConfigKeys: true, HelpTopicForUnknown: true,
+	}
+}
+
+// Typed is line (a message written for ctr cri) as this personality's users
+// type its commands.
+func (p Personality) Typed(line string) string {
+	if p.Prog == "ctr cri" {
+		return line
+	}
+	return strings.ReplaceAll(line, "ctr cri ", p.Prog+" ")
+}
+
+// PersonalityOf is the personality of the tree cmd belongs to.
+func PersonalityOf(cmd *cli.Command) Personality { return SessionOf(cmd).personality }
+
+// SetPersonality gives the session's tree personality p.
+func (s *Session) SetPersonality(p Personality) { s.personality = p }
 
 // StopUnknownAsCrictl gives stop and stopp crictl's answer to an ID that
 // matches nothing: under crictl the runtime is asked anyway, and containerd
@@ -25,7 +94,7 @@ func IsCrictlContext(ctx context.Context) bool {
 // The crictl personality prints it without the call; ctr cri keeps the
 // not-found error.
 func StopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func(context.Context, string) error) ([]string, []error, func(context.Context, string) error) {
-	if !IsCrictl(cmd) {
+	if !PersonalityOf(cmd).StopUnknownSucceeds {
 		return ids, failed, op
 	}
 	known := map[string]bool{}
@@ -53,7 +122,7 @@ func StopUnknownAsCrictl(cmd *cli.Command, ids []string, failed []error, op func
 // configs (C14); its personality warns on stderr and goes on, while ctr
 // cri refuses the file.
 func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
-	if !IsCrictl(cmd) {
+	if !PersonalityOf(cmd).WarnUnknownConfig {
 		return nil
 	}
 	w := cmd.Root().ErrWriter
@@ -68,7 +137,7 @@ func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
 func crictlIgnoresArgs(cmd *cli.Command) bool {
 	switch cmd.Name {
 	case "pods", "runtime-config", "imagefsinfo":
-		return IsCrictl(cmd)
+		return PersonalityOf(cmd).IgnoreExtraArgs
 	}
 	return false
 }
@@ -78,6 +147,3 @@ var crictlHints = runtime.Hints{
 	Endpoint: "set --runtime-endpoint/-r or CONTAINER_RUNTIME_ENDPOINT",
 	Timeout:  "--timeout/-t",
 }
-
-// IsCrictl reports whether cmd runs under the crictl personality.
-func IsCrictl(cmd *cli.Command) bool { return cmd.Root().Name == "crictl" }

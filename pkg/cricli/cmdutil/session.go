@@ -50,6 +50,7 @@ type Session struct {
 		err  error
 	}
 
+	personality Personality
 	hooks       runHooks
 	installed   bool         // InstallGlobals ran: ctr's flags act under cri
 	copyProxies func() error // urfavex.ProxyGlobals' copy
@@ -59,7 +60,7 @@ type Session struct {
 const sessionKey = "ctrcri.session"
 
 // NewSession starts the session of a fresh tree.
-func NewSession(opts Options) *Session { return &Session{opts: opts} }
+func NewSession(opts Options) *Session { return &Session{opts: opts, personality: CtrCri()} }
 
 // Attach makes s the session of the tree under cri and gives cri the one
 // Before and After every run goes through.

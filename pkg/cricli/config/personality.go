@@ -13,7 +13,7 @@ import (
 // ctr cri edits the keys given and nothing else; crictl rewrites every one
 // of its keys (editAllKeys).
 func configEdit(cmd *cli.Command) func(*configDoc, [][2]string) error {
-	if cmdutil.IsCrictl(cmd) {
+	if cmdutil.PersonalityOf(cmd).EditAllConfigKeys {
 		return editAllKeys
 	}
 	return editKeys

@@ -90,7 +90,7 @@ func NewInspectCommand() *cli.Command {
 				pods := make(map[string]string, len(targets))
 				for i, t := range targets {
 					ids[i] = t.Id
-					if t.PodName != "" && !cmdutil.IsCrictl(cmd) {
+					if t.PodName != "" && !cmdutil.PersonalityOf(cmd).InspectWithoutPod {
 						// The table names the pod, from the list that
 						// resolved the targets (crictl's text has no such line).
 						pods[t.Id] = t.PodNamespace + "/" + t.PodName

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/urfave/cli/v3"
 )
 
@@ -40,7 +41,7 @@ const persistentHelp = "{{if .VisiblePersistentFlags}}\n\nGLOBAL OPTIONS:{{templ
 // underCtrCri reports whether c is ctr's cri command or below it.
 func underCtrCri(c *cli.Command) bool {
 	root := c.Root()
-	if root == c || root.Name == "crictl" {
+	if root == c || cmdutil.PersonalityOf(c).Standalone {
 		return false
 	}
 	for _, p := range c.Lineage() {

@@ -221,7 +221,7 @@ func CrictlLine(line string) string {
 // the tree runs as.
 func helpExamples(cmd *cli.Command) string {
 	var b strings.Builder
-	for i, e := range ExamplesFor(cmd, cmd.Root().Name == "crictl") {
+	for i, e := range ExamplesFor(cmd, cmdutil.PersonalityOf(cmd).Standalone) {
 		if i > 0 {
 			b.WriteString("\n")
 		}

@@ -63,7 +63,7 @@ snapshot. The crictl personality removes it, as crictl does.`,
 					cmdutil.NothingToDo(cmd, "images")
 					return nil
 				}
-				if !prune && !cmd.Bool(cmdutil.FlagForce) && !cmdutil.IsCrictl(cmd) {
+				if !prune && !cmd.Bool(cmdutil.FlagForce) && !cmdutil.PersonalityOf(cmd).RmiInUse {
 					if imgs, failed, err = keepInUse(ctx, c, imgs, failed); err != nil {
 						return err
 					}

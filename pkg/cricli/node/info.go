@@ -11,13 +11,14 @@ import (
 )
 
 func NewVersionCommand() *cli.Command {
-	cmd := cmdutil.DocCommand("version", "Show the runtime's name and version and the CRI API version", cmdutil.CatInfo, printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
+	var cmd *cli.Command
+	cmd = cmdutil.DocCommand("version", "Show the runtime's name and version and the CRI API version", cmdutil.CatInfo, printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
 		v, err := c.Version(ctx)
 		if err != nil {
 			return nil, err
 		}
 		cv := cmdutil.ClientVersion()
-		if cmdutil.IsCrictlContext(ctx) {
+		if cmdutil.PersonalityOf(cmd).NoClientVersion {
 			cv = "" // crictl prints the runtime's lines only
 		}
 		return printer.Version(v, cv), nil

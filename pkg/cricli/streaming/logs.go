@@ -73,7 +73,7 @@ time without a zone) or a Unix time (1714557600).`,
 			var streamTail *tailWriter
 			if cmd.IsSet("tail") && cmd.IsSet("stream") {
 				switch {
-				case cmdutil.IsCrictl(cmd):
+				case cmdutil.PersonalityOf(cmd).TailStreamRefused:
 					return cmdutil.UsageErrorf("--tail and --stream cannot be combined")
 				case o.Follow:
 					return cmdutil.UsageErrorf("--tail with --stream cannot follow: the file interleaves both streams; drop -f, or --stream")

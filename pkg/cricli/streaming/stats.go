@@ -201,7 +201,7 @@ func statsAction(kind statsKind) cli.ActionFunc {
 		}
 		f := runtime.StatsFilter{ID: cmd.String("id"), Labels: labels}
 		if cmdutil.HasFlag(cmd, "pod") {
-			f.Pod, f.PodLenient = cmd.String("pod"), cmdutil.IsCrictl(cmd)
+			f.Pod, f.PodLenient = cmd.String("pod"), cmdutil.PersonalityOf(cmd).LenientPod
 		}
 		if cmdutil.HasFlag(cmd, "all") {
 			f.All = cmd.Bool("all")
