@@ -23,52 +23,11 @@ import (
 // error for a wrong argument count. Every difference from ctr cri lives in
 // this file; docs/migrating-from-crictl.md lists them.
 
-// crictlShowsHelp holds, per command, crictl's test for "print the help on
-// stdout and exit 0" (cri-tools v1.37.0). Under ctr cri the same command
-// lines are usage errors (exit 2).
-var crictlShowsHelp = map[string]func(*cli.Command) bool{
-	"attach":                func(c *cli.Command) bool { return c.NArg() > 1 && c.Args().First() != "" },
-	"completion":            func(c *cli.Command) bool { return c.NArg() > 1 },
-	"config":                func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "get", "set", "list") },
-	"create":                func(c *cli.Command) bool { return c.NArg() != 3 },
-	"events":                func(c *cli.Command) bool { return c.NArg() != 0 },
-	"exec":                  func(c *cli.Command) bool { return c.NArg() < 1 || c.NArg() < 2 && !anySet(c, filterNames...) },
-	"images":                func(c *cli.Command) bool { return c.NArg() > 1 },
-	"info":                  func(c *cli.Command) bool { return c.NArg() != 0 },
-	"logs":                  func(c *cli.Command) bool { return c.NArg() > 1 },
-	"metricdescs":           func(c *cli.Command) bool { return c.NArg() > 0 },
-	"metricsp":              func(c *cli.Command) bool { return c.NArg() > 0 },
-	"port-forward":          func(c *cli.Command) bool { return c.NArg() < 2 },
-	"ps":                    func(c *cli.Command) bool { return c.NArg() != 0 },
-	"pull":                  func(c *cli.Command) bool { return c.NArg() > 1 },
-	"rm":                    func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all") },
-	"rmi":                   func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all", "prune") },
-	"rmp":                   func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all") },
-	"run":                   func(c *cli.Command) bool { return c.NArg() != 2 },
-	"runp":                  func(c *cli.Command) bool { return c.NArg() != 1 },
-	"stopp":                 func(c *cli.Command) bool { return c.NArg() == 0 && !anySet(c, "all") },
-	"update-runtime-config": func(c *cli.Command) bool { return c.NArg() != 0 || !anySet(c, "pod-cidr") },
-	"version":               func(c *cli.Command) bool { return c.NArg() != 0 },
-}
-
 // crictlFormats are -o lists crictl's personality keeps as crictl's where
 // ours accepts more and the difference would change what a script gets:
 // crictl's events refuses -o table (exit 1), where ours would stream lines.
 var crictlFormats = map[string][]string{
 	"events": {printer.JSON, printer.YAML, printer.GoTemplate},
-}
-
-// filterNames are exec's container filters: with one of them, exec needs
-// no CONTAINER argument.
-var filterNames = []string{"id", "name", "pod", "pod-name", "namespace", "image", "state", "label", "latest", "last"}
-
-func anySet(c *cli.Command, names ...string) bool {
-	for _, n := range names {
-		if cmdutil.HasFlag(c, n) && c.IsSet(n) {
-			return true
-		}
-	}
-	return false
 }
 
 // ctrOnlyFlags are flags of guards the crictl personality does not have:
@@ -115,7 +74,7 @@ func crictlize(root *cli.Command) {
 		if drop := ctrOnlyFlags[sub.Name]; drop != nil {
 			sub.Flags = slices.DeleteFunc(sub.Flags, func(f cli.Flag) bool { return slices.Contains(drop, f.Names()[0]) })
 		}
-		if test, ok := crictlShowsHelp[sub.Name]; ok && sub.Action != nil {
+		if test := cmdutil.ArgSpecOf(sub).CrictlHelp; test != nil && sub.Action != nil {
 			sub.Action = helpWhen(test, sub.Action)
 		}
 		if words, ok := crictlWords[sub.Name]; ok && sub.Action != nil {

@@ -193,9 +193,8 @@ func ContainerFilter(cmd *cli.Command) (runtime.ContainerFilter, error) {
 	if err != nil {
 		return runtime.ContainerFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Bool("latest") && cmd.IsSet("last") && !PersonalityOf(cmd).LatestWins {
-		// crictl lets --latest win; ctr cri says the two disagree.
-		return runtime.ContainerFilter{}, UsageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	if err := latestOrLast(cmd); err != nil {
+		return runtime.ContainerFilter{}, err
 	}
 	return runtime.ContainerFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), Pod: cmd.String("pod"), PodLenient: PersonalityOf(cmd).LenientPod,
@@ -222,9 +221,8 @@ func PodFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	if err != nil {
 		return runtime.PodFilter{}, &UsageError{Err: err}
 	}
-	if cmd.Bool("latest") && cmd.IsSet("last") && !PersonalityOf(cmd).LatestWins {
-		// crictl lets --latest win; ctr cri says the two disagree.
-		return runtime.PodFilter{}, UsageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	if err := latestOrLast(cmd); err != nil {
+		return runtime.PodFilter{}, err
 	}
 	return runtime.PodFilter{
 		ID: cmd.String("id"), Name: cmd.String("name"), Namespace: cmd.String("namespace"),
@@ -306,4 +304,13 @@ func OutputFormatsOf(cmd *cli.Command) ([]string, bool) {
 		return f.Config.Formats, true
 	}
 	return nil, false
+}
+
+// latestOrLast refuses --latest with --last: crictl lets --latest win
+// (Personality.LatestWins), ctr cri says the two disagree.
+func latestOrLast(cmd *cli.Command) error {
+	if cmd.Bool("latest") && cmd.IsSet("last") && !PersonalityOf(cmd).LatestWins {
+		return UsageErrorf("--latest and --last cannot be combined: --latest is --last 1")
+	}
+	return nil
 }

@@ -19,6 +19,44 @@ type ArgSpec struct {
 	State string // offer only objects in this state: a container or pod state
 	Args  int
 	Files int
+	// Rest are the arguments after those, which complete to nothing
+	// (port-forward's ports, pull's image); ArgsMany: any number.
+	Rest int
+	// Min is how many arguments the command needs at least.
+	Min int
+	// CrictlHelp is crictl's test (cri-tools v1.37.0) for printing the
+	// command's help on stdout and exiting 0 instead of running it: the
+	// crictl personality applies it; under ctr cri the same command lines
+	// are usage errors. HelpOnArity is the test where crictl's is the
+	// declared arity alone.
+	CrictlHelp func(*cli.Command) bool
+}
+
+// MaxArgs is how many arguments the command takes at most (ArgsMany: no
+// limit).
+func (s ArgSpec) MaxArgs() int {
+	if s.Args == ArgsMany || s.Files == ArgsMany || s.Rest == ArgsMany {
+		return ArgsMany
+	}
+	return s.Args + s.Files + s.Rest
+}
+
+// HelpOnArity is a CrictlHelp: help when the arguments are fewer than Min
+// or more than MaxArgs.
+func HelpOnArity(c *cli.Command) bool {
+	s := ArgSpecOf(c)
+	n := c.NArg()
+	return n < s.Min || s.MaxArgs() != ArgsMany && n > s.MaxArgs()
+}
+
+// AnySet reports whether any of the named flags of c was given.
+func AnySet(c *cli.Command, names ...string) bool {
+	for _, n := range names {
+		if HasFlag(c, n) && c.IsSet(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // Keys of what constructors declare in Command.Metadata.

@@ -403,7 +403,7 @@ func containerCandidates(l []runtime.Container, what offer) []Candidate {
 	}
 	if what == offerAll || what == offerNames {
 		out = append(out, names(l, name, runtime.ContainerNames(l), what == offerAll, func(ct runtime.Container) string {
-			return "container " + cmdutil.Short(ct.Id) + where(ct.PodNamespace, ct.PodName)
+			return "container " + printer.TruncID(ct.Id) + where(ct.PodNamespace, ct.PodName)
 		})...)
 	}
 	return out
@@ -429,10 +429,10 @@ func podCandidates(pods []*runtime.Pod, what offer) []Candidate {
 			break
 		}
 		out = append(out, names(pods, name, resolves, true, func(p *runtime.Pod) string {
-			return "pod " + cmdutil.Short(p.Id) + " in " + p.GetMetadata().GetNamespace()
+			return "pod " + printer.TruncID(p.Id) + " in " + p.GetMetadata().GetNamespace()
 		})...)
 		nsName := func(p *runtime.Pod) string { return p.GetMetadata().GetNamespace() + "/" + name(p) }
-		out = append(out, names(pods, nsName, resolves, true, func(p *runtime.Pod) string { return "pod " + cmdutil.Short(p.Id) })...)
+		out = append(out, names(pods, nsName, resolves, true, func(p *runtime.Pod) string { return "pod " + printer.TruncID(p.Id) })...)
 	}
 	return out
 }
@@ -453,7 +453,7 @@ func imageCandidates(imgs []*runtime.Image, what offer) []Candidate {
 		for _, im := range imgs {
 			for _, t := range im.RepoTags {
 				if repo, ok := strings.CutSuffix(t, ":latest"); ok {
-					out = append(out, Candidate{repo, "image " + cmdutil.Short(im.Id)})
+					out = append(out, Candidate{repo, "image " + printer.TruncID(im.Id)})
 				}
 			}
 		}
@@ -749,7 +749,7 @@ make install puts the scripts where bash-completion, zsh and fish look.`,
 			_, err = io.WriteString(cmd.Root().Writer, script)
 			return err
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1}, cmdutil.Ex("Enable completion in the running bash",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Enable completion in the running bash",
 			"source <(ctr cri completion bash)"), cmdutil.Ex("Enable it in zsh, after compinit",
 			"source <(ctr cri completion zsh)"),
 		),

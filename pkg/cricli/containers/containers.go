@@ -51,7 +51,7 @@ func NewPsCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers}, cmdutil.Ex("List running containers with their pod and namespace",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("List running containers with their pod and namespace",
 			"ctr cri ps"), cmdutil.Ex("All containers of pod web (a name, namespace/name, ID or prefix), exited ones included",
 			"ctr cri ps -a --pod shop/web"), cmdutil.Ex("The table, then a line for each container that changes, until Ctrl-C",
 			"ctr cri ps -w"), cmdutil.Ex("IDs of the exited containers, for a script",

@@ -180,7 +180,7 @@ key pull-image-on-create: true means --pull always).
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Files: 2}, cmdutil.Ex("Create a container in the ready pod web",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Files: 2, Min: 3, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Create a container in the ready pod web",
 			"ctr cri create web container.yaml pod.yaml"), cmdutil.Ex("Create it without pulling the image",
 			"ctr cri create --pull never web container.yaml pod.yaml"),
 		),
@@ -243,7 +243,7 @@ fails, the pod is stopped and removed again.
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 2}, cmdutil.Ex("Run a pod, pull the image, create and start the container; print its ID",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 2, Min: 2, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Run a pod, pull the image, create and start the container; print its ID",
 			"ctr cri run container.yaml pod.yaml"), cmdutil.Ex("The same with the image already on the node",
 			"ctr cri run --pull missing container.yaml pod.yaml"),
 		),
@@ -310,7 +310,7 @@ func NewStopCommand() *cli.Command {
 				if grace > 0 {
 					why = fmt.Sprintf("waiting for it to exit (killed %ds after SIGTERM)", grace)
 				}
-				describe := func(id string) (string, string) { return "Stopping container " + cmdutil.Short(id), why }
+				describe := func(id string) (string, string) { return "Stopping container " + printer.TruncID(id), why }
 				return cmdutil.ForEachSayWaiting(ctx, cmd, ids, failed, describe, func(ctx context.Context, id string) ([]string, error) {
 					if err := op(ctx, id); err != nil {
 						return nil, err

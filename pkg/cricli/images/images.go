@@ -48,7 +48,7 @@ func NewImagesCommand() *cli.Command {
 				return p.Print(cmd.Root().Writer, printer.Images(imgs, cols))
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1}, cmdutil.Ex("List images",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("List images",
 			"ctr cri images"), cmdutil.Ex("The tags of one repository, with digests",
 			"ctr cri images --digests registry.example.com/team/app"), cmdutil.Ex("IDs of the images no tag points to",
 			"ctr cri images -q --filter dangling=true"),

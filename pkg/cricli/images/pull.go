@@ -79,7 +79,8 @@ empty on success.`,
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("Pull an image",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Rest: 1,
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }}, cmdutil.Ex("Pull an image",
 			"ctr cri pull busybox:1.36"), cmdutil.Ex("Pull from a private registry, the password read from standard input",
 			"ctr cri pull -u robot --password-stdin registry.example.com/team/app:1.4"), cmdutil.Ex("Pull for the runtime handler a pod config names",
 			"ctr cri pull --pod-config pod.yaml registry.example.com/team/app:1.4"),

@@ -23,7 +23,7 @@ func NewVersionCommand() *cli.Command {
 		}
 		return printer.Version(v, cv), nil
 	})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("Runtime name and version, CRI API version",
+	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Runtime name and version, CRI API version",
 		"ctr cri version"), cmdutil.Ex("The runtime's version alone",
 		"ctr cri version -o jsonpath='{.runtimeVersion}'"),
 	)
@@ -40,7 +40,7 @@ func NewInfoCommand() *cli.Command {
 		}
 		return printer.Info(s)
 	})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("Runtime conditions and configuration",
+	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Runtime conditions and configuration",
 		"ctr cri info"), cmdutil.Ex("One line per condition (RuntimeReady, NetworkReady)",
 		`ctr cri info -o go-template='{{range .status.conditions}}{{.type}}={{.status}} {{.reason}}{{"\n"}}{{end}}'`),
 	)

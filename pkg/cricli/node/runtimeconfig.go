@@ -39,7 +39,8 @@ func NewUpdateRuntimeConfigCommand() *cli.Command {
 				return c.UpdatePodCIDR(ctx, cidr)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("Hand the runtime the node's pod IP ranges (dual stack)",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() != 0 || !cmdutil.AnySet(c, "pod-cidr") }}, cmdutil.Ex("Hand the runtime the node's pod IP ranges (dual stack)",
 			"ctr cri update-runtime-config --pod-cidr 10.88.0.0/16,fd00::/64"),
 		),
 	}

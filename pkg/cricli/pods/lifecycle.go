@@ -45,7 +45,7 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1}, cmdutil.Ex("Run a pod from a config file and print its ID",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1, Min: 1, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Run a pod from a config file and print its ID",
 			"ctr cri runp pod.yaml"), cmdutil.Ex("Run it with another runtime handler",
 			"ctr cri runp -r runc pod.yaml"),
 		),
@@ -81,7 +81,7 @@ func NewStopPodCommand() *cli.Command {
 				describe := func(id string) (string, string) {
 					name := names[id]
 					if name == "" {
-						name = cmdutil.Short(id)
+						name = printer.TruncID(id)
 					}
 					return "Stopping pod " + name, "waiting for its containers to exit (each is killed when its grace period ends)"
 				}
@@ -93,7 +93,8 @@ func NewStopPodCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany}, cmdutil.Ex("Stop pod web of namespace shop",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany,
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }}, cmdutil.Ex("Stop pod web of namespace shop",
 			"ctr cri stopp shop/web"), cmdutil.Ex("Stop every ready pod",
 			"ctr cri stopp -a"),
 		),

@@ -60,7 +60,8 @@ or Ctrl-C: the container keeps running.`,
 				return err
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1}, cmdutil.Ex("Attach to the terminal of container web's main process (detach with ctrl-p, ctrl-q)",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1,
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 && c.Args().First() != "" }}, cmdutil.Ex("Attach to the terminal of container web's main process (detach with ctrl-p, ctrl-q)",
 			"ctr cri attach -it web"), cmdutil.Ex("Watch the output of a running container without sending it input",
 			"ctr cri attach web"),
 		),

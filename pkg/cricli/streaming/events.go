@@ -65,7 +65,7 @@ or when the runtime closes the stream.`,
 				return err
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("Follow container events",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Follow container events",
 			"ctr cri events"), cmdutil.Ex("Watch the restarts of pod web's containers",
 			"ctr cri events --pod web --type stopped"), cmdutil.Ex("One line per event: time, type, container, name, attempt, pod, namespace",
 			"ctr cri events -o table"), cmdutil.Ex("Containers as they stop, with exit code and image",

@@ -92,7 +92,10 @@ The exit code is the remote command's; 130 if interrupted.`,
 			&cli.BoolFlag{Name: "parallel", Aliases: []string{"x"}, Usage: "with several containers: run in all of them at once"},
 		}, cmdutil.ContainerFilterFlags()...), streamFlags()...),
 		Action: runExec,
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1}, cmdutil.Ex("Open a shell in container web",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1, Rest: cmdutil.ArgsMany,
+			CrictlHelp: func(c *cli.Command) bool {
+				return c.NArg() < 1 || c.NArg() < 2 && !cmdutil.AnySet(c, containerFilterNames...)
+			}}, cmdutil.Ex("Open a shell in container web",
 			"ctr cri exec -it web sh"), cmdutil.Ex("Run a command, stdout and stderr kept apart, its exit code passed on",
 			"ctr cri exec -s app cat /etc/resolv.conf"), cmdutil.Ex("Run a command in every running container of pod shop/web",
 			"ctr cri exec -s --pod shop/web -- cat /etc/hostname"),

@@ -115,7 +115,8 @@ time without a zone) or a Unix time (1714557600).`,
 				return err
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: 1}, cmdutil.Ex("Follow container app's log from its last 20 lines",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: 1,
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }}, cmdutil.Ex("Follow container app's log from its last 20 lines",
 			"ctr cri logs -f --tail 20 app"), cmdutil.Ex("The newest attempt of a crash-looping container, running or not",
 			"ctr cri logs job"), cmdutil.Ex("What the attempt before it printed (kubectl logs -p)",
 			"ctr cri logs --previous job"), cmdutil.Ex("The last 20 lines written to stderr, with timestamps",

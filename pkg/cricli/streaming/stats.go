@@ -316,7 +316,7 @@ func NewPodMetricsCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("The runtime's pod metrics",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("The runtime's pod metrics",
 			"ctr cri metricsp"), cmdutil.Ex("The same as YAML, every 10 seconds",
 			"ctr cri metricsp -o yaml -w -s 10"),
 		),
@@ -332,7 +332,7 @@ func NewMetricDescsCommand() *cli.Command {
 			}
 			return printer.MetricDescriptors(d), nil
 		})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("What the metrics of metricsp mean",
+	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("What the metrics of metricsp mean",
 		"ctr cri metricdescs -o table"),
 	)
 	return cmd
