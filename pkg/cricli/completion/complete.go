@@ -3,6 +3,7 @@ package completion
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"fmt"
 	"io"
 	"slices"
@@ -557,166 +558,23 @@ func CompletionScript(prog, shell string) (string, error) {
 // compgen -W, which expands its word list. No "-o default": files come
 // only where the binary says they fit, not whenever it offers nothing
 // (ctr cri stop with nothing running).
-const bashScript = `# bash completion for @PROG@. Needs only bash: source it, or install it as
-# /usr/share/bash-completion/completions/@PROG@. Nothing typed on the line or
-# printed by @PROG@ is evaluated.
-@FUNC@() {
-	COMPREPLY=()
-	# Rejoin what bash split at COMP_WORDBREAKS ("--output=json",
-	# "busybox:1.36"): a word with no blank before it in the line belongs to
-	# the previous one.
-	local line=${COMP_LINE:0:COMP_POINT} words=() i w rest
-	for ((i = 0; i <= COMP_CWORD && i < ${#COMP_WORDS[@]}; i++)); do
-		w=${COMP_WORDS[i]}
-		rest=${line#"${line%%[![:blank:]]*}"}
-		if ((i == 0 || ${#rest} != ${#line})); then
-			words+=("$w")
-		else
-			words[${#words[@]}-1]+=$w
-		fi
-		line=${rest:${#w}}
-	done
-	((${#words[@]} > 1)) || return 0
-	local cur=${words[${#words[@]}-1]}
-	local -a args=("${words[@]:1:${#words[@]}-2}")
-	[[ $cur == -* ]] && args+=("$cur")
-	# The part of cur that readline replaces starts after its last word
-	# break: strip the rest from the candidates.
-	local tail=$cur c
-	for c in '=' ':'; do
-		[[ $COMP_WORDBREAKS == *"$c"* ]] && tail=${tail##*"$c"}
-	done
-	local keep=$((${#cur} - ${#tail}))
-	local prog=${words[0]}
-	[[ $prog == "~/"* ]] && prog=$HOME/${prog:2}
-	local out
-	out=$(command "$prog" "${args[@]}" --generate-shell-completion 2>/dev/null) || true
-	local -a toks=() descs=()
-	local tok desc width=0 files=
-	while IFS= read -r w; do
-		if [[ $w == "@DIRECTIVE@" ]]; then
-			files=1
-			continue
-		fi
-		tok=${w%%:*} desc=
-		[[ $w == *:* ]] && desc=${w#*:}
-		[[ -n $tok && $tok == "$cur"* ]] || continue
-		toks+=("$tok") descs+=("$desc")
-		((${#tok} > width)) && width=${#tok}
-	done <<<"$out"
-	for i in "${!toks[@]}"; do
-		tok=${toks[i]:keep}
-		# COMP_TYPE 63 is the second TAB, which lists: show descriptions
-		# (not next to file names, which bash shows from their last "/").
-		if [[ ${COMP_TYPE-} == 63 && -n ${descs[i]} && -z $files ]]; then
-			printf -v tok '%-*s  -- %s' "$((width - keep))" "$tok" "${descs[i]}"
-		fi
-		COMPREPLY+=("$tok")
-	done
-	if [[ -n $files ]]; then
-		# A glob into an array keeps every name whole (compgen -f prints
-		# one a line, splitting a name that holds a newline). Only the "*"
-		# is a pattern: what was typed is quoted. "~" needs compgen.
-		local -a found=()
-		if [[ $tail == "~"* ]]; then
-			while IFS= read -r w; do
-				found+=("$w")
-			done < <(compgen -f -- "$tail")
-		else
-			local ng=0
-			shopt -q nullglob && ng=1
-			shopt -s nullglob
-			found=("$tail"*)
-			((ng)) || shopt -u nullglob
-		fi
-		COMPREPLY+=("${found[@]}")
-		compopt -o filenames 2>/dev/null
-	fi
-	return 0
-}
-complete -F @FUNC@ @PROG@
-`
+//
+//go:embed scripts/complete.bash
+var bashScript string
 
 // zshScript passes the words typed to the binary as arguments (an array
 // expansion, never eval) and shows the candidates with their descriptions,
 // plus zsh's own file completion where the binary says files fit.
-const zshScript = `#compdef @PROG@
-compdef @ZFUNC@ @PROG@
-
-# zsh completion for @PROG@: load it after compinit (source <(@PROG@ completion zsh)),
-# or install it as _@PROG@ in a directory of $fpath. Nothing typed on the line
-# or printed by @PROG@ is evaluated.
-@ZFUNC@() {
-	local -a opts
-	local current=${words[-1]}
-	if [[ "$current" == "-"* ]]; then
-		opts=("${(@f)$(${words[@]:0:#words[@]-1} ${current} --generate-shell-completion 2>/dev/null)}")
-	else
-		opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-shell-completion 2>/dev/null)}")
-	fi
-	local files=
-	if [[ "${opts[-1]}" == "@DIRECTIVE@" ]]; then
-		files=1
-		opts=("${(@)opts[1,-2]}")
-	fi
-	if [[ -n "${opts[1]}" ]]; then
-		_describe 'values' opts
-	fi
-	if [[ -n $files ]]; then
-		# --pod-config=FILE: complete the file after "=".
-		[[ "$current" == -*=* ]] && compset -P '*='
-		_files
-	fi
-	return 0
-}
-
-# Don't run the completion function when being source-ed or eval-ed.
-if [ "$funcstack[1]" = "@ZFUNC@" ]; then
-	@ZFUNC@
-fi
-`
+//
+//go:embed scripts/complete.zsh
+var zshScript string
 
 // fishScript: fish's own file completion is off for @PROG@ (complete -f)
 // and the function adds file names where the binary says files fit, so
 // they appear for "run <TAB>" and not among the IDs of "stop <TAB>".
-const fishScript = `# fish completion for @PROG@: source it, or install it as
-# ~/.config/fish/completions/@PROG@.fish. Nothing typed on the line or printed
-# by @PROG@ is evaluated.
-function __@PROG@_perform_completion
-    set -l args (commandline -opc)
-    set -l lastArg (commandline -ct)
-    set -l results
-    if string match -q -- "-*" $lastArg
-        set results ($args[1] $args[2..-1] $lastArg --generate-shell-completion 2> /dev/null)
-    else
-        set results ($args[1] $args[2..-1] --generate-shell-completion 2> /dev/null)
-    end
-    for line in $results
-        if test "$line" = "@DIRECTIVE@"
-            # --pod-config=FILE: complete the file after "=".
-            set -l pre ""
-            set -l word $lastArg
-            if string match -q -- "-*=*" $lastArg
-                set pre (string replace -r -- '=.*' '=' $lastArg)
-                set word (string replace -r -- '^[^=]*=' '' $lastArg)
-            end
-            for path in (__fish_complete_path $word)
-                printf '%s%s\n' $pre $path
-            end
-        else if test -n "$line"
-            set -l parts (string split -m 1 ":" -- "$line")
-            if test (count $parts) -eq 2
-                printf "%s\t%s\n" "$parts[1]" "$parts[2]"
-            else
-                printf "%s\n" "$line"
-            end
-        end
-    end
-end
-
-complete -c @PROG@ -e
-complete -c @PROG@ -f -a '(__@PROG@_perform_completion)'
-`
+//
+//go:embed scripts/complete.fish
+var fishScript string
 
 func NewCompletionCommand() *cli.Command {
 	return &cli.Command{
