@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/urfave/cli/v3"
+
 	"github.com/ctrcri/ctrcri/pkg/cricli/completion"
 	"github.com/ctrcri/ctrcri/pkg/cricli/help"
-	"github.com/urfave/cli/v3"
 )
 
 // Man pages and completion scripts are generated from a live tree by

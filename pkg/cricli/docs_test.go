@@ -9,9 +9,10 @@ import (
 	"testing"
 
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
+	"github.com/urfave/cli/v3"
+
 	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/ctrcri/ctrcri/pkg/cricli/help"
-	"github.com/urfave/cli/v3"
 )
 
 // exampleCommand is a command that takes examples and the words that run

@@ -4,10 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // F19: the runtime refusing an argument after RPCs were made is a failed

@@ -9,8 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // criTree calls fn for every command under cri with its words after "cri".

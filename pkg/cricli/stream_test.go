@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
-	"github.com/ctrcri/ctrcri/pkg/cricli/termui"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
+	"github.com/ctrcri/ctrcri/pkg/cricli/termui"
 )
 
 func TestExecSyncKeepsStreamsSeparateAndPassesTheExitCode(t *testing.T) {

@@ -47,6 +47,8 @@ func docFlags(def string, formats []string) []cli.Flag {
 	return flags
 }
 
+// NoArgs refuses arguments for a command that takes none (ignored by the
+// personalities that ignore them).
 func NoArgs(cmd *cli.Command) error {
 	if cmd.NArg() > 0 && !crictlIgnoresArgs(cmd) {
 		return UsageErrorf("%s takes no arguments, got %q", cmd.Name, cmd.Args().First())

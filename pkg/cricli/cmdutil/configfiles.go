@@ -21,6 +21,8 @@ func LoadPodConfig(cmd *cli.Command, path string) (*runtimeapi.PodSandboxConfig,
 	return cfg, nil
 }
 
+// LoadContainerConfig reads a container config file (YAML or JSON) into the
+// CRI struct, reporting file:line:col.
 func LoadContainerConfig(cmd *cli.Command, path string) (*runtimeapi.ContainerConfig, error) {
 	cfg, err := criconfig.LoadContainerConfig(path, configOptions(cmd)...)
 	if err != nil {
@@ -82,6 +84,8 @@ func JSONSchemaCommand(parent string, defaultPod bool) *cli.Command {
 	return cmd
 }
 
+// ConfigHelp is the help text shared by the commands that read pod and
+// container config files.
 const ConfigHelp = `Config files are JSON or YAML with the CRI field names (snake_case, as crictl's
 examples); enums are numbers. Unknown fields, wrong types and values YAML would
 silently change are errors naming file:line:col and the field (exit 2), reported

@@ -254,6 +254,8 @@ func CriCommand(cmd *cli.Command) *cli.Command {
 	return cmd
 }
 
+// HasFlag reports whether cmd itself defines a flag called name (global-flag
+// proxies do not count).
 func HasFlag(cmd *cli.Command, name string) bool {
 	for _, f := range cmd.Flags {
 		if urfavex.IsProxy(f) {

@@ -15,6 +15,7 @@ func ContainerdFor(cmd *cli.Command, c *runtime.Client) ctrd.Containerd {
 	return SessionOf(cmd).Containerd(c)
 }
 
+// ContainerdFlag is --containerd: add containerd's view of each object.
 func ContainerdFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "containerd", Usage: "add containerd's view: namespace, container, task PID and status, shim, snapshotter and key, sandboxer"}
 }

@@ -26,6 +26,8 @@ var ConfigKeys = []ConfigKey{
 	{"max-retries", "!!int", "0", "retries for an unreachable endpoint (negative: no limit)"},
 }
 
+// FindConfigKey is crictl's config option called name, or a usage error
+// listing them.
 func FindConfigKey(name string) (ConfigKey, error) {
 	for _, k := range ConfigKeys {
 		if k.Name == name {

@@ -56,6 +56,7 @@ func (f *formatValue) String() string {
 	return formatValue{}.ToString(*f.dest)
 }
 
+// OutputFlag is -o/--output with default def, accepting formats.
 func OutputFlag(def string, formats []string) *FormatFlag {
 	return &FormatFlag{Name: "output", Aliases: []string{"o"}, Value: def,
 		Config: formatConfig{Formats: formats}, Usage: formatUsage(formats)}
@@ -96,10 +97,12 @@ func FormatFlagOf(cmd *cli.Command) *FormatFlag {
 	return nil
 }
 
+// NoHeadersFlag is --no-headers.
 func NoHeadersFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "no-headers", Usage: "leave out the header line of table, wide and custom-columns output"}
 }
 
+// TemplateFlag is --template, for -o go-template.
 func TemplateFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "template", Usage: "Go template for -o go-template"}
 }
@@ -121,18 +124,22 @@ func WithShortState(flags []cli.Flag) []cli.Flag {
 	return flags
 }
 
+// QuietFlag is -q/--quiet of list commands: only IDs of what.
 func QuietFlag(what string) *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "only print " + what + " IDs"}
 }
 
+// VerboseFlag is -v/--verbose.
 func VerboseFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show details"}
 }
 
+// NoTruncFlag is --no-trunc: full IDs.
 func NoTruncFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "no-trunc", Usage: "show full IDs"}
 }
 
+// LabelFlag is --label, a repeatable filter.
 func LabelFlag() *cli.StringSliceFlag {
 	return &cli.StringSliceFlag{Name: "label", Usage: "filter by label: " + runtime.LabelSyntax + " (repeatable, all must hold)"}
 }
@@ -150,6 +157,7 @@ func stateFlag(values []string) *cli.StringFlag {
 		Validator: OneOf("state", values)}
 }
 
+// OneOf is a flag validator accepting values (case-insensitively) or "".
 func OneOf(flag string, values []string) func(string) error {
 	return func(v string) error {
 		if v == "" {
@@ -216,6 +224,7 @@ func PodFilterFlags() []cli.Flag {
 	}
 }
 
+// PodFilter reads PodFilterFlags.
 func PodFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	labels, err := runtime.ParseLabels(cmd.StringSlice("label"))
 	if err != nil {

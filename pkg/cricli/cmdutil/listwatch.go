@@ -26,6 +26,7 @@ var (
 	WatchSettle = 100 * time.Millisecond
 )
 
+// WatchListFlag is -w/--watch of ps and pods.
 func WatchListFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "after the list, print a line for each row that changes (following container events) until Ctrl-C"}
 }

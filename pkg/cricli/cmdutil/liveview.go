@@ -1,8 +1,9 @@
 package cmdutil
 
 import (
-	"github.com/ctrcri/ctrcri/pkg/cricli/termui"
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/termui"
 )
 
 // NewLiveView is the command's live view on stderr (nil: none), off under

@@ -96,11 +96,14 @@ type Example struct{ What, Line string }
 // Ex declares an example in a command's constructor (about).
 func Ex(what, line string) Example { return Example{what, line} }
 
+// ExamplesOf is what cmd's constructor declared as its examples.
 func ExamplesOf(cmd *cli.Command) []Example {
 	e, _ := cmd.Metadata[metaExamples].([]Example)
 	return e
 }
 
+// The kinds of object an argument or a filter names; each completes from
+// the runtime's list of them (shells and config keys from fixed lists).
 const (
 	NounNone Noun = iota
 	NounContainers

@@ -16,6 +16,7 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
+// AuthHelp explains the registry credential flags.
 const AuthHelp = `Registry credentials: --creds USER[:PASS], --auth BASE64(USER:PASS), or
 --username USER with the password typed at a prompt or piped with
 --password-stdin. Prefer CRICTL_CREDS/CRICTL_AUTH or --password-stdin over
@@ -33,6 +34,7 @@ func PullAuthFlags() []cli.Flag {
 	}
 }
 
+// PullTimeout is --pull-timeout as a duration.
 func PullTimeout(cmd *cli.Command) (time.Duration, error) {
 	d := cmd.Duration("pull-timeout")
 	if d < 0 {
@@ -153,4 +155,5 @@ func PullProgress(cmd *cli.Command, image string) (*ctrd.PullWatch, func()) {
 	return watch, func() { v.End(final) }
 }
 
+// FlagForce is the name of rmi's --force, which the crictl personality drops.
 const FlagForce = "force"

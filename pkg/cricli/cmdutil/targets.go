@@ -87,6 +87,7 @@ func NothingToDo(cmd *cli.Command, what string) {
 	fmt.Fprintf(cmd.Root().ErrWriter, "No %s to remove\n", what)
 }
 
+// Uniq is ids without repeats, in order.
 func Uniq(ids []string) []string {
 	seen := make(map[string]bool, len(ids))
 	out := ids[:0:0]
@@ -115,19 +116,25 @@ func Split[T any](res []runtime.Resolved[T], id func(T) string) ([]T, []string, 
 	return items, ids, errs
 }
 
+// ContainerID is a resolved container's ID.
 func ContainerID(c runtime.Container) string { return c.Id }
-func PodID(p *runtime.Pod) string            { return p.Id }
 
+// PodID is a resolved pod's ID.
+func PodID(p *runtime.Pod) string { return p.Id }
+
+// CancelTimeoutFlag is --cancel-timeout of the lifecycle commands.
 func CancelTimeoutFlag() *cli.DurationFlag {
 	return &cli.DurationFlag{Name: "cancel-timeout", Aliases: []string{"T"},
 		Usage: "give up on each run/create/start request after this long; 0 means the lifecycle budget (>= 30s)"}
 }
 
+// RuntimeHandlerFlag is --runtime (the runtime handler) of runp and run.
 func RuntimeHandlerFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "runtime", Aliases: []string{"r"},
 		Usage: "runtime handler to run the pod with, as configured in the runtime (e.g. runc)"}
 }
 
+// RPCContext is ctx with the command's per-call deadline, if any.
 func RPCContext(ctx context.Context, cmd *cli.Command) (context.Context, error) {
 	d := cmd.Duration("cancel-timeout")
 	if d < 0 {
@@ -136,6 +143,7 @@ func RPCContext(ctx context.Context, cmd *cli.Command) (context.Context, error) 
 	return runtime.WithRPCTimeout(ctx, d), nil
 }
 
+// AllFlag is -a/--all of the removal and stop commands: every what.
 func AllFlag(what string) *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: what}
 }
@@ -162,6 +170,8 @@ func PickContainers(ctx context.Context, c *runtime.Client, cmd *cli.Command, al
 	return ids, failed, err
 }
 
+// ResolveContainers resolves container IDs, ID prefixes and names with one
+// list call.
 func ResolveContainers(ctx context.Context, c *runtime.Client, cmd *cli.Command, all runtime.ContainerFilter) ([]runtime.Container, []error, error) {
 	if cmd.Bool("all") {
 		l, err := c.ListContainers(ctx, all)
@@ -178,6 +188,8 @@ func ResolveContainers(ctx context.Context, c *runtime.Client, cmd *cli.Command,
 	return items, failed, nil
 }
 
+// ResolvePods resolves pod IDs, ID prefixes, names and namespace/names with
+// one list call.
 func ResolvePods(ctx context.Context, c *runtime.Client, cmd *cli.Command, all runtime.PodFilter) ([]*runtime.Pod, []error, error) {
 	if cmd.Bool("all") {
 		pods, err := c.ListPods(ctx, all)

@@ -185,6 +185,7 @@ func TakesFile(f cli.Flag) bool {
 	return false
 }
 
+// TakesValue reports whether f awaits a value.
 func TakesValue(f cli.Flag) bool {
 	v, ok := f.(interface{ TakesValue() bool })
 	return ok && v.TakesValue()
@@ -484,6 +485,7 @@ func WriteCandidates(w io.Writer, cands []Candidate) {
 	_, _ = w.Write(b.Bytes())
 }
 
+// SafeWord reports whether s is a completion word no shell would expand.
 func SafeWord(s string) bool {
 	if s == "" || s[0] == '~' {
 		return false
@@ -576,6 +578,8 @@ var zshScript string
 //go:embed scripts/complete.fish
 var fishScript string
 
+// NewCompletionCommand returns a fresh "completion" command: print the shell
+// completion script for bash, zsh, fish or pwsh.
 func NewCompletionCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "completion",

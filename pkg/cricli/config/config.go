@@ -174,6 +174,8 @@ func (d *configDoc) write() error {
 	return nil
 }
 
+// NewConfigCommand returns a fresh "config" command: get, set and list
+// options of crictl's config file (comments are kept).
 func NewConfigCommand() *cli.Command {
 	var b strings.Builder
 	for _, k := range cmdutil.ConfigKeys {

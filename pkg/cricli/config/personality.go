@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/urfave/cli/v3"
 	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // configEdit is how config --set (and config KEY VALUE) changes the file:

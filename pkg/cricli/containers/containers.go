@@ -11,6 +11,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewPsCommand returns a fresh "ps" command: list containers (running only
+// unless -a), newest first, with their pod's name and namespace.
 func NewPsCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "ps",
@@ -62,6 +64,8 @@ func NewPsCommand() *cli.Command {
 	}
 }
 
+// NewInspectCommand returns a fresh "inspect" command: show the status of one
+// or more containers.
 func NewInspectCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "inspect",

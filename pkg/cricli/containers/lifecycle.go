@@ -130,6 +130,8 @@ func readCreateOptions(cmd *cli.Command, ctrPath, podPath, def string, configKey
 	return o, nil
 }
 
+// NewCreateCommand returns a fresh "create" command: create a container in a
+// pod from a container config and the pod's config; print its ID.
 func NewCreateCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "create",
@@ -187,6 +189,8 @@ key pull-image-on-create: true means --pull always).
 	}
 }
 
+// NewRunCommand returns a fresh "run" command: run a pod and a container in
+// it (runp + pull + create + start); print the container ID.
 func NewRunCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "run",
@@ -250,6 +254,8 @@ fails, the pod is stopped and removed again.
 	}
 }
 
+// NewStartCommand returns a fresh "start" command: start one or more created
+// containers.
 func NewStartCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "start",
@@ -275,6 +281,8 @@ func NewStartCommand() *cli.Command {
 	}
 }
 
+// NewStopCommand returns a fresh "stop" command: stop one or more running
+// containers.
 func NewStopCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "stop",
@@ -326,6 +334,8 @@ func NewStopCommand() *cli.Command {
 	}
 }
 
+// NewCheckpointCommand returns a fresh "checkpoint" command: checkpoint a
+// running container into a tar archive (needs CRIU on the node).
 func NewCheckpointCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "checkpoint",

@@ -12,6 +12,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewRemoveCommand returns a fresh "rm" command: remove one or more
+// containers, and their log files unless -k.
 func NewRemoveCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "rm",

@@ -23,6 +23,8 @@ const (
 	maxCPUShares = 262144
 )
 
+// NewUpdateCommand returns a fresh "update" command: update the resources of
+// one or more containers.
 func NewUpdateCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "update",

@@ -4,8 +4,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // globalHelp replaces urfave's GLOBAL OPTIONS (ctr's root flags, most of

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // Keys of what Docs renders into a page's Metadata for ManTemplate.
@@ -21,6 +22,7 @@ const (
 	manCommands = "man.commands"
 )
 
+// Visible is cmds without the hidden ones.
 func Visible(cmds []*cli.Command) []*cli.Command {
 	var out []*cli.Command
 	for _, c := range cmds {

@@ -14,6 +14,8 @@ func imageFilterFlag() *cli.StringSliceFlag {
 	return &cli.StringSliceFlag{Name: "filter", Aliases: []string{"f"}, Usage: "filter: dangling=true|false, reference=REGEXP (on the repository), before=IMAGE (listed after it), since=IMAGE (listed before it), in order (repeatable)"}
 }
 
+// NewImagesCommand returns a fresh "images" command: list images, sorted by
+// name.
 func NewImagesCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "images",
@@ -56,6 +58,8 @@ func NewImagesCommand() *cli.Command {
 	}
 }
 
+// NewInspectImageCommand returns a fresh "inspecti" command: show the status
+// of one or more images.
 func NewInspectImageCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "inspecti",

@@ -30,6 +30,9 @@ func platformFlags(verb string) []cli.Flag {
 	}
 }
 
+// NewLoadCommand returns a fresh "load" command: import image archives (OCI
+// or docker, plain or gzipped) into CRI's containerd namespace, unpacked for
+// CRI.
 func NewLoadCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "load",

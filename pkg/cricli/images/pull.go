@@ -15,6 +15,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewPullCommand returns a fresh "pull" command: pull an image from a
+// registry.
 func NewPullCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "pull",

@@ -12,6 +12,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewRemoveImageCommand returns a fresh "rmi" command: remove one or more
+// images.
 func NewRemoveImageCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "rmi",

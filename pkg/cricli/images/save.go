@@ -39,6 +39,8 @@ func saveProgress(ctx context.Context, cmd *cli.Command, c *runtime.Client, out 
 		func(err error) { m.End("Saved", err) }
 }
 
+// NewSaveCommand returns a fresh "save" command: export images from CRI's
+// containerd namespace to an OCI archive (docker and podman load it too).
 func NewSaveCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "save",

@@ -20,6 +20,9 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewDiagnoseCommand returns a fresh "diagnose" command: report on the node
+// in one go: versions, conditions, CRI config, image fs, failing pods and
+// containers, orphans.
 func NewDiagnoseCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "diagnose",

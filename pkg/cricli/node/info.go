@@ -10,6 +10,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewVersionCommand returns a fresh "quiet" command: do not show the
+// runtime's verbose information.
 func NewVersionCommand() *cli.Command {
 	var cmd *cli.Command
 	cmd = cmdutil.DocCommand("version", "Show the runtime's name and version and the CRI API version", cmdutil.CatInfo, printer.Table, printer.VersionFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {
@@ -30,6 +32,8 @@ func NewVersionCommand() *cli.Command {
 	return cmd
 }
 
+// NewInfoCommand returns a fresh "quiet" command: do not show the runtime's
+// verbose information.
 func NewInfoCommand() *cli.Command {
 	var cmd *cli.Command
 	cmd = cmdutil.DocCommand("info", "Show runtime conditions (RuntimeReady, NetworkReady) and the runtime's configuration", cmdutil.CatInfo, printer.JSON, printer.DocFormats, func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {

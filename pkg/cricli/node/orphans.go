@@ -11,6 +11,9 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewOrphansCommand returns a fresh "orphans" command: list containerd
+// containers, tasks and sandboxes CRI does not know, and CRI objects whose
+// containerd side is gone.
 func NewOrphansCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "orphans",

@@ -11,6 +11,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewUpdateRuntimeConfigCommand returns a fresh "update-runtime-config"
+// command: update the runtime configuration (the pod CIDR).
 func NewUpdateRuntimeConfigCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "update-runtime-config",

@@ -11,6 +11,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewRunPodCommand returns a fresh "runp" command: run a new pod from a pod
+// config file and print its ID.
 func NewRunPodCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "runp",
@@ -52,6 +54,8 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 	}
 }
 
+// NewStopPodCommand returns a fresh "stopp" command: stop one or more pods
+// (their containers and sandbox).
 func NewStopPodCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "stopp",

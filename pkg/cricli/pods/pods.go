@@ -10,6 +10,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewPodsCommand returns a fresh "pods" command: list pods (sandboxes),
+// newest first.
 func NewPodsCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "pods",
@@ -48,6 +50,8 @@ func NewPodsCommand() *cli.Command {
 	}
 }
 
+// NewInspectPodCommand returns a fresh "inspectp" command: show the status of
+// one or more pods.
 func NewInspectPodCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "inspectp",

@@ -11,6 +11,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewRemovePodCommand returns a fresh "rmp" command: remove one or more pods
+// and their containers.
 func NewRemovePodCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "rmp",

@@ -11,6 +11,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
+// NewAttachCommand returns a fresh "attach" command: attach to the main
+// process of a running container.
 func NewAttachCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "attach",

@@ -13,6 +13,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewEventsCommand returns a fresh "events" command: stream container events
+// (GetContainerEvents) until Ctrl-C.
 func NewEventsCommand() *cli.Command {
 	return &cli.Command{
 		Name:    "events",

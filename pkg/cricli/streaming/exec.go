@@ -60,6 +60,8 @@ func streamConfig(cmd *cli.Command) (stream.Config, error) {
 // with filters instead of a CONTAINER argument.
 var containerFilterNames = []string{"id", "name", "pod", "pod-name", "namespace", "image", "state", "label", "latest", "last"}
 
+// NewExecCommand returns a fresh "exec" command: run a command in a running
+// container, or in every container the filters select.
 func NewExecCommand() *cli.Command {
 	stopAfterCommand := 1
 	return &cli.Command{

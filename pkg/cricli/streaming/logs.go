@@ -18,6 +18,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
+// NewLogsCommand returns a fresh "logs" command: print a container's logs
+// from its CRI log file.
 func NewLogsCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "logs",

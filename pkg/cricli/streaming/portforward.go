@@ -16,6 +16,8 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/stream"
 )
 
+// NewPortForwardCommand returns a fresh "port-forward" command: forward local
+// ports to ports inside a pod's network namespace.
 func NewPortForwardCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "port-forward",

@@ -90,6 +90,8 @@ type statsKind struct {
 	read    func(ctx context.Context, c *runtime.Client, f runtime.StatsFilter) (statsSample, error)
 }
 
+// NewStatsCommand returns a fresh "stats" command: show container resource
+// usage, sorted by ID.
 func NewStatsCommand() *cli.Command {
 	cmd := &cli.Command{
 		Name:      "stats",
@@ -144,6 +146,8 @@ for state and pod names), whatever the number of containers.`,
 	return cmd
 }
 
+// NewPodStatsCommand returns a fresh "statsp" command: show pod resource
+// usage, sorted by ID.
 func NewPodStatsCommand() *cli.Command {
 	cmd := &cli.Command{
 		Name:      "statsp",
@@ -285,6 +289,8 @@ func podsNeedSecondSample(stats []*runtimeapi.PodSandboxStats) bool {
 // pods' metrics.
 var metricsFormats = []string{printer.JSON, printer.YAML, printer.GoTemplate, printer.JSONPath, printer.CustomColumns}
 
+// NewPodMetricsCommand returns a fresh "metricsp" command: show the runtime's
+// pod metrics (ListPodSandboxMetrics; containerd 2.2 or newer).
 func NewPodMetricsCommand() *cli.Command {
 	return &cli.Command{
 		Name:     "metricsp",
@@ -323,6 +329,8 @@ func NewPodMetricsCommand() *cli.Command {
 	}
 }
 
+// NewMetricDescsCommand returns a fresh "metricdescs" command: list the
+// descriptors of the metrics metricsp shows (containerd 2.2 or newer).
 func NewMetricDescsCommand() *cli.Command {
 	cmd := cmdutil.DocCommand("metricdescs", "List the descriptors of the metrics metricsp shows (containerd 2.2 or newer)", cmdutil.CatStreaming, printer.JSON, []string{printer.Table, printer.JSON, printer.YAML, printer.GoTemplate, printer.JSONPath, printer.CustomColumns},
 		func(ctx context.Context, c *runtime.Client) (*printer.Resource, error) {

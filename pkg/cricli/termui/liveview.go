@@ -51,6 +51,7 @@ func (v *LiveView) Screen() printer.Screen {
 	return printer.Screen{Width: w, Height: h, Color: v.color}
 }
 
+// Draw replaces the frame on the terminal with lines.
 func (v *LiveView) Draw(lines ...string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -19,6 +19,7 @@ type meter struct {
 	last  time.Time
 }
 
+// NewMeter starts a progress meter of total bytes on v (nil: none).
 func NewMeter(v *LiveView, t printer.Transfer) *meter {
 	return &meter{v: v, t: t, start: time.Now()}
 }
@@ -58,6 +59,7 @@ func (m *meter) End(verb string, err error) {
 	m.v.End(printer.TransferDone(verb, m.t))
 }
 
+// MeterReader counts what is read through it on a meter.
 type MeterReader struct {
 	R io.Reader
 	M *meter
@@ -69,6 +71,7 @@ func (r *MeterReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// MeterWriter counts what is written through it on a meter.
 type MeterWriter struct {
 	W io.Writer
 	M *meter

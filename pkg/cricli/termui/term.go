@@ -51,6 +51,7 @@ type rawTerminal struct {
 	once  sync.Once
 }
 
+// MakeRaw puts the terminal fd into raw mode until Restore.
 func MakeRaw(fd int) (*rawTerminal, error) {
 	st, err := term.MakeRaw(fd)
 	if err != nil {
@@ -71,6 +72,7 @@ type sizeQueue struct {
 	done <-chan struct{}
 }
 
+// NewSizeQueue sends the terminal's size, then each change, until ctx ends.
 func NewSizeQueue(ctx context.Context, fd int) *sizeQueue {
 	q := &sizeQueue{fd: fd, ch: make(chan stream.TerminalSize, 1), done: ctx.Done()}
 	winch := make(chan os.Signal, 1)

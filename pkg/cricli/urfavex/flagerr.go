@@ -6,6 +6,8 @@ import (
 	"strings"
 )
 
+// TidyFlagError rewords urfave/cli's flag value errors as the user typed the
+// flag.
 func TidyFlagError(err error) error {
 	value, name, cause, ok := splitFlagValueError(err)
 	if !ok {

@@ -144,6 +144,7 @@ func hiddenCopy(f cli.Flag, free []string) cli.Flag {
 // command that owns a global is still the one that defines it.
 const proxyCategory = "global flag after the command"
 
+// IsProxy reports whether f is a hidden copy of a global flag (ProxyGlobals).
 func IsProxy(f cli.Flag) bool {
 	cf, ok := f.(cli.CategorizableFlag)
 	return ok && cf.GetCategory() == proxyCategory

@@ -15,6 +15,8 @@ var combinedShortOptions = []string{
 	"runtime-config", "stats", "statsp", "stop", "update-runtime-config",
 }
 
+// ShortOptions turns on combined short options (ps -aq) where crictl accepts
+// them.
 func ShortOptions(cri *cli.Command) {
 	for _, c := range cri.Commands {
 		if slices.Contains(combinedShortOptions, c.Name) {
