@@ -23,17 +23,6 @@ import (
 // error for a wrong argument count. Every difference from ctr cri lives in
 // this file; docs/migrating-from-crictl.md lists them.
 
-// crictlFormats are -o lists crictl's personality keeps as crictl's where
-// ours accepts more and the difference would change what a script gets:
-// crictl's events refuses -o table (exit 1), where ours would stream lines.
-var crictlFormats = map[string][]string{
-	"events": {printer.JSON, printer.YAML, printer.GoTemplate},
-}
-
-// ctrOnlyFlags are flags of guards the crictl personality does not have:
-// there the flag would be a no-op, so crictl's "not defined" is the answer.
-var ctrOnlyFlags = map[string][]string{"rmi": {cmdutil.FlagForce}}
-
 // IsCrictl reports whether argv[0] asks for the crictl personality.
 func IsCrictl(argv0 string) bool {
 	base := filepath.Base(argv0)
@@ -68,16 +57,17 @@ func crictlize(root *cli.Command) {
 	for _, sub := range root.Commands {
 		sub.Category = ""
 		renameUsage(sub)
-		if f, ok := crictlFormats[sub.Name]; ok {
+		spec := cmdutil.CrictlSpecOf(sub)
+		if f := spec.Formats; f != nil {
 			cmdutil.SetFormats(sub, f)
 		}
-		if drop := ctrOnlyFlags[sub.Name]; drop != nil {
+		if drop := spec.DropFlags; drop != nil {
 			sub.Flags = slices.DeleteFunc(sub.Flags, func(f cli.Flag) bool { return slices.Contains(drop, f.Names()[0]) })
 		}
 		if test := cmdutil.ArgSpecOf(sub).CrictlHelp; test != nil && sub.Action != nil {
 			sub.Action = helpWhen(test, sub.Action)
 		}
-		if words, ok := crictlWords[sub.Name]; ok && sub.Action != nil {
+		if words := spec.Words; words != nil && sub.Action != nil {
 			sub.Action = inWords(words, sub.Action)
 		}
 	}
@@ -102,23 +92,6 @@ func crictlUsageErrors(cmd *cli.Command) {
 	for _, sub := range cmd.Commands {
 		crictlUsageErrors(sub)
 	}
-}
-
-// crictlWords rephrases, per command, the errors crictl words differently
-// and its own suite matches on: events checks -o and --template before it
-// connects, in crictl's words.
-var crictlWords = map[string]func(error) error{
-	"events": func(err error) error {
-		var fe *printer.FormatError
-		var te *printer.TemplateError
-		switch {
-		case errors.As(err, &fe):
-			return fmt.Errorf("don't support %q format: use one of %s", fe.Format, strings.Join(fe.Allowed, ", "))
-		case errors.As(err, &te) && te.Format == printer.GoTemplate:
-			return fmt.Errorf("failed to parse go-template: %w", te.Err)
-		}
-		return err
-	},
 }
 
 func inWords(words func(error) error, action cli.ActionFunc) cli.ActionFunc {

@@ -73,6 +73,38 @@ func About(args ArgSpec, examples ...Example) map[string]any {
 	return map[string]any{metaArgs: args, metaExamples: examples}
 }
 
+// CrictlSpec is what a command does differently under the crictl
+// personality beyond its arguments, declared with the command (WithCrictl)
+// and applied when the tree becomes crictl's.
+type CrictlSpec struct {
+	// Formats replaces the -o formats where crictl accepts fewer and the
+	// difference would change what a script gets.
+	Formats []string
+	// Words rephrases the errors crictl words differently and its own
+	// suite matches on.
+	Words func(error) error
+	// DropFlags are flags of guards crictl does not have: there the flag
+	// would be a no-op, so crictl's "not defined" is the answer.
+	DropFlags []string
+	// IgnoreArgs: crictl's command takes no arguments and ignores any it
+	// is given (X03, C05), where ctr cri calls them a usage error.
+	IgnoreArgs bool
+}
+
+const metaCrictl = "ctrcri.crictl"
+
+// WithCrictl adds c to a command's Metadata (About's).
+func WithCrictl(meta map[string]any, c CrictlSpec) map[string]any {
+	meta[metaCrictl] = c
+	return meta
+}
+
+// CrictlSpecOf is what cmd's constructor declared for crictl.
+func CrictlSpecOf(cmd *cli.Command) CrictlSpec {
+	c, _ := cmd.Metadata[metaCrictl].(CrictlSpec)
+	return c
+}
+
 // ArgSpecOf is what cmd's constructor declared; nothing completes for a
 // command that declared nothing.
 func ArgSpecOf(cmd *cli.Command) ArgSpec {

@@ -40,8 +40,8 @@ type Personality struct {
 	// StopUnknownSucceeds: stop and stopp print an ID that matches nothing
 	// and succeed, as containerd answers crictl (C15).
 	StopUnknownSucceeds bool
-	// IgnoreExtraArgs: pods, runtime-config and imagefsinfo ignore
-	// arguments (X03, C05) instead of refusing them.
+	// IgnoreExtraArgs: commands that declare CrictlSpec.IgnoreArgs ignore
+	// arguments instead of refusing them.
 	IgnoreExtraArgs bool
 	// NoClientVersion: version prints the runtime's lines only.
 	NoClientVersion bool
@@ -131,15 +131,10 @@ func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
 	}}}
 }
 
-// crictlIgnoresArgs: crictl's pods, runtime-config and imagefsinfo take
-// no arguments and ignore any they are given (X03, C05); ctr cri calls them
-// a usage error.
+// crictlIgnoresArgs: the command declared that crictl ignores its
+// arguments (CrictlSpec.IgnoreArgs), and the tree is crictl's.
 func crictlIgnoresArgs(cmd *cli.Command) bool {
-	switch cmd.Name {
-	case "pods", "runtime-config", "imagefsinfo":
-		return PersonalityOf(cmd).IgnoreExtraArgs
-	}
-	return false
+	return CrictlSpecOf(cmd).IgnoreArgs && PersonalityOf(cmd).IgnoreExtraArgs
 }
 
 // crictlHints name crictl's flags: that personality has no ctr --address.

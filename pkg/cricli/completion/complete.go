@@ -611,9 +611,11 @@ make install puts the scripts where bash-completion, zsh and fish look.`,
 			_, err = io.WriteString(cmd.Root().Writer, script)
 			return err
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Enable completion in the running bash",
-			"source <(ctr cri completion bash)"), cmdutil.Ex("Enable it in zsh, after compinit",
-			"source <(ctr cri completion zsh)"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1, CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("Enable completion in the running bash",
+				"source <(ctr cri completion bash)"),
+			cmdutil.Ex("Enable it in zsh, after compinit",
+				"source <(ctr cri completion zsh)"),
 		),
 	}
 }

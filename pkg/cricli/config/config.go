@@ -196,7 +196,8 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "get", Usage: "print the value of `KEY`"},
 			&cli.StringSliceFlag{Name: "set", Usage: "set `KEY=VALUE` (repeatable, or comma-separated)"},
-			&cli.BoolFlag{Name: "list", Usage: "show all options"}, cmdutil.OutputFlag(printer.Table, formats),
+			&cli.BoolFlag{Name: "list", Usage: "show all options"},
+			cmdutil.OutputFlag(printer.Table, formats),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			// As crictl: --get, else --set, else --list, else KEY VALUE.
@@ -252,10 +253,13 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 			return d.write()
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounConfigKeys, Args: 1, Rest: 1,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "get", "set", "list") }}, cmdutil.Ex("Point crictl's config file at containerd",
-			"ctr cri config --set runtime-endpoint=unix:///run/containerd/containerd.sock"), cmdutil.Ex("Show every option of the config file",
-			"ctr cri config --list"), cmdutil.Ex("Print one option",
-			"ctr cri config --get timeout"),
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "get", "set", "list") }},
+			cmdutil.Ex("Point crictl's config file at containerd",
+				"ctr cri config --set runtime-endpoint=unix:///run/containerd/containerd.sock"),
+			cmdutil.Ex("Show every option of the config file",
+				"ctr cri config --list"),
+			cmdutil.Ex("Print one option",
+				"ctr cri config --get timeout"),
 		),
 	}
 }

@@ -18,8 +18,16 @@ func NewPsCommand() *cli.Command {
 		Name:     "ps",
 		Usage:    "List containers (running only unless -a), newest first, with their pod's name and namespace",
 		Category: cmdutil.CatContainers,
-		Flags: append(cmdutil.WithShortState(cmdutil.ContainerFilterFlags()), &cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers, not only running ones"},
-			&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Usage: "show the image's repo:tag instead of the ref it was created with"}, cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.WatchListFlag(), cmdutil.QuietFlag("container"), cmdutil.VerboseFlag(), cmdutil.NoTruncFlag()),
+		Flags: append(cmdutil.WithShortState(cmdutil.ContainerFilterFlags()),
+			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers, not only running ones"},
+			&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Usage: "show the image's repo:tag instead of the ref it was created with"},
+			cmdutil.OutputFlag(printer.Table, printer.ListFormats),
+			cmdutil.TemplateFlag(),
+			cmdutil.NoHeadersFlag(),
+			cmdutil.WatchListFlag(),
+			cmdutil.QuietFlag("container"),
+			cmdutil.VerboseFlag(),
+			cmdutil.NoTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := cmdutil.NoArgs(cmd); err != nil {
 				return err
@@ -53,13 +61,19 @@ func NewPsCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("List running containers with their pod and namespace",
-			"ctr cri ps"), cmdutil.Ex("All containers of pod web (a name, namespace/name, ID or prefix), exited ones included",
-			"ctr cri ps -a --pod shop/web"), cmdutil.Ex("The table, then a line for each container that changes, until Ctrl-C",
-			"ctr cri ps -w"), cmdutil.Ex("IDs of the exited containers, for a script",
-			"ctr cri ps -a -q --state exited"), cmdutil.Ex("Name, state and attempt of every container",
-			"ctr cri ps -a --no-headers -o custom-columns='NAME:.metadata.name,STATE:.state,ATTEMPT:.metadata.attempt'"), cmdutil.Ex("Containers with a tier label and no canary label",
-			"ctr cri ps -a --label tier --label '!canary'"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("List running containers with their pod and namespace",
+				"ctr cri ps"),
+			cmdutil.Ex("All containers of pod web (a name, namespace/name, ID or prefix), exited ones included",
+				"ctr cri ps -a --pod shop/web"),
+			cmdutil.Ex("The table, then a line for each container that changes, until Ctrl-C",
+				"ctr cri ps -w"),
+			cmdutil.Ex("IDs of the exited containers, for a script",
+				"ctr cri ps -a -q --state exited"),
+			cmdutil.Ex("Name, state and attempt of every container",
+				"ctr cri ps -a --no-headers -o custom-columns='NAME:.metadata.name,STATE:.state,ATTEMPT:.metadata.attempt'"),
+			cmdutil.Ex("Containers with a tier label and no canary label",
+				"ctr cri ps -a --label tier --label '!canary'"),
 		),
 	}
 }
@@ -111,13 +125,19 @@ func NewInspectCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany}, cmdutil.Ex("Status and runtime info of container app",
-			"ctr cri inspect app"), cmdutil.Ex("The PID of container app's main process (for nsenter)",
-			"ctr cri inspect -o go-template --template '{{.info.pid}}' app"), cmdutil.Ex("The same with a JSONPath expression",
-			"ctr cri inspect -o jsonpath='{.info.pid}' app"), cmdutil.Ex("Why the newest attempt of job stopped",
-			"ctr cri inspect -o go-template='{{.status.exitCode}} {{.status.reason}}' job"), cmdutil.Ex("Exit codes of every exited container",
-			"ctr cri inspect -a --state exited -o custom-columns=NAME:.status.metadata.name,EXIT:.status.exitCode"), cmdutil.Ex("containerd's view of it: task PID, shim, snapshot",
-			"ctr cri inspect --containerd app"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany},
+			cmdutil.Ex("Status and runtime info of container app",
+				"ctr cri inspect app"),
+			cmdutil.Ex("The PID of container app's main process (for nsenter)",
+				"ctr cri inspect -o go-template --template '{{.info.pid}}' app"),
+			cmdutil.Ex("The same with a JSONPath expression",
+				"ctr cri inspect -o jsonpath='{.info.pid}' app"),
+			cmdutil.Ex("Why the newest attempt of job stopped",
+				"ctr cri inspect -o go-template='{{.status.exitCode}} {{.status.reason}}' job"),
+			cmdutil.Ex("Exit codes of every exited container",
+				"ctr cri inspect -a --state exited -o custom-columns=NAME:.status.metadata.name,EXIT:.status.exitCode"),
+			cmdutil.Ex("containerd's view of it: task PID, shim, snapshot",
+				"ctr cri inspect --containerd app"),
 		),
 	}
 }

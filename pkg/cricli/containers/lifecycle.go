@@ -182,9 +182,11 @@ key pull-image-on-create: true means --pull always).
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Files: 2, Min: 3, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Create a container in the ready pod web",
-			"ctr cri create web container.yaml pod.yaml"), cmdutil.Ex("Create it without pulling the image",
-			"ctr cri create --pull never web container.yaml pod.yaml"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Files: 2, Min: 3, CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("Create a container in the ready pod web",
+				"ctr cri create web container.yaml pod.yaml"),
+			cmdutil.Ex("Create it without pulling the image",
+				"ctr cri create --pull never web container.yaml pod.yaml"),
 		),
 	}
 }
@@ -247,9 +249,11 @@ fails, the pod is stopped and removed again.
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 2, Min: 2, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Run a pod, pull the image, create and start the container; print its ID",
-			"ctr cri run container.yaml pod.yaml"), cmdutil.Ex("The same with the image already on the node",
-			"ctr cri run --pull missing container.yaml pod.yaml"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 2, Min: 2, CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("Run a pod, pull the image, create and start the container; print its ID",
+				"ctr cri run container.yaml pod.yaml"),
+			cmdutil.Ex("The same with the image already on the node",
+				"ctr cri run --pull missing container.yaml pod.yaml"),
 		),
 	}
 }
@@ -275,8 +279,9 @@ func NewStartCommand() *cli.Command {
 				return cmdutil.ForEach(ctx, cmd, ids, failed, c.StartContainer)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "created", Args: cmdutil.ArgsMany}, cmdutil.Ex("Start a created container",
-			"ctr cri start app"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "created", Args: cmdutil.ArgsMany},
+			cmdutil.Ex("Start a created container",
+				"ctr cri start app"),
 		),
 	}
 }
@@ -291,7 +296,8 @@ func NewStopCommand() *cli.Command {
 		Description: "An unknown container is an error (crictl ignores it). Each stopped container's ID is printed. On a terminal, a container still stopping after a second is shown on stderr until it is stopped.",
 		Category:    cmdutil.CatContainers,
 		Flags: []cli.Flag{
-			&cli.Int64Flag{Name: "timeout", Aliases: []string{"t"}, Usage: "seconds to wait after SIGTERM before killing (0: kill at once)"}, cmdutil.AllFlag("stop all running containers"),
+			&cli.Int64Flag{Name: "timeout", Aliases: []string{"t"}, Usage: "seconds to wait after SIGTERM before killing (0: kill at once)"},
+			cmdutil.AllFlag("stop all running containers"),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := cmdutil.TargetsOrAll(cmd, "container"); err != nil {
@@ -327,9 +333,11 @@ func NewStopCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany}, cmdutil.Ex("Stop container app, killing it after 10 seconds",
-			"ctr cri stop -t 10 app"), cmdutil.Ex("Stop every running container",
-			"ctr cri stop -a"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany},
+			cmdutil.Ex("Stop container app, killing it after 10 seconds",
+				"ctr cri stop -t 10 app"),
+			cmdutil.Ex("Stop every running container",
+				"ctr cri stop -a"),
 		),
 	}
 }
@@ -377,8 +385,9 @@ another into the same FILE, as crictl does: the last one written stays.`,
 				return errors.Join(failed...)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany}, cmdutil.Ex("Checkpoint a running container into an archive",
-			"ctr cri checkpoint --export /var/lib/checkpoints/app.tar app"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany},
+			cmdutil.Ex("Checkpoint a running container into an archive",
+				"ctr cri checkpoint --export /var/lib/checkpoints/app.tar app"),
 		),
 	}
 }

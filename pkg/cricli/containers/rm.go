@@ -26,7 +26,8 @@ container for the log path.`,
 		Category: cmdutil.CatContainers,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "stop running containers first"},
-			&cli.BoolFlag{Name: "keep-logs", Aliases: []string{"k"}, Usage: "keep the container's log file and its rotations"}, cmdutil.AllFlag("remove all containers"),
+			&cli.BoolFlag{Name: "keep-logs", Aliases: []string{"k"}, Usage: "keep the container's log file and its rotations"},
+			cmdutil.AllFlag("remove all containers"),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := cmdutil.TargetsOrAll(cmd, "container"); err != nil {
@@ -81,9 +82,11 @@ container for the log path.`,
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }}, cmdutil.Ex("Remove an exited container and its logs",
-			"ctr cri rm app"), cmdutil.Ex("Stop and remove a running container, keeping its logs",
-			"ctr cri rm -f -k app"),
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+			cmdutil.Ex("Remove an exited container and its logs",
+				"ctr cri rm app"),
+			cmdutil.Ex("Stop and remove a running container, keeping its logs",
+				"ctr cri rm -f -k app"),
 		),
 	}
 }

@@ -66,9 +66,11 @@ resources: a Linux runtime is not sent them, as with crictl.`,
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany}, cmdutil.Ex("Limit container app to 512 MiB of memory",
-			"ctr cri update --memory 512Mi app"), cmdutil.Ex("Give it half a CPU",
-			"ctr cri update --cpu-period 100000 --cpu-quota 50000 app"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany},
+			cmdutil.Ex("Limit container app to 512 MiB of memory",
+				"ctr cri update --memory 512Mi app"),
+			cmdutil.Ex("Give it half a CPU",
+				"ctr cri update --cpu-period 100000 --cpu-quota 50000 app"),
 		),
 	}
 }

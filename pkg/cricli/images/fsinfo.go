@@ -20,9 +20,11 @@ func NewImageFsInfoCommand() *cli.Command {
 			}
 			return printer.ImageFsInfo(r), nil
 		})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("Image and container filesystem usage",
-		"ctr cri imagefsinfo"), cmdutil.Ex("Bytes used by images",
-		"ctr cri imagefsinfo -o go-template='{{range .status.imageFilesystems}}{{.usedBytes.value}}{{end}}'"),
-	)
+	cmd.Metadata = cmdutil.WithCrictl(cmdutil.About(cmdutil.ArgSpec{},
+		cmdutil.Ex("Image and container filesystem usage",
+			"ctr cri imagefsinfo"),
+		cmdutil.Ex("Bytes used by images",
+			"ctr cri imagefsinfo -o go-template='{{range .status.imageFilesystems}}{{.usedBytes.value}}{{end}}'"),
+	), cmdutil.CrictlSpec{IgnoreArgs: true})
 	return cmd
 }

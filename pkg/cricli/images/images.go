@@ -26,7 +26,13 @@ func NewImagesCommand() *cli.Command {
 		Flags: []cli.Flag{
 			imageFilterFlag(),
 			&cli.BoolFlag{Name: "digests", Usage: "show digests"},
-			&cli.BoolFlag{Name: "pinned", Usage: "show whether images are pinned"}, cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.QuietFlag("image"), cmdutil.VerboseFlag(), cmdutil.NoTruncFlag(),
+			&cli.BoolFlag{Name: "pinned", Usage: "show whether images are pinned"},
+			cmdutil.OutputFlag(printer.Table, printer.ListFormats),
+			cmdutil.TemplateFlag(),
+			cmdutil.NoHeadersFlag(),
+			cmdutil.QuietFlag("image"),
+			cmdutil.VerboseFlag(),
+			cmdutil.NoTruncFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 1 {
@@ -50,10 +56,13 @@ func NewImagesCommand() *cli.Command {
 				return p.Print(cmd.Root().Writer, printer.Images(imgs, cols))
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("List images",
-			"ctr cri images"), cmdutil.Ex("The tags of one repository, with digests",
-			"ctr cri images --digests registry.example.com/team/app"), cmdutil.Ex("IDs of the images no tag points to",
-			"ctr cri images -q --filter dangling=true"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("List images",
+				"ctr cri images"),
+			cmdutil.Ex("The tags of one repository, with digests",
+				"ctr cri images --digests registry.example.com/team/app"),
+			cmdutil.Ex("IDs of the images no tag points to",
+				"ctr cri images -q --filter dangling=true"),
 		),
 	}
 }
@@ -69,7 +78,11 @@ func NewInspectImageCommand() *cli.Command {
 		Category:    cmdutil.CatImages,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "name", Usage: "with no images named, select images by REPOSITORY[:TAG]"},
-			imageFilterFlag(), cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.InspectQuietFlag(),
+			imageFilterFlag(),
+			cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats),
+			cmdutil.TemplateFlag(),
+			cmdutil.NoHeadersFlag(),
+			cmdutil.InspectQuietFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := cmdutil.NewPrinter(cmd)
@@ -96,9 +109,11 @@ func NewInspectImageCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany}, cmdutil.Ex("Status and runtime info of an image",
-			"ctr cri inspecti busybox"), cmdutil.Ex("The image's size in bytes",
-			"ctr cri inspecti -o go-template --template '{{.status.size}}' busybox"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany},
+			cmdutil.Ex("Status and runtime info of an image",
+				"ctr cri inspecti busybox"),
+			cmdutil.Ex("The image's size in bytes",
+				"ctr cri inspecti -o go-template --template '{{.status.size}}' busybox"),
 		),
 	}
 }

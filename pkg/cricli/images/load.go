@@ -129,11 +129,15 @@ succeeds: the same name on the same image is not a conflict.`,
 			}
 			return err
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany}, cmdutil.Ex("Load an image archive (OCI or docker, plain or gzipped) for CRI",
-			"ctr cri load app.tar"), cmdutil.Ex("Load an archive from another host through a pipe",
-			"ssh build-host cat app.tar | ctr cri load -"), cmdutil.Ex("Load what docker save writes, straight from the pipe (with no FILE, a piped stdin is read)",
-			"docker save app:1.4 | ctr cri load"), cmdutil.Ex("Load every platform of a multi-platform archive",
-			"ctr cri load --all-platforms app.tar"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany},
+			cmdutil.Ex("Load an image archive (OCI or docker, plain or gzipped) for CRI",
+				"ctr cri load app.tar"),
+			cmdutil.Ex("Load an archive from another host through a pipe",
+				"ssh build-host cat app.tar | ctr cri load -"),
+			cmdutil.Ex("Load what docker save writes, straight from the pipe (with no FILE, a piped stdin is read)",
+				"docker save app:1.4 | ctr cri load"),
+			cmdutil.Ex("Load every platform of a multi-platform archive",
+				"ctr cri load --all-platforms app.tar"),
 		),
 	}
 }

@@ -31,7 +31,9 @@ fails with the containers that use it (one more container list), and the
 others go on. --force removes it anyway; the container keeps running on its
 snapshot. The crictl personality removes it, as crictl does.`,
 		Category: cmdutil.CatImages,
-		Flags: []cli.Flag{cmdutil.AllFlag("remove all images"), &cli.BoolFlag{Name: "prune", Aliases: []string{"q"}, Usage: "remove the images no container uses"},
+		Flags: []cli.Flag{
+			cmdutil.AllFlag("remove all images"),
+			&cli.BoolFlag{Name: "prune", Aliases: []string{"q"}, Usage: "remove the images no container uses"},
 			&cli.BoolFlag{Name: cmdutil.FlagForce, Aliases: []string{"f"}, Usage: "remove images that running containers use"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -83,11 +85,13 @@ snapshot. The crictl personality removes it, as crictl does.`,
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all", "prune") }}, cmdutil.Ex("Remove an image with all its tags",
-			"ctr cri rmi busybox:1.36"), cmdutil.Ex("Remove the images no container uses",
-			"ctr cri rmi --prune"),
-		),
+		Metadata: cmdutil.WithCrictl(cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany,
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all", "prune") }},
+			cmdutil.Ex("Remove an image with all its tags",
+				"ctr cri rmi busybox:1.36"),
+			cmdutil.Ex("Remove the images no container uses",
+				"ctr cri rmi --prune"),
+		), cmdutil.CrictlSpec{DropFlags: []string{cmdutil.FlagForce}}),
 	}
 }
 

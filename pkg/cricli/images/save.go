@@ -85,9 +85,11 @@ for that platform is an error.`,
 				return saveError(err)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany}, cmdutil.Ex("Save an image to an archive that load, docker and podman read",
-			"ctr cri save -o app.tar registry.example.com/team/app:1.4"), cmdutil.Ex("Save two images into one archive",
-			"ctr cri save -o base.tar busybox pause"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany},
+			cmdutil.Ex("Save an image to an archive that load, docker and podman read",
+				"ctr cri save -o app.tar registry.example.com/team/app:1.4"),
+			cmdutil.Ex("Save two images into one archive",
+				"ctr cri save -o base.tar busybox pause"),
 		),
 	}
 }

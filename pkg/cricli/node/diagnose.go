@@ -44,7 +44,11 @@ stderr and the next attempt comes D later.
 Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 3 the runtime cannot be reached.`,
 		Category: cmdutil.CatContainerd,
-		Flags: []cli.Flag{cmdutil.OutputFlag(printer.Table, printer.DiagnoseFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), &cli.IntFlag{Name: "details", Value: diagnose.DefaultDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
+		Flags: []cli.Flag{
+			cmdutil.OutputFlag(printer.Table, printer.DiagnoseFormats),
+			cmdutil.TemplateFlag(),
+			cmdutil.NoHeadersFlag(),
+			&cli.IntFlag{Name: "details", Value: diagnose.DefaultDetails, Usage: "containers examined in detail (exit code, reason, log lines): one ContainerStatus call each"},
 			&cli.StringFlag{Name: "node-name", Usage: "the node's name in the report (default: $NODE_NAME, else the hostname)"},
 			&cli.StringFlag{Name: "host-root", Value: "/", Usage: "where the node's root filesystem is mounted (/host in kubectl debug node): log files, image filesystems and os-release are read below it", TakesFile: true},
 			&cli.DurationFlag{Name: "every", Usage: "repeat every `DURATION` until SIGTERM (with -o ndjson: one line per report); 0 reports once"},
@@ -93,10 +97,13 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("A report of what is wrong on this node",
-			"ctr cri diagnose"), cmdutil.Ex("The same for a script: exit 0 healthy, 1 problems, 3 runtime unreachable",
-			"ctr cri diagnose -o json"), cmdutil.Ex("One report a minute as NDJSON until SIGTERM",
-			"ctr cri diagnose --every 1m -o ndjson"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{},
+			cmdutil.Ex("A report of what is wrong on this node",
+				"ctr cri diagnose"),
+			cmdutil.Ex("The same for a script: exit 0 healthy, 1 problems, 3 runtime unreachable",
+				"ctr cri diagnose -o json"),
+			cmdutil.Ex("One report a minute as NDJSON until SIGTERM",
+				"ctr cri diagnose --every 1m -o ndjson"),
 		),
 	}
 }
@@ -183,7 +190,10 @@ Exit codes: 0 every node healthy and accounted for; 1 a node is unhealthy,
 stale or missing, or some input is unreadable or of an unknown schema (one
 summary line on stderr); 2 usage error.`,
 		Category: cmdutil.CatContainerd,
-		Flags: []cli.Flag{cmdutil.OutputFlag(printer.Table, printer.FleetFormats), cmdutil.TemplateFlag(), &cli.DurationFlag{Name: "max-age", Value: time.Hour, Usage: "reports older than this are stale; 0: never"},
+		Flags: []cli.Flag{
+			cmdutil.OutputFlag(printer.Table, printer.FleetFormats),
+			cmdutil.TemplateFlag(),
+			&cli.DurationFlag{Name: "max-age", Value: time.Hour, Usage: "reports older than this are stale; 0: never"},
 			&cli.StringFlag{Name: "nodes", Usage: "`FILE` naming the nodes that should have reported, one per line (kubectl get nodes -o name); the others are missing", TakesFile: true},
 			&cli.IntFlag{Name: "examples", Value: fleet.DefaultExamples, Usage: "example nodes per problem group and version"},
 		},
@@ -245,9 +255,11 @@ summary line on stderr); 2 usage error.`,
 			}
 			return nil
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany}, cmdutil.Ex("Merge the reports collected from many nodes",
-			"ctr cri diagnose merge reports/"), cmdutil.Ex("Merge and name the nodes that did not report",
-			"ctr cri diagnose merge --nodes nodes.txt reports/"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany},
+			cmdutil.Ex("Merge the reports collected from many nodes",
+				"ctr cri diagnose merge reports/"),
+			cmdutil.Ex("Merge and name the nodes that did not report",
+				"ctr cri diagnose merge --nodes nodes.txt reports/"),
 		),
 	}
 }

@@ -25,9 +25,11 @@ func NewVersionCommand() *cli.Command {
 		}
 		return printer.Version(v, cv), nil
 	})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Runtime name and version, CRI API version",
-		"ctr cri version"), cmdutil.Ex("The runtime's version alone",
-		"ctr cri version -o jsonpath='{.runtimeVersion}'"),
+	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity},
+		cmdutil.Ex("Runtime name and version, CRI API version",
+			"ctr cri version"),
+		cmdutil.Ex("The runtime's version alone",
+			"ctr cri version -o jsonpath='{.runtimeVersion}'"),
 	)
 	return cmd
 }
@@ -44,9 +46,11 @@ func NewInfoCommand() *cli.Command {
 		}
 		return printer.Info(s)
 	})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Runtime conditions and configuration",
-		"ctr cri info"), cmdutil.Ex("One line per condition (RuntimeReady, NetworkReady)",
-		`ctr cri info -o go-template='{{range .status.conditions}}{{.type}}={{.status}} {{.reason}}{{"\n"}}{{end}}'`),
+	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity},
+		cmdutil.Ex("Runtime conditions and configuration",
+			"ctr cri info"),
+		cmdutil.Ex("One line per condition (RuntimeReady, NetworkReady)",
+			`ctr cri info -o go-template='{{range .status.conditions}}{{.type}}={{.status}} {{.reason}}{{"\n"}}{{end}}'`),
 	)
 	cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"})
 	return cmd
@@ -62,8 +66,9 @@ func NewRuntimeConfigCommand() *cli.Command {
 		}
 		return printer.RuntimeConfig(r), nil
 	})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("The cgroup driver the runtime expects of the kubelet",
-		"ctr cri runtime-config"),
-	)
+	cmd.Metadata = cmdutil.WithCrictl(cmdutil.About(cmdutil.ArgSpec{},
+		cmdutil.Ex("The cgroup driver the runtime expects of the kubelet",
+			"ctr cri runtime-config"),
+	), cmdutil.CrictlSpec{IgnoreArgs: true})
 	return cmd
 }

@@ -47,10 +47,13 @@ at that very moment can show up once: run again to confirm.`,
 				return p.Print(cmd.Root().Writer, printer.Orphans(rep))
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{}, cmdutil.Ex("List containerd objects CRI lost track of, and CRI objects whose containerd task is gone",
-			"ctr cri orphans"), cmdutil.Ex("Their IDs for a script ([] on a clean node)",
-			"ctr cri orphans -o json | jq -r '.orphans[].id'"), cmdutil.Ex("With the command that removes each one",
-			"ctr cri orphans -o wide"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{},
+			cmdutil.Ex("List containerd objects CRI lost track of, and CRI objects whose containerd task is gone",
+				"ctr cri orphans"),
+			cmdutil.Ex("Their IDs for a script ([] on a clean node)",
+				"ctr cri orphans -o json | jq -r '.orphans[].id'"),
+			cmdutil.Ex("With the command that removes each one",
+				"ctr cri orphans -o wide"),
 		),
 	}
 }

@@ -42,8 +42,9 @@ func NewUpdateRuntimeConfigCommand() *cli.Command {
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() != 0 || !cmdutil.AnySet(c, "pod-cidr") }}, cmdutil.Ex("Hand the runtime the node's pod IP ranges (dual stack)",
-			"ctr cri update-runtime-config --pod-cidr 10.88.0.0/16,fd00::/64"),
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() != 0 || !cmdutil.AnySet(c, "pod-cidr") }},
+			cmdutil.Ex("Hand the runtime the node's pod IP ranges (dual stack)",
+				"ctr cri update-runtime-config --pod-cidr 10.88.0.0/16,fd00::/64"),
 		),
 	}
 }

@@ -47,9 +47,11 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1, Min: 1, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Run a pod from a config file and print its ID",
-			"ctr cri runp pod.yaml"), cmdutil.Ex("Run it with another runtime handler",
-			"ctr cri runp -r runc pod.yaml"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1, Min: 1, CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("Run a pod from a config file and print its ID",
+				"ctr cri runp pod.yaml"),
+			cmdutil.Ex("Run it with another runtime handler",
+				"ctr cri runp -r runc pod.yaml"),
 		),
 	}
 }
@@ -98,9 +100,11 @@ func NewStopPodCommand() *cli.Command {
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }}, cmdutil.Ex("Stop pod web of namespace shop",
-			"ctr cri stopp shop/web"), cmdutil.Ex("Stop every ready pod",
-			"ctr cri stopp -a"),
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+			cmdutil.Ex("Stop pod web of namespace shop",
+				"ctr cri stopp shop/web"),
+			cmdutil.Ex("Stop every ready pod",
+				"ctr cri stopp -a"),
 		),
 	}
 }

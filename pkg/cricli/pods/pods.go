@@ -40,13 +40,18 @@ func NewPodsCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods}, cmdutil.Ex("List pods",
-			"ctr cri pods"), cmdutil.Ex("Pods that are not ready",
-			"ctr cri pods --state notready"), cmdutil.Ex("IDs of the pods labelled app=web",
-			"ctr cri pods -q --label app=web"), cmdutil.Ex("Pods whose label app is not web, or that have none",
-			"ctr cri pods --label 'app!=web'"), cmdutil.Ex("Follow pods going NotReady, in a pipe",
-			"ctr cri pods -w --no-headers | grep NotReady"),
-		),
+		Metadata: cmdutil.WithCrictl(cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods},
+			cmdutil.Ex("List pods",
+				"ctr cri pods"),
+			cmdutil.Ex("Pods that are not ready",
+				"ctr cri pods --state notready"),
+			cmdutil.Ex("IDs of the pods labelled app=web",
+				"ctr cri pods -q --label app=web"),
+			cmdutil.Ex("Pods whose label app is not web, or that have none",
+				"ctr cri pods --label 'app!=web'"),
+			cmdutil.Ex("Follow pods going NotReady, in a pipe",
+				"ctr cri pods -w --no-headers | grep NotReady"),
+		), cmdutil.CrictlSpec{IgnoreArgs: true}),
 	}
 }
 
@@ -84,9 +89,11 @@ func NewInspectPodCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany}, cmdutil.Ex("State, network and runtime info of pod web",
-			"ctr cri inspectp web"), cmdutil.Ex("The pod's IP address",
-			"ctr cri inspectp -o go-template --template '{{.status.network.ip}}' shop/web"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany},
+			cmdutil.Ex("State, network and runtime info of pod web",
+				"ctr cri inspectp web"),
+			cmdutil.Ex("The pod's IP address",
+				"ctr cri inspectp -o go-template --template '{{.status.network.ip}}' shop/web"),
 		),
 	}
 }

@@ -22,7 +22,8 @@ func NewRemovePodCommand() *cli.Command {
 -f, which stops it first.`,
 		Category: cmdutil.CatPods,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "stop ready pods first"}, cmdutil.AllFlag("remove all pods"),
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "stop ready pods first"},
+			cmdutil.AllFlag("remove all pods"),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := cmdutil.TargetsOrAll(cmd, "pod"); err != nil {
@@ -63,9 +64,11 @@ func NewRemovePodCommand() *cli.Command {
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }}, cmdutil.Ex("Remove a stopped pod",
-			"ctr cri rmp web"), cmdutil.Ex("Stop and remove every pod",
-			"ctr cri rmp -f -a"),
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+			cmdutil.Ex("Remove a stopped pod",
+				"ctr cri rmp web"),
+			cmdutil.Ex("Stop and remove every pod",
+				"ctr cri rmp -f -a"),
 		),
 	}
 }

@@ -26,7 +26,8 @@ or Ctrl-C: the container keeps running.`,
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "the container has a terminal: use yours in raw mode"},
 			&cli.BoolFlag{Name: "stdin", Aliases: []string{"i"}, Usage: "pass stdin to the container"},
-		}, streamFlags()...),
+		},
+			streamFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 1 {
 				return cmdutil.UsageErrorf("attach needs exactly one container: ctr cri attach [options] CONTAINER")
@@ -63,9 +64,11 @@ or Ctrl-C: the container keeps running.`,
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 && c.Args().First() != "" }}, cmdutil.Ex("Attach to the terminal of container web's main process (detach with ctrl-p, ctrl-q)",
-			"ctr cri attach -it web"), cmdutil.Ex("Watch the output of a running container without sending it input",
-			"ctr cri attach web"),
+			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 && c.Args().First() != "" }},
+			cmdutil.Ex("Attach to the terminal of container web's main process (detach with ctrl-p, ctrl-q)",
+				"ctr cri attach -it web"),
+			cmdutil.Ex("Watch the output of a running container without sending it input",
+				"ctr cri attach web"),
 		),
 	}
 }

@@ -57,8 +57,9 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 				return fw.Run(ctx, c, res[0].Item.Id)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Rest: cmdutil.ArgsMany, Min: 2, CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("Forward localhost:8080 to port 80 of pod web",
-			"ctr cri port-forward web 8080:80"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Rest: cmdutil.ArgsMany, Min: 2, CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("Forward localhost:8080 to port 80 of pod web",
+				"ctr cri port-forward web 8080:80"),
 		),
 	}
 }

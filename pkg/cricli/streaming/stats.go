@@ -103,17 +103,27 @@ crictl's do. CPU % is the runtime's own rate when it reports
 one (usage_nano_cores), else measured between two samples --seconds apart. Each
 refresh makes one ListContainerStats call (plus ListContainers and ListPodSandbox
 for state and pod names), whatever the number of containers.`,
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany}, cmdutil.Ex("CPU and memory of the running containers",
-			"ctr cri stats"), cmdutil.Ex("Refresh every 2 seconds until Ctrl-C",
-			"ctr cri stats -w -s 2"), cmdutil.Ex("The containers of pod shop/web, every state",
-			"ctr cri stats -a --pod shop/web"), cmdutil.Ex("Raw memory bytes per container",
-			"ctr cri stats -o custom-columns=NAME:.attributes.metadata.name,MEM:.memory.workingSetBytes.value"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany},
+			cmdutil.Ex("CPU and memory of the running containers",
+				"ctr cri stats"),
+			cmdutil.Ex("Refresh every 2 seconds until Ctrl-C",
+				"ctr cri stats -w -s 2"),
+			cmdutil.Ex("The containers of pod shop/web, every state",
+				"ctr cri stats -a --pod shop/web"),
+			cmdutil.Ex("Raw memory bytes per container",
+				"ctr cri stats -o custom-columns=NAME:.attributes.metadata.name,MEM:.memory.workingSetBytes.value"),
 		),
 		Category: cmdutil.CatStreaming,
 		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "include containers that are not running"},
-			&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"}, cmdutil.PodFlag(), cmdutil.LabelFlag(), cmdutil.OutputFlag(printer.Table, printer.StatsFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(),
-		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
+			&cli.StringFlag{Name: "id", Usage: "filter by container ID prefix"},
+			cmdutil.PodFlag(),
+			cmdutil.LabelFlag(),
+			cmdutil.OutputFlag(printer.Table, printer.StatsFormats),
+			cmdutil.TemplateFlag(),
+			cmdutil.NoHeadersFlag(),
+		},
+			watchFlags("refresh interval with -w, and CPU sample interval")...),
 	}
 	cmd.Action = statsAction(statsKind{
 		resolve: func(ctx context.Context, c *runtime.Client, refs []string) ([]string, []error, error) {
@@ -156,14 +166,21 @@ func NewPodStatsCommand() *cli.Command {
 		Description: `CPU % is the runtime's own rate when it reports one, else measured between two
 samples --seconds apart. One ListPodSandboxStats call per refresh. The runtime
 needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.`,
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany}, cmdutil.Ex("CPU and memory of every pod",
-			"ctr cri statsp"), cmdutil.Ex("Pods labelled app=web, refreshed until Ctrl-C",
-			"ctr cri statsp -w --label app=web"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany},
+			cmdutil.Ex("CPU and memory of every pod",
+				"ctr cri statsp"),
+			cmdutil.Ex("Pods labelled app=web, refreshed until Ctrl-C",
+				"ctr cri statsp -w --label app=web"),
 		),
 		Category: cmdutil.CatStreaming,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"}, cmdutil.LabelFlag(), cmdutil.OutputFlag(printer.Table, printer.StatsFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(),
-		}, watchFlags("refresh interval with -w, and CPU sample interval")...),
+			&cli.StringFlag{Name: "id", Usage: "filter by pod ID prefix"},
+			cmdutil.LabelFlag(),
+			cmdutil.OutputFlag(printer.Table, printer.StatsFormats),
+			cmdutil.TemplateFlag(),
+			cmdutil.NoHeadersFlag(),
+		},
+			watchFlags("refresh interval with -w, and CPU sample interval")...),
 	}
 	cmd.Action = statsAction(statsKind{
 		resolve: func(ctx context.Context, c *runtime.Client, refs []string) ([]string, []error, error) {
@@ -322,9 +339,11 @@ func NewPodMetricsCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("The runtime's pod metrics",
-			"ctr cri metricsp"), cmdutil.Ex("The same as YAML, every 10 seconds",
-			"ctr cri metricsp -o yaml -w -s 10"),
+		Metadata: cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity},
+			cmdutil.Ex("The runtime's pod metrics",
+				"ctr cri metricsp"),
+			cmdutil.Ex("The same as YAML, every 10 seconds",
+				"ctr cri metricsp -o yaml -w -s 10"),
 		),
 	}
 }
@@ -340,8 +359,9 @@ func NewMetricDescsCommand() *cli.Command {
 			}
 			return printer.MetricDescriptors(d), nil
 		})
-	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity}, cmdutil.Ex("What the metrics of metricsp mean",
-		"ctr cri metricdescs -o table"),
+	cmd.Metadata = cmdutil.About(cmdutil.ArgSpec{CrictlHelp: cmdutil.HelpOnArity},
+		cmdutil.Ex("What the metrics of metricsp mean",
+			"ctr cri metricdescs -o table"),
 	)
 	return cmd
 }
