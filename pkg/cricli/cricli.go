@@ -120,7 +120,6 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		),
 	}
 	setUsageErrors(cmd)
-	urfavex.ShortOptions(cmd)
 	urfavex.GluedFormats(cmd, cmdutil.OutputFormatsOf)
 	completion.EnableCompletion(cmd)
 	cmdutil.NewSession(opts).Attach(cmd)

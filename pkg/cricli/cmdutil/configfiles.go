@@ -90,3 +90,10 @@ const ConfigHelp = `Config files are JSON or YAML with the CRI field names (snak
 examples); enums are numbers. Unknown fields, wrong types and values YAML would
 silently change are errors naming file:line:col and the field (exit 2), reported
 before anything is sent to the runtime. "jsonschema" prints the schema.`
+
+// WithShortOptions turns on combined short options for c (create js -pc),
+// as crictl has them.
+func WithShortOptions(c *cli.Command) *cli.Command {
+	c.UseShortOptionHandling = true
+	return c
+}

@@ -183,8 +183,9 @@ func NewConfigCommand() *cli.Command {
 	}
 	formats := []string{printer.Table, printer.JSON, printer.YAML}
 	return &cli.Command{
-		Name:  "config",
-		Usage: "Get, set and list options of crictl's config file (comments are kept)",
+		Name:                   "config",
+		UseShortOptionHandling: true,
+		Usage:                  "Get, set and list options of crictl's config file (comments are kept)",
 		UsageText: `ctr cri config --get KEY
 ctr cri config --set KEY=VALUE[,KEY=VALUE] [--set ...]
 ctr cri config KEY VALUE

@@ -15,9 +15,10 @@ import (
 // unless -a), newest first, with their pod's name and namespace.
 func NewPsCommand() *cli.Command {
 	return &cli.Command{
-		Name:     "ps",
-		Usage:    "List containers (running only unless -a), newest first, with their pod's name and namespace",
-		Category: cmdutil.CatContainers,
+		Name:                   "ps",
+		UseShortOptionHandling: true,
+		Usage:                  "List containers (running only unless -a), newest first, with their pod's name and namespace",
+		Category:               cmdutil.CatContainers,
 		Flags: append(cmdutil.WithShortState(cmdutil.ContainerFilterFlags()),
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "show all containers, not only running ones"},
 			&cli.BoolFlag{Name: "resolve-image-path", Aliases: []string{"r"}, Usage: "show the image's repo:tag instead of the ref it was created with"},

@@ -144,7 +144,7 @@ key pull-image-on-create: true means --pull always).
 ` + cmdutil.ConfigHelp,
 		Category: cmdutil.CatContainers,
 		Flags:    append(append(pullPolicyFlags("missing", "; always with pull-image-on-create: true"), cmdutil.PullAuthFlags()...), cmdutil.CancelTimeoutFlag()),
-		Commands: []*cli.Command{cmdutil.JSONSchemaCommand("create", false)},
+		Commands: []*cli.Command{cmdutil.WithShortOptions(cmdutil.JSONSchemaCommand("create", false))},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 3 {
 				return cmdutil.UsageErrorf("create takes POD CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
@@ -206,7 +206,7 @@ fails, the pod is stopped and removed again.
 ` + cmdutil.ConfigHelp,
 		Category: cmdutil.CatContainers,
 		Flags:    append(append(append(pullPolicyFlags("always", "; never with disable-pull-on-run: true"), cmdutil.PullAuthFlags()...), cmdutil.CancelTimeoutFlag()), cmdutil.RuntimeHandlerFlag()),
-		Commands: []*cli.Command{cmdutil.JSONSchemaCommand("run", false)},
+		Commands: []*cli.Command{cmdutil.WithShortOptions(cmdutil.JSONSchemaCommand("run", false))},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() != 2 {
 				return cmdutil.UsageErrorf("run takes CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
@@ -290,11 +290,12 @@ func NewStartCommand() *cli.Command {
 // containers.
 func NewStopCommand() *cli.Command {
 	return &cli.Command{
-		Name:        "stop",
-		Usage:       "Stop one or more running containers",
-		UsageText:   "ctr cri stop [options] CONTAINER [CONTAINER...] | -a",
-		Description: "An unknown container is an error (crictl ignores it). Each stopped container's ID is printed. On a terminal, a container still stopping after a second is shown on stderr until it is stopped.",
-		Category:    cmdutil.CatContainers,
+		Name:                   "stop",
+		UseShortOptionHandling: true,
+		Usage:                  "Stop one or more running containers",
+		UsageText:              "ctr cri stop [options] CONTAINER [CONTAINER...] | -a",
+		Description:            "An unknown container is an error (crictl ignores it). Each stopped container's ID is printed. On a terminal, a container still stopping after a second is shown on stderr until it is stopped.",
+		Category:               cmdutil.CatContainers,
 		Flags: []cli.Flag{
 			&cli.Int64Flag{Name: "timeout", Aliases: []string{"t"}, Usage: "seconds to wait after SIGTERM before killing (0: kill at once)"},
 			cmdutil.AllFlag("stop all running containers"),
@@ -346,9 +347,10 @@ func NewStopCommand() *cli.Command {
 // running container into a tar archive (needs CRIU on the node).
 func NewCheckpointCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "checkpoint",
-		Usage:     "Checkpoint a running container into a tar archive (needs CRIU on the node)",
-		UsageText: "ctr cri checkpoint --export FILE.tar CONTAINER [CONTAINER...]",
+		Name:                   "checkpoint",
+		UseShortOptionHandling: true,
+		Usage:                  "Checkpoint a running container into a tar archive (needs CRIU on the node)",
+		UsageText:              "ctr cri checkpoint --export FILE.tar CONTAINER [CONTAINER...]",
 		Description: `FILE is written by the runtime, on the node; a relative path is made absolute
 here, so it means the same to both. Several containers are checkpointed one after
 another into the same FILE, as crictl does: the last one written stays.`,

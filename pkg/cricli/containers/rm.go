@@ -16,9 +16,10 @@ import (
 // containers, and their log files unless -k.
 func NewRemoveCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "rm",
-		Usage:     "Remove one or more containers, and their log files unless -k",
-		UsageText: "ctr cri rm [options] CONTAINER [CONTAINER...] | -a",
+		Name:                   "rm",
+		UseShortOptionHandling: true,
+		Usage:                  "Remove one or more containers, and their log files unless -k",
+		UsageText:              "ctr cri rm [options] CONTAINER [CONTAINER...] | -a",
 		Description: `Targets are resolved from one container list. A running container is an error
 unless -f, which stops it first (no grace period). As crictl does, the container's
 log file and its rotations are deleted unless -k; that needs one status call per

@@ -26,5 +26,6 @@ func NewImageFsInfoCommand() *cli.Command {
 		cmdutil.Ex("Bytes used by images",
 			"ctr cri imagefsinfo -o go-template='{{range .status.imageFilesystems}}{{.usedBytes.value}}{{end}}'"),
 	), cmdutil.CrictlSpec{IgnoreArgs: true})
+	cmd.UseShortOptionHandling = true
 	return cmd
 }

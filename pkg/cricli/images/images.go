@@ -18,11 +18,12 @@ func imageFilterFlag() *cli.StringSliceFlag {
 // name.
 func NewImagesCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "images",
-		Aliases:   []string{"image", "img"},
-		Usage:     "List images, sorted by name",
-		UsageText: "ctr cri images [options] [REPOSITORY[:TAG]]",
-		Category:  cmdutil.CatImages,
+		Name:                   "images",
+		UseShortOptionHandling: true,
+		Aliases:                []string{"image", "img"},
+		Usage:                  "List images, sorted by name",
+		UsageText:              "ctr cri images [options] [REPOSITORY[:TAG]]",
+		Category:               cmdutil.CatImages,
 		Flags: []cli.Flag{
 			imageFilterFlag(),
 			&cli.BoolFlag{Name: "digests", Usage: "show digests"},
@@ -71,11 +72,12 @@ func NewImagesCommand() *cli.Command {
 // of one or more images.
 func NewInspectImageCommand() *cli.Command {
 	return &cli.Command{
-		Name:        "inspecti",
-		Usage:       "Show the status of one or more images",
-		UsageText:   "ctr cri inspecti [options] [IMAGE-ID|REF ...]",
-		Description: "With no images named, --name and -f select the targets (all images without them). One target prints an object, several an array.",
-		Category:    cmdutil.CatImages,
+		Name:                   "inspecti",
+		UseShortOptionHandling: true,
+		Usage:                  "Show the status of one or more images",
+		UsageText:              "ctr cri inspecti [options] [IMAGE-ID|REF ...]",
+		Description:            "With no images named, --name and -f select the targets (all images without them). One target prints an object, several an array.",
+		Category:               cmdutil.CatImages,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "name", Usage: "with no images named, select images by REPOSITORY[:TAG]"},
 			imageFilterFlag(),

@@ -19,9 +19,10 @@ import (
 // registry.
 func NewPullCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "pull",
-		Usage:     "Pull an image from a registry",
-		UsageText: "ctr cri pull [options] NAME[:TAG|@DIGEST]",
+		Name:                   "pull",
+		UseShortOptionHandling: true,
+		Usage:                  "Pull an image from a registry",
+		UsageText:              "ctr cri pull [options] NAME[:TAG|@DIGEST]",
 		Description: cmdutil.AuthHelp + `
 
 On a terminal, stderr shows the pull's progress while it runs: one line per

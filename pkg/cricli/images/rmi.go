@@ -16,9 +16,10 @@ import (
 // images.
 func NewRemoveImageCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "rmi",
-		Usage:     "Remove one or more images",
-		UsageText: "ctr cri rmi [options] IMAGE [IMAGE...] | -a | --prune",
+		Name:                   "rmi",
+		UseShortOptionHandling: true,
+		Usage:                  "Remove one or more images",
+		UsageText:              "ctr cri rmi [options] IMAGE [IMAGE...] | -a | --prune",
 		Description: `IMAGE is a reference, an image ID or a unique ID prefix; all are resolved from one
 image list. As crictl, each removed image prints one "Deleted: REF" line per tag
 (per digest for an untagged image); removing by tag removes the whole image with

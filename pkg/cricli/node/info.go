@@ -53,6 +53,7 @@ func NewInfoCommand() *cli.Command {
 			`ctr cri info -o go-template='{{range .status.conditions}}{{.type}}={{.status}} {{.reason}}{{"\n"}}{{end}}'`),
 	)
 	cmd.Flags = append(cmd.Flags, &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not show the runtime's verbose information"})
+	cmd.UseShortOptionHandling = true
 	return cmd
 }
 
@@ -70,5 +71,6 @@ func NewRuntimeConfigCommand() *cli.Command {
 		cmdutil.Ex("The cgroup driver the runtime expects of the kubelet",
 			"ctr cri runtime-config"),
 	), cmdutil.CrictlSpec{IgnoreArgs: true})
+	cmd.UseShortOptionHandling = true
 	return cmd
 }

@@ -15,10 +15,11 @@ import (
 // command: update the runtime configuration (the pod CIDR).
 func NewUpdateRuntimeConfigCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "update-runtime-config",
-		Usage:     "Update the runtime configuration (the pod CIDR)",
-		UsageText: "ctr cri update-runtime-config --pod-cidr CIDR[,CIDR]",
-		Category:  cmdutil.CatInfo,
+		Name:                   "update-runtime-config",
+		UseShortOptionHandling: true,
+		Usage:                  "Update the runtime configuration (the pod CIDR)",
+		UsageText:              "ctr cri update-runtime-config --pod-cidr CIDR[,CIDR]",
+		Category:               cmdutil.CatInfo,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "pod-cidr", Aliases: []string{"p"}, Usage: "pod IP range(s), comma-separated for dual stack; \"\" clears it"},
 		},

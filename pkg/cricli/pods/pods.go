@@ -14,10 +14,11 @@ import (
 // newest first.
 func NewPodsCommand() *cli.Command {
 	return &cli.Command{
-		Name:     "pods",
-		Usage:    "List pods (sandboxes), newest first",
-		Category: cmdutil.CatPods,
-		Flags:    append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.WatchListFlag(), cmdutil.QuietFlag("pod"), cmdutil.VerboseFlag(), cmdutil.NoTruncFlag()),
+		Name:                   "pods",
+		UseShortOptionHandling: true,
+		Usage:                  "List pods (sandboxes), newest first",
+		Category:               cmdutil.CatPods,
+		Flags:                  append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.WatchListFlag(), cmdutil.QuietFlag("pod"), cmdutil.VerboseFlag(), cmdutil.NoTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := cmdutil.NoArgs(cmd); err != nil {
 				return err
@@ -59,12 +60,13 @@ func NewPodsCommand() *cli.Command {
 // one or more pods.
 func NewInspectPodCommand() *cli.Command {
 	return &cli.Command{
-		Name:        "inspectp",
-		Usage:       "Show the status of one or more pods",
-		UsageText:   "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
-		Description: "With no pods named, the filters select the targets. One target prints an object, several an array.",
-		Category:    cmdutil.CatPods,
-		Flags:       append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.InspectQuietFlag(), cmdutil.ContainerdFlag()),
+		Name:                   "inspectp",
+		UseShortOptionHandling: true,
+		Usage:                  "Show the status of one or more pods",
+		UsageText:              "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
+		Description:            "With no pods named, the filters select the targets. One target prints an object, several an array.",
+		Category:               cmdutil.CatPods,
+		Flags:                  append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.InspectQuietFlag(), cmdutil.ContainerdFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			p, err := cmdutil.NewPrinter(cmd)
 			if err != nil {

@@ -15,9 +15,10 @@ import (
 // and their containers.
 func NewRemovePodCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "rmp",
-		Usage:     "Remove one or more pods and their containers",
-		UsageText: "ctr cri rmp [options] POD [POD...] | -a",
+		Name:                   "rmp",
+		UseShortOptionHandling: true,
+		Usage:                  "Remove one or more pods and their containers",
+		UsageText:              "ctr cri rmp [options] POD [POD...] | -a",
 		Description: `Targets are resolved from one pod list. A ready (running) pod is an error unless
 -f, which stops it first.`,
 		Category: cmdutil.CatPods,

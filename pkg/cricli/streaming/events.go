@@ -17,9 +17,10 @@ import (
 // (GetContainerEvents) until Ctrl-C.
 func NewEventsCommand() *cli.Command {
 	return &cli.Command{
-		Name:    "events",
-		Aliases: []string{"event"},
-		Usage:   "Stream container events (GetContainerEvents) until Ctrl-C",
+		Name:                   "events",
+		UseShortOptionHandling: true,
+		Aliases:                []string{"event"},
+		Usage:                  "Stream container events (GetContainerEvents) until Ctrl-C",
 		Description: `Prints one document per event: JSON objects one after another, YAML documents
 separated by "---", or the template's output. -o table (or wide, or custom-columns)
 prints one line per event under one header instead. Beyond crictl, --pod (ID prefix, name or

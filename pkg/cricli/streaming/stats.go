@@ -94,9 +94,10 @@ type statsKind struct {
 // usage, sorted by ID.
 func NewStatsCommand() *cli.Command {
 	cmd := &cli.Command{
-		Name:      "stats",
-		Usage:     "Show container resource usage, sorted by ID",
-		UsageText: "ctr cri stats [options] [CONTAINER...]",
+		Name:                   "stats",
+		UseShortOptionHandling: true,
+		Usage:                  "Show container resource usage, sorted by ID",
+		UsageText:              "ctr cri stats [options] [CONTAINER...]",
 		Description: `Tables (also custom-columns) show running containers only unless -a; documents
 (-o json, yaml, go-template, jsonpath) list every container the runtime reports, as
 crictl's do. CPU % is the runtime's own rate when it reports
@@ -160,9 +161,10 @@ for state and pod names), whatever the number of containers.`,
 // usage, sorted by ID.
 func NewPodStatsCommand() *cli.Command {
 	cmd := &cli.Command{
-		Name:      "statsp",
-		Usage:     "Show pod resource usage, sorted by ID",
-		UsageText: "ctr cri statsp [options] [POD...]",
+		Name:                   "statsp",
+		UseShortOptionHandling: true,
+		Usage:                  "Show pod resource usage, sorted by ID",
+		UsageText:              "ctr cri statsp [options] [POD...]",
 		Description: `CPU % is the runtime's own rate when it reports one, else measured between two
 samples --seconds apart. One ListPodSandboxStats call per refresh. The runtime
 needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.`,
@@ -310,9 +312,10 @@ var metricsFormats = []string{printer.JSON, printer.YAML, printer.GoTemplate, pr
 // pod metrics (ListPodSandboxMetrics; containerd 2.2 or newer).
 func NewPodMetricsCommand() *cli.Command {
 	return &cli.Command{
-		Name:     "metricsp",
-		Usage:    "Show the runtime's pod metrics (ListPodSandboxMetrics; containerd 2.2 or newer)",
-		Category: cmdutil.CatStreaming,
+		Name:                   "metricsp",
+		UseShortOptionHandling: true,
+		Usage:                  "Show the runtime's pod metrics (ListPodSandboxMetrics; containerd 2.2 or newer)",
+		Category:               cmdutil.CatStreaming,
 		Flags: append([]cli.Flag{cmdutil.OutputFlag(printer.JSON, metricsFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag()},
 			watchFlags("refresh interval with -w")...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -363,5 +366,6 @@ func NewMetricDescsCommand() *cli.Command {
 		cmdutil.Ex("What the metrics of metricsp mean",
 			"ctr cri metricdescs -o table"),
 	)
+	cmd.UseShortOptionHandling = true
 	return cmd
 }
