@@ -239,34 +239,81 @@ func PodFilter(cmd *cli.Command) (runtime.PodFilter, error) {
 	}, nil
 }
 
-// PrinterOptions reads the flags that shape output beside -o; a flag that
-// contradicts -o is a usage error here, before any RPC.
-func PrinterOptions(cmd *cli.Command) (printer.Options, error) {
-	opts := printer.Options{}
-	if HasFlag(cmd, "no-trunc") {
-		opts.NoTrunc = cmd.Bool("no-trunc")
-	}
-	if HasFlag(cmd, "quiet") {
-		// With -o json|yaml|… the document wins over -q, as in crictl: the
-		// printer applies -q to tables only.
-		opts.Quiet = cmd.Bool("quiet")
-	}
-	if HasFlag(cmd, "verbose") {
-		opts.Verbose = cmd.Bool("verbose")
+// PrintFlags are the flags that shape a command's output, read from the
+// command once (BindPrintFlags): -o and the formats it accepts, --template,
+// --no-headers, -q, -v and --no-trunc. A flag the command does not have is
+// its zero value.
+type PrintFlags struct {
+	Output    string
+	Formats   []string
+	Template  string
+	NoHeaders bool
+	// Quiet: with -o json|yaml|… the document wins over -q, as in crictl:
+	// the printer applies it to tables only.
+	Quiet   bool
+	Verbose bool
+	NoTrunc bool
+}
+
+// BindPrintFlags reads cmd's print flags.
+func BindPrintFlags(cmd *cli.Command) PrintFlags {
+	f := PrintFlags{Output: cmd.String("output"), Formats: CommandFormats(cmd)}
+	for name, v := range map[string]*bool{"no-headers": &f.NoHeaders, "quiet": &f.Quiet, "verbose": &f.Verbose, "no-trunc": &f.NoTrunc} {
+		if HasFlag(cmd, name) {
+			*v = cmd.Bool(name)
+		}
 	}
 	if HasFlag(cmd, "template") {
-		opts.Template = cmd.String("template")
+		f.Template = cmd.String("template")
 	}
-	if HasFlag(cmd, "no-headers") && cmd.Bool("no-headers") {
-		if out := cmd.String("output"); !printer.Tabular(out) {
-			return opts, UsageErrorf("--no-headers goes with -o table, wide or custom-columns: -o %s has no header line", out)
+	return f
+}
+
+// Options are the printer options of f; a flag that contradicts -o is a
+// usage error here, before any RPC.
+func (f PrintFlags) Options() (printer.Options, error) {
+	opts := printer.Options{NoTrunc: f.NoTrunc, Quiet: f.Quiet, Verbose: f.Verbose, Template: f.Template}
+	if f.NoHeaders {
+		if !printer.Tabular(f.Output) {
+			return opts, UsageErrorf("--no-headers goes with -o table, wide or custom-columns: -o %s has no header line", f.Output)
 		}
 		opts.NoHeaders = true
 	}
 	return opts, nil
 }
 
-// outputFormats is what the command's -o accepts.
+// Printer builds the printer f asks for; a bad -o fails here, before any
+// RPC.
+func (f PrintFlags) Printer() (printer.Printer, error) {
+	opts, err := f.Options()
+	if err != nil {
+		return nil, err
+	}
+	return printer.New(f.Output, f.Formats, opts)
+}
+
+// Stream is Printer for a sequence of results (stats -w, metricsp -w).
+func (f PrintFlags) Stream() (*printer.Stream, error) {
+	opts, err := f.Options()
+	if err != nil {
+		return nil, err
+	}
+	return printer.NewStream(f.Output, f.Formats, opts)
+}
+
+// TableOnly reports whether the output shows only table columns (or IDs),
+// so that lists may skip decoding labels and annotations.
+func (f PrintFlags) TableOnly() bool {
+	if f.Output != printer.Table && f.Output != printer.Wide {
+		return false // -q yields to a document format
+	}
+	return f.Quiet || !f.Verbose
+}
+
+// PrinterOptions is BindPrintFlags(cmd).Options().
+func PrinterOptions(cmd *cli.Command) (printer.Options, error) { return BindPrintFlags(cmd).Options() }
+
+// CommandFormats is what the command's -o accepts.
 func CommandFormats(cmd *cli.Command) []string {
 	if f := FormatFlagOf(cmd); f != nil {
 		return f.Config.Formats
@@ -274,34 +321,14 @@ func CommandFormats(cmd *cli.Command) []string {
 	return nil
 }
 
-// NewPrinter builds the printer from -o and friends; a bad -o fails here,
-// before any RPC.
-func NewPrinter(cmd *cli.Command) (printer.Printer, error) {
-	opts, err := PrinterOptions(cmd)
-	if err != nil {
-		return nil, err
-	}
-	return printer.New(cmd.String("output"), CommandFormats(cmd), opts)
-}
+// NewPrinter is BindPrintFlags(cmd).Printer().
+func NewPrinter(cmd *cli.Command) (printer.Printer, error) { return BindPrintFlags(cmd).Printer() }
 
-// NewStream is newPrinter for a sequence of results (stats -w, metricsp -w).
-func NewStream(cmd *cli.Command) (*printer.Stream, error) {
-	opts, err := PrinterOptions(cmd)
-	if err != nil {
-		return nil, err
-	}
-	return printer.NewStream(cmd.String("output"), CommandFormats(cmd), opts)
-}
+// NewStream is BindPrintFlags(cmd).Stream().
+func NewStream(cmd *cli.Command) (*printer.Stream, error) { return BindPrintFlags(cmd).Stream() }
 
-// TableOnly reports whether the output shows only table columns (or IDs),
-// so that lists may skip decoding labels and annotations.
-func TableOnly(cmd *cli.Command) bool {
-	out := cmd.String("output")
-	if out != printer.Table && out != printer.Wide {
-		return false // -q yields to a document format
-	}
-	return cmd.Bool("quiet") || !cmd.Bool("verbose")
-}
+// TableOnly is BindPrintFlags(cmd).TableOnly().
+func TableOnly(cmd *cli.Command) bool { return BindPrintFlags(cmd).TableOnly() }
 
 // Clock is the time tables measure ages against (Session.Now).
 func Clock(cmd *cli.Command) time.Time { return SessionOf(cmd).Now() }

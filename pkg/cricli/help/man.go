@@ -123,7 +123,7 @@ func manEscape(s string) string {
 	return strings.NewReplacer("*", `\*`, "_", `\_`, "<", `\<`, "[", `\[`).Replace(s)
 }
 
-// connectionEnv are the variables the endpoint logic reads (connect.go,
+// connectionEnv are the variables the endpoint logic reads (cmdutil/connect.go,
 // config.go), in its order of precedence.
 var connectionEnv = []struct{ name, what string }{
 	{"CONTAINER_RUNTIME_ENDPOINT", "the CRI runtime endpoint, below **--runtime-endpoint** and **ctr --address** on the command line"},
