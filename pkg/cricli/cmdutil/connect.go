@@ -204,7 +204,7 @@ func ctrAddress(root, cri *cli.Command) (addr string, fromEnv bool) {
 	for _, f := range root.Flags {
 		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "address" {
 			for _, src := range sf.Sources.Chain {
-				if e, ok := src.(*addressEnv); ok && e.used {
+				if e, ok := src.(*trackedEnv); ok && e.used {
 					fromEnv = true
 				}
 			}
@@ -213,30 +213,13 @@ func ctrAddress(root, cri *cli.Command) (addr string, fromEnv bool) {
 	return root.String("address"), fromEnv
 }
 
-// addressEnv replaces CONTAINERD_ADDRESS as the source of ctr's --address so
-// that the endpoint logic can tell the variable from the flag (urfave only
-// says "set"), and so that an empty variable counts as unset.
-type addressEnv struct{ used bool }
-
-func (e *addressEnv) Lookup() (string, bool) {
-	v := os.Getenv("CONTAINERD_ADDRESS")
-	if v == "" {
-		return "", false
-	}
-	e.used = true
-	return v, true
-}
-
-func (e *addressEnv) String() string   { return `environment variable "CONTAINERD_ADDRESS"` }
-func (e *addressEnv) GoString() string { return `&addressEnv{key:"CONTAINERD_ADDRESS"}` }
-func (e *addressEnv) IsFromEnv() bool  { return true }
-func (e *addressEnv) Key() string      { return "CONTAINERD_ADDRESS" }
-
-// WatchAddressEnv installs addressEnv on ctr's --address flag.
+// WatchAddressEnv makes CONTAINERD_ADDRESS a trackedEnv source of ctr's
+// --address, so that the endpoint logic can tell the variable from the flag
+// (urfave only says "set"), and so that an empty variable counts as unset.
 func WatchAddressEnv(root *cli.Command) {
 	for _, f := range root.Flags {
 		if sf, ok := f.(*cli.StringFlag); ok && sf.Name == "address" {
-			sf.Sources = cli.NewValueSourceChain(&addressEnv{})
+			sf.Sources = cli.NewValueSourceChain(&trackedEnv{key: "CONTAINERD_ADDRESS", emptyUnset: true})
 		}
 	}
 }

@@ -248,12 +248,16 @@ func namespaceFromEnv(root *cli.Command, ns string) bool {
 // trackedEnv is an environment source that remembers being used, so that a
 // flag's value can be told apart from the variable's.
 type trackedEnv struct {
-	key  string
-	used bool
+	key        string
+	emptyUnset bool // an empty variable counts as unset
+	used       bool
 }
 
 func (e *trackedEnv) Lookup() (string, bool) {
 	v, ok := os.LookupEnv(e.key)
+	if e.emptyUnset && v == "" {
+		return "", false
+	}
 	if ok {
 		e.used = true
 	}
