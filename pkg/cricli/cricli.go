@@ -18,9 +18,7 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/cricli/containers"
 	"github.com/ctrcri/ctrcri/pkg/cricli/help"
 	"github.com/ctrcri/ctrcri/pkg/cricli/images"
-
-	// nodecmd: the tests' fake node is node(t).
-	nodecmd "github.com/ctrcri/ctrcri/pkg/cricli/node"
+	nodecmd "github.com/ctrcri/ctrcri/pkg/cricli/node" // node(t) is the tests' fake node
 	"github.com/ctrcri/ctrcri/pkg/cricli/pods"
 	"github.com/ctrcri/ctrcri/pkg/cricli/streaming"
 	"github.com/ctrcri/ctrcri/pkg/cricli/urfavex"
