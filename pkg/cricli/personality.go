@@ -152,7 +152,7 @@ func installVersionPrinter() {
 	versionPrinterOnce.Do(func() {
 		prev := cli.VersionPrinter
 		cli.VersionPrinter = func(cmd *cli.Command) {
-			if cmd.Root().Name == "crictl" {
+			if cmdutil.PersonalityOf(cmd.Root()).Standalone {
 				fmt.Fprintf(cmd.Root().Writer, "crictl version %s\n", cmd.Root().Version)
 				return
 			}
