@@ -58,7 +58,7 @@ REVISION    ?= $(shell git rev-parse HEAD 2>/dev/null)
 SOURCE      ?= https://github.com/ctrcri/ctrcri
 IMAGE_REF   ?= localhost/ctrcri/ctr:local
 IMAGE_TAR   := $(BUILD)/images/ctrcri.tar
-VERSION_PKG := github.com/ctrcri/ctrcri/pkg/cricli
+VERSION_PKG := github.com/ctrcri/ctrcri/pkg/cricli/cmdutil
 
 # The containerd matrix (test/matrix): the lines of make test-matrix, and
 # the oldest and newest that make test runs. The older lines are built from
@@ -163,7 +163,7 @@ deps:
 	fi
 
 # One version everywhere (ctr --version, crictl --version, ctr cri version,
-# diagnose): git describe, stamped into cricli.Version.
+# diagnose): git describe, stamped into cmdutil.Version.
 build:
 	$(GO) build -ldflags '-X $(VERSION_PKG).Version=$(VERSION)' -o bin/ctr ./cmd/ctr
 

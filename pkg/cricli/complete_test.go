@@ -17,6 +17,8 @@ import (
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
+	"github.com/ctrcri/ctrcri/pkg/cricli/completion"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
@@ -68,7 +70,7 @@ func withStubs(t *testing.T, cri *cli.Command) *cli.Command {
 			cri.Commands = append(cri.Commands, stub)
 		}
 	}
-	enableCompletion(cri)
+	completion.EnableCompletion(cri)
 	return cri
 }
 
@@ -76,7 +78,7 @@ func withStubs(t *testing.T, cri *cli.Command) *cli.Command {
 // the words offered, with descriptions in a map.
 func complete(t *testing.T, ep string, args ...string) ([]string, map[string]string) {
 	t.Helper()
-	r := ctrStubbed(t, ep, append(args, completionFlag)...)
+	r := ctrStubbed(t, ep, append(args, completion.CompletionFlag)...)
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("completion of %q: exit %d, stderr %q (want 0 and nothing)", args, r.code, r.stderr)
 	}
@@ -148,9 +150,9 @@ func TestCompleteFlagValues(t *testing.T) {
 		{[]string{"cri", "images", "--filter"}, []string{"dangling=true", "dangling=false", "reference=", "before=", "since="}},
 		{[]string{"cri", "completion"}, []string{"bash", "zsh", "fish", "pwsh"}},
 		{[]string{"cri", "events", "--type"}, []string{"created", "started", "stopped", "deleted"}},
-		{[]string{"cri", "config", "--get"}, configKeyWords},
-		{[]string{"cri", "config"}, configKeyWords},
-		{[]string{"cri", "config", "--set"}, []string{"runtime-endpoint=", "image-endpoint=", "timeout=", "debug=", "pull-image-on-create=", "disable-pull-on-run="}},
+		{[]string{"cri", "config", "--get"}, []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run", "max-retries"}},
+		{[]string{"cri", "config"}, []string{"runtime-endpoint", "image-endpoint", "timeout", "debug", "pull-image-on-create", "disable-pull-on-run", "max-retries"}},
+		{[]string{"cri", "config", "--set"}, []string{"runtime-endpoint=", "image-endpoint=", "timeout=", "debug=", "pull-image-on-create=", "disable-pull-on-run=", "max-retries="}},
 		// A complete boolean flag is followed by a new word: ps takes none.
 		{[]string{"cri", "ps", "-a"}, nil},
 		// A flag value given: what follows is positional again.
@@ -205,6 +207,10 @@ func TestCompleteContainersFromOneListCall(t *testing.T) {
 	// inspect takes several.
 	if ws, _ := complete(t, s.Endpoint, "cri", "inspect", "nginx"); !slices.Contains(ws, ctrY) {
 		t.Errorf("inspect nginx <TAB> = %v, want more containers", ws)
+	}
+	// So does checkpoint: the second container completes as the first.
+	if ws, _ := complete(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar", ctrW); !sameSet(ws, []string{ctrW, "nginx", ctrY, "postgres"}) {
+		t.Errorf("checkpoint --export x.tar ID1 <TAB> = %v, want the running containers again", ws)
 	}
 	// Filters complete from the runtime too, by flag name.
 	if ws, _ := complete(t, s.Endpoint, "cri", "ps", "--pod"); !sameSet(ws, []string{podA, podB, "web", "shop/web", "db", "data/db"}) {
@@ -305,7 +311,7 @@ func TestCompleteNeverOffersWordsAShellWouldExpand(t *testing.T) {
 		runtimetest.Container{ID: ctrY, Name: "ok", PodID: podA, State: runtimeapi.ContainerState_CONTAINER_RUNNING,
 			Labels: map[string]string{"io.kubernetes.pod.name": "evil\nname\x1b[2J"}},
 	)
-	r := ctrStubbed(t, s.Endpoint, "cri", "exec", completionFlag).ok(t)
+	r := ctrStubbed(t, s.Endpoint, "cri", "exec", completion.CompletionFlag).ok(t)
 	ws, desc := parseCandidates(r.stdout)
 	if !sameSet(ws, []string{ctrW, ctrX, ctrY, "ok"}) {
 		t.Errorf("exec <TAB> = %v, want IDs and the one harmless name", ws)
@@ -340,7 +346,7 @@ func TestCompleteUnreachableRuntimePrintsNothing(t *testing.T) {
 		for _, cmd := range []string{"exec", "inspectp", "rmi"} {
 			start := time.Now()
 			ws, _ := complete(t, ep, "cri", cmd)
-			if took := time.Since(start); took > 2*completionBudget {
+			if took := time.Since(start); took > 2*completion.CompletionBudget {
 				t.Errorf("%s %s <TAB> took %s", ep, cmd, took)
 			}
 			if len(ws) != 0 {
@@ -358,7 +364,7 @@ func TestCompletionAfterDashDashRunsNothing(t *testing.T) {
 		{"cri", "exec", ctrW, "--", "touch", "/x"},
 		{"cri", "rm", "--", ctrX},
 	} {
-		r := ctrStubbed(t, s.Endpoint, append(args, completionFlag)...)
+		r := ctrStubbed(t, s.Endpoint, append(args, completion.CompletionFlag)...)
 		if r.code != 0 || r.stdout != "" || r.stderr != "" {
 			t.Errorf("%q: exit %d stdout %q stderr %q", args, r.code, r.stdout, r.stderr)
 		}
@@ -375,11 +381,11 @@ func TestCompletionNeverWritesStderr(t *testing.T) {
 		Before: func(ctx context.Context, _ *cli.Command) (context.Context, error) {
 			return ctx, errors.New("a hook failed")
 		}})
-	enableCompletion(cri)
+	completion.EnableCompletion(cri)
 	root := app.New()
 	root.Commands = append(root.Commands, cri)
 	var out, errb bytes.Buffer
-	Run(context.Background(), root, []string{"ctr", "--address", s.Endpoint, "cri", "failing", completionFlag}, &out, &errb)
+	Run(context.Background(), root, []string{"ctr", "--address", s.Endpoint, "cri", "failing", completion.CompletionFlag}, &out, &errb)
 	if errb.Len() != 0 {
 		t.Errorf("completion wrote %q on stderr", errb.String())
 	}
@@ -395,7 +401,7 @@ func TestCrictlPersonalityCompletesTheSame(t *testing.T) {
 	s := node(t)
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", s.Endpoint)
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), withStubs(t, CrictlCommand()), []string{"crictl", "exec", completionFlag}, &out, &errb)
+	code := Run(context.Background(), withStubs(t, CrictlCommand()), []string{"crictl", "exec", completion.CompletionFlag}, &out, &errb)
 	if code != 0 || errb.Len() != 0 {
 		t.Fatalf("exit %d stderr %q", code, errb.String())
 	}
@@ -403,7 +409,7 @@ func TestCrictlPersonalityCompletesTheSame(t *testing.T) {
 		t.Errorf("crictl exec <TAB> = %v", ws)
 	}
 	out.Reset()
-	Run(context.Background(), CrictlCommand(), []string{"crictl", completionFlag}, &out, &errb)
+	Run(context.Background(), CrictlCommand(), []string{"crictl", completion.CompletionFlag}, &out, &errb)
 	if ws, _ := parseCandidates(out.String()); !slices.Contains(ws, "ps") || !slices.Contains(ws, "completion") {
 		t.Errorf("crictl <TAB> = %v", ws)
 	}
@@ -446,15 +452,15 @@ func TestCompletionCommand(t *testing.T) {
 func TestCompletionValuesAreAccepted(t *testing.T) {
 	var walk func(cmd *cli.Command)
 	walk = func(cmd *cli.Command) {
-		spec := argSpecOf(cmd)
+		spec := cmdutil.ArgSpecOf(cmd)
 		for _, f := range cmd.Flags {
-			if !takesValue(f) {
+			if !completion.TakesValue(f) {
 				continue
 			}
-			vals := flagValues(context.Background(), cmd, spec, f)
+			vals := completion.FlagValues(context.Background(), cmd, spec, f)
 			name := f.Names()[0]
 			if name == "output" {
-				sf, ok := f.(*formatFlag)
+				sf, ok := f.(*cmdutil.FormatFlag)
 				if !ok {
 					if _, file := f.(*cli.StringFlag); !file {
 						t.Errorf("%s: --output is a %T", cmd.Name, f)
@@ -466,10 +472,10 @@ func TestCompletionValuesAreAccepted(t *testing.T) {
 				}
 				var names []string
 				for _, v := range vals {
-					format := strings.TrimSuffix(v.word, "=")
+					format := strings.TrimSuffix(v.Word, "=")
 					names = append(names, format)
-					if !slices.Contains(append(printer.ListFormats, printer.NDJSON), format) || formatHelp(format) == "" {
-						t.Errorf("%s: -o offers %q, not a printer format", cmd.Name, v.word)
+					if !slices.Contains(append(printer.ListFormats, printer.NDJSON), format) || completion.FormatHelp(format) == "" {
+						t.Errorf("%s: -o offers %q, not a printer format", cmd.Name, v.Word)
 					}
 				}
 				if len(vals) > 0 && sf.Value != "" && !slices.Contains(names, sf.Value) {
@@ -479,8 +485,8 @@ func TestCompletionValuesAreAccepted(t *testing.T) {
 			}
 			if sf, ok := f.(*cli.StringFlag); ok && sf.Validator != nil {
 				for _, v := range vals {
-					if err := sf.Validator(v.word); err != nil {
-						t.Errorf("%s --%s offers %q, which it rejects: %v", cmd.Name, name, v.word, err)
+					if err := sf.Validator(v.Word); err != nil {
+						t.Errorf("%s --%s offers %q, which it rejects: %v", cmd.Name, name, v.Word, err)
 					}
 				}
 			}
@@ -548,8 +554,8 @@ func TestCompletionSaysWhereFilesFit(t *testing.T) {
 		{[]string{"images", "import"}, true}, // ctr's own commands take files
 		{[]string{"images"}, false},
 	} {
-		r := ctrStubbed(t, n.Endpoint, append(tc.args, completionFlag)...)
-		if got := strings.HasSuffix(r.stdout, filesDirective+"\n"); got != tc.files {
+		r := ctrStubbed(t, n.Endpoint, append(tc.args, completion.CompletionFlag)...)
+		if got := strings.HasSuffix(r.stdout, completion.FilesDirective+"\n"); got != tc.files {
 			t.Errorf("%q<TAB>: files %v, want %v:\n%s", tc.args, got, tc.files, r.stdout)
 		}
 	}
@@ -561,7 +567,7 @@ func TestFileFlagsTakeFiles(t *testing.T) {
 	var walk func(*cli.Command)
 	walk = func(c *cli.Command) {
 		for _, f := range c.Flags {
-			if d, ok := f.(cli.DocGenerationFlag); ok && strings.Contains(d.GetUsage(), "`FILE") && !takesFile(f) {
+			if d, ok := f.(cli.DocGenerationFlag); ok && strings.Contains(d.GetUsage(), "`FILE") && !completion.TakesFile(f) {
 				t.Errorf("%s --%s names a FILE but does not declare TakesFile", c.Name, f.Names()[0])
 			}
 		}
@@ -575,11 +581,11 @@ func TestFileFlagsTakeFiles(t *testing.T) {
 // pwsh's script (urfave/cli's) must not offer the files directive as a
 // candidate.
 func TestPwshScriptDropsTheFilesDirective(t *testing.T) {
-	script, err := CompletionScript("ctr", "pwsh")
+	script, err := completion.CompletionScript("ctr", "pwsh")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(script, "Where-Object { $_ -ne '"+filesDirective+"' }") {
-		t.Errorf("pwsh script passes %s on as a candidate:\n%s", filesDirective, script)
+	if !strings.Contains(script, "Where-Object { $_ -ne '"+completion.FilesDirective+"' }") {
+		t.Errorf("pwsh script passes %s on as a candidate:\n%s", completion.FilesDirective, script)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/diagnose"
@@ -278,7 +279,7 @@ func TestSaveRefusesToWriteToATerminal(t *testing.T) {
 	n := node(t)
 	_, slave := openPTY(t)
 	r := startBg(t, n.Endpoint, sessionIO{stdout: slave}, "cri", "save", "-o", "-", "busybox").wait(t)
-	if r.code != ExitUsage || !strings.Contains(r.stderr, "refusing to write an archive to a terminal") {
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.stderr, "refusing to write an archive to a terminal") {
 		t.Errorf("save -o - onto a terminal: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if calls := n.RuntimeCalls(); len(calls) != 0 {

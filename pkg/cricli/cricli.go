@@ -1,4 +1,5 @@
-// Package cricli is the `ctr cri` command tree: thin commands that parse
+// Package cricli assembles the `ctr cri` command tree (and its crictl
+// personality) from the command groups beside it, whose thin commands parse
 // flags, call pkg/runtime and hand typed results to pkg/printer.
 package cricli
 
@@ -7,26 +8,21 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 
-	"github.com/containerd/log"
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
+	"github.com/ctrcri/ctrcri/pkg/cricli/completion"
+	"github.com/ctrcri/ctrcri/pkg/cricli/config"
+	"github.com/ctrcri/ctrcri/pkg/cricli/containers"
+	"github.com/ctrcri/ctrcri/pkg/cricli/help"
+	"github.com/ctrcri/ctrcri/pkg/cricli/images"
+	nodecmd "github.com/ctrcri/ctrcri/pkg/cricli/node" // node(t) is the tests' fake node
+	"github.com/ctrcri/ctrcri/pkg/cricli/pods"
+	"github.com/ctrcri/ctrcri/pkg/cricli/streaming"
+	"github.com/ctrcri/ctrcri/pkg/cricli/urfavex"
 	"github.com/ctrcri/ctrcri/pkg/printer"
-)
-
-// Help categories.
-const (
-	catContainers = "Containers"
-	catPods       = "Pods"
-	catImages     = "Images"
-	catInfo       = "Runtime"
-	catStreaming  = "Streaming and observability"
-	catContainerd = "containerd integration"
-	catTools      = "Tools"
 )
 
 // subcommands builds the cri command tree; Command calls it for every tree
@@ -34,50 +30,57 @@ const (
 // a command or flag value.
 func subcommands() []*cli.Command {
 	cmds := []*cli.Command{
-		newVersionCommand(),
-		newInfoCommand(),
-		newRuntimeConfigCommand(),
-		newPodsCommand(),
-		newInspectPodCommand(),
-		newPsCommand(),
-		newInspectCommand(),
-		newImagesCommand(),
-		newInspectImageCommand(),
-		newImageFsInfoCommand(),
-		newRunPodCommand(),
-		newCreateCommand(),
-		newStartCommand(),
-		newRunCommand(),
-		newStopCommand(),
-		newStopPodCommand(),
-		newRemoveCommand(),
-		newRemovePodCommand(),
-		newUpdateCommand(),
-		newCheckpointCommand(),
-		newUpdateRuntimeConfigCommand(),
-		newConfigCommand(),
-		newPullCommand(),
-		newRemoveImageCommand(),
-		newLoadCommand(),
-		newSaveCommand(),
-		newOrphansCommand(),
-		newDiagnoseCommand(),
-		newExecCommand(),
-		newAttachCommand(),
-		newPortForwardCommand(),
-		newLogsCommand(),
-		newStatsCommand(),
-		newPodStatsCommand(),
-		newPodMetricsCommand(),
-		newMetricDescsCommand(),
-		newEventsCommand(),
-		newCompletionCommand(),
+		nodecmd.NewVersionCommand(),
+		nodecmd.NewInfoCommand(),
+		nodecmd.NewRuntimeConfigCommand(),
+		pods.NewPodsCommand(),
+		pods.NewInspectPodCommand(),
+		containers.NewPsCommand(),
+		containers.NewInspectCommand(),
+		images.NewImagesCommand(),
+		images.NewInspectImageCommand(),
+		images.NewImageFsInfoCommand(),
+		pods.NewRunPodCommand(),
+		containers.NewCreateCommand(),
+		containers.NewStartCommand(),
+		containers.NewRunCommand(),
+		containers.NewStopCommand(),
+		pods.NewStopPodCommand(),
+		containers.NewRemoveCommand(),
+		pods.NewRemovePodCommand(),
+		containers.NewUpdateCommand(),
+		containers.NewCheckpointCommand(),
+		nodecmd.NewUpdateRuntimeConfigCommand(),
+		config.NewConfigCommand(),
+		images.NewPullCommand(),
+		images.NewRemoveImageCommand(),
+		images.NewLoadCommand(),
+		images.NewSaveCommand(),
+		nodecmd.NewOrphansCommand(),
+		nodecmd.NewDiagnoseCommand(),
+		streaming.NewExecCommand(),
+		streaming.NewAttachCommand(),
+		streaming.NewPortForwardCommand(),
+		streaming.NewLogsCommand(),
+		streaming.NewStatsCommand(),
+		streaming.NewPodStatsCommand(),
+		streaming.NewPodMetricsCommand(),
+		streaming.NewMetricDescsCommand(),
+		streaming.NewEventsCommand(),
+		completion.NewCompletionCommand(),
 	}
 	return cmds
 }
 
+// Options are what a tree is built with: the zero value is the binary's;
+// tests pin the clock, the host, containerd and files through it.
+type Options = cmdutil.Options
+
 // Command returns a fresh `cri` command for ctr's tree.
-func Command() *cli.Command {
+func Command() *cli.Command { return NewCommand(Options{}) }
+
+// NewCommand returns a fresh `cri` command built with opts.
+func NewCommand(opts Options) *cli.Command {
 	cmd := &cli.Command{
 		Name:  "cri",
 		Usage: "Inspect and drive the Kubernetes CRI (pods, containers, images) of this containerd",
@@ -94,115 +97,65 @@ CONTAINERD_NAMESPACE is ignored; ctr --debug is -D.
 
 Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.`,
 		UsageText: "ctr [ctr options] cri [cri options] COMMAND [options] [arguments...]",
-		Flags:     globalFlags(),
+		Flags:     cmdutil.GlobalFlags(),
 		Commands:  subcommands(),
 		Action:    unknownSubcommand,
-		Metadata: about(argSpec{},
-			ex("What runs on this node: pods, then their containers",
+		Metadata: cmdutil.About(cmdutil.ArgSpec{},
+			cmdutil.Ex("What runs on this node: pods, then their containers",
 				"ctr cri pods && ctr cri ps -a"),
-			ex("Why is a pod not ready? The runtime's conditions, then a whole report",
+			cmdutil.Ex("Why is a pod not ready? The runtime's conditions, then a whole report",
 				"ctr cri info -q && ctr cri diagnose"),
-			ex("Follow the logs of container app, or read its previous attempt's",
+			cmdutil.Ex("Follow the logs of container app, or read its previous attempt's",
 				"ctr cri logs -f app; ctr cri logs --previous app"),
-			ex("Open a shell in container app",
+			cmdutil.Ex("Open a shell in container app",
 				"ctr cri exec -it app sh"),
-			ex("Load an image archive for CRI on an air-gapped node",
+			cmdutil.Ex("Load an image archive for CRI on an air-gapped node",
 				"ctr cri load app.tar"),
-			ex("Talk to another containerd (k3s)",
+			cmdutil.Ex("Talk to another containerd (k3s)",
 				"ctr -a /run/k3s/containerd/containerd.sock cri ps"),
-			ex("The endpoint chosen and every call, on stderr",
+			cmdutil.Ex("The endpoint chosen and every call, on stderr",
 				"ctr cri -D pods"),
 		),
 	}
 	setUsageErrors(cmd)
-	shortOptions(cmd)
-	gluedFormats(cmd)
-	enableCompletion(cmd)
-	attachSession(cmd)
-	if next := cmd.Before; next != nil {
-		cmd.Before = func(ctx context.Context, c *cli.Command) (context.Context, error) {
-			return next(quietContainerdLog(ctx, c), c)
-		}
-	} else {
-		cmd.Before = func(ctx context.Context, c *cli.Command) (context.Context, error) {
-			return quietContainerdLog(ctx, c), nil
-		}
-	}
+	urfavex.GluedFormats(cmd, cmdutil.OutputFormatsOf)
+	completion.EnableCompletion(cmd)
+	cmdutil.NewSession(opts).Attach(cmd)
 	return cmd
 }
 
-// quietContainerdLog gives the commands a context whose containerd logger
-// discards: the containerd client logs through it (load's "apply failure,
-// attempting cleanup"), and a failure must be exactly one "ctr:" line. With
-// ctr --debug the lines stay, for whoever is debugging.
-func quietContainerdLog(ctx context.Context, cmd *cli.Command) context.Context {
-	if cmd.Root().Bool("debug") {
-		return ctx
-	}
-	l := logrus.New()
-	l.Out = io.Discard
-	return log.WithLogger(ctx, logrus.NewEntry(l))
-}
-
 func unknownSubcommand(ctx context.Context, cmd *cli.Command) error {
-	if cmd.NArg() > 0 && isCrictl(cmd) {
+	if cmd.NArg() > 0 && cmdutil.PersonalityOf(cmd).HelpTopicForUnknown {
 		return helpTopicError(cmd.Args().First())
 	}
 	if cmd.NArg() > 0 {
 		name := cmd.Args().First()
 		if s := cli.SuggestCommand(cmd.Commands, name); s != "" {
-			return usageErrorf("unknown command %q for %q (did you mean %q?)", name, cmd.FullName(), s)
+			return cmdutil.UsageErrorf("unknown command %q for %q (did you mean %q?)", name, cmd.FullName(), s)
 		}
-		return usageErrorf("unknown command %q for %q", name, cmd.FullName())
+		return cmdutil.UsageErrorf("unknown command %q for %q", name, cmd.FullName())
 	}
 	return cli.ShowSubcommandHelp(cmd)
-}
-
-// combinedShortOptions are the commands on which crictl accepts combined
-// short options (ps -aq, rm -af, images -qv, ps -an 2), plus the
-// jsonschema subcommands of create and run (create js -pc).
-var combinedShortOptions = []string{
-	"attach", "checkpoint", "config", "events", "exec", "imagefsinfo", "images", "info", "inspecti",
-	"inspectp", "logs", "metricdescs", "metricsp", "pods", "ps", "pull", "rm", "rmi", "rmp",
-	"runtime-config", "stats", "statsp", "stop", "update-runtime-config",
-}
-
-func shortOptions(cri *cli.Command) {
-	for _, c := range cri.Commands {
-		if slices.Contains(combinedShortOptions, c.Name) {
-			c.UseShortOptionHandling = true
-		}
-		if c.Name == "create" || c.Name == "run" {
-			for _, sub := range c.Commands {
-				if sub.Name == "jsonschema" {
-					sub.UseShortOptionHandling = true
-				}
-			}
-		}
-	}
 }
 
 // setUsageErrors makes flag-parsing failures anywhere in the tree a
 // UsageError (exit 2) with no help text dumped on stdout.
 func setUsageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-		return flagUsageError(err)
+		return cmdutil.FlagUsageError(err)
 	}
 	for _, sub := range cmd.Commands {
 		setUsageErrors(sub)
 	}
 }
 
-// IsCrictl reports whether argv[0] asks for the crictl personality.
-func IsCrictl(argv0 string) bool {
-	base := filepath.Base(argv0)
-	return base == "crictl" || strings.HasPrefix(base, "crictl.")
-}
-
 // CrictlCommand returns the tree as a standalone `crictl` root, for the
 // multicall personality.
-func CrictlCommand() *cli.Command {
-	cmd := Command()
+func CrictlCommand() *cli.Command { return NewCrictlCommand(Options{}) }
+
+// NewCrictlCommand is CrictlCommand built with opts.
+func NewCrictlCommand(opts Options) *cli.Command {
+	cmd := NewCommand(opts)
 	crictlize(cmd)
 	return cmd
 }
@@ -210,7 +163,7 @@ func CrictlCommand() *cli.Command {
 // Run executes root with args and returns the exit code, writing one
 // "<prog>: <error>" line per failure on stderr.
 func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr io.Writer) int {
-	complete, refuse := completionRequest(args)
+	complete, refuse := completion.CompletionRequest(args)
 	if refuse {
 		return ExitOK
 	}
@@ -218,18 +171,15 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		stderr = io.Discard // the shell shows it on the command line
 	}
 	installVersionPrinter()
-	installHelpPrinter()
-	completeUpstream(root)
-	watchAddressEnv(root)
-	installGlobals(root)
-	crictl := root.Name == "crictl"
-	if crictl {
-		ctx = crictlContext(ctx)
-	}
+	help.InstallHelpPrinter()
+	completion.CompleteUpstream(root)
+	cmdutil.WatchAddressEnv(root)
+	cmdutil.InstallGlobals(root)
+	personality := cmdutil.PersonalityOf(root)
 	root.Writer, root.ErrWriter = stdout, stderr
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
-			return flagUsageError(err)
+			return cmdutil.FlagUsageError(err)
 		}
 	}
 	// ctr's own "completion SHELL" (urfave/cli's) prints the same scripts as
@@ -240,9 +190,9 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 		c.Hidden = slices.ContainsFunc(root.Commands, func(o *cli.Command) bool { return o != c && o.Name == c.Name })
 		c.Usage = "Print the shell completion script for bash, zsh, fish or pwsh"
 		for _, sub := range c.Commands {
-			if slices.Contains(Shells, sub.Name) {
+			if slices.Contains(cmdutil.Shells, sub.Name) {
 				sub.Action = func(_ context.Context, cmd *cli.Command) error {
-					script, err := CompletionScript(cmd.Root().Name, cmd.Name)
+					script, err := completion.CompletionScript(cmd.Root().Name, cmd.Name)
 					if err == nil {
 						_, err = io.WriteString(cmd.Root().Writer, script)
 					}
@@ -255,23 +205,21 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	root.ExitErrHandler = func(context.Context, *cli.Command, error) {}
 	err := root.Run(ctx, args)
 	prog := root.Name
-	for _, line := range ErrorLines(err) {
-		if crictl {
-			// Messages built for ctr cri name the command as crictl users type it.
-			line = strings.ReplaceAll(line, "ctr cri ", "crictl ")
-		}
+	for _, line := range cmdutil.ErrorLines(err) {
+		// Messages built for ctr cri name the command as its users type it.
+		line = personality.Typed(line)
 		// Error text carries runtime, registry and config strings: one
 		// escaped line each, whatever they contain.
 		fmt.Fprintf(stderr, "%s: %s\n", prog, printer.Escape(line))
 	}
-	if crictl {
+	if personality.Standalone {
 		return crictlExitCode(err)
 	}
 	if isHelpTopicError(err) {
 		// urfave says 3, which ctr cri reserves for an unreachable runtime.
 		return ExitUsage
 	}
-	return ExitCode(err)
+	return cmdutil.ExitCode(err)
 }
 
 // Main is the process entry point for both personalities.
@@ -284,3 +232,12 @@ func Main(newCtr func() *cli.Command) int {
 	root.Commands = append(root.Commands, Command())
 	return Run(ctx, root, os.Args, os.Stdout, os.Stderr)
 }
+
+// Exit codes of every ctr cri command (cmdutil's, for callers outside the
+// tree).
+const (
+	ExitOK          = cmdutil.ExitOK
+	ExitFailed      = cmdutil.ExitFailed
+	ExitUsage       = cmdutil.ExitUsage
+	ExitUnreachable = cmdutil.ExitUnreachable
+)

@@ -10,6 +10,9 @@ import (
 
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
 	"github.com/urfave/cli/v3"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
+	"github.com/ctrcri/ctrcri/pkg/cricli/help"
 )
 
 // exampleCommand is a command that takes examples and the words that run
@@ -28,10 +31,10 @@ func exampleCommands(root *cli.Command) []exampleCommand {
 	var out []exampleCommand
 	var walk func(*cli.Command, []string)
 	walk = func(c *cli.Command, path []string) {
-		if c != root && (len(visible(c.Commands)) == 0 || c.Action != nil) {
+		if c != root && (len(help.Visible(c.Commands)) == 0 || c.Action != nil) {
 			out = append(out, exampleCommand{c, path})
 		}
-		for _, s := range visible(c.Commands) {
+		for _, s := range help.Visible(c.Commands) {
 			walk(s, append(slices.Clone(path), s.Name))
 		}
 	}
@@ -145,16 +148,16 @@ func TestEveryCommandHasExamplesThatParse(t *testing.T) {
 			tree, prog = CrictlCommand(), "crictl"
 		}
 		for _, ec := range exampleCommands(tree) {
-			exs := examplesOf(ec.cmd)
+			exs := cmdutil.ExamplesOf(ec.cmd)
 			if len(exs) == 0 {
 				t.Errorf("%s %s has no example: declare one in its constructor (about(..., ex(...)))", prog, ec)
 			}
 			for _, e := range exs {
-				line := e.line
+				line := e.Line
 				if crictl {
-					line = crictlLine(line)
+					line = help.CrictlLine(line)
 				}
-				if e.what == "" || strings.Contains(line, "\n") {
+				if e.What == "" || strings.Contains(line, "\n") {
 					t.Errorf("%s: example %q needs a description and one line", ec, line)
 				}
 				ours := false
@@ -179,13 +182,13 @@ func TestEveryCommandHasExamplesThatParse(t *testing.T) {
 		}
 		// The overview's recipes run any command, under ctr cri's options
 		// (ctr -a SOCK cri ps) too; crictl shows only those it can run.
-		for _, e := range examplesFor(tree, crictl) {
-			for _, argv := range shellWords(e.line) {
+		for _, e := range help.ExamplesFor(tree, crictl) {
+			for _, argv := range shellWords(e.Line) {
 				if argv[0] != prog {
 					continue
 				}
 				if ran, err := dryParse(t, crictl, argv); err != nil || ran == nil {
-					t.Errorf("%s overview example %q: ran %v, %v", prog, e.line, ran, err)
+					t.Errorf("%s overview example %q: ran %v, %v", prog, e.Line, ran, err)
 				}
 			}
 		}
@@ -224,14 +227,14 @@ func TestHelpShowsExamples(t *testing.T) {
 			t.Errorf("ctr cri %s --help has no EXAMPLES:\n%s", strings.Join(path, " "), r.stdout)
 			continue
 		}
-		for _, e := range examplesOf(cmd) {
-			if !strings.Contains(r.stdout, "\n   # "+e.what+"\n   "+e.line+"\n") {
-				t.Errorf("ctr cri %s --help lacks example %q", strings.Join(path, " "), e.line)
+		for _, e := range cmdutil.ExamplesOf(cmd) {
+			if !strings.Contains(r.stdout, "\n   # "+e.What+"\n   "+e.Line+"\n") {
+				t.Errorf("ctr cri %s --help lacks example %q", strings.Join(path, " "), e.Line)
 			}
 		}
 		c := crictl(t, append(path, "--help")...).ok(t)
-		first := examplesOf(cmd)[0]
-		if !strings.Contains(c.stdout, "\n   "+crictlLine(first.line)+"\n") || strings.Contains(c.stdout, "ctr cri ") {
+		first := cmdutil.ExamplesOf(cmd)[0]
+		if !strings.Contains(c.stdout, "\n   "+help.CrictlLine(first.Line)+"\n") || strings.Contains(c.stdout, "ctr cri ") {
 			t.Errorf("crictl %s --help shows examples under the wrong name:\n%s", strings.Join(path, " "), c.stdout)
 		}
 	}

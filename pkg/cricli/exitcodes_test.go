@@ -7,6 +7,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // F19: the runtime refusing an argument after RPCs were made is a failed
@@ -44,7 +46,7 @@ func TestStatsPrintsGoodTargetsThenFails(t *testing.T) {
 	if strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("stderr %q, want one line", r.stderr)
 	}
-	if r := ctr(t, n.Endpoint, "cri", "stats", "nosuch"); r.code != ExitFailed || r.stdout != "" {
+	if r := ctr(t, n.Endpoint, "cri", "stats", "nosuch"); r.code != cmdutil.ExitFailed || r.stdout != "" {
 		t.Errorf("stats nosuch: exit %d stdout %q, want 1 and nothing printed", r.code, r.stdout)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	yaml3 "go.yaml.in/yaml/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/completion"
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
@@ -68,14 +69,14 @@ func FuzzCompletionOutput(f *testing.F) {
 	f.Add("c1:x", "")
 	f.Fuzz(func(t *testing.T, word, desc string) {
 		var out bytes.Buffer
-		writeCandidates(&out, []candidate{{word, desc}, {"safe", desc}})
+		completion.WriteCandidates(&out, []completion.Candidate{{Word: word, Desc: desc}, {Word: "safe", Desc: desc}})
 		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 		if len(lines) > 2 {
 			t.Fatalf("%d lines for 2 candidates: %q", len(lines), out.String())
 		}
 		for _, l := range lines {
 			w, d, _ := strings.Cut(l, ":")
-			if !safeWord(w) {
+			if !completion.SafeWord(w) {
 				t.Fatalf("unsafe word offered: %q", l)
 			}
 			if strings.ContainsAny(d, "\x1b\a\r\n\u202e\u009b") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 )
 
@@ -124,7 +125,6 @@ func TestGlobalLongFormsAfterEveryCommand(t *testing.T) {
 			}
 			root := ctrRoot()
 			c := criOf(root)
-			c.Before = nil
 			leaf := c
 			for _, w := range words {
 				leaf = leaf.Command(w)
@@ -226,8 +226,8 @@ func TestGlobalAfterCommandActs(t *testing.T) {
 // version, crictl --version and diagnose report one version, the one make
 // stamps into Version.
 func TestOneVersionEverywhere(t *testing.T) {
-	defer func(v string) { Version = v }(Version)
-	Version = "v1.2.3-4-gabcdef0"
+	defer func(v string) { cmdutil.Version = v }(cmdutil.Version)
+	cmdutil.Version = "v1.2.3-4-gabcdef0"
 	s := diagnoseNode(t)
 	withContainerd(t, ctrdtest.Mirror(s))
 	for _, args := range [][]string{{"--version"}, {"-v"}} {

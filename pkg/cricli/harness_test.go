@@ -64,12 +64,12 @@ func ctr(t *testing.T, ep string, args ...string) result {
 
 // ctrRoot is the binary's tree: upstream ctr plus cri, with a pinned clock.
 func ctrRoot() *cli.Command {
-	root := app.New()
-	root.Commands = append(root.Commands, Command())
-	root.Metadata = map[string]any{"now": testNow, "host": testHost}
+	opts := Options{Now: testNow, Host: &testHost}
 	if fakeContainerd != nil {
-		root.Metadata["containerd"] = func(*runtime.Client) ctrd.Containerd { return fakeContainerd }
+		opts.Containerd = func(*runtime.Client) ctrd.Containerd { return fakeContainerd }
 	}
+	root := app.New()
+	root.Commands = append(root.Commands, NewCommand(opts))
 	return root
 }
 

@@ -10,6 +10,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/termui"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -98,7 +99,7 @@ func TestConfigErrorsEchoKeysEscaped(t *testing.T) {
 // the streaming server, as one escaped "ctr:" line.
 func TestPortForwardErrorsAreOneEscapedLine(t *testing.T) {
 	var b strings.Builder
-	w := &lineWriter{w: &b, mu: &sync.Mutex{}, prefix: "ctr: ", messages: true}
+	w := &termui.LineWriter{W: &b, Mu: &sync.Mutex{}, Prefix: "ctr: ", Messages: true}
 	fmt.Fprintf(w, "port-forward: error forwarding local %d -> remote %d: %v\n", 8080, 80, errors.New(hostileText))
 	oneEscapedLine(t, b.String())
 	if !strings.HasPrefix(b.String(), "ctr: port-forward: error forwarding local 8080 -> remote 80: boom\\x1b[2J") {

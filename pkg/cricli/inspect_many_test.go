@@ -13,6 +13,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -140,17 +141,17 @@ func TestInspectManyBoundedInFlight(t *testing.T) {
 			goruntime.Gosched()
 		}
 	}
-	if !waitUntil(func() bool { return blockedIn(frame) >= maxInFlight }) {
+	if !waitUntil(func() bool { return blockedIn(frame) >= cmdutil.MaxInFlight }) {
 		n := blockedIn(frame)
 		s.RuntimeService.Unlock()
-		t.Fatalf("only %d status calls in flight, want %d at once", n, maxInFlight)
+		t.Fatalf("only %d status calls in flight, want %d at once", n, cmdutil.MaxInFlight)
 	}
 	// Give extra calls the chance to arrive if the bound were not kept.
 	time.Sleep(100 * time.Millisecond)
 	n := blockedIn(frame)
 	s.RuntimeService.Unlock()
-	if n > maxInFlight {
-		t.Errorf("%d status calls in flight, want at most %d", n, maxInFlight)
+	if n > cmdutil.MaxInFlight {
+		t.Errorf("%d status calls in flight, want at most %d", n, cmdutil.MaxInFlight)
 	}
 	r := <-resc
 	if r.code != 0 || statusIDs(t, r.stdout) != strings.Join(ctrs, "\n")+"\n" {

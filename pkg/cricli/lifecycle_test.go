@@ -16,6 +16,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	apitest "k8s.io/cri-api/pkg/apis/testing"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/containers"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -513,12 +514,12 @@ func TestUpdateRuntimeConfig(t *testing.T) {
 
 func TestParseMemory(t *testing.T) {
 	for in, want := range map[string]int64{"0": 0, "512Mi": 512 << 20, "512m": 512 << 20, "1g": 1 << 30, "1GiB": 1 << 30, "1Gi": 1 << 30, "4096": 4096, "64k": 64 << 10} {
-		if got, err := parseMemory(in); err != nil || got != want {
+		if got, err := containers.ParseMemory(in); err != nil || got != want {
 			t.Errorf("parseMemory(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "-1", "-1g", "1x", "i"} {
-		if _, err := parseMemory(in); err == nil {
+		if _, err := containers.ParseMemory(in); err == nil {
 			t.Errorf("parseMemory(%q) accepted", in)
 		}
 	}

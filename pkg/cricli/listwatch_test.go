@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -61,7 +62,7 @@ func TestPsWatchPrintsOneLinePerChangedRow(t *testing.T) {
 		n.eventsLive <- containerEvent(ctrW, "nginx", podA, "web", "shop", runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT)
 	}
 	waitFor(t, func() bool { return n.count("ListContainers") > before })
-	time.Sleep(3 * watchSettle)
+	time.Sleep(3 * cmdutil.WatchSettle)
 	if got := n.count("ListContainers") - before; got > 2 {
 		t.Errorf("20 events made %d re-lists, want at most 2", got)
 	}
@@ -119,8 +120,8 @@ func TestPodsWatchFollowsSandboxEvents(t *testing.T) {
 }
 
 func TestPsWatchPollsARuntimeWithoutEvents(t *testing.T) {
-	defer func(d time.Duration) { watchPoll = d }(watchPoll)
-	watchPoll = 50 * time.Millisecond
+	defer func(d time.Duration) { cmdutil.WatchPoll = d }(cmdutil.WatchPoll)
+	cmdutil.WatchPoll = 50 * time.Millisecond
 	n := watchNode(t)
 	n.eventsErr = status.Error(codes.Unimplemented, "method GetContainerEvents not implemented")
 	s := startBg(t, n.Endpoint, sessionIO{}, "cri", "ps", "-a", "-w")

@@ -10,6 +10,7 @@ import (
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/streaming"
 	"github.com/ctrcri/ctrcri/pkg/runtime/runtimetest"
 )
 
@@ -249,7 +250,7 @@ func TestParseSince(t *testing.T) {
 		"1790841600":                  time.Unix(1790841600, 0),
 		"1790841600.25":               time.Unix(1790841600, 250000000),
 	} {
-		got, err := parseSince(in, now)
+		got, err := streaming.ParseSince(in, now)
 		if err != nil || !got.Equal(want) {
 			t.Errorf("parseSince(%q) = %v, %v; want %v", in, got, err, want)
 		}

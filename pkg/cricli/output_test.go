@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v3"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 	"github.com/ctrcri/ctrcri/pkg/ctrd"
 	"github.com/ctrcri/ctrcri/pkg/ctrd/ctrdtest"
 	"github.com/ctrcri/ctrcri/pkg/printer"
@@ -54,7 +55,7 @@ func TestEveryAdvertisedFormatIsAccepted(t *testing.T) {
 			for _, sub := range cmd.Commands {
 				walk(append(slices.Clone(path), sub.Name), sub)
 			}
-			f := formatFlagOf(cmd)
+			f := cmdutil.FormatFlagOf(cmd)
 			if f == nil {
 				return
 			}

@@ -367,19 +367,17 @@ func TestConfigNextToTheExecutable(t *testing.T) {
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
 	t.Setenv("CRI_CONFIG_FILE", "")
 	os.Unsetenv("CRI_CONFIG_FILE")
-	oldDef, oldExe := defaultConfigFile, executable
-	t.Cleanup(func() { defaultConfigFile, executable = oldDef, oldExe })
-	defaultConfigFile = filepath.Join(t.TempDir(), "absent.yaml")
-	executable = func() (string, error) { return filepath.Join(bin, "ctr"), nil }
+	exe := func() (string, error) { return filepath.Join(bin, "ctr"), nil }
+	opts := Options{ConfigFile: filepath.Join(t.TempDir(), "absent.yaml"), Executable: exe}
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), CrictlCommand(), []string{"crictl", "-D", "version"}, &out, &errb)
+	code := Run(context.Background(), NewCrictlCommand(opts), []string{"crictl", "-D", "version"}, &out, &errb)
 	if code != 0 || !strings.Contains(errb.String(), "(from config "+filepath.Join(bin, "crictl.yaml")+")") {
 		t.Errorf("crictl version: exit %d stderr %s", code, errb.String())
 	}
-	defaultConfigFile = filepath.Join(t.TempDir(), "crictl.yaml")
-	os.WriteFile(defaultConfigFile, []byte("runtime-endpoint: /nonexistent.sock\n"), 0o644)
+	opts.ConfigFile = filepath.Join(t.TempDir(), "crictl.yaml")
+	os.WriteFile(opts.ConfigFile, []byte("runtime-endpoint: /nonexistent.sock\n"), 0o644)
 	errb.Reset()
-	code = Run(context.Background(), CrictlCommand(), []string{"crictl", "--max-retries", "0", "version"}, &out, &errb)
+	code = Run(context.Background(), NewCrictlCommand(opts), []string{"crictl", "--max-retries", "0", "version"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "/nonexistent.sock") {
 		t.Errorf("the default file must win: exit %d stderr %s", code, errb.String())
 	}

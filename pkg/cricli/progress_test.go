@@ -29,8 +29,7 @@ func runWithContent(t *testing.T, ep string, cs ctrd.PullContent, stderr io.Writ
 	t.Setenv("NO_COLOR", "1") // plain bars, easier to match; colour is printer_test's
 	s := &bgRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
 	root := app.New()
-	root.Commands = append(root.Commands, Command())
-	root.Metadata = map[string]any{"now": testNow, "pullContent": cs}
+	root.Commands = append(root.Commands, NewCommand(Options{Now: testNow, PullContent: cs}))
 	root.Reader = strings.NewReader("")
 	if stderr == nil {
 		stderr = s.stderr

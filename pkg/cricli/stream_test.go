@@ -16,6 +16,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
+	"github.com/ctrcri/ctrcri/pkg/cricli/termui"
 )
 
 func TestExecSyncKeepsStreamsSeparateAndPassesTheExitCode(t *testing.T) {
@@ -122,8 +125,8 @@ func TestExecTTYExitCodeAndRestoreOnInterrupt(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	s.cancel() // what SIGINT/SIGTERM do through signal.NotifyContext
-	if r := s.wait(t); r.code != exitInterrupted {
-		t.Errorf("interrupted: exit %d, want %d", r.code, exitInterrupted)
+	if r := s.wait(t); r.code != cmdutil.ExitInterrupted {
+		t.Errorf("interrupted: exit %d, want %d", r.code, cmdutil.ExitInterrupted)
 	}
 	if after := termios(t, slave); *after != *before {
 		t.Error("terminal not restored after an interrupt")
@@ -315,7 +318,7 @@ func TestDetachReader(t *testing.T) {
 		{[]string{"x\x10"}, "x\x10", false},
 	} {
 		detached := false
-		r := &detachReader{r: &chunkReader{chunks: tc.chunks}, onDetach: func() { detached = true }}
+		r := &termui.DetachReader{R: &chunkReader{chunks: tc.chunks}, OnDetach: func() { detached = true }}
 		got, err := io.ReadAll(r)
 		if err != nil || string(got) != tc.want || detached != tc.detached {
 			t.Errorf("%q: got %q detached=%v err=%v; want %q detached=%v", tc.chunks, got, detached, err, tc.want, tc.detached)

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // dropMarker in what the streaming server sends makes dropListener cut the
@@ -43,7 +45,7 @@ func TestStreamingSessionWithoutExitStatusFails(t *testing.T) {
 		{"attach", "-i", "nginx"},
 	} {
 		r := runIn(t, n.Endpoint, strings.NewReader(dropMarker+"\n"), append([]string{"cri"}, args...)...)
-		if r.code != ExitUnreachable {
+		if r.code != cmdutil.ExitUnreachable {
 			t.Errorf("%v: exit %d, want %d (stdout %q, stderr %q)", args, r.code, ExitUnreachable, r.stdout, r.stderr)
 		}
 		if strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "without the command's exit status") {
@@ -62,7 +64,7 @@ func TestInteractiveTTYSessionWithoutExitStatusFails(t *testing.T) {
 	go io.Copy(out, master)
 	errb := &syncBuffer{}
 	r := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: errb}, "cri", "exec", "-it", "nginx", "out", "partial", "out", dropMarker, "sleep").wait(t)
-	if r.code != ExitUnreachable || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), "without the command's exit status") {
+	if r.code != cmdutil.ExitUnreachable || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), "without the command's exit status") {
 		t.Errorf("exec -it: exit %d stderr %q; want %d and one line saying the exit status was lost", r.code, errb.String(), ExitUnreachable)
 	}
 	if after := termios(t, slave); *after != *before {

@@ -301,8 +301,7 @@ func startBg(t *testing.T, ep string, sio sessionIO, args ...string) *bgRun {
 	os.Unsetenv("CRI_CONFIG_FILE")
 	s := &bgRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
 	root := app.New()
-	root.Commands = append(root.Commands, Command())
-	root.Metadata = map[string]any{"now": testNow}
+	root.Commands = append(root.Commands, NewCommand(Options{Now: testNow}))
 	root.Reader = sio.stdin
 	if root.Reader == nil {
 		root.Reader = strings.NewReader("")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctrcri/ctrcri/pkg/cricli/cmdutil"
 )
 
 // closedAfter is a reader that went away (| head -c 100): it takes limit
@@ -34,7 +36,7 @@ func TestGoTemplateOutputIsStreamed(t *testing.T) {
 	start := time.Now()
 	code := Run(context.Background(), ctrRoot(), []string{"ctr", "--address", s.Endpoint, "cri", "version",
 		"-o", "go-template={{range 10000000}}xxxxxxxxxxxxxxxx{{end}}"}, out, &stderr)
-	if code != ExitFailed || !strings.Contains(stderr.String(), "broken pipe") {
+	if code != cmdutil.ExitFailed || !strings.Contains(stderr.String(), "broken pipe") {
 		t.Errorf("exit %d stderr %q, want 1 and the write error", code, stderr.String())
 	}
 	if out.offered > 1<<20 {

@@ -39,10 +39,23 @@ var layers = map[string]int{
 	"pkg/stream":   2,
 	"pkg/diagnose": 3,
 	"pkg/fleet":    4,
-	// Views over the printer, then the commands.
-	"pkg/views":  5,
-	"pkg/cricli": 6,
-	"cmd/":       7,
+	// Views over the printer.
+	"pkg/views": 5,
+	// The command tree: urfave patches and terminal widgets, the shared
+	// session and flags, help and the command groups, then the tree.
+	"pkg/cricli/urfavex":    6,
+	"pkg/cricli/termui":     6,
+	"pkg/cricli/cmdutil":    7,
+	"pkg/cricli/help":       8,
+	"pkg/cricli/completion": 8,
+	"pkg/cricli/config":     8,
+	"pkg/cricli/containers": 8,
+	"pkg/cricli/images":     8,
+	"pkg/cricli/node":       8,
+	"pkg/cricli/pods":       8,
+	"pkg/cricli/streaming":  8,
+	"pkg/cricli":            9,
+	"cmd/":                  10,
 }
 
 // fakes are the test-only packages beside what they fake. A fake ranks
@@ -238,7 +251,7 @@ func TestViolationsReportsBadImports(t *testing.T) {
 		want  string
 	}{
 		{"up", map[string]Pkg{"pkg/runtime": imports("pkg/views")}, "pkg/runtime (layer 1) imports pkg/views (layer 5): imports must go to a lower layer"},
-		{"up from a new package", map[string]Pkg{"pkg/diagnose": imports("pkg/cricli")}, "pkg/diagnose (layer 3) imports pkg/cricli (layer 6): imports must go to a lower layer"},
+		{"up from a new package", map[string]Pkg{"pkg/diagnose": imports("pkg/cricli")}, "pkg/diagnose (layer 3) imports pkg/cricli (layer 9): imports must go to a lower layer"},
 		{"sideways", map[string]Pkg{"pkg/ctrd": imports("pkg/stream")}, "pkg/ctrd (layer 2) imports pkg/stream (layer 2): imports must go to a lower layer"},
 		{"a fake", map[string]Pkg{"pkg/cricli": imports("pkg/runtime/runtimetest")}, "pkg/cricli imports pkg/runtime/runtimetest, which is test-only"},
 		{"a test suite", map[string]Pkg{"pkg/fleet": imports("test/fleet")}, "pkg/fleet imports test/fleet, which is test-only"},

@@ -1,0 +1,3 @@
+// Package completion is shell completion for the cri tree: the completion
+// command, its scripts, and the candidates each command offers.
+package completion

@@ -1,0 +1,3 @@
+// Package containers holds the container commands: ps, inspect, create, start,
+// run, stop, rm, update, checkpoint.
+package containers

@@ -1,0 +1,3 @@
+// Package images holds the image commands: images, inspecti, imagefsinfo,
+// pull, rmi, load, save.
+package images

@@ -1,0 +1,3 @@
+// Package pods holds the pod sandbox commands: pods, inspectp, runp, stopp,
+// rmp.
+package pods
