@@ -58,6 +58,7 @@ func guardReport() (worse int) {
 		switch {
 		case f.base == 0:
 			r = math.NaN()
+			mark = "  (no baseline figure)"
 		case r > 1+moved:
 			mark, worse = fmt.Sprintf("  WORSE by %.0f%%", (r-1)*100), worse+1
 		case r < 1-moved:
@@ -137,14 +138,14 @@ func readInitTrace(bin string) (initTrace, error) {
 	for sc.Scan() {
 		// init <pkg> @<t> ms, <clock> ms clock, <bytes> bytes, <allocs> allocs
 		f := strings.Fields(sc.Text())
-		if len(f) < 8 || f[0] != "init" || f[5] != "ms" {
+		if len(f) < 9 || f[0] != "init" || f[5] != "ms" || f[8] != "bytes," {
 			continue
 		}
 		t.inits++
 		if v, err := strconv.ParseFloat(f[4], 64); err == nil {
 			t.ms += v
 		}
-		if v, err := strconv.ParseFloat(f[6], 64); err == nil {
+		if v, err := strconv.ParseFloat(f[7], 64); err == nil {
 			t.bytes += v
 		}
 	}

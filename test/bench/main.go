@@ -271,7 +271,7 @@ func main() {
 		}
 	}
 	ctx := context.Background()
-	fmt.Printf("ctr cri benchmarks (medians of %d paired runs; RSS = peak of any run)\n\n", *runs)
+	fmt.Printf("ctr cri benchmarks (medians of %d interleaved runs; RSS = the child's peak, median of the runs where paired, else the highest)\n\n", *runs)
 
 	if section("start") {
 		fatal(benchStart())
