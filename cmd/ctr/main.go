@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/containerd/containerd/v2/cmd/ctr/app"
@@ -12,5 +13,9 @@ import (
 
 func main() {
 	tuneGC()
-	os.Exit(cricli.Main(app.New))
+	root := app.New()
+	if cricli.IsCrictl(os.Args[0]) || needsCRI(root, os.Args[1:]) {
+		os.Exit(cricli.Main(app.New))
+	}
+	os.Exit(cricli.Run(context.Background(), withCRIStub(root), os.Args, os.Stdout, os.Stderr))
 }

@@ -31,6 +31,9 @@ type figure struct {
 
 var figures []figure
 
+// baseLabel names the baseline as given, before stage copies it.
+var baseLabel string
+
 func haveBase() bool {
 	if *baseBin == "" {
 		return false
@@ -51,7 +54,7 @@ func guardReport() (worse int) {
 		fmt.Println("\nregression guard: no baseline binary (make bench-base, or -base PATH)")
 		return 0
 	}
-	fmt.Printf("\nregression guard (baseline %s, paired in the same runs; > %.0f%% named):\n", *baseBin, moved*100)
+	fmt.Printf("\nregression guard (baseline %s, paired in the same runs; > %.0f%% named):\n", baseLabel, moved*100)
 	for _, f := range figures {
 		r := f.ours / f.base
 		mark := ""
