@@ -79,7 +79,7 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v -e '/test/e2e' -e '/test/compat' 
 CRICTL_VERSION  = $(shell $(GO) list -m -f '{{.Version}}' $(CRICTL_MOD))
 CRISUITE_BIN    = $(CTRCRI_CACHE)/crictl-e2e-$(CRICTL_VERSION).test
 
-.PHONY: all deps build tools images image crictl crisuite up down demo vet lint-tools test test-unit test-e2e test-compat test-crisuite test-matrix matrix-tools test-cluster cluster-tools bench bench-deps install clean fuzz fault
+.PHONY: all deps build tools images image crictl crisuite up down demo vet lint-tools test test-unit test-e2e test-compat test-crisuite test-matrix matrix-tools test-cluster cluster-tools bench bench-deps bench-base install clean fuzz fault
 
 # The one-node Kubernetes cluster of test/cluster runs binaries built from
 # the tools modules under test/tools (k8s.io/kubernetes and etcd each pinned
@@ -138,6 +138,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := \
 	./pkg/criconfig:FuzzDecodeConfig \
 	./pkg/runtime:FuzzFiltersAndLabels \
+	./pkg/runtime:FuzzLabelSyntax \
 	./pkg/runtime:FuzzPick \
 	./pkg/ctrd:FuzzArchiveReader \
 	./pkg/runtime:FuzzSummaryDecode \
@@ -361,8 +362,31 @@ $(BUILD)/bin/ctr-upstream: $(MODFILES)
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -o $@ $(CONTAINERD_MOD)/cmd/ctr
 
-bench: build tools images crictl bench-deps
-	$(GO) run ./test/bench
+# The regression guard of make bench pairs bin/ctr with the ctr of
+# BENCH_BASE: the last release tag, or while there is none the last landed
+# main. It is built once per commit and Go version, from a git archive of
+# that commit, outside the checkout. The machine is shared and noisy, so a
+# figure more than 5% worse is named; BENCH_STRICT=1 also fails the run.
+BENCH_BASE   ?= $(shell git describe --tags --abbrev=0 2>/dev/null || echo 2038bcd)
+BENCH_STRICT ?=
+
+bench-base:
+	@commit=$$(git rev-parse --verify --quiet '$(BENCH_BASE)^{commit}') || \
+		{ echo "bench-base: no commit $(BENCH_BASE)" >&2; exit 1; }; \
+	dir=$(CTRCRI_CACHE)/bench-base/$$commit-$(GO_VERSION); \
+	if [ ! -x "$$dir/ctr" ]; then \
+		src=$$(mktemp -d); trap 'rm -rf "$$src"' EXIT; \
+		git archive "$$commit" | tar -x -C "$$src"; \
+		mkdir -p "$$dir"; \
+		version=$$(git describe --tags --always "$$commit"); \
+		echo "bench-base: building ctr $$version into $$dir"; \
+		(cd "$$src" && $(GO) build -ldflags "-X $(VERSION_PKG).Version=$$version" -o "$$dir/ctr.tmp" ./cmd/ctr); \
+		mv "$$dir/ctr.tmp" "$$dir/ctr"; \
+	fi; \
+	mkdir -p $(BUILD)/bin; ln -sfn "$$dir/ctr" $(BUILD)/bin/ctr-base
+
+bench: build tools images crictl bench-deps bench-base
+	$(GO) run ./test/bench -base $(BUILD)/bin/ctr-base $(if $(filter 1 yes true,$(BENCH_STRICT)),-strict)
 
 # man/ and completions/ are generated from the command tree and checked in;
 # a test (cmd/gen-docs) fails when they are stale.

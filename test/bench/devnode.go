@@ -15,8 +15,9 @@ import (
 
 var devDir = flag.String("devnode-dir", "", "keep the dev node in this directory (reused by the next run; stop it with make down DEV_DIR=…)")
 
-// benchDevnode measures ps/pods/images on a real containerd with 1 and
-// then 50 pods (each with one running container), and ID completion.
+// benchDevnode measures ps/pods/images on a real containerd with 1, 20
+// and then 50 pods (each with one running container), ps with 20 pods and
+// inspect of 50 containers against crictl, and ID completion.
 func benchDevnode(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
@@ -40,7 +41,7 @@ func benchDevnode(ctx context.Context) error {
 		pods = len(l.Items)
 	}
 	addr := []string{"--address", n.Socket}
-	for _, want := range []int{1, 50} {
+	for _, want := range []int{1, 20, 50} {
 		for ; pods < want; pods++ {
 			cfg := n.PodConfig(fmt.Sprintf("bench-%d", pods), "bench")
 			id, err := n.RunPod(ctx, cfg)
@@ -73,6 +74,19 @@ func benchDevnode(ctx context.Context) error {
 				check(rpcs(dbg.stderr) == 2, "ps with %d pods makes %d RPCs", want, rpcs(dbg.stderr))
 			}
 		}
+		// What a node with a typical number of pods pays for ps, against
+		// crictl.
+		if want == 20 && haveCrictl() {
+			v, err := vsCrictl("unix://"+n.Socket, "ps")
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  vs crictl ps        (%d pods) ours %-9s crictl %-9s (%.2fx)  peak RSS ours %5.1f MiB, crictl %5.1f MiB (%.2fx)\n",
+				want, ms(v.ours), ms(v.ref), v.ratio(), mib(v.oursRSS), mib(v.refRSS), v.memRatio())
+			check(v.ratio() <= 0.7, "ps with %d pods %.2fx crictl's wall time (<= 0.7x)", want, v.ratio())
+			check(v.memRatio() <= 0.85, "ps with %d pods %.2fx crictl's peak memory (<= 0.85x)", want, v.memRatio())
+			v.guard(fmt.Sprintf("ps, %d pods", want))
+		}
 	}
 	// Completion of pod IDs/names: what a shell runs on TAB.
 	if haveCrictl() {
@@ -101,8 +115,10 @@ func benchDevnode(ctx context.Context) error {
 			if len(c.args) > 1 {
 				objects = len(c.args) - 1
 			}
-			fmt.Printf("  vs crictl %-9s (%d objects) ours %-9s crictl %-9s (%.2fx)\n", c.args[0], objects, ms(v.ours), ms(v.ref), v.ratio())
+			fmt.Printf("  vs crictl %-9s (%d objects) ours %-9s crictl %-9s (%.2fx)  peak RSS ours %5.1f MiB, crictl %5.1f MiB\n",
+				c.args[0], objects, ms(v.ours), ms(v.ref), v.ratio(), mib(v.oursRSS), mib(v.refRSS))
 			check(v.ratio() <= c.max, "%s of %d objects %.2fx crictl's wall time (<= %.1fx)", c.args[0], objects, v.ratio(), c.max)
+			v.guard(fmt.Sprintf("%s, %d objects", c.args[0], objects))
 		}
 	}
 	comp := append(append([]string{}, addr...), "cri", "inspectp", "--generate-shell-completion")

@@ -112,6 +112,7 @@ func benchFake() error {
 			}
 			fmt.Printf("  vs crictl %-16s ours %-9s crictl %-9s (%.2fx)  peak RSS ours %5.1f MiB, crictl %5.1f MiB (%.2fx)\n",
 				joinArgs(args), ms(v.ours), ms(v.ref), v.ratio(), float64(v.oursRSS)/1024, float64(v.refRSS)/1024, v.memRatio())
+			v.guard("10k " + joinArgs(args))
 			if len(args) == 2 {
 				check(v.ratio() <= 0.3, "10k ps -a %.2fx crictl's wall time (<= 0.3x)", v.ratio())
 			} else {

@@ -22,11 +22,20 @@ func GluedFormats(cmd *cli.Command, formatsOf func(*cli.Command) ([]string, bool
 	if !ok {
 		return
 	}
+	// A set of the names taken, built once: asking every flag for Names()
+	// per format was 2.6M of the 17.9M instructions of `ctr --version`.
+	taken := map[string]bool{}
+	for _, fl := range cmd.Flags {
+		for _, n := range fl.Names() {
+			taken[n] = true
+		}
+	}
 	for _, format := range append(slices.Clone(formats), printer.ListFormats...) {
 		name := "o" + format
-		if slices.ContainsFunc(cmd.Flags, func(fl cli.Flag) bool { return slices.Contains(fl.Names(), name) }) {
+		if taken[name] {
 			continue
 		}
+		taken[name] = true
 		if printer.FormatArg(format) != format {
 			cmd.Flags = append(cmd.Flags, &cli.StringFlag{Name: name, Hidden: true,
 				Action: func(_ context.Context, c *cli.Command, v string) error { return c.Set("output", format+"="+v) }})
