@@ -124,9 +124,6 @@ LINT_BIN     := $(LINT_DIR)/golangci-lint
 # line is a sh/bash/dash/ksh shebang (.ci/run), and the generated bash
 # completions. completions/*.zsh and *.fish go unchecked: zsh and fish are
 # not dialects shellcheck reads (sh, bash, dash, ksh only).
-# TEMP until the tree split lands (issue 18): SC2088 is excluded for the
-# completions alone; their `[[ $prog == "~/"* ]]` matches a typed tilde on
-# purpose and wants a directive in the script source, which is being moved.
 SHELL_SCRIPTS = $(sort $(shell git ls-files -- '*.sh' '*.bash') \
 	$(shell git ls-files -z | xargs -0 awk 'FNR == 1 { if (/^\#!.*[\/ ](ba|da|k)?sh([ \t]|$$)/) print FILENAME; nextfile }' 2>/dev/null))
 
@@ -272,8 +269,7 @@ vet: $(LINT_BIN)
 	$(GO) vet ./...
 	$(LINT_BIN) run ./...
 	@command -v shellcheck >/dev/null || { echo "vet: shellcheck is missing; make deps installs it"; exit 1; }
-	shellcheck $(filter-out completions/%,$(SHELL_SCRIPTS))
-	shellcheck --exclude=SC2088 $(filter completions/%,$(SHELL_SCRIPTS))
+	shellcheck $(SHELL_SCRIPTS)
 
 lint-tools: $(LINT_BIN)
 

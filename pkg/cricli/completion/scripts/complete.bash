@@ -29,6 +29,8 @@
 	done
 	local keep=$((${#cur} - ${#tail}))
 	local prog=${words[0]}
+	# A tilde typed on the command line stays literal in words[0]: match it.
+	# shellcheck disable=SC2088
 	[[ $prog == "~/"* ]] && prog=$HOME/${prog:2}
 	local out
 	out=$(command "$prog" "${args[@]}" --generate-shell-completion 2>/dev/null) || true
