@@ -159,7 +159,7 @@ func dashNotLast(cmd *cli.Command) bool {
 // against the file's size, or bytes read from a pipe, then the image being
 // unpacked; after a success one line of what was read, how fast.
 func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, v *termui.LiveView, opts ctrd.LoadOptions) (_ []string, err error) {
-	var r io.Reader = stdin
+	r := stdin
 	name := "-"
 	if file != "-" {
 		f, err := os.Open(file)
