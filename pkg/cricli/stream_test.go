@@ -322,7 +322,7 @@ func TestDetachReader(t *testing.T) {
 		{[]string{"x\x10"}, "x\x10", false},
 	} {
 		detached := false
-		r := &termui.DetachReader{R: &chunkReader{chunks: tc.chunks}, OnDetach: func() { detached = true }}
+		r := termui.NewDetachReader(&chunkReader{chunks: tc.chunks}, func() { detached = true })
 		got, err := io.ReadAll(r)
 		if err != nil || string(got) != tc.want || detached != tc.detached {
 			t.Errorf("%q: got %q detached=%v err=%v; want %q detached=%v", tc.chunks, got, detached, err, tc.want, tc.detached)

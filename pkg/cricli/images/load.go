@@ -174,7 +174,7 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 	}
 	if v != nil {
 		m := termui.NewMeter(v, views.Transfer{Name: name, Total: opts.Size})
-		r = &termui.MeterReader{R: r, M: m}
+		r = m.Reader(r)
 		opts.Progress = func(lp ctrd.LoadProgress) {
 			if lp.Unpacking != "" {
 				m.Unpacking(lp.Unpacking)
