@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,8 +82,8 @@ func TestDiagnoseHostRootFindsLogFiles(t *testing.T) {
 	s := diagnoseNode(t)
 	host := t.TempDir()
 	logDir := filepath.Join(host, "var", "log", "pods")
-	os.MkdirAll(logDir, 0o755)
-	os.WriteFile(filepath.Join(logDir, "job.log"), []byte("2026-11-01T11:00:00Z stderr F out of cheese\n"), 0o644)
+	mkdirAll(t, logDir)
+	writeAt(t, filepath.Join(logDir, "job.log"), "2026-11-01T11:00:00Z stderr F out of cheese\n")
 	s.SetContainers(exitedJob("/var/log/pods/job.log"))
 	withContainerd(t, ctrdtest.Mirror(s))
 	r := ctr(t, s.Endpoint, "cri", "diagnose", "--host-root", host).fails(t, 1)
@@ -132,7 +131,7 @@ func TestDiagnoseEveryRepeatsUntilStopped(t *testing.T) {
 func TestMergeExitCodesAndView(t *testing.T) {
 	dir := t.TempDir()
 	healthy := filepath.Join(dir, "healthy.ndjson")
-	os.WriteFile(healthy, []byte(nodeReport("a", testNow, true)+nodeReport("b", testNow, true)), 0o644)
+	writeAt(t, healthy, nodeReport("a", testNow, true)+nodeReport("b", testNow, true))
 	r := ctr(t, "", "cri", "diagnose", "merge", healthy).ok(t)
 	if !strings.HasPrefix(r.stdout, "Fleet: 2 nodes, 2 healthy, 0 unhealthy\n") {
 		t.Errorf("table:\n%s", r.stdout)
@@ -144,8 +143,8 @@ func TestMergeExitCodesAndView(t *testing.T) {
 	}
 
 	sick := filepath.Join(dir, "sub", "sick.ndjson")
-	os.MkdirAll(filepath.Dir(sick), 0o755)
-	os.WriteFile(sick, []byte(nodeReport("c", testNow, false)+"{\"apiVersion\": \"ctrcri.diag\n"), 0o644)
+	mkdirAll(t, filepath.Dir(sick))
+	writeAt(t, sick, nodeReport("c", testNow, false)+"{\"apiVersion\": \"ctrcri.diag\n")
 	r = ctr(t, "", "cri", "diagnose", "merge", dir).fails(t, 1,
 		"ctr: diagnose merge: "+sick+":2: truncated report: the line ends inside it\n",
 		"ctr: diagnose merge: 1 of 3 nodes unhealthy, 1 unreadable\n")
@@ -167,7 +166,7 @@ func TestMergeStdinWithKubectlPrefixAndMissingNodes(t *testing.T) {
 	in := "[pod/ctr-cri-diagnose-x1/diagnose] " + nodeReport("a", testNow, true) +
 		"[pod/ctr-cri-diagnose-x2/diagnose] " + nodeReport("b", testNow.Add(-3*time.Hour), true)
 	nodes := filepath.Join(t.TempDir(), "nodes")
-	os.WriteFile(nodes, []byte("node/a\nnode/b\nnode/c\n"), 0o644)
+	writeAt(t, nodes, "node/a\nnode/b\nnode/c\n")
 	r := mergeIn(t, in, "cri", "diagnose", "merge", "--nodes", nodes).fails(t, 1, "ctr: diagnose merge: 0 of 2 nodes unhealthy, 1 stale, 1 missing\n")
 	for _, want := range []string{"Stale reports (older than 1h0m0s): 1\n  b  3h old  (stdin):2\n", "Missing (no report): 1\n  c\n"} {
 		if !strings.Contains(r.stdout, want) {

@@ -1,7 +1,6 @@
 package cricli
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,15 +47,15 @@ func TestMergeReadsAJobPodLogWithDiagnoseVerdictLine(t *testing.T) {
 // read; a link to a directory is named, not skipped silently.
 func TestMergeDirectoryReadsSymlinkedFiles(t *testing.T) {
 	store, dir := t.TempDir(), t.TempDir()
-	os.WriteFile(filepath.Join(store, "a.ndjson"), []byte(nodeReport("a", testNow, true)), 0o644)
-	os.Symlink(filepath.Join(store, "a.ndjson"), filepath.Join(dir, "a.ndjson"))
+	writeAt(t, filepath.Join(store, "a.ndjson"), nodeReport("a", testNow, true))
+	symlink(t, filepath.Join(store, "a.ndjson"), filepath.Join(dir, "a.ndjson"))
 	nodes := filepath.Join(t.TempDir(), "nodes")
-	os.WriteFile(nodes, []byte("node/a\n"), 0o644)
+	writeAt(t, nodes, "node/a\n")
 	r := ctr(t, "", "cri", "diagnose", "merge", "--nodes", nodes, dir).ok(t)
 	if !strings.HasPrefix(r.stdout, "Fleet: 1 node, 1 healthy, 0 unhealthy\n") {
 		t.Errorf("view:\n%s", r.stdout)
 	}
-	os.Symlink(store, filepath.Join(dir, "z-dir"))
+	symlink(t, store, filepath.Join(dir, "z-dir"))
 	ctr(t, "", "cri", "diagnose", "merge", dir).fails(t, 1, filepath.Join(dir, "z-dir")+": a symbolic link to a directory: not followed")
 }
 

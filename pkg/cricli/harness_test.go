@@ -49,7 +49,7 @@ func ctr(t *testing.T, ep string, args ...string) result {
 	t.Setenv("NODE_NAME", "")
 	// An empty config file: tests must not read the host's /etc/crictl.yaml.
 	empty := filepath.Join(t.TempDir(), "crictl.yaml")
-	os.WriteFile(empty, nil, 0o644)
+	writeAt(t, empty, "")
 	t.Setenv("CRI_CONFIG_FILE", empty)
 	root := ctrRoot()
 	argv := []string{"ctr"}
@@ -171,7 +171,7 @@ func serveCRI(t *testing.T, rs runtimeapi.RuntimeServiceServer, is runtimeapi.Im
 	gs := grpc.NewServer()
 	runtimeapi.RegisterRuntimeServiceServer(gs, rs)
 	runtimeapi.RegisterImageServiceServer(gs, is)
-	go gs.Serve(l)
+	serveBg(t, func() error { return gs.Serve(l) })
 	t.Cleanup(func() { gs.Stop(); os.RemoveAll(dir) })
 	return "unix://" + sock
 }

@@ -99,7 +99,7 @@ func TestConfigErrorsEchoKeysEscaped(t *testing.T) {
 // the streaming server, as one escaped "ctr:" line.
 func TestPortForwardErrorsAreOneEscapedLine(t *testing.T) {
 	var b strings.Builder
-	w := &termui.LineWriter{W: &b, Mu: &sync.Mutex{}, Prefix: "ctr: ", Messages: true}
+	w := termui.NewMessageWriter(&b, &sync.Mutex{}, "ctr: ")
 	fmt.Fprintf(w, "port-forward: error forwarding local %d -> remote %d: %v\n", 8080, 80, errors.New(hostileText))
 	oneEscapedLine(t, b.String())
 	if !strings.HasPrefix(b.String(), "ctr: port-forward: error forwarding local 8080 -> remote 80: boom\\x1b[2J") {

@@ -26,7 +26,7 @@ func hungEndpoint(t *testing.T) string {
 		<-s.Context().Done()
 		return s.Context().Err()
 	}))
-	go srv.Serve(l)
+	serveBg(t, func() error { return srv.Serve(l) })
 	t.Cleanup(func() { srv.Stop(); os.RemoveAll(dir) })
 	return "unix://" + l.Addr().String()
 }

@@ -1,7 +1,6 @@
 package cricli
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +25,7 @@ func TestLogsOnATerminalNeutraliseControlSequences(t *testing.T) {
 	} {
 		master, slave := openPTY(t)
 		out := &syncBuffer{}
-		go io.Copy(out, master)
+		readScreen(out, master)
 		args := []string{"cri", "logs", "--stream", "stdout", "nginx"}
 		if tc.raw {
 			args = append(args, "--raw")

@@ -29,7 +29,7 @@ func crictl(t *testing.T, args ...string) result {
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
 	t.Setenv("CONTAINERD_ADDRESS", "")
 	empty := filepath.Join(t.TempDir(), "crictl.yaml")
-	os.WriteFile(empty, nil, 0o644)
+	writeAt(t, empty, "")
 	t.Setenv("CRI_CONFIG_FILE", empty)
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), CrictlCommand(), append([]string{"crictl"}, args...), &out, &errb)
@@ -112,7 +112,7 @@ func TestFlagsBeatEnvironment(t *testing.T) {
 	})
 	t.Run("empty CONTAINERD_ADDRESS is unset", func(t *testing.T) {
 		cfg := filepath.Join(t.TempDir(), "crictl.yaml")
-		os.WriteFile(cfg, []byte("runtime-endpoint: "+good.Endpoint+"\n"), 0o644)
+		writeAt(t, cfg, "runtime-endpoint: "+good.Endpoint+"\n")
 		t.Setenv("CRI_CONFIG_FILE", cfg)
 		t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
 		t.Setenv("CONTAINERD_ADDRESS", "")
@@ -251,7 +251,7 @@ func startReceiver(t *testing.T) (*otlpReceiver, string) {
 	r := &otlpReceiver{}
 	s := grpc.NewServer()
 	collectortrace.RegisterTraceServiceServer(s, r)
-	go s.Serve(l)
+	serveBg(t, func() error { return s.Serve(l) })
 	t.Cleanup(s.Stop)
 	return r, l.Addr().String()
 }
@@ -341,12 +341,16 @@ func TestMaxRetries(t *testing.T) {
 	}
 	// A socket that shows up while crictl backs off (0.5 s, 1 s, 2 s) is
 	// reached: it appears after the first attempt has failed.
+	linked := make(chan error, 1)
 	go func() {
 		time.Sleep(time.Second)
-		os.Symlink(sockPath, link)
+		linked <- os.Symlink(sockPath, link)
 	}()
 	if r := crictl(t, "-D", "-r", link, "--max-retries", "3", "version"); r.code != 0 || attempts(r) < 2 {
 		t.Errorf("exit %d after %d attempt(s), want success on a retry: %s", r.code, attempts(r), r.stderr)
+	}
+	if err := <-linked; err != nil {
+		t.Fatal(err)
 	}
 	// ctr cri fails fast by default, and retries when asked.
 	gone := filepath.Join(shortDir(t), "gone.sock")
@@ -363,7 +367,7 @@ func TestMaxRetries(t *testing.T) {
 func TestConfigNextToTheExecutable(t *testing.T) {
 	s := node(t)
 	bin := t.TempDir()
-	os.WriteFile(filepath.Join(bin, "crictl.yaml"), []byte("runtime-endpoint: "+s.Endpoint+"\n"), 0o644)
+	writeAt(t, filepath.Join(bin, "crictl.yaml"), "runtime-endpoint: "+s.Endpoint+"\n")
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
 	t.Setenv("CRI_CONFIG_FILE", "")
 	os.Unsetenv("CRI_CONFIG_FILE")
@@ -375,7 +379,7 @@ func TestConfigNextToTheExecutable(t *testing.T) {
 		t.Errorf("crictl version: exit %d stderr %s", code, errb.String())
 	}
 	opts.ConfigFile = filepath.Join(t.TempDir(), "crictl.yaml")
-	os.WriteFile(opts.ConfigFile, []byte("runtime-endpoint: /nonexistent.sock\n"), 0o644)
+	writeAt(t, opts.ConfigFile, "runtime-endpoint: /nonexistent.sock\n")
 	errb.Reset()
 	code = Run(context.Background(), NewCrictlCommand(opts), []string{"crictl", "--max-retries", "0", "version"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "/nonexistent.sock") {

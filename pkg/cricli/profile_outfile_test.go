@@ -13,10 +13,12 @@ func TestProfilesKeepSymlinksAndModes(t *testing.T) {
 	s := node(t)
 	dir := t.TempDir()
 	cpu := filepath.Join(dir, "cpu.pprof")
-	os.WriteFile(cpu, nil, 0o600)
+	if err := os.WriteFile(cpu, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	real := filepath.Join(dir, "mem.real")
 	link := filepath.Join(dir, "mem.pprof")
-	os.Symlink("mem.real", link)
+	symlink(t, "mem.real", link)
 	ctr(t, s.Endpoint, "cri", "--profile-cpu", cpu, "--profile-mem", link, "version").ok(t)
 	if fi, err := os.Stat(cpu); err != nil || fi.Mode().Perm() != 0o600 || fi.Size() == 0 {
 		t.Errorf("cpu profile: %v, %v", err, fi)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,7 +23,7 @@ func runWithContent(t *testing.T, ep string, cs ctrd.PullContent, stderr io.Writ
 	t.Helper()
 	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
 	empty := filepath.Join(t.TempDir(), "crictl.yaml")
-	os.WriteFile(empty, nil, 0o644)
+	writeAt(t, empty, "")
 	t.Setenv("CRI_CONFIG_FILE", empty)
 	t.Setenv("NO_COLOR", "1") // plain bars, easier to match; colour is printer_test's
 	s := &bgRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
@@ -56,7 +55,7 @@ func TestPullOnATerminalShowsBarsForThisPullOnly(t *testing.T) {
 	master, slave := openPTY(t)
 	setSize(t, slave, 120, 30)
 	screen := &syncBuffer{}
-	go io.Copy(screen, master)
+	readScreen(screen, master)
 
 	s.ImageService.Lock() // PullImage waits until the content is in
 	locked := true
@@ -120,9 +119,9 @@ func TestPullOnATerminalShowsBarsForThisPullOnly(t *testing.T) {
 	if res.code != 0 || res.stdout != "Image is up to date for "+progImage+"\n" {
 		t.Fatalf("pull: exit %d, stdout %q", res.code, res.stdout)
 	}
-	final := screen.waitFor(t, "Pulled "+progImage+" in ")
+	screen.waitFor(t, "Pulled "+progImage+" in ")
 	time.Sleep(100 * time.Millisecond)
-	final = screen.String()
+	final := screen.String()
 	tail := final[strings.LastIndex(final, "\x1b[J")+len("\x1b[J"):]
 	if !regexp.MustCompile(`^Pulled ` + regexp.QuoteMeta(progImage) + ` in [0-9.]+s: 3\.8 MiB \([0-9.]+ [KM]iB/s\), 2 blobs\r\n$`).MatchString(tail) {
 		t.Errorf("after the pull the bars should give way to one line; the screen ends with %q", tail)
@@ -151,7 +150,7 @@ func TestPullOnATerminalFailsInOneLine(t *testing.T) {
 	s.ImageService.InjectError("PullImage", errors.New("registry says no"))
 	master, slave := openPTY(t)
 	screen := &syncBuffer{}
-	go io.Copy(screen, master)
+	readScreen(screen, master)
 	res := runWithContent(t, s.Endpoint, ctrdtest.NewContent(t), slave, "cri", "pull", progImage).wait(t)
 	if res.code != 1 {
 		t.Fatalf("exit %d", res.code)

@@ -22,7 +22,9 @@ func TestConfigFileIsReadOnce(t *testing.T) {
 		if err != nil {
 			return
 		}
-		w.WriteString("runtime-endpoint: " + s.Endpoint + "\n")
+		if _, err := w.WriteString("runtime-endpoint: " + s.Endpoint + "\n"); err != nil {
+			t.Errorf("write the config to the FIFO: %v", err)
+		}
 		w.Close()
 	}()
 	ctrCfg, podCfg := file(t, "c.yaml", ctrConfigYAML), file(t, "p.yaml", podConfigYAML)

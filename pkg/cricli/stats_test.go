@@ -3,7 +3,6 @@ package cricli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -127,7 +126,7 @@ func TestStatsWatchClearsTheScreenOnlyOnATerminal(t *testing.T) {
 
 	master, slave := openPTY(t)
 	out := &syncBuffer{}
-	go io.Copy(out, master)
+	readScreen(out, master)
 	s = startBg(t, n.Endpoint, sessionIO{stdout: slave}, "cri", "stats", "-w")
 	out.waitFor(t, "\x1b[2J\x1b[H")
 	s.cancel()

@@ -81,7 +81,7 @@ func TestExecTTYRawModeResizeDetachAndRestore(t *testing.T) {
 	master, slave := openPTY(t)
 	before := termios(t, slave)
 	out := &syncBuffer{}
-	go io.Copy(out, master)
+	readScreen(out, master)
 
 	s := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "tty", "size", "cat")
 	out.waitFor(t, "tty=true size=80x24")
@@ -89,14 +89,16 @@ func TestExecTTYRawModeResizeDetachAndRestore(t *testing.T) {
 		t.Errorf("terminal not in raw mode during the session: lflag %#x", raw.Lflag)
 	}
 	setSize(t, slave, 120, 40)
-	syscall.Kill(os.Getpid(), syscall.SIGWINCH)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGWINCH); err != nil {
+		t.Fatal(err)
+	}
 	out.waitFor(t, "size=120x40")
-	master.Write([]byte("typed\n"))
+	typeIn(t, master, []byte("typed\n"))
 	out.waitFor(t, "typed\n")
 	// ctrl-p alone is passed on once the next key shows it was no detach.
-	master.Write([]byte{0x10, 'x', '\n'})
+	typeIn(t, master, []byte{0x10, 'x', '\n'})
 	out.waitFor(t, "\x10x\n")
-	master.Write([]byte{0x10, 0x11})
+	typeIn(t, master, []byte{0x10, 0x11})
 	r := s.wait(t)
 	if r.code != 0 {
 		t.Errorf("detach: exit %d, want 0", r.code)
@@ -110,7 +112,7 @@ func TestExecTTYExitCodeAndRestoreOnInterrupt(t *testing.T) {
 	n := newStreamNode(t)
 	master, slave := openPTY(t)
 	before := termios(t, slave)
-	go io.Copy(io.Discard, master)
+	readScreen(io.Discard, master)
 	r := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: slave}, "cri", "exec", "-it", "nginx", "exit", "7").wait(t)
 	if r.code != 7 {
 		t.Errorf("exit %d, want the remote 7", r.code)
@@ -244,7 +246,9 @@ func TestPortForwardForwardsSeveralPortsAndStopsOnInterrupt(t *testing.T) {
 				if got := readLine(t, c, r); got != "port="+m[2]+"\n" {
 					t.Errorf("local %s: pod side says %q, want port %s", m[1], got, m[2])
 				}
-				c.Write([]byte("ping\n"))
+				if _, err := c.Write([]byte("ping\n")); err != nil {
+					t.Fatalf("local %s: %v", m[1], err)
+				}
 				if got := readLine(t, c, r); got != "ping\n" {
 					t.Errorf("echo %q, want ping", got)
 				}
@@ -318,7 +322,7 @@ func TestDetachReader(t *testing.T) {
 		{[]string{"x\x10"}, "x\x10", false},
 	} {
 		detached := false
-		r := &termui.DetachReader{R: &chunkReader{chunks: tc.chunks}, OnDetach: func() { detached = true }}
+		r := termui.NewDetachReader(&chunkReader{chunks: tc.chunks}, func() { detached = true })
 		got, err := io.ReadAll(r)
 		if err != nil || string(got) != tc.want || detached != tc.detached {
 			t.Errorf("%q: got %q detached=%v err=%v; want %q detached=%v", tc.chunks, got, detached, err, tc.want, tc.detached)

@@ -2,7 +2,6 @@ package cricli
 
 import (
 	"bytes"
-	"io"
 	"net"
 	"strings"
 	"testing"
@@ -29,7 +28,7 @@ type dropConn struct{ net.Conn }
 func (c *dropConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
 	if bytes.Contains(b, []byte(dropMarker)) {
-		c.Conn.Close()
+		c.Close()
 	}
 	return n, err
 }
@@ -61,7 +60,7 @@ func TestInteractiveTTYSessionWithoutExitStatusFails(t *testing.T) {
 	master, slave := openPTY(t)
 	before := termios(t, slave)
 	out := &syncBuffer{}
-	go io.Copy(out, master)
+	readScreen(out, master)
 	errb := &syncBuffer{}
 	r := startBg(t, n.Endpoint, sessionIO{stdin: slave, stdout: slave, stderr: errb}, "cri", "exec", "-it", "nginx", "out", "partial", "out", dropMarker, "sleep").wait(t)
 	if r.code != cmdutil.ExitUnreachable || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), "without the command's exit status") {

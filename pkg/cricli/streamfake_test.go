@@ -65,7 +65,7 @@ func newStreamNode(t *testing.T) *streamNode {
 		t.Fatal(err)
 	}
 	hs := &http.Server{Handler: n.streamer}
-	go hs.Serve(dropListener{ln})
+	serveBg(t, func() error { return hs.Serve(dropListener{ln}) })
 	t.Cleanup(func() { hs.Close() })
 
 	n.Endpoint = serveCRI(t, &streamService{RemoteRuntime: n.RemoteRuntime, n: n}, n.RemoteRuntime)
@@ -201,7 +201,9 @@ func (fakeContainers) Exec(ctx context.Context, _ string, cmd []string, in io.Re
 			return nil
 		case "cat":
 			if in != nil {
-				io.Copy(out, in)
+				// Like cat, it ends when its stdin does, however the
+				// client closes it (EOF, detach, a dropped stream).
+				_, _ = io.Copy(out, in)
 			}
 		case "tty":
 			size := "none"
@@ -232,7 +234,11 @@ func (fakeContainers) Attach(ctx context.Context, _ string, in io.Reader, out, _
 		return nil
 	}
 	done := make(chan struct{})
-	go func() { io.Copy(out, in); close(done) }()
+	go func() {
+		// Ends with the client's stdin, however it is closed, as in Exec.
+		_, _ = io.Copy(out, in)
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -351,7 +357,9 @@ func runIn(t *testing.T, ep string, stdin io.Reader, args ...string) result {
 // readLine reads one line from a connection with a deadline.
 func readLine(t *testing.T, c net.Conn, r *bufio.Reader) string {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	line, err := r.ReadString('\n')
 	if err != nil {
 		t.Fatalf("read from forwarded port: %v (got %q)", err, line)

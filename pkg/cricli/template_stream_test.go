@@ -46,3 +46,19 @@ func TestGoTemplateOutputIsStreamed(t *testing.T) {
 		t.Errorf("took %s to notice the reader was gone", took)
 	}
 }
+
+// A multi-target command whose stdout fails (a full disk, a reader gone)
+// still stops every target, and exits 1 with the write error instead of
+// 0 with the IDs lost.
+func TestStopReportsAFailedStdoutWrite(t *testing.T) {
+	s := node(t)
+	t.Setenv("CONTAINER_RUNTIME_ENDPOINT", "")
+	var stderr bytes.Buffer
+	code := Run(context.Background(), ctrRoot(), []string{"ctr", "--address", s.Endpoint, "cri", "stop", "nginx", "postgres"}, &closedAfter{}, &stderr)
+	if code != cmdutil.ExitFailed || strings.Count(stderr.String(), "broken pipe") != 1 {
+		t.Errorf("exit %d stderr %q, want 1 and the write error once", code, stderr.String())
+	}
+	if n := strings.Count(strings.Join(s.RuntimeCalls(), " "), "StopContainer"); n != 2 {
+		t.Errorf("%d StopContainer calls, want 2: %v", n, s.RuntimeCalls())
+	}
+}

@@ -2,7 +2,6 @@ package cricli
 
 import (
 	"context"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,7 +53,7 @@ func TestStopWaitingIsShownOnATerminal(t *testing.T) {
 			master, slave := openPTY(t)
 			setSize(t, slave, 120, 30)
 			screen := &syncBuffer{}
-			go io.Copy(screen, master)
+			readScreen(screen, master)
 			r := startBg(t, ep, sessionIO{stdout: slave, stderr: slave}, tc.args...)
 			screen.waitFor(t, strings.ReplaceAll(strings.ReplaceAll(tc.waiting, `\(`, "("), `\)`, ")"))
 			if res := r.wait(t); res.code != 0 {
@@ -82,7 +81,7 @@ func TestStopWaitingIsQuietWhenFastOrPiped(t *testing.T) {
 	master, slave := openPTY(t)
 	setSize(t, slave, 120, 30)
 	screen := &syncBuffer{}
-	go io.Copy(screen, master)
+	readScreen(screen, master)
 	if res := startBg(t, fast.Endpoint, sessionIO{stdout: slave, stderr: slave}, "cri", "stopp", "shop/web").wait(t); res.code != 0 {
 		t.Fatalf("stopp: exit %d", res.code)
 	}

@@ -69,10 +69,10 @@ func (c *canon) value(dst []byte, depth int) ([]byte, error) {
 		return nil, errNotCanonical
 	}
 	c.skipSpace()
-	switch b := c.src[c.pos]; {
-	case b == '{':
+	switch c.src[c.pos] {
+	case '{':
 		return c.object(dst, depth)
-	case b == '[':
+	case '[':
 		c.pos++
 		dst = append(dst, '[')
 		c.skipSpace()
@@ -93,15 +93,15 @@ func (c *canon) value(dst []byte, depth int) ([]byte, error) {
 			c.pos++ // ','
 			dst = append(dst, ',')
 		}
-	case b == '"':
+	case '"':
 		return appendString(dst, c.stringToken())
-	case b == 't':
+	case 't':
 		c.pos += 4
 		return append(dst, "true"...), nil
-	case b == 'f':
+	case 'f':
 		c.pos += 5
 		return append(dst, "false"...), nil
-	case b == 'n':
+	case 'n':
 		c.pos += 4
 		return append(dst, "null"...), nil
 	default:

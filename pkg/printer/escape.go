@@ -79,11 +79,11 @@ func (t *terminalWriter) Write(p []byte) (int, error) {
 	b := t.buf[:0]
 	for i := 0; i < len(p); {
 		c := p[i]
-		switch {
-		case c == '\n' || c == '\t':
+		switch c {
+		case '\n', '\t':
 			b = append(b, c)
 			i++
-		case c == 0x1b:
+		case 0x1b:
 			if n := sgrLen(p[i:]); n > 0 {
 				b = append(b, p[i:i+n]...)
 				i += n

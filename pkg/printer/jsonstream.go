@@ -38,16 +38,18 @@ func writeJSON(w *bufio.Writer, doc any) error {
 		if err != nil {
 			return err
 		}
-		w.Write(b)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 		return w.WriteByte('\n')
 	}
 	key, err := json.Marshal(fd.JSONName())
 	if err != nil {
 		return err
 	}
-	w.WriteString("{\n  ")
-	w.Write(key)
-	w.WriteString(": [\n")
+	if _, err := w.WriteString("{\n  " + string(key) + ": [\n"); err != nil {
+		return err
+	}
 	var raw []byte
 	var indented bytes.Buffer
 	for i := range list.Len() {
@@ -60,12 +62,17 @@ func writeJSON(w *bufio.Writer, doc any) error {
 		if err := indentItem(&indented, raw); err != nil {
 			return err
 		}
-		w.WriteString("    ")
-		w.Write(indented.Bytes())
-		if i < list.Len()-1 {
-			w.WriteByte(',')
+		if _, err := w.WriteString("    "); err != nil {
+			return err
 		}
-		if _, err := w.WriteString("\n"); err != nil {
+		if _, err := w.Write(indented.Bytes()); err != nil {
+			return err
+		}
+		end := "\n"
+		if i < list.Len()-1 {
+			end = ",\n"
+		}
+		if _, err := w.WriteString(end); err != nil {
 			return err
 		}
 	}
@@ -121,16 +128,23 @@ func writeEncodedJSON(w *bufio.Writer, doc any) (bool, error) {
 		}
 		return true, w.WriteByte('\n')
 	}
-	w.WriteString("[\n")
+	if _, err := w.WriteString("[\n"); err != nil {
+		return true, err
+	}
 	for i, raw := range items {
-		w.WriteString("  ")
+		if _, err := w.WriteString("  "); err != nil {
+			return true, err
+		}
 		if err := write(raw, "  "); err != nil {
 			return true, err
 		}
+		end := "\n"
 		if i < len(items)-1 {
-			w.WriteByte(',')
+			end = ",\n"
 		}
-		w.WriteByte('\n')
+		if _, err := w.WriteString(end); err != nil {
+			return true, err
+		}
 	}
 	_, err := w.WriteString("]\n")
 	return true, err

@@ -200,8 +200,12 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 	// in crictl.
 	if p.opts.Quiet && r.IDs != nil && (p.format == Table || p.format == Wide) {
 		for _, id := range r.IDs {
-			w.WriteString(Escape(id))
-			w.WriteByte('\n')
+			if _, err := w.WriteString(Escape(id)); err != nil {
+				return err
+			}
+			if err := w.WriteByte('\n'); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -214,7 +218,9 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 		if err != nil {
 			return err
 		}
-		w.Write(b)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 		// crictl prints its YAML with Println: a blank line ends every
 		// document, and byte-for-byte equal output keeps diffs quiet.
 		return w.WriteByte('\n')
@@ -237,7 +243,9 @@ func (p *printer) print(w *bufio.Writer, r *Resource) error {
 		if err != nil {
 			return err
 		}
-		w.Write(b)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 		return w.WriteByte('\n')
 	}
 	return renderTable(w, r, p.format == Wide, p.opts.NoTrunc, p.opts.NoHeaders)

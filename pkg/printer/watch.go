@@ -93,7 +93,9 @@ func (w *Watch) Print(out io.Writer, r *Resource) error {
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	if first && !w.p.opts.NoHeaders {
-		w.t.writeHeader(bw) // bufio keeps the first error for Flush
+		if err := w.t.writeHeader(bw); err != nil {
+			return err
+		}
 	}
 	for _, row := range changed {
 		if err := w.t.writeRow(bw, row); err != nil {

@@ -54,14 +54,12 @@ func containersDoc(l *runtime.ContainerList) any {
 func (l *WireList) WriteJSON(w *bufio.Writer) error {
 	key := quoteKey(l.Key)
 	if len(l.Items) == 0 {
-		w.WriteString("{\n  ")
-		w.WriteString(key)
-		_, err := w.WriteString(": []\n}\n")
+		_, err := w.WriteString("{\n  " + key + ": []\n}\n")
 		return err
 	}
-	w.WriteString("{\n  ")
-	w.WriteString(key)
-	w.WriteString(": [\n")
+	if _, err := w.WriteString("{\n  " + key + ": [\n"); err != nil {
+		return err
+	}
 	enc := l.Type.NewEncoder("    ", "  ")
 	var buf, item []byte
 	for i, s := range l.Items {

@@ -125,8 +125,13 @@ func readPassword(cmd *cli.Command, user string) (string, error) {
 		return "", fmt.Errorf("password prompt: %w", err)
 	}
 	line, rerr := bufio.NewReader(f).ReadString('\n')
-	con.Reset()
+	// The echo is restored before anything else is reported, and a
+	// terminal left without echo is worth an error of its own.
+	reseterr := con.Reset()
 	fmt.Fprintln(errw)
+	if reseterr != nil {
+		return "", fmt.Errorf("password prompt: %w", reseterr)
+	}
 	if rerr != nil && rerr != io.EOF {
 		return "", fmt.Errorf("read password: %w", rerr)
 	}

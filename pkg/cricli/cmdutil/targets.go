@@ -54,6 +54,7 @@ func ForEachSayWaiting(ctx context.Context, cmd *cli.Command, ids []string, fail
 	lines := make([][]string, len(ids))
 	done := make([]bool, len(ids))
 	var mu sync.Mutex
+	var werr error // the first failed write to stdout
 	next := 0
 	sem := make(chan struct{}, MaxInFlight)
 	var wg sync.WaitGroup
@@ -73,13 +74,15 @@ func ForEachSayWaiting(ctx context.Context, cmd *cli.Command, ids []string, fail
 			defer mu.Unlock()
 			errs[i], lines[i], done[i] = err, said, true
 			for next < len(ids) && done[next] {
-				wv.Println(w, lines[next])
+				if err := wv.Println(w, lines[next]); err != nil && werr == nil {
+					werr = err
+				}
 				next++
 			}
 		}()
 	}
 	wg.Wait()
-	return errors.Join(append(failed, errs...)...)
+	return errors.Join(append(append(failed, errs...), werr)...)
 }
 
 // NothingToDo says on stderr, as crictl does, that -a found no targets.

@@ -159,7 +159,7 @@ func dashNotLast(cmd *cli.Command) bool {
 // against the file's size, or bytes read from a pipe, then the image being
 // unpacked; after a success one line of what was read, how fast.
 func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Reader, v *termui.LiveView, opts ctrd.LoadOptions) (_ []string, err error) {
-	var r io.Reader = stdin
+	r := stdin
 	name := "-"
 	if file != "-" {
 		f, err := os.Open(file)
@@ -174,7 +174,7 @@ func loadFile(ctx context.Context, c *runtime.Client, file string, stdin io.Read
 	}
 	if v != nil {
 		m := termui.NewMeter(v, views.Transfer{Name: name, Total: opts.Size})
-		r = &termui.MeterReader{R: r, M: m}
+		r = m.Reader(r)
 		opts.Progress = func(lp ctrd.LoadProgress) {
 			if lp.Unpacking != "" {
 				m.Unpacking(lp.Unpacking)

@@ -35,7 +35,7 @@ func saveProgress(ctx context.Context, cmd *cli.Command, c *runtime.Client, out 
 		}
 	}
 	m := termui.NewMeter(v, t)
-	return func(w io.Writer) io.Writer { return &termui.MeterWriter{W: w, M: m} },
+	return func(w io.Writer) io.Writer { return m.Writer(w) },
 		func(err error) { m.End("Saved", err) }
 }
 

@@ -230,7 +230,9 @@ summary line on stderr); 2 usage error.`,
 			m := fleet.New(fleet.Options{Now: now, MaxAge: cmd.Duration("max-age"), Expected: expected, Examples: cmd.Int("examples")})
 			for _, a := range args {
 				if a == "-" {
-					m.Read("(stdin)", in)
+					// A read error is recorded in the view and reported below
+					// with the others: merge reads every input.
+					_ = m.Read("(stdin)", in)
 					continue
 				}
 				mergePath(m, a)
@@ -278,7 +280,7 @@ func mergePath(m *fleet.Merger, path string) {
 			return
 		}
 		defer f.Close()
-		m.Read(p, f)
+		_ = m.Read(p, f) // recorded in the view, as above
 	}
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -228,8 +228,8 @@ func execMany(ctx context.Context, cmd *cli.Command, c *runtime.Client, targets 
 		if o.parallel {
 			// Whole lines only, so that outputs running at once do not
 			// mix within a line.
-			out = &termui.LineWriter{W: out, Mu: &outMu}
-			errOut = &termui.LineWriter{W: errOut, Mu: &errMu}
+			out = termui.NewLineWriter(out, &outMu)
+			errOut = termui.NewLineWriter(errOut, &errMu)
 			defer out.(io.Closer).Close()
 			defer errOut.(io.Closer).Close()
 		}
@@ -319,7 +319,7 @@ func session(ctx context.Context, cmd *cli.Command, o sessionOptions, run func(c
 			// A signal ends ctx: give the terminal back at once, not only
 			// once the stream has wound down.
 			go func() { <-ctx.Done(); raw.Restore() }()
-			s.Stdin = &termui.DetachReader{R: root.Reader, OnDetach: func() { detached.Store(true); cancel() }}
+			s.Stdin = termui.NewDetachReader(root.Reader, func() { detached.Store(true); cancel() })
 		}
 		if fd, ok := termui.TerminalFd(root.Writer); ok {
 			s.Resize = termui.NewSizeQueue(ctx, fd)

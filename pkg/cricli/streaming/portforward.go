@@ -40,7 +40,7 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 			ctx, stop := termui.Interruptible(ctx)
 			defer stop()
 			root := cmd.Root()
-			errOut := &termui.LineWriter{W: root.ErrWriter, Mu: &sync.Mutex{}, Prefix: root.Name + ": ", Messages: true}
+			errOut := termui.NewMessageWriter(root.ErrWriter, &sync.Mutex{}, root.Name+": ")
 			defer errOut.Close()
 			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
 			if err != nil {

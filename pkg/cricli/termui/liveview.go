@@ -64,7 +64,9 @@ func (v *LiveView) Draw(lines ...string) {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	io.WriteString(v.w, b.String())
+	// A frame is a best-effort redraw on stderr: a write that fails
+	// leaves nothing worth reporting, and the next frame tries again.
+	_, _ = io.WriteString(v.w, b.String())
 	v.lines = len(lines)
 }
 
@@ -93,5 +95,7 @@ func (v *LiveView) End(final string) {
 	if final != "" {
 		b.WriteString(final + "\n")
 	}
-	io.WriteString(v.w, b.String())
+	// Best effort like Draw: End runs as the command finishes, and its
+	// outcome, not the progress line, is what decides the exit status.
+	_, _ = io.WriteString(v.w, b.String())
 }

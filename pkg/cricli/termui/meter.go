@@ -8,10 +8,10 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/views"
 )
 
-// meter counts the bytes going through a reader or writer and redraws
+// Meter counts the bytes going through a reader or writer and redraws
 // the transfer's line at most every 100ms. Load reads its input on a
 // goroutine of its own, hence the lock.
-type meter struct {
+type Meter struct {
 	mu    sync.Mutex
 	v     *LiveView
 	t     views.Transfer
@@ -20,11 +20,11 @@ type meter struct {
 }
 
 // NewMeter starts a progress meter of total bytes on v (nil: none).
-func NewMeter(v *LiveView, t views.Transfer) *meter {
-	return &meter{v: v, t: t, start: time.Now()}
+func NewMeter(v *LiveView, t views.Transfer) *Meter {
+	return &Meter{v: v, t: t, start: time.Now()}
 }
 
-func (m *meter) add(n int) {
+func (m *Meter) add(n int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.t.Done += int64(n)
@@ -35,7 +35,8 @@ func (m *meter) add(n int) {
 	}
 }
 
-func (m *meter) Unpacking(ref string) {
+// Unpacking shows that the bytes are all in and ref is being unpacked.
+func (m *Meter) Unpacking(ref string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.t.Unpacking, m.t.Elapsed = ref, time.Since(m.start)
@@ -45,7 +46,7 @@ func (m *meter) Unpacking(ref string) {
 // End erases the line after a failure, or leaves verb's final line: the
 // file's size for a file read whole (the importer need not read the
 // archive's trailing padding), else the bytes counted.
-func (m *meter) End(verb string, err error) {
+func (m *Meter) End(verb string, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err != nil {
@@ -59,26 +60,30 @@ func (m *meter) End(verb string, err error) {
 	m.v.End(views.TransferDone(verb, m.t))
 }
 
-// MeterReader counts what is read through it on a meter.
-type MeterReader struct {
-	R io.Reader
-	M *meter
+// Reader returns r counting what is read through it on m.
+func (m *Meter) Reader(r io.Reader) io.Reader { return &meterReader{r: r, m: m} }
+
+// Writer returns w counting what is written through it on m.
+func (m *Meter) Writer(w io.Writer) io.Writer { return &meterWriter{w: w, m: m} }
+
+type meterReader struct {
+	r io.Reader
+	m *Meter
 }
 
-func (r *MeterReader) Read(p []byte) (int, error) {
-	n, err := r.R.Read(p)
-	r.M.add(n)
+func (r *meterReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.m.add(n)
 	return n, err
 }
 
-// MeterWriter counts what is written through it on a meter.
-type MeterWriter struct {
-	W io.Writer
-	M *meter
+type meterWriter struct {
+	w io.Writer
+	m *Meter
 }
 
-func (w *MeterWriter) Write(p []byte) (int, error) {
-	n, err := w.W.Write(p)
-	w.M.add(n)
+func (w *meterWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.m.add(n)
 	return n, err
 }

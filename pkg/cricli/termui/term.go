@@ -122,8 +122,8 @@ var detachKeys = []byte{0x10, 0x11}
 // typed, then calls onDetach and reports end of input. A partial sequence
 // is held back until the next byte shows whether it was one.
 type DetachReader struct {
-	R        io.Reader
-	OnDetach func()
+	r        io.Reader
+	onDetach func()
 	buf      [4096]byte
 	pending  []byte
 	matched  int
@@ -131,6 +131,14 @@ type DetachReader struct {
 	detached bool
 }
 
+// NewDetachReader returns a DetachReader of r that calls onDetach once,
+// when the detach keys have been typed.
+func NewDetachReader(r io.Reader, onDetach func()) *DetachReader {
+	return &DetachReader{r: r, onDetach: onDetach}
+}
+
+// Read returns the input read so far, less the detach keys; after them,
+// io.EOF.
 func (d *DetachReader) Read(p []byte) (int, error) {
 	for len(d.pending) == 0 {
 		if d.detached {
@@ -139,13 +147,13 @@ func (d *DetachReader) Read(p []byte) (int, error) {
 		if d.err != nil {
 			return 0, d.err
 		}
-		n, err := d.R.Read(d.buf[:])
+		n, err := d.r.Read(d.buf[:])
 		for _, b := range d.buf[:n] {
 			if b == detachKeys[d.matched] {
 				d.matched++
 				if d.matched == len(detachKeys) {
 					d.detached = true
-					d.OnDetach()
+					d.onDetach()
 					break
 				}
 				continue
@@ -174,17 +182,32 @@ func (d *DetachReader) Read(p []byte) (int, error) {
 // containers interleaves by line and never mid-line. Close flushes an
 // unterminated last line.
 type LineWriter struct {
-	W      io.Writer
-	Mu     *sync.Mutex
-	Prefix string
+	w      io.Writer
+	mu     *sync.Mutex
+	prefix string
 	buf    []byte
-	// Messages: each Write is one message whose text may come from a
+	// messages: each Write is one message whose text may come from a
 	// server (port-forward's errors); it is written as one escaped line.
-	Messages bool
+	messages bool
 }
 
+// NewLineWriter returns a LineWriter of w that passes whole lines through
+// as they are, under mu, the lock of every writer of w.
+func NewLineWriter(w io.Writer, mu *sync.Mutex) *LineWriter {
+	return &LineWriter{w: w, mu: mu}
+}
+
+// NewMessageWriter returns a LineWriter of w for messages that may come
+// from a server: each Write is one message, written under mu as one
+// escaped line after prefix.
+func NewMessageWriter(w io.Writer, mu *sync.Mutex, prefix string) *LineWriter {
+	return &LineWriter{w: w, mu: mu, prefix: prefix, messages: true}
+}
+
+// Write writes the whole lines of p and holds back an unterminated end;
+// a message writer writes p as one line.
 func (l *LineWriter) Write(p []byte) (int, error) {
-	if l.Messages {
+	if l.messages {
 		msg := printer.Escape(strings.TrimSuffix(string(p), "\n")) + "\n"
 		if err := l.emit([]byte(msg)); err != nil {
 			return 0, err
@@ -205,15 +228,16 @@ func (l *LineWriter) Write(p []byte) (int, error) {
 }
 
 func (l *LineWriter) emit(line []byte) error {
-	l.Mu.Lock()
-	defer l.Mu.Unlock()
-	if _, err := io.WriteString(l.W, l.Prefix); err != nil {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := io.WriteString(l.w, l.prefix); err != nil {
 		return err
 	}
-	_, err := l.W.Write(line)
+	_, err := l.w.Write(line)
 	return err
 }
 
+// Close writes an unterminated last line, with a newline.
 func (l *LineWriter) Close() error {
 	if len(l.buf) == 0 {
 		return nil

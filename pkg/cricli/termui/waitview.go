@@ -63,17 +63,22 @@ func (w *WaitView) Track(what, why string) (untrack func()) {
 
 // Println writes lines to out (stdout) with the frame out of the way: on
 // one terminal, a line printed inside the frame would be erased with it.
-func (w *WaitView) Println(out io.Writer, lines []string) {
+// It stops at the first write error and returns it.
+func (w *WaitView) Println(out io.Writer, lines []string) error {
+	var err error
 	write := func() {
 		for _, l := range lines {
-			io.WriteString(out, printer.Escape(l)+"\n")
+			if _, err = io.WriteString(out, printer.Escape(l)+"\n"); err != nil {
+				return
+			}
 		}
 	}
 	if w == nil {
 		write()
-		return
+		return err
 	}
 	w.v.clearFor(write)
+	return err
 }
 
 func (w *WaitView) loop() {
@@ -127,7 +132,8 @@ func (v *LiveView) clearFor(print func()) {
 	if v.lines > 0 {
 		var b strings.Builder
 		v.erase(&b)
-		io.WriteString(v.w, b.String())
+		// Best effort like Draw: only the frame on stderr is lost.
+		_, _ = io.WriteString(v.w, b.String())
 		v.lines = 0
 	}
 	print()
