@@ -27,7 +27,7 @@ type LiveView struct {
 	ended bool
 }
 
-// newLiveView returns a view on stderr, or nil when stderr is not a
+// OpenLiveView returns a view on stderr, or nil when stderr is not a
 // terminal (pipes and files get nothing while running: output.md's
 // "stderr is empty on success") or when --debug traces go there too.
 // off is asked only for a terminal: it may read the config file.
