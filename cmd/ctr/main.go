@@ -10,6 +10,10 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/ctrcri/ctrcri/pkg/cricli"
+
+	// Imported for its init: heap-profile sampling off before the inits
+	// that allocate.
+	_ "github.com/ctrcri/ctrcri/cmd/ctr/internal/profrate"
 )
 
 func main() {

@@ -253,12 +253,8 @@ func (w *checker) configErrAt(n *yaml3.Node, path, format string, args ...any) *
 	return &ConfigError{File: w.file, Line: n.Line, Col: n.Column, Path: path, Msg: fmt.Sprintf(format, args...)}
 }
 
-var (
-	keyValueType   = reflect.TypeOf(runtimeapi.KeyValue{})
-	protoEnumType  = reflect.TypeOf((*protoreflect.Enum)(nil)).Elem()
-	bytesType      = reflect.TypeOf([]byte(nil))
-	stringMapValue = reflect.TypeOf("")
-)
+// The reflect types are spelled at each use, not kept in package
+// variables: those would need an init, which every ctr command pays.
 
 func (w *checker) check(n *yaml3.Node, t reflect.Type, path string) error {
 	if err := w.spend(n); err != nil {
@@ -274,11 +270,11 @@ func (w *checker) check(n *yaml3.Node, t reflect.Type, path string) error {
 		t = t.Elem()
 	}
 	switch {
-	case t == keyValueType:
+	case t == reflect.TypeFor[runtimeapi.KeyValue]():
 		// KeyValue decodes its value as a string (see its UnmarshalJSON).
 		return w.checkFields(n, path, "KeyValue", func(name string) (reflect.Type, string, bool) {
 			if name == "key" || name == "value" {
-				return stringMapValue, name, true
+				return reflect.TypeFor[string](), name, true
 			}
 			return nil, "", false
 		}, []string{"key", "value"})
@@ -316,7 +312,7 @@ func (w *checker) check(n *yaml3.Node, t reflect.Type, path string) error {
 			}
 		}
 		return nil
-	case t.Kind() == reflect.Slice && t != bytesType:
+	case t.Kind() == reflect.Slice && t != reflect.TypeFor[[]byte]():
 		if n.Kind != yaml3.SequenceNode {
 			return w.errAt(n, path, "want a list of %s, got %s", typeWord(t.Elem()), nodeWord(n))
 		}
@@ -540,7 +536,7 @@ func typeWord(t reflect.Type) string {
 		t = t.Elem()
 	}
 	switch {
-	case t == keyValueType:
+	case t == reflect.TypeFor[runtimeapi.KeyValue]():
 		return "objects (key, value)"
 	case t.Kind() == reflect.Struct:
 		return "objects (" + t.Name() + ")"
@@ -558,7 +554,9 @@ func typeWord(t reflect.Type) string {
 	return "numbers"
 }
 
-func isEnum(t reflect.Type) bool { return t.Kind() == reflect.Int32 && t.Implements(protoEnumType) }
+func isEnum(t reflect.Type) bool {
+	return t.Kind() == reflect.Int32 && t.Implements(reflect.TypeFor[protoreflect.Enum]())
+}
 
 func enumNumber(t reflect.Type, name string) (int32, bool) {
 	e := reflect.Zero(t).Interface().(protoreflect.Enum)

@@ -49,7 +49,7 @@ func (g *schemaGen) ref(t reflect.Type) string {
 
 func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
-	if t == keyValueType {
+	if t == reflect.TypeFor[runtimeapi.KeyValue]() {
 		props["key"] = map[string]any{"type": "string"}
 		props["value"] = map[string]any{"type": "string"}
 	} else {
@@ -74,7 +74,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 			nums[i] = int32(vals.Get(i).Number())
 		}
 		return map[string]any{"type": "integer", "enum": nums, "description": t.Name() + ": " + enumValues(t)}
-	case t == bytesType:
+	case t == reflect.TypeFor[[]byte]():
 		return map[string]any{"type": "string", "contentEncoding": "base64"}
 	case t.Kind() == reflect.Slice:
 		return map[string]any{"type": "array", "items": g.schema(t.Elem())}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"sync"
 )
 
 // DefaultMaxReport bounds one report in the input. diagnose bounds every
@@ -243,7 +244,14 @@ func (p *pending) scan(b []byte) (int, bool) {
 // splitter to the decoder and then handed back, so that large reports do
 // not each grow (and copy) a buffer of their own. A few are kept (not a
 // sync.Pool, which every GC empties: the buffers would be grown again).
-var bufs = make(chan []byte, 2)
+// A zero-value stack rather than a channel, which would need a package
+// init that every ctr command pays.
+var bufs struct {
+	sync.Mutex
+	free [][]byte
+}
+
+const keptBufs = 2
 
 // grow appends b, doubling the buffer when it is full (append grows large
 // slices by a quarter, which copies a 15 MB report a dozen times).
@@ -257,21 +265,26 @@ func grow(buf, b []byte) []byte {
 }
 
 func getBuf() []byte {
-	select {
-	case b := <-bufs:
-		return b[:0]
-	default:
+	bufs.Lock()
+	defer bufs.Unlock()
+	n := len(bufs.free)
+	if n == 0 {
 		return nil
 	}
+	b := bufs.free[n-1]
+	bufs.free[n-1] = nil
+	bufs.free = bufs.free[:n-1]
+	return b[:0]
 }
 
 func putBuf(b []byte) {
 	if cap(b) == 0 {
 		return
 	}
-	select {
-	case bufs <- b:
-	default:
+	bufs.Lock()
+	defer bufs.Unlock()
+	if len(bufs.free) < keptBufs {
+		bufs.free = append(bufs.free, b)
 	}
 }
 

@@ -12,23 +12,28 @@ import (
 
 type templateExec func(w io.Writer, doc any) error
 
-var templateFuncs = template.FuncMap{
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-	"upper": strings.ToUpper,
-	"lower": strings.ToLower,
-	"title": func(s string) string {
-		prev := ' '
-		return strings.Map(func(r rune) rune {
-			defer func() { prev = r }()
-			if unicode.IsSpace(prev) {
-				return unicode.ToTitle(r)
-			}
-			return r
-		}, s)
-	},
+// templateFuncs is a function rather than a package-level map: every
+// package init in the binary runs on every ctr command, --version too,
+// and maps in the pages around it (cmd/ctr's TestNoPackageInitInThisModule).
+func templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"json": func(v any) (string, error) {
+			b, err := json.Marshal(v)
+			return string(b), err
+		},
+		"upper": strings.ToUpper,
+		"lower": strings.ToLower,
+		"title": func(s string) string {
+			prev := ' '
+			return strings.Map(func(r rune) rune {
+				defer func() { prev = r }()
+				if unicode.IsSpace(prev) {
+					return unicode.ToTitle(r)
+				}
+				return r
+			}, s)
+		},
+	}
 }
 
 // TemplateError is an -o template, JSONPath or column spec that does not
@@ -44,7 +49,7 @@ func (e *TemplateError) Unwrap() error { return e.Err }
 func parseTemplate(text string) (templateExec, error) {
 	// missingkey=error as crictl: a typo or a moved key fails (exit 1)
 	// instead of printing "<no value>" that a script would take for data.
-	t, err := template.New("output").Funcs(templateFuncs).Option("missingkey=error").Parse(text)
+	t, err := template.New("output").Funcs(templateFuncs()).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, &TemplateError{Format: GoTemplate, Err: err}
 	}

@@ -55,10 +55,21 @@ func (s *containerSummaries) add(b []byte) error {
 }
 
 // containerWire is the compiled Container type, built on first use (not at
-// init: most commands never need it).
-var containerWire = sync.OnceValues(func() (*wirejson.Message, error) {
-	return wirejson.For((&runtimeapi.Container{}).ProtoReflect().Descriptor())
-})
+// init: most commands never need it, and every package init runs on every
+// ctr command).
+func containerWire() (*wirejson.Message, error) {
+	w := &containerWireOnce
+	w.Do(func() {
+		w.m, w.err = wirejson.For((&runtimeapi.Container{}).ProtoReflect().Descriptor())
+	})
+	return w.m, w.err
+}
+
+var containerWireOnce struct {
+	sync.Once
+	m   *wirejson.Message
+	err error
+}
 
 func (summaryCodec) Name() string { return "proto" }
 

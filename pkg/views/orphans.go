@@ -5,9 +5,6 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/printer"
 )
 
-// OrphanFormats are the formats of ctr cri orphans.
-var OrphanFormats = printer.ListFormats
-
 // Orphans renders the orphans report: a table with one row per orphan, or
 // the report document {"namespace", "orphans": [...]}.
 func Orphans(r *ctrd.OrphanReport) *printer.Resource {

@@ -11,9 +11,6 @@ import (
 	"github.com/ctrcri/ctrcri/pkg/runtime"
 )
 
-// StatsFormats are what stats and statsp print.
-var StatsFormats = printer.ListFormats
-
 // statSize is crictl's size in stats tables: four significant digits
 // (536.6kB), where images and inspecti use three.
 func statSize(n uint64) string { return units.HumanSize(float64(n)) }

@@ -46,9 +46,11 @@ type field struct {
 	enum  map[int32]string
 }
 
+// cache is made on first use: a map literal here would be a package init,
+// which every ctr command pays.
 var (
 	cacheMu sync.Mutex
-	cache   = map[protoreflect.FullName]*Message{}
+	cache   map[protoreflect.FullName]*Message
 )
 
 // For compiles md (once; later calls are a map lookup). It fails for field
@@ -58,6 +60,9 @@ var (
 func For(md protoreflect.MessageDescriptor) (*Message, error) {
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
+	if cache == nil {
+		cache = map[protoreflect.FullName]*Message{}
+	}
 	return compile(md)
 }
 

@@ -32,6 +32,8 @@ var layers = map[string]int{
 	"pkg/outfile":    0,
 	"pkg/printer":    0, // the printing engine; the domain's views are pkg/views
 	"pkg/wirejson":   0,
+	// Imported by ctr for its init alone: nothing may come before it.
+	"cmd/ctr/internal/profrate": 0,
 	// The CRI client.
 	"pkg/runtime": 1,
 	// Built on the client.

@@ -75,7 +75,17 @@ func PrepareManPage(cmd *cli.Command, full, kind string, pageOf func(*cli.Comman
 }
 
 // placeholder is `WORD` in a flag's usage, as urfave/cli's help shows it.
-var placeholder = regexp.MustCompile("`([^`]+)`")
+// Compiled on first use: a package-level regexp would be an init that
+// every ctr command pays, man pages or not.
+func placeholder() *regexp.Regexp {
+	placeholderOnce.Do(func() { placeholderRE = regexp.MustCompile("`([^`]+)`") })
+	return placeholderRE
+}
+
+var (
+	placeholderOnce sync.Once
+	placeholderRE   *regexp.Regexp
+)
 
 // manOption is one option as a definition list entry: "**--last**, **-n**
 // *int*" then its usage, environment variables and a default worth saying
@@ -95,7 +105,7 @@ func manOption(names []string, f cli.DocGenerationFlag) string {
 	usage := f.GetUsage()
 	if f.TakesValue() {
 		arg := f.TypeName()
-		if m := placeholder.FindStringSubmatch(usage); m != nil {
+		if m := placeholder().FindStringSubmatch(usage); m != nil {
 			arg = m[1]
 		}
 		if arg == "" {
@@ -103,7 +113,7 @@ func manOption(names []string, f cli.DocGenerationFlag) string {
 		}
 		fmt.Fprintf(&b, " *%s*", arg)
 	}
-	usage = placeholder.ReplaceAllString(usage, "$1")
+	usage = placeholder().ReplaceAllString(usage, "$1")
 	if env := f.GetEnvVars(); len(env) > 0 {
 		usage += " [$" + strings.Join(env, ", $") + "]"
 	}
@@ -133,9 +143,10 @@ var connectionEnv = []struct{ name, what string }{
 	{"CONTAINERD_NAMESPACE", "ignored by **ctr cri**, whose objects live in containerd's k8s.io namespace (an inherited value cannot break it)"},
 }
 
-// commandEnv are variables one command reads outside its flags.
-var commandEnv = map[string][]struct{ name, what string }{
-	"diagnose": {{"NODE_NAME", "the node name the report carries when **--node-name** is not given"}},
+// commandEnv are variables one command reads outside its flags (a slice,
+// not a map: a map literal needs a package init).
+var commandEnv = []struct{ command, name, what string }{
+	{"diagnose", "NODE_NAME", "the node name the report carries when **--node-name** is not given"},
 }
 
 // manEnvironment lists what cmd reads from the environment: the endpoint
@@ -168,8 +179,10 @@ func manEnvironment(cmd *cli.Command, kind string) string {
 			}
 		}
 	}
-	for _, e := range commandEnv[cmd.Name] {
-		fmt.Fprintf(&b, "**%s**\n: %s\n\n", e.name, e.what)
+	for _, e := range commandEnv {
+		if e.command == cmd.Name {
+			fmt.Fprintf(&b, "**%s**\n: %s\n\n", e.name, e.what)
+		}
 	}
 	b.WriteString("An empty variable counts as unset.\n")
 	return b.String()

@@ -31,7 +31,7 @@ Listing orphans is not a failure: the exit code is 0 whatever is found; use
 -o json and check .orphans in scripts (an empty list is [], never null). A container being created or removed
 at that very moment can show up once: run again to confirm.`,
 		Category: cmdutil.CatContainerd,
-		Flags:    []cli.Flag{cmdutil.OutputFlag(printer.Table, views.OrphanFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.QuietFlag("orphan"), cmdutil.NoTruncFlag()},
+		Flags:    []cli.Flag{cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.QuietFlag("orphan"), cmdutil.NoTruncFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := cmdutil.NoArgs(cmd); err != nil {
 				return err

@@ -1,11 +1,11 @@
-package main
+package profrate
 
 import (
 	"strings"
 	"testing"
 )
 
-// A heap profile asked for must still sample: tuneGC turns sampling off
+// A heap profile asked for must still sample: init turns sampling off
 // only when no spelling of --profile-mem is on the command line.
 func TestWantsMemProfile(t *testing.T) {
 	for _, tc := range []struct {
@@ -21,8 +21,8 @@ func TestWantsMemProfile(t *testing.T) {
 		{"--version", false},
 		{"cri --profile-memory x ps", false},
 	} {
-		if got := wantsMemProfile(strings.Fields(tc.args)); got != tc.want {
-			t.Errorf("wantsMemProfile(%q) = %v, want %v", tc.args, got, tc.want)
+		if got := WantsMemProfile(strings.Fields(tc.args)); got != tc.want {
+			t.Errorf("WantsMemProfile(%q) = %v, want %v", tc.args, got, tc.want)
 		}
 	}
 }
