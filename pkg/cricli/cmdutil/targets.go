@@ -119,6 +119,29 @@ func Split[T any](res []runtime.Resolved[T], id func(T) string) ([]T, []string, 
 	return items, ids, errs
 }
 
+// Targets is what a command acts on: the objects the filters select when
+// no references are named (list), else the named ones, resolved with one
+// list call (resolve); the references that failed come back as errors.
+func Targets[T any](refs []string, list func() ([]T, error), resolve func([]string) ([]runtime.Resolved[T], error), id func(T) string) ([]T, []string, []error, error) {
+	if len(refs) == 0 {
+		items, err := list()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ids := make([]string, len(items))
+		for i, it := range items {
+			ids[i] = id(it)
+		}
+		return items, ids, nil, nil
+	}
+	res, err := resolve(refs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	items, ids, errs := Split(res, id)
+	return items, ids, errs, nil
+}
+
 // ContainerID is a resolved container's ID.
 func ContainerID(c runtime.Container) string { return c.Id }
 

@@ -147,17 +147,17 @@ func NewInspectCommand() *cli.Command {
 // containerTargets resolves named containers with one list call, or applies
 // the filters when none are named.
 func containerTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.ContainerFilter) ([]runtime.Container, []error, error) {
-	if len(refs) == 0 {
-		l, err := c.ListContainers(ctx, f)
-		if err != nil {
-			return nil, nil, err
-		}
-		return l.Items, nil, nil
-	}
-	res, err := c.ResolveContainers(ctx, refs)
-	if err != nil {
-		return nil, nil, err
-	}
-	items, _, errs := cmdutil.Split(res, cmdutil.ContainerID)
-	return items, errs, nil
+	items, _, errs, err := cmdutil.Targets(refs,
+		func() ([]runtime.Container, error) {
+			l, err := c.ListContainers(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			return l.Items, nil
+		},
+		func(refs []string) ([]runtime.Resolved[runtime.Container], error) {
+			return c.ResolveContainers(ctx, refs)
+		},
+		cmdutil.ContainerID)
+	return items, errs, err
 }

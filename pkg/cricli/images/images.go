@@ -124,21 +124,9 @@ func NewInspectImageCommand() *cli.Command {
 // imageTargets resolves named images with one list call, or lists the
 // images the filters select when none are named.
 func imageTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.ImageFilter) ([]string, []error, error) {
-	if len(refs) == 0 {
-		imgs, err := c.ListImages(ctx, f)
-		if err != nil {
-			return nil, nil, err
-		}
-		ids := make([]string, len(imgs))
-		for i, im := range imgs {
-			ids[i] = im.Id
-		}
-		return ids, nil, nil
-	}
-	res, err := c.ResolveImages(ctx, refs)
-	if err != nil {
-		return nil, nil, err
-	}
-	_, ids, errs := cmdutil.Split(res, func(im *runtime.Image) string { return im.Id })
-	return ids, errs, nil
+	_, ids, errs, err := cmdutil.Targets(refs,
+		func() ([]*runtime.Image, error) { return c.ListImages(ctx, f) },
+		func(refs []string) ([]runtime.Resolved[*runtime.Image], error) { return c.ResolveImages(ctx, refs) },
+		func(im *runtime.Image) string { return im.Id })
+	return ids, errs, err
 }

@@ -104,21 +104,9 @@ func NewInspectPodCommand() *cli.Command {
 // podTargets resolves named pods with one list call, or applies the filters
 // when none are named.
 func podTargets(ctx context.Context, c *runtime.Client, refs []string, f runtime.PodFilter) ([]string, []error, error) {
-	if len(refs) == 0 {
-		pods, err := c.ListPods(ctx, f)
-		if err != nil {
-			return nil, nil, err
-		}
-		ids := make([]string, len(pods))
-		for i, p := range pods {
-			ids[i] = p.Id
-		}
-		return ids, nil, nil
-	}
-	res, err := c.ResolvePods(ctx, refs)
-	if err != nil {
-		return nil, nil, err
-	}
-	_, ids, errs := cmdutil.Split(res, cmdutil.PodID)
-	return ids, errs, nil
+	_, ids, errs, err := cmdutil.Targets(refs,
+		func() ([]*runtime.Pod, error) { return c.ListPods(ctx, f) },
+		func(refs []string) ([]runtime.Resolved[*runtime.Pod], error) { return c.ResolvePods(ctx, refs) },
+		cmdutil.PodID)
+	return ids, errs, err
 }
