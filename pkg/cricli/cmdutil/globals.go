@@ -84,7 +84,7 @@ func (s *runHooks) before(ctx context.Context, cmd *cli.Command) (context.Contex
 	if !PersonalityOf(cmd).AnyTraceRate && (rate < -1 || rate > 1_000_000) {
 		return ctx, UsageErrorf("invalid --%s %d: use -1 (all) or 0 to 1000000", flagTraceRate, rate)
 	}
-	tp, shutdown, err := startTracing(ctx, cri.String(flagTraceEP), rate, exportTimeout(cri), commandDeadline(cmd))
+	tp, shutdown, err := startTracing(cri.String(flagTraceEP), rate, exportTimeout(cri), commandDeadline(cmd))
 	if err != nil {
 		return ctx, err
 	}

@@ -9,12 +9,13 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/stats"
+
+	"github.com/ctrcri/ctrcri/pkg/otlp"
 )
 
 // startTracing builds crictl's tracing setup: an OTLP/gRPC exporter to
@@ -24,17 +25,13 @@ import (
 // and returns within timeout, and by deadline when one is set (ctr's
 // --timeout: a deadline on the whole command), even when no collector
 // answers.
-func startTracing(ctx context.Context, endpoint string, rate int, timeout time.Duration, deadline time.Time) (trace.TracerProvider, func(), error) {
+func startTracing(endpoint string, rate int, timeout time.Duration, deadline time.Time) (trace.TracerProvider, func(), error) {
 	if !deadline.IsZero() {
 		timeout = max(min(timeout, time.Until(deadline)), time.Millisecond)
 	}
-	exp, err := otlptracegrpc.New(ctx,
-		otlptracegrpc.WithEndpoint(endpoint),
-		otlptracegrpc.WithInsecure(),
-		otlptracegrpc.WithTimeout(timeout),
-		// A collector that is down must not slow the command: no retries.
-		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}),
-	)
+	// A collector that is down must not slow the command: the exporter
+	// makes one attempt per batch, bounded by timeout.
+	exp, err := otlp.New(endpoint, timeout)
 	if err != nil {
 		return nil, nil, UsageErrorf("--%s %q: %v", flagTraceEP, endpoint, err)
 	}
