@@ -48,7 +48,8 @@ func startTracing(endpoint string, rate int, timeout time.Duration, deadline tim
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSampler(sdktrace.ParentBased(sampler)),
 		sdktrace.WithBatcher(exp, sdktrace.WithExportTimeout(timeout)),
-		sdktrace.WithResource(resource.NewSchemaless(
+		// crictl's resource, schema URL included (its semconv's).
+		sdktrace.WithResource(resource.NewWithAttributes("https://opentelemetry.io/schemas/1.17.0",
 			attribute.String("service.name", "cri-tools"),
 			attribute.String("host.name", host),
 			attribute.Int("process.pid", os.Getpid()),
