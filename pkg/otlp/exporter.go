@@ -20,8 +20,10 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/metadata"
 )
 
 // exportMethod is TraceService.Export of opentelemetry-proto's
@@ -34,9 +36,10 @@ const maxRequest = 64 << 20
 var errShutdown = errors.New("otlp: exporter is shut down")
 
 // Exporter is an sdktrace.SpanExporter sending each batch in one
-// TraceService.Export call, in plain text, without retries.
+// TraceService.Export call, without retries.
 type Exporter struct {
 	timeout time.Duration
+	md      metadata.MD
 	// stop cancels the exports in flight when Shutdown runs out of time.
 	stopCtx context.Context
 	stop    context.CancelFunc
@@ -51,13 +54,21 @@ var _ sdktrace.SpanExporter = (*Exporter)(nil)
 // New returns an Exporter to the collector at endpoint (a gRPC target,
 // host:port). Each export takes at most timeout (none when 0). It does not
 // connect: the first export does.
-func New(endpoint string, timeout time.Duration) (*Exporter, error) {
-	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+func New(endpoint string, timeout time.Duration, o Options) (*Exporter, error) {
+	creds := insecure.NewCredentials()
+	if o.TLS != nil {
+		creds = credentials.NewTLS(o.TLS)
+	}
+	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Exporter{timeout: timeout, stopCtx: ctx, stop: cancel, conn: conn}, nil
+	e := &Exporter{timeout: timeout, stopCtx: ctx, stop: cancel, conn: conn}
+	if len(o.Headers) > 0 {
+		e.md = metadata.New(o.Headers)
+	}
+	return e, nil
 }
 
 // ExportSpans sends spans to the collector and returns the call's error;
@@ -79,6 +90,10 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.timeout)
 		defer cancel()
+	}
+	if e.md != nil {
+		out, _ := metadata.FromOutgoingContext(ctx)
+		ctx = metadata.NewOutgoingContext(ctx, metadata.Join(e.md, out))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

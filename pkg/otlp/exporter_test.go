@@ -17,6 +17,7 @@ import (
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/prototext"
 )
@@ -30,12 +31,15 @@ type collector struct {
 	reqs    []*collectortrace.ExportTraceServiceRequest
 	fail    error
 	partial bool
+	md      []metadata.MD // each export's
 }
 
-func (c *collector) Export(_ context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+func (c *collector) Export(ctx context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reqs = append(c.reqs, req)
+	md, _ := metadata.FromIncomingContext(ctx)
+	c.md = append(c.md, md)
 	if c.partial {
 		return &collectortrace.ExportTraceServiceResponse{PartialSuccess: &collectortrace.ExportTracePartialSuccess{RejectedSpans: 1, ErrorMessage: "one rejected"}}, c.fail
 	}
@@ -48,14 +52,14 @@ func (c *collector) requests() []*collectortrace.ExportTraceServiceRequest {
 	return c.reqs
 }
 
-func startCollector(t *testing.T) (*collector, string) {
+func startCollector(t *testing.T, opts ...grpc.ServerOption) (*collector, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &collector{}
-	s := grpc.NewServer()
+	s := grpc.NewServer(opts...)
 	collectortrace.RegisterTraceServiceServer(s, c)
 	go func() { _ = s.Serve(l) }()
 	t.Cleanup(s.Stop)
@@ -95,7 +99,7 @@ func silentCollector(t *testing.T) string {
 
 func newExporter(t *testing.T, endpoint string, timeout time.Duration) *Exporter {
 	t.Helper()
-	e, err := New(endpoint, timeout)
+	e, err := New(endpoint, timeout, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

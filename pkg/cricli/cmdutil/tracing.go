@@ -19,7 +19,8 @@ import (
 )
 
 // startTracing builds crictl's tracing setup: an OTLP/gRPC exporter to
-// endpoint (plain text, as crictl), a batch processor and a parent-based
+// endpoint (plain text, as crictl, unless the OTEL_EXPORTER_OTLP_*
+// environment gives certificates), a batch processor and a parent-based
 // sampler taking rate traces per million (negative: all, 0: none). Nothing
 // here runs unless --enable-tracing is given. shutdown flushes the spans
 // and returns within timeout, and by deadline when one is set (ctr's
@@ -31,7 +32,7 @@ func startTracing(endpoint string, rate int, timeout time.Duration, deadline tim
 	}
 	// A collector that is down must not slow the command: the exporter
 	// makes one attempt per batch, bounded by timeout.
-	exp, err := otlp.New(endpoint, timeout)
+	exp, err := otlp.New(endpoint, timeout, otlp.FromEnv(os.Getenv, os.ReadFile))
 	if err != nil {
 		return nil, nil, UsageErrorf("--%s %q: %v", flagTraceEP, endpoint, err)
 	}
