@@ -3,12 +3,13 @@
 //
 // It is hand-written for start-up memory. The upstream exporter
 // (otlptracegrpc) links the generated opentelemetry-proto types,
-// grpc-gateway, genproto, structpb, wrapperspb and gzip: eleven package
+// grpc-gateway, genproto, structpb, wrapperspb and gzip: ten package
 // initialisers that run on every start of ctr, traced or not, each
 // touching its pages of text, rodata and pclntab. Without them `ctr
-// --version` peaks 0.8 MiB lower. The request is small and fixed in shape,
-// so it is encoded here with protowire (which ctr links anyway) and sent on
-// a plain grpc.ClientConn as raw bytes.
+// --version` peaks 0.7 MiB lower (22.5 to 21.8 MiB, median of 31 paired
+// runs) and the binary is 0.6 MiB smaller. The request is small and
+// fixed in shape, so it is encoded here with protowire, which ctr links
+// anyway, and sent on a plain grpc.ClientConn as raw bytes.
 package otlp
 
 import (
