@@ -49,11 +49,7 @@ func TestHeadersFromEnv(t *testing.T) {
 // The headers go with each export.
 func TestHeadersReachTheCollector(t *testing.T) {
 	c, addr := startCollector(t)
-	e, err := New(addr, 10*time.Second, Options{Headers: map[string]string{"Api-Key": "s3cret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Shutdown(context.Background())
+	e := newExporter(t, addr, 10*time.Second, Options{Headers: map[string]string{"Api-Key": "s3cret"}})
 	spans, _ := fixture(t)
 	if err := e.ExportSpans(context.Background(), spans); err != nil {
 		t.Fatal(err)
@@ -141,11 +137,7 @@ func TestTLSFromEnv(t *testing.T) {
 			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": certFile}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := New(addr, 5*time.Second, FromEnv(envOf(tc.env), os.ReadFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Shutdown(context.Background())
+			e := newExporter(t, addr, 5*time.Second, FromEnv(envOf(tc.env), os.ReadFile))
 			if err := e.ExportSpans(context.Background(), spans); (err == nil) != tc.ok {
 				t.Errorf("export: %v", err)
 			}

@@ -97,9 +97,9 @@ func silentCollector(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func newExporter(t *testing.T, endpoint string, timeout time.Duration) *Exporter {
+func newExporter(t *testing.T, endpoint string, timeout time.Duration, o ...Options) *Exporter {
 	t.Helper()
-	e, err := New(endpoint, timeout, Options{})
+	e, err := New(endpoint, timeout, append(o, Options{})[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestSameRequestAsTheUpstreamExporter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer up.Shutdown(context.Background())
+	t.Cleanup(func() { _ = up.Shutdown(context.Background()) })
 	if err := up.ExportSpans(context.Background(), spans); err != nil {
 		t.Fatal(err)
 	}
