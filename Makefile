@@ -145,7 +145,8 @@ FUZZ_TARGETS := \
 	./pkg/printer:FuzzTerminalWriter \
 	./pkg/printer:FuzzOutputFormats \
 	./pkg/cricli:FuzzConfigEdit \
-	./pkg/cricli:FuzzCompletionOutput
+	./pkg/cricli:FuzzCompletionOutput \
+	./pkg/otlp:FuzzHostileStrings
 
 all: build
 

@@ -229,11 +229,13 @@ type otlpReceiver struct {
 	collectortrace.UnimplementedTraceServiceServer
 	mu    sync.Mutex
 	spans []*tracepb.Span
+	reqs  []*collectortrace.ExportTraceServiceRequest
 }
 
 func (r *otlpReceiver) Export(_ context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.reqs = append(r.reqs, req)
 	for _, rs := range req.ResourceSpans {
 		for _, ss := range rs.ScopeSpans {
 			r.spans = append(r.spans, ss.Spans...)

@@ -32,6 +32,7 @@ var layers = map[string]int{
 	"pkg/outfile":    0,
 	"pkg/printer":    0, // the printing engine; the domain's views are pkg/views
 	"pkg/wirejson":   0,
+	"pkg/otlp":       0, // the trace exporter, below the tree that traces
 	// Imported by ctr for its init alone: nothing may come before it.
 	"cmd/ctr/internal/profrate": 0,
 	// The CRI client.

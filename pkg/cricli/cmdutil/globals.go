@@ -12,8 +12,8 @@ import (
 	"runtime/pprof"
 
 	"github.com/urfave/cli/v3"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ctrcri/ctrcri/pkg/cricli/urfavex"
@@ -84,17 +84,18 @@ func (s *runHooks) before(ctx context.Context, cmd *cli.Command) (context.Contex
 	if !PersonalityOf(cmd).AnyTraceRate && (rate < -1 || rate > 1_000_000) {
 		return ctx, UsageErrorf("invalid --%s %d: use -1 (all) or 0 to 1000000", flagTraceRate, rate)
 	}
-	tp, shutdown, err := startTracing(ctx, cri.String(flagTraceEP), rate, exportTimeout(cri), commandDeadline(cmd))
+	tp, shutdown, err := startTracing(cri.String(flagTraceEP), rate, exportTimeout(cri), commandDeadline(cmd))
 	if err != nil {
 		return ctx, err
 	}
 	s.shutdown = shutdown
-	// As crictl, the root span is named after the command.
+	// As crictl, the root span is named after the command and says it in
+	// a "command" attribute.
 	name := cri.Args().First()
 	if name == "" {
 		name = cri.Name
 	}
-	ctx, s.span = tp.Tracer("github.com/ctrcri/ctrcri/pkg/cricli").Start(ctx, name)
+	ctx, s.span = tp.Tracer("github.com/ctrcri/ctrcri/pkg/cricli").Start(ctx, name, trace.WithAttributes(attribute.String("command", name)))
 	ctx = withTracerProvider(ctx, tp)
 	return ctx, nil
 }

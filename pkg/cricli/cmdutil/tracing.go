@@ -9,32 +9,30 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/stats"
+
+	"github.com/ctrcri/ctrcri/pkg/otlp"
 )
 
 // startTracing builds crictl's tracing setup: an OTLP/gRPC exporter to
-// endpoint (plain text, as crictl), a batch processor and a parent-based
+// endpoint (plain text, as crictl, unless the OTEL_EXPORTER_OTLP_*
+// environment gives certificates), a batch processor and a parent-based
 // sampler taking rate traces per million (negative: all, 0: none). Nothing
 // here runs unless --enable-tracing is given. shutdown flushes the spans
 // and returns within timeout, and by deadline when one is set (ctr's
 // --timeout: a deadline on the whole command), even when no collector
 // answers.
-func startTracing(ctx context.Context, endpoint string, rate int, timeout time.Duration, deadline time.Time) (trace.TracerProvider, func(), error) {
+func startTracing(endpoint string, rate int, timeout time.Duration, deadline time.Time) (trace.TracerProvider, func(), error) {
 	if !deadline.IsZero() {
 		timeout = max(min(timeout, time.Until(deadline)), time.Millisecond)
 	}
-	exp, err := otlptracegrpc.New(ctx,
-		otlptracegrpc.WithEndpoint(endpoint),
-		otlptracegrpc.WithInsecure(),
-		otlptracegrpc.WithTimeout(timeout),
-		// A collector that is down must not slow the command: no retries.
-		otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: false}),
-	)
+	// A collector that is down must not slow the command: the exporter
+	// makes one attempt per batch, bounded by timeout.
+	exp, err := otlp.New(endpoint, timeout, otlp.FromEnv(os.Getenv, os.ReadFile))
 	if err != nil {
 		return nil, nil, UsageErrorf("--%s %q: %v", flagTraceEP, endpoint, err)
 	}
@@ -51,7 +49,8 @@ func startTracing(ctx context.Context, endpoint string, rate int, timeout time.D
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSampler(sdktrace.ParentBased(sampler)),
 		sdktrace.WithBatcher(exp, sdktrace.WithExportTimeout(timeout)),
-		sdktrace.WithResource(resource.NewSchemaless(
+		// crictl's resource, schema URL included (its semconv's).
+		sdktrace.WithResource(resource.NewWithAttributes("https://opentelemetry.io/schemas/1.17.0",
 			attribute.String("service.name", "cri-tools"),
 			attribute.String("host.name", host),
 			attribute.Int("process.pid", os.Getpid()),
