@@ -156,7 +156,7 @@ func describe(r callRecord) []string {
 		}
 		var attrs []string
 		for _, kv := range s.Attributes() {
-			attrs = append(attrs, string(kv.Key)+"="+kv.Value.Emit())
+			attrs = append(attrs, string(kv.Key)+"="+kv.Value.String())
 		}
 		sort.Strings(attrs)
 		out = append(out, fmt.Sprintf("%s kind=%s scope=%s parent=%s attrs=[%s] status=%s %q",
