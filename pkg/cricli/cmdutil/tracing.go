@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v3"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
@@ -77,17 +76,14 @@ func withTracerProvider(ctx context.Context, tp trace.TracerProvider) context.Co
 	return context.WithValue(ctx, tracerKey{}, tp)
 }
 
-// rpcTracing is the otelgrpc client handler that makes one child span per
-// CRI call, or nil when the command is not traced.
+// rpcTracing is the stats handler that makes one child span per CRI call
+// (rpcspan.go), or nil when the command is not traced.
 func rpcTracing(ctx context.Context) stats.Handler {
 	tp, ok := ctx.Value(tracerKey{}).(trace.TracerProvider)
 	if !ok {
 		return nil
 	}
-	return otelgrpc.NewClientHandler(
-		otelgrpc.WithTracerProvider(tp),
-		otelgrpc.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})),
-	)
+	return newRPCSpans(tp, propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 }
 
 // commandDeadline is when ctr's --timeout (a deadline on the whole
