@@ -353,37 +353,13 @@ func (e *encoder) anyValue(num protowire.Number, v attribute.Value) {
 		e.b = protowire.AppendTag(e.b, anyBytes, protowire.BytesType)
 		e.b = protowire.AppendBytes(e.b, v.AsByteSlice())
 	case attribute.BOOLSLICE:
-		a := e.open(anyArray)
-		for _, x := range v.AsBoolSlice() {
-			m := e.open(arrayValues)
-			e.boolAlways(x)
-			e.close(m)
-		}
-		e.close(a)
+		array(e, v.AsBoolSlice(), e.boolAlways)
 	case attribute.INT64SLICE:
-		a := e.open(anyArray)
-		for _, x := range v.AsInt64Slice() {
-			m := e.open(arrayValues)
-			e.intAlways(x)
-			e.close(m)
-		}
-		e.close(a)
+		array(e, v.AsInt64Slice(), e.intAlways)
 	case attribute.FLOAT64SLICE:
-		a := e.open(anyArray)
-		for _, x := range v.AsFloat64Slice() {
-			m := e.open(arrayValues)
-			e.doubleAlways(x)
-			e.close(m)
-		}
-		e.close(a)
+		array(e, v.AsFloat64Slice(), e.doubleAlways)
 	case attribute.STRINGSLICE:
-		a := e.open(anyArray)
-		for _, x := range v.AsStringSlice() {
-			m := e.open(arrayValues)
-			e.strAlways(anyString, x)
-			e.close(m)
-		}
-		e.close(a)
+		array(e, v.AsStringSlice(), func(x string) { e.strAlways(anyString, x) })
 	case attribute.SLICE:
 		a := e.open(anyArray)
 		for _, x := range v.AsSlice() {
@@ -402,6 +378,17 @@ func (e *encoder) anyValue(num protowire.Number, v attribute.Value) {
 		e.strAlways(anyString, "INVALID")
 	}
 	e.close(m)
+}
+
+// array writes xs as an ArrayValue, each element an AnyValue written by put.
+func array[T any](e *encoder, xs []T, put func(T)) {
+	a := e.open(anyArray)
+	for _, x := range xs {
+		m := e.open(arrayValues)
+		put(x)
+		e.close(m)
+	}
+	e.close(a)
 }
 
 func (e *encoder) boolAlways(v bool) {
