@@ -47,9 +47,6 @@ func JSONSchemaCommand(parent string, defaultPod bool) *cli.Command {
 		Aliases: []string{"js"},
 		Usage:   "Print the JSON Schema of the config file (generated from this build's CRI API)",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := NoArgs(cmd); err != nil {
-				return err
-			}
 			pod, ctr := defaultPod, !defaultPod
 			if HasFlag(cmd, "pod") && (cmd.Bool("pod") || cmd.Bool("container")) {
 				pod, ctr = cmd.Bool("pod"), cmd.Bool("container")

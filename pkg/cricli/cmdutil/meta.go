@@ -1,6 +1,8 @@
 package cmdutil
 
 import (
+	"strings"
+
 	"github.com/urfave/cli/v3"
 )
 
@@ -24,6 +26,15 @@ type ArgSpec struct {
 	Rest int
 	// Min is how many arguments the command needs at least.
 	Min int
+	// Synopsis is the arguments as the synopsis writes them ("POD
+	// CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml"); "" derives them
+	// from Noun, Args and Files. The arity check quotes it.
+	Synopsis string
+	// ByFlags: the flags decide how many arguments the command takes
+	// (config --get, exec's filters), so no check runs before its action;
+	// the declaration is the form without those flags, which the action
+	// checks with CheckArgs.
+	ByFlags bool
 	// CrictlHelp is crictl's test (cri-tools v1.37.0) for printing the
 	// command's help on stdout and exiting 0 instead of running it: the
 	// crictl personality applies it; under ctr cri the same command lines
@@ -39,6 +50,34 @@ func (s ArgSpec) MaxArgs() int {
 		return ArgsMany
 	}
 	return s.Args + s.Files + s.Rest
+}
+
+// ArgWords is how the synopsis and the arity check name the arguments:
+// Synopsis, else "CONTAINER-ID|NAME ..." from the noun, "FILE" per file,
+// in brackets when none is needed.
+func (s ArgSpec) ArgWords() string {
+	if s.Synopsis != "" {
+		return s.Synopsis
+	}
+	arg := map[Noun]string{NounContainers: "CONTAINER-ID|NAME", NounPods: "POD-ID|NAME|NAMESPACE/NAME", NounImages: "IMAGE-ID|REF", NounShells: strings.Join(Shells, "|"), NounConfigKeys: "KEY VALUE"}[s.Noun]
+	var w []string
+	switch {
+	case s.Args == ArgsMany:
+		w = append(w, arg+" ...")
+	case s.Args > 0:
+		w = append(w, arg)
+	}
+	switch {
+	case s.Files == ArgsMany:
+		w = append(w, "FILE ...")
+	case s.Files > 0:
+		w = append(w, strings.TrimSpace(strings.Repeat(" FILE", s.Files)))
+	}
+	words := strings.Join(w, " ")
+	if words != "" && s.Min == 0 {
+		return "[" + words + "]"
+	}
+	return words
 }
 
 // HelpOnArity is a CrictlHelp: help when the arguments are fewer than Min

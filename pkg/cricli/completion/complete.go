@@ -597,9 +597,6 @@ so it works for every command. It is the same script as "ctr completion SHELL"
 make install puts the scripts where bash-completion, zsh and fish look.`,
 		Category: cmdutil.CatTools,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() > 1 {
-				return cmdutil.UsageErrorf("completion takes one shell: %s", strings.Join(cmdutil.Shells, ", "))
-			}
 			shell := cmd.Args().First()
 			if shell == "" {
 				shell = "bash" // crictl's default, kept for `source <(crictl completion)`
@@ -611,7 +608,7 @@ make install puts the scripts where bash-completion, zsh and fish look.`,
 			_, err = io.WriteString(cmd.Root().Writer, script)
 			return err
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1, Synopsis: "[bash|zsh|fish|pwsh]", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Enable completion in the running bash",
 				"source <(ctr cri completion bash)"),
 			cmdutil.Ex("Enable it in zsh, after compinit",

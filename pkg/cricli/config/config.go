@@ -238,8 +238,8 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 				}
 				return p.Print(cmd.Root().Writer, configList(d))
 			default:
-				if cmd.NArg() != 2 {
-					return cmdutil.UsageErrorf("config: give KEY VALUE, got %d arguments", cmd.NArg())
+				if err := cmdutil.CheckArgs(cmd); err != nil {
+					return err
 				}
 				sets = append(sets, [2]string{cmd.Args().Get(0), cmd.Args().Get(1)})
 			}
@@ -253,7 +253,7 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 			}
 			return d.write()
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounConfigKeys, Args: 1, Rest: 1,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounConfigKeys, Args: 1, Rest: 1, Min: 2, Synopsis: "KEY VALUE", ByFlags: true,
 			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "get", "set", "list") }},
 			cmdutil.Ex("Point crictl's config file at containerd",
 				"ctr cri config --set runtime-endpoint=unix:///run/containerd/containerd.sock"),

@@ -31,9 +31,6 @@ func NewPsCommand() *cli.Command {
 			cmdutil.VerboseFlag(),
 			cmdutil.NoTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			p, w, err := cmdutil.NewListPrinter(cmd)
 			if err != nil {
 				return err
@@ -127,7 +124,7 @@ func NewInspectCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany, Synopsis: "[CONTAINER-ID|NAME ...]"},
 			cmdutil.Ex("Status and runtime info of container app",
 				"ctr cri inspect app"),
 			cmdutil.Ex("The PID of container app's main process (for nsenter)",

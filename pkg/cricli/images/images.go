@@ -37,9 +37,6 @@ func NewImagesCommand() *cli.Command {
 			cmdutil.NoTruncFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() > 1 {
-				return cmdutil.UsageErrorf("images takes at most one REPOSITORY[:TAG], got %d", cmd.NArg())
-			}
 			p, err := cmdutil.NewPrinter(cmd)
 			if err != nil {
 				return err
@@ -58,7 +55,7 @@ func NewImagesCommand() *cli.Command {
 				return p.Print(cmd.Root().Writer, views.Images(imgs, cols))
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, Synopsis: "[REPOSITORY[:TAG]]", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("List images",
 				"ctr cri images"),
 			cmdutil.Ex("The tags of one repository, with digests",
@@ -112,7 +109,7 @@ func NewInspectImageCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany, Synopsis: "[IMAGE-ID|REF ...]"},
 			cmdutil.Ex("Status and runtime info of an image",
 				"ctr cri inspecti busybox"),
 			cmdutil.Ex("The image's size in bytes",

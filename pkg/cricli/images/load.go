@@ -129,7 +129,7 @@ succeeds: the same name on the same image is not a conflict.`,
 			}
 			return err
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany, Synopsis: "[FILE|- ...]"},
 			cmdutil.Ex("Load an image archive (OCI or docker, plain or gzipped) for CRI",
 				"ctr cri load app.tar"),
 			cmdutil.Ex("Load an archive from another host through a pipe",

@@ -39,9 +39,6 @@ empty on success.`,
 		),
 		Commands: []*cli.Command{cmdutil.JSONSchemaCommand("pull", true)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("pull takes one image reference, got %d arguments", cmd.NArg())
-			}
 			image := cmd.Args().First()
 			if _, err := reference.ParseAnyReference(image); err != nil {
 				return cmdutil.UsageErrorf("invalid image reference %q: %v", image, err)
@@ -83,7 +80,7 @@ empty on success.`,
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Rest: 1,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Rest: 1, Min: 1, Synopsis: "NAME[:TAG|@DIGEST]",
 			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }},
 			cmdutil.Ex("Pull an image",
 				"ctr cri pull busybox:1.36"),

@@ -61,9 +61,6 @@ for that platform is an error.`,
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)", TakesFile: true},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() == 0 {
-				return cmdutil.UsageErrorf("save needs at least one image")
-			}
 			out := cmd.String("output")
 			if out == "" {
 				return cmdutil.UsageErrorf("save needs -o FILE (or -o - for standard output)")
@@ -85,7 +82,7 @@ for that platform is an error.`,
 				return saveError(err)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany, Min: 1, Synopsis: "IMAGE ..."},
 			cmdutil.Ex("Save an image to an archive that load, docker and podman read",
 				"ctr cri save -o app.tar registry.example.com/team/app:1.4"),
 			cmdutil.Ex("Save two images into one archive",

@@ -56,9 +56,6 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 		},
 		Commands: []*cli.Command{newDiagnoseMergeCommand()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			if cmd.Int("details") < 0 {
 				return cmdutil.UsageErrorf("invalid --details %d: must not be negative", cmd.Int("details"))
 			}
@@ -258,7 +255,7 @@ summary line on stderr); 2 usage error.`,
 			}
 			return nil
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany, Synopsis: "[FILE|DIR|-]..."},
 			cmdutil.Ex("Merge the reports collected from many nodes",
 				"ctr cri diagnose merge reports/"),
 			cmdutil.Ex("Merge and name the nodes that did not report",

@@ -33,9 +33,6 @@ at that very moment can show up once: run again to confirm.`,
 		Category: cmdutil.CatContainerd,
 		Flags:    []cli.Flag{cmdutil.OutputFlag(printer.Table, views.OrphanFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.QuietFlag("orphan"), cmdutil.NoTruncFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			p, err := cmdutil.NewPrinter(cmd)
 			if err != nil {
 				return err

@@ -27,9 +27,6 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 		Flags:    []cli.Flag{cmdutil.RuntimeHandlerFlag(), cmdutil.CancelTimeoutFlag()},
 		Commands: []*cli.Command{cmdutil.JSONSchemaCommand("runp", true)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("runp takes one pod config file, got %d arguments", cmd.NArg())
-			}
 			cfg, err := cmdutil.LoadPodConfig(cmd, cmd.Args().First())
 			if err != nil {
 				return err
@@ -47,7 +44,7 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1, Min: 1, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1, Min: 1, Synopsis: "POD-CONFIG.json|yaml", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Run a pod from a config file and print its ID",
 				"ctr cri runp pod.yaml"),
 			cmdutil.Ex("Run it with another runtime handler",
@@ -99,7 +96,7 @@ func NewStopPodCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany, Synopsis: "POD [POD...]",
 			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
 			cmdutil.Ex("Stop pod web of namespace shop",
 				"ctr cri stopp shop/web"),

@@ -21,9 +21,6 @@ func NewPodsCommand() *cli.Command {
 		Category:               cmdutil.CatPods,
 		Flags:                  append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.WatchListFlag(), cmdutil.QuietFlag("pod"), cmdutil.VerboseFlag(), cmdutil.NoTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			p, w, err := cmdutil.NewListPrinter(cmd)
 			if err != nil {
 				return err
@@ -92,7 +89,7 @@ func NewInspectPodCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany, Synopsis: "[POD-ID|NAME|NAMESPACE/NAME ...]"},
 			cmdutil.Ex("State, network and runtime info of pod web",
 				"ctr cri inspectp web"),
 			cmdutil.Ex("The pod's IP address",

@@ -29,9 +29,6 @@ or Ctrl-C: the container keeps running.`,
 		},
 			streamFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("attach needs exactly one container: ctr cri attach [options] CONTAINER")
-			}
 			cfg, err := streamConfig(cmd)
 			if err != nil {
 				return err
@@ -63,7 +60,7 @@ or Ctrl-C: the container keeps running.`,
 				return err
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1, Min: 1, Synopsis: "CONTAINER",
 			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 && c.Args().First() != "" }},
 			cmdutil.Ex("Attach to the terminal of container web's main process (detach with ctrl-p, ctrl-q)",
 				"ctr cri attach -it web"),

@@ -95,7 +95,8 @@ The exit code is the remote command's; 130 if interrupted.`,
 		}, cmdutil.ContainerFilterFlags()...),
 			streamFlags()...),
 		Action: runExec,
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1, Rest: cmdutil.ArgsMany,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1, Rest: cmdutil.ArgsMany, Min: 2,
+			Synopsis: "CONTAINER COMMAND [ARG...]", ByFlags: true,
 			CrictlHelp: func(c *cli.Command) bool {
 				return c.NArg() < 1 || c.NArg() < 2 && !cmdutil.AnySet(c, containerFilterNames...)
 			}},
@@ -142,7 +143,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 	case filtered && len(args) == 0:
 		return cmdutil.UsageErrorf("exec needs a command to run")
 	case !filtered && len(args) < 2:
-		return cmdutil.UsageErrorf("exec needs a container and a command: ctr cri exec [options] CONTAINER COMMAND [ARG...]")
+		return cmdutil.CheckArgs(cmd)
 	case !filtered:
 		ref, args = args[0], args[1:]
 	}

@@ -50,9 +50,6 @@ time without a zone) or a Unix time (1714557600).`,
 			&cli.BoolFlag{Name: "raw", Usage: "write the container's bytes to a terminal unescaped (escape sequences take effect)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("logs needs exactly one container: ctr cri logs [options] CONTAINER")
-			}
 			for _, name := range []string{"tail", "limit-bytes"} {
 				if v := cmd.Int64(name); v < -1 {
 					return cmdutil.UsageErrorf("invalid --%s %d: want 0 or more, or -1 for no limit", name, v)
@@ -117,7 +114,7 @@ time without a zone) or a Unix time (1714557600).`,
 				return err
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: 1,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: 1, Min: 1, Synopsis: "CONTAINER",
 			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }},
 			cmdutil.Ex("Follow container app's log from its last 20 lines",
 				"ctr cri logs -f --tail 20 app"),

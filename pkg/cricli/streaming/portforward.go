@@ -30,9 +30,6 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 		Category: cmdutil.CatStreaming,
 		Flags:    streamFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() < 2 {
-				return cmdutil.UsageErrorf("port-forward needs a pod and at least one port: ctr cri port-forward [options] POD [LOCAL:]REMOTE...")
-			}
 			cfg, err := streamConfig(cmd)
 			if err != nil {
 				return err
@@ -57,7 +54,8 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 				return fw.Run(ctx, c, res[0].Item.Id)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Rest: cmdutil.ArgsMany, Min: 2, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Rest: cmdutil.ArgsMany, Min: 2,
+			Synopsis: "POD [LOCAL:]REMOTE...", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Forward localhost:8080 to port 80 of pod web",
 				"ctr cri port-forward web 8080:80"),
 		),
