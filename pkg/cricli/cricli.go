@@ -119,6 +119,7 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 	}
 	setUsageErrors(cmd)
 	cmdutil.CheckArity(cmd)
+	cmdutil.FillSynopses(cmd, "ctr cri")
 	urfavex.GluedFormats(cmd, cmdutil.OutputFormatsOf)
 	completion.EnableCompletion(cmd)
 	cmdutil.NewSession(opts).Attach(cmd)

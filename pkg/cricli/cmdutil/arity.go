@@ -46,6 +46,29 @@ func CheckArity(cmd *cli.Command) {
 	}
 }
 
+// Synopsis is the usage line of a command that takes arguments, as its
+// declaration names them: full, the command line that invokes it ("ctr cri
+// logs"), then "[options]" and ArgWords; "" for a command that takes none.
+func Synopsis(cmd *cli.Command, full string) string {
+	if words := ArgSpecOf(cmd).ArgWords(); words != "" {
+		return full + " [options] " + words
+	}
+	return ""
+}
+
+// FillSynopses gives every command below cmd (invoked as full) that takes
+// arguments and has no usage line of its own its Synopsis; the others keep
+// urfave/cli's.
+func FillSynopses(cmd *cli.Command, full string) {
+	for _, sub := range cmd.Commands {
+		path := full + " " + sub.Name
+		FillSynopses(sub, path)
+		if sub.UsageText == "" {
+			sub.UsageText = Synopsis(sub, path)
+		}
+	}
+}
+
 // commandPath names cmd as typed after cri: "logs", "create jsonschema".
 func commandPath(cmd *cli.Command) string {
 	cri := CriCommand(cmd)

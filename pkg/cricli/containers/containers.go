@@ -83,7 +83,6 @@ func NewInspectCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "inspect",
 		Usage:       "Show the status of one or more containers",
-		UsageText:   "ctr cri inspect [options] [CONTAINER-ID|NAME ...]",
 		Description: "With no containers named, the filters select the targets (running ones unless -a, --state, -l or -n). One target prints an object, several an array.",
 		Category:    cmdutil.CatContainers,
 		Flags:       append(cmdutil.WithShortState(cmdutil.ContainerFilterFlags()), &cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "with no containers named, select all states, not only running ones"}, cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.InspectQuietFlag(), cmdutil.ContainerdFlag()),

@@ -134,9 +134,8 @@ func readCreateOptions(cmd *cli.Command, ctrPath, podPath, def string, configKey
 // pod from a container config and the pod's config; print its ID.
 func NewCreateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "create",
-		Usage:     "Create a container in a pod from a container config and the pod's config; print its ID",
-		UsageText: "ctr cri create [options] POD CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml",
+		Name:  "create",
+		Usage: "Create a container in a pod from a container config and the pod's config; print its ID",
 		Description: `POD is a pod ID, unique ID prefix, name or namespace/name. The image is pulled
 only when the runtime lacks it, unless --pull says otherwise (crictl's config
 key pull-image-on-create: true means --pull always).
@@ -193,9 +192,8 @@ key pull-image-on-create: true means --pull always).
 // it (runp + pull + create + start); print the container ID.
 func NewRunCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "run",
-		Usage:     "Run a pod and a container in it (runp + pull + create + start); print the container ID",
-		UsageText: "ctr cri run [options] CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml",
+		Name:  "run",
+		Usage: "Run a pod and a container in it (runp + pull + create + start); print the container ID",
 		Description: `As crictl, the image is pulled every time (refreshing a moved tag), unless --pull
 says otherwise (--pull missing pulls only an absent image; crictl's config key
 disable-pull-on-run: true means --pull never). When a step after the pod started

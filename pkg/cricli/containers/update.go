@@ -27,9 +27,8 @@ const (
 // one or more containers.
 func NewUpdateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "update",
-		Usage:     "Update the resources of one or more containers",
-		UsageText: "ctr cri update [options] CONTAINER [CONTAINER...]",
+		Name:  "update",
+		Usage: "Update the resources of one or more containers",
 		Description: `Only the resources given are sent; the others keep their current value. As in
 crictl, 0 means "leave unchanged" (CRI has no way to say "no limit" but -1 for the
 CPU quota), and an update without resource flags changes nothing; values the

@@ -178,14 +178,13 @@ func manEnvironment(cmd *cli.Command, kind string) string {
 // usageFor writes the synopsis of a command that has none, from what its
 // constructor says its arguments are: "ctr cri logs [options] CONTAINER".
 func usageFor(cmd *cli.Command, full string) string {
-	u := full + " [options]"
+	if u := cmdutil.Synopsis(cmd, full); u != "" {
+		return u
+	}
 	if len(cmd.Commands) > 0 {
-		return u + " COMMAND [options] [arguments...]"
+		return full + " [options] COMMAND [options] [arguments...]"
 	}
-	if words := cmdutil.ArgSpecOf(cmd).ArgWords(); words != "" {
-		u += " " + words
-	}
-	return u
+	return full + " [options]"
 }
 
 // ExamplesFor is cmd's examples as shown under ctr, or under crictl: there

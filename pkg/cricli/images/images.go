@@ -23,7 +23,6 @@ func NewImagesCommand() *cli.Command {
 		UseShortOptionHandling: true,
 		Aliases:                []string{"image", "img"},
 		Usage:                  "List images, sorted by name",
-		UsageText:              "ctr cri images [options] [REPOSITORY[:TAG]]",
 		Category:               cmdutil.CatImages,
 		Flags: []cli.Flag{
 			imageFilterFlag(),
@@ -73,7 +72,6 @@ func NewInspectImageCommand() *cli.Command {
 		Name:                   "inspecti",
 		UseShortOptionHandling: true,
 		Usage:                  "Show the status of one or more images",
-		UsageText:              "ctr cri inspecti [options] [IMAGE-ID|REF ...]",
 		Description:            "With no images named, --name and -f select the targets (all images without them). One target prints an object, several an array.",
 		Category:               cmdutil.CatImages,
 		Flags: []cli.Flag{

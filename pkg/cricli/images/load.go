@@ -35,9 +35,8 @@ func platformFlags(verb string) []cli.Flag {
 // CRI.
 func NewLoadCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "load",
-		Usage:     "Import image archives (OCI or docker, plain or gzipped) into CRI's containerd namespace, unpacked for CRI",
-		UsageText: "ctr cri load [options] [FILE|- ...]",
+		Name:  "load",
+		Usage: "Import image archives (OCI or docker, plain or gzipped) into CRI's containerd namespace, unpacked for CRI",
 		Description: `Each archive is imported into the namespace CRI uses (k8s.io) and unpacked for
 CRI's snapshotter, so "ctr cri images" and new pods see its images at once; the
 loaded image names are printed, one per line. "-" reads standard input

@@ -22,7 +22,6 @@ func NewPullCommand() *cli.Command {
 		Name:                   "pull",
 		UseShortOptionHandling: true,
 		Usage:                  "Pull an image from a registry",
-		UsageText:              "ctr cri pull [options] NAME[:TAG|@DIGEST]",
 		Description: cmdutil.AuthHelp + `
 
 On a terminal, stderr shows the pull's progress while it runs: one line per

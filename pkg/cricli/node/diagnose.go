@@ -163,9 +163,8 @@ func (p *problemsFound) ExitCode() int { return cmdutil.ExitFailed }
 
 func newDiagnoseMergeCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "merge",
-		Usage:     "Merge many nodes' diagnose reports into a fleet view: nodes by health, problems grouped, version skew",
-		UsageText: "ctr cri diagnose merge [options] [FILE|DIR|-]...",
+		Name:  "merge",
+		Usage: "Merge many nodes' diagnose reports into a fleet view: nodes by health, problems grouped, version skew",
 		Description: `Reads ctrcri.diagnose/v1 reports from files, directories (every file below,
 in name order) and standard input ("-", the default when it is not a terminal):
 NDJSON, concatenated or indented JSON, and lines prefixed by

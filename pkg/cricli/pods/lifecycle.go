@@ -15,9 +15,8 @@ import (
 // config file and print its ID.
 func NewRunPodCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "runp",
-		Usage:     "Run a new pod from a pod config file and print its ID",
-		UsageText: "ctr cri runp [options] POD-CONFIG.json|yaml",
+		Name:  "runp",
+		Usage: "Run a new pod from a pod config file and print its ID",
 		Description: cmdutil.ConfigHelp + `
 
 metadata.name and metadata.namespace are required; metadata.uid is generated

@@ -61,7 +61,6 @@ func NewInspectPodCommand() *cli.Command {
 		Name:                   "inspectp",
 		UseShortOptionHandling: true,
 		Usage:                  "Show the status of one or more pods",
-		UsageText:              "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
 		Description:            "With no pods named, the filters select the targets. One target prints an object, several an array.",
 		Category:               cmdutil.CatPods,
 		Flags:                  append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.InspectQuietFlag(), cmdutil.ContainerdFlag()),

@@ -15,9 +15,8 @@ import (
 // process of a running container.
 func NewAttachCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "attach",
-		Usage:     "Attach to the main process of a running container",
-		UsageText: "ctr cri attach [options] CONTAINER",
+		Name:  "attach",
+		Usage: "Attach to the main process of a running container",
 		Description: `Streams the container's output; -i also passes stdin, -t treats the container's
 terminal as yours (it must have been created with tty). Detach with ctrl-p ctrl-q
 or Ctrl-C: the container keeps running.`,

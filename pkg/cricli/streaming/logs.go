@@ -22,9 +22,8 @@ import (
 // from its CRI log file.
 func NewLogsCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "logs",
-		Usage:     "Print a container's logs from its CRI log file",
-		UsageText: "ctr cri logs [options] CONTAINER",
+		Name:  "logs",
+		Usage: "Print a container's logs from its CRI log file",
 		Description: `Reads the file ContainerStatus.log_path names (kubelet's CRI log format) on this
 machine; lines go to stdout or stderr as the container wrote them. On a terminal,
 control sequences other than colours (screen clears, cursor moves, OSC title and

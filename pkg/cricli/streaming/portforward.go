@@ -20,9 +20,8 @@ import (
 // ports to ports inside a pod's network namespace.
 func NewPortForwardCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "port-forward",
-		Usage:     "Forward local ports to ports inside a pod's network namespace",
-		UsageText: "ctr cri port-forward [options] POD [LOCAL:]REMOTE...",
+		Name:  "port-forward",
+		Usage: "Forward local ports to ports inside a pod's network namespace",
 		Description: `Listens on localhost (127.0.0.1 and ::1) only. LOCAL defaults to REMOTE; 0 or an
 empty LOCAL (":8080") picks a free port, printed in the "Forwarding from" line.
 Runs until Ctrl-C (exit 0) or until the connection to the pod is lost (exit 1).

@@ -98,7 +98,6 @@ func NewStatsCommand() *cli.Command {
 		Name:                   "stats",
 		UseShortOptionHandling: true,
 		Usage:                  "Show container resource usage, sorted by ID",
-		UsageText:              "ctr cri stats [options] [CONTAINER...]",
 		Description: `Tables (also custom-columns) show running containers only unless -a; documents
 (-o json, yaml, go-template, jsonpath) list every container the runtime reports, as
 crictl's do. CPU % is the runtime's own rate when it reports
@@ -165,7 +164,6 @@ func NewPodStatsCommand() *cli.Command {
 		Name:                   "statsp",
 		UseShortOptionHandling: true,
 		Usage:                  "Show pod resource usage, sorted by ID",
-		UsageText:              "ctr cri statsp [options] [POD...]",
 		Description: `CPU % is the runtime's own rate when it reports one, else measured between two
 samples --seconds apart. One ListPodSandboxStats call per refresh. The runtime
 needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.`,
