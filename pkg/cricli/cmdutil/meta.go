@@ -88,6 +88,13 @@ func HelpOnArity(c *cli.Command) bool {
 	return n < s.Min || s.MaxArgs() != ArgsMany && n > s.MaxArgs()
 }
 
+// HelpWithoutArgsOr is a CrictlHelp: help when the command got no
+// arguments and none of flags (rm without IDs or -a, config without KEY
+// VALUE or --get, --set, --list).
+func HelpWithoutArgsOr(flags ...string) func(*cli.Command) bool {
+	return func(c *cli.Command) bool { return c.NArg() == 0 && !AnySet(c, flags...) }
+}
+
 // AnySet reports whether any of the named flags of c was given.
 func AnySet(c *cli.Command, names ...string) bool {
 	for _, n := range names {

@@ -254,7 +254,7 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 			return d.write()
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounConfigKeys, Args: 1, Rest: 1, Min: 2, Synopsis: "KEY VALUE", ByFlags: true,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "get", "set", "list") }},
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("get", "set", "list")},
 			cmdutil.Ex("Point crictl's config file at containerd",
 				"ctr cri config --set runtime-endpoint=unix:///run/containerd/containerd.sock"),
 			cmdutil.Ex("Show every option of the config file",

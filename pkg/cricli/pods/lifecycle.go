@@ -96,7 +96,7 @@ func NewStopPodCommand() *cli.Command {
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany, Synopsis: "POD [POD...]",
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("all")},
 			cmdutil.Ex("Stop pod web of namespace shop",
 				"ctr cri stopp shop/web"),
 			cmdutil.Ex("Stop every ready pod",

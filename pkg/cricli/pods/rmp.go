@@ -65,7 +65,7 @@ func NewRemovePodCommand() *cli.Command {
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany, Synopsis: "POD [POD...]",
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("all")},
 			cmdutil.Ex("Remove a stopped pod",
 				"ctr cri rmp web"),
 			cmdutil.Ex("Stop and remove every pod",
