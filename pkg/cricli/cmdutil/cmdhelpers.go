@@ -28,7 +28,7 @@ func DocCommand(name, usage, category, def string, formats []string, fetch func(
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, r)
+				return p.Print(Stdout(cmd), r)
 			})
 		},
 	}

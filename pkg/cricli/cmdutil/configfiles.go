@@ -56,12 +56,12 @@ func JSONSchemaCommand(parent string, defaultPod bool) *cli.Command {
 				return err
 			}
 			if pod {
-				if err := p.Print(cmd.Root().Writer, &printer.Resource{Doc: criconfig.PodConfigSchema()}); err != nil {
+				if err := p.Print(Stdout(cmd), &printer.Resource{Doc: criconfig.PodConfigSchema()}); err != nil {
 					return err
 				}
 			}
 			if ctr {
-				return p.Print(cmd.Root().Writer, &printer.Resource{Doc: criconfig.ContainerConfigSchema()})
+				return p.Print(Stdout(cmd), &printer.Resource{Doc: criconfig.ContainerConfigSchema()})
 			}
 			return nil
 		},

@@ -221,7 +221,7 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(d.get(k)))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(d.get(k)))
 				return nil
 			case cmd.IsSet("set"):
 				for _, kv := range cmd.StringSlice("set") {
@@ -236,7 +236,7 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, configList(d))
+				return p.Print(cmdutil.Stdout(cmd), configList(d))
 			default:
 				if err := cmdutil.CheckArgs(cmd); err != nil {
 					return err

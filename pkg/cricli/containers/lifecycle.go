@@ -174,7 +174,7 @@ key pull-image-on-create: true means --pull always).
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				return nil
 			})
 		},
@@ -238,7 +238,7 @@ fails, the pod is stopped and removed again.
 					}
 					return fmt.Errorf("%w (the pod it started was removed again)", err)
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				return nil
 			})
 		},
@@ -305,7 +305,7 @@ func NewStopCommand() *cli.Command {
 				}
 				if cmd.Bool("all") && len(ids) == 0 {
 					// crictl says so on stdout; scripts grep for it.
-					fmt.Fprintln(cmd.Root().Writer, "No running containers found.")
+					fmt.Fprintln(cmdutil.Stdout(cmd), "No running containers found.")
 					return nil
 				}
 				ids, failed, op := cmdutil.StopUnknownAsCrictl(cmd, ids, failed, func(ctx context.Context, id string) error {
@@ -369,7 +369,7 @@ another into the same FILE, as crictl does: the last one written stays.`,
 						failed = append(failed, err)
 						continue
 					}
-					fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+					fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				}
 				return errors.Join(failed...)
 			})

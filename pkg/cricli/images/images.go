@@ -51,7 +51,7 @@ func NewImagesCommand() *cli.Command {
 					return err
 				}
 				cols := views.ImageColumns{Digests: cmd.Bool("digests"), Pinned: cmd.Bool("pinned")}
-				return p.Print(cmd.Root().Writer, views.Images(imgs, cols))
+				return p.Print(cmdutil.Stdout(cmd), views.Images(imgs, cols))
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, Synopsis: "[REPOSITORY[:TAG]]", CrictlHelp: cmdutil.HelpOnArity},

@@ -112,7 +112,7 @@ succeeds: the same name on the same image is not a conflict.`,
 				for _, file := range files {
 					refs, err := loadFile(ctx, c, file, root.Reader, cmdutil.NewLiveView(cmd), opts)
 					for _, ref := range refs {
-						fmt.Fprintln(root.Writer, ref)
+						fmt.Fprintln(cmdutil.Stdout(cmd), ref)
 					}
 					if err != nil {
 						if runtime.KindOf(err) == runtime.KindUnreachable || termui.Interrupted(ctx, err) {

@@ -75,7 +75,7 @@ empty on success.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.Root().Writer, "Image is up to date for %s\n", printer.Escape(ref))
+				fmt.Fprintf(cmdutil.Stdout(cmd), "Image is up to date for %s\n", printer.Escape(ref))
 				return nil
 			})
 		},

@@ -65,8 +65,7 @@ for that platform is an error.`,
 			if out == "" {
 				return cmdutil.UsageErrorf("save needs -o FILE (or -o - for standard output)")
 			}
-			root := cmd.Root()
-			if _, tty := termui.TerminalFd(root.Writer); out == "-" && tty {
+			if _, tty := termui.TerminalFd(cmdutil.Stdout(cmd)); out == "-" && tty {
 				return cmdutil.UsageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
 			}
 			opts := ctrd.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
@@ -75,7 +74,7 @@ for that platform is an error.`,
 			}
 			return cmdutil.WithClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				wrap, end := saveProgress(ctx, cmd, c, out, cmd.Args().Slice())
-				err := outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
+				err := outfile.Write(ctx, out, cmdutil.Stdout(cmd), func(ctx context.Context, w io.Writer) error {
 					return ctrd.Save(ctx, c, wrap(w), cmd.Args().Slice(), opts)
 				})
 				end(err)

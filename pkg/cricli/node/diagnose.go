@@ -86,7 +86,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 				if err != nil {
 					return err
 				}
-				if err := p.Print(cmd.Root().Writer, views.Diagnose(rep, now)); err != nil {
+				if err := p.Print(cmdutil.Stdout(cmd), views.Diagnose(rep, now)); err != nil {
 					return err
 				}
 				if !rep.Healthy {
@@ -119,11 +119,11 @@ func diagnoseEvery(ctx context.Context, cmd *cli.Command, c *runtime.Client, p p
 			return nil
 		}
 		if err == nil {
-			err = p.Print(cmd.Root().Writer, views.Diagnose(rep, opts.Now))
+			err = p.Print(cmdutil.Stdout(cmd), views.Diagnose(rep, opts.Now))
 		}
 		if err != nil {
 			for _, line := range cmdutil.ErrorLines(err) {
-				fmt.Fprintf(cmd.Root().ErrWriter, "%s: %s\n", cmd.Root().Name, line)
+				fmt.Fprintf(cmdutil.Stderr(cmd), "%s: %s\n", cmd.Root().Name, line)
 			}
 		}
 		select {
@@ -234,7 +234,7 @@ summary line on stderr); 2 usage error.`,
 				mergePath(m, a)
 			}
 			v := m.View()
-			errw := cmd.Root().ErrWriter
+			errw := cmdutil.Stderr(cmd)
 			for i, e := range v.Errors {
 				if i == 20 {
 					fmt.Fprintf(errw, "%s: diagnose merge: … and %d more unreadable inputs (listed in the view)\n", cmd.Root().Name, v.Summary.Errors-i)
@@ -246,7 +246,7 @@ summary line on stderr); 2 usage error.`,
 				}
 				fmt.Fprintf(errw, "%s: diagnose merge: %s%s: %s\n", cmd.Root().Name, printer.Escape(e.Source), printer.Escape(pod), printer.Escape(e.Message))
 			}
-			if err := p.Print(cmd.Root().Writer, views.Fleet(v, cmd.Duration("max-age"))); err != nil {
+			if err := p.Print(cmdutil.Stdout(cmd), views.Fleet(v, cmd.Duration("max-age"))); err != nil {
 				return err
 			}
 			if !v.Healthy {

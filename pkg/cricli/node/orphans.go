@@ -42,7 +42,7 @@ at that very moment can show up once: run again to confirm.`,
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, views.Orphans(rep))
+				return p.Print(cmdutil.Stdout(cmd), views.Orphans(rep))
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{},

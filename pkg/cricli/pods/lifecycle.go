@@ -39,7 +39,7 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				return nil
 			})
 		},

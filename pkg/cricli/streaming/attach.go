@@ -32,7 +32,7 @@ or Ctrl-C: the container keeps running.`,
 			if err != nil {
 				return err
 			}
-			o := sessionOptions{stdin: cmd.Bool("stdin"), tty: cmd.Bool("tty"), out: cmd.Root().Writer, errOut: cmd.Root().ErrWriter}
+			o := sessionOptions{stdin: cmd.Bool("stdin"), tty: cmd.Bool("tty"), out: cmdutil.Stdout(cmd), errOut: cmdutil.Stderr(cmd)}
 			if o.tty && o.stdin {
 				if _, ok := termui.TerminalFd(cmd.Root().Reader); !ok {
 					return cmdutil.UsageErrorf("-t needs a terminal on stdin: drop -t to pipe input")

@@ -63,7 +63,7 @@ or when the runtime closes the stream.`,
 			defer stop()
 			return cmdutil.WithClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				err := c.Events(ctx, f, func(ev *runtimeapi.ContainerEventResponse) error {
-					return p.Print(cmd.Root().Writer, views.Event(ev))
+					return p.Print(cmdutil.Stdout(cmd), views.Event(ev))
 				})
 				if termui.Interrupted(ctx, err) {
 					return nil

@@ -54,10 +54,9 @@ time without a zone) or a Unix time (1714557600).`,
 					return cmdutil.UsageErrorf("invalid --%s %d: want 0 or more, or -1 for no limit", name, v)
 				}
 			}
-			root := cmd.Root()
 			o := runtime.LogOptions{
 				Follow: cmd.Bool("follow"), Tail: cmd.Int64("tail"), LimitBytes: cmd.Int64("limit-bytes"),
-				Timestamps: cmd.Bool("timestamps"), Stdout: logWriter(root.Writer, cmd.Bool("raw")), Stderr: logWriter(root.ErrWriter, cmd.Bool("raw")),
+				Timestamps: cmd.Bool("timestamps"), Stdout: logWriter(cmdutil.Stdout(cmd), cmd.Bool("raw")), Stderr: logWriter(cmdutil.Stderr(cmd), cmd.Bool("raw")),
 			}
 			switch strings.ToLower(cmd.String("stream")) {
 			case "stdout":

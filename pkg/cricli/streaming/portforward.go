@@ -36,9 +36,9 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 			ctx, stop := termui.Interruptible(ctx)
 			defer stop()
 			root := cmd.Root()
-			errOut := termui.NewMessageWriter(root.ErrWriter, &sync.Mutex{}, root.Name+": ")
+			errOut := termui.NewMessageWriter(cmdutil.Stderr(cmd), &sync.Mutex{}, root.Name+": ")
 			defer errOut.Close()
-			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
+			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, cmdutil.Stdout(cmd), errOut)
 			if err != nil {
 				return &cmdutil.UsageError{Err: err}
 			}

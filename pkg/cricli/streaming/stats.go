@@ -41,7 +41,7 @@ func newWatcher(cmd *cli.Command, table bool) (*watcher, error) {
 	if secs <= 0 {
 		return nil, cmdutil.UsageErrorf("invalid --seconds %d: must be at least 1", secs)
 	}
-	w := &watcher{watch: cmd.Bool("watch"), interval: time.Duration(secs) * time.Second, out: cmd.Root().Writer}
+	w := &watcher{watch: cmd.Bool("watch"), interval: time.Duration(secs) * time.Second, out: cmdutil.Stdout(cmd)}
 	_, tty := termui.TerminalFd(w.out)
 	w.clear = w.watch && table && tty
 	return w, nil
