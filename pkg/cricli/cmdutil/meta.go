@@ -9,13 +9,14 @@ import (
 // Noun is the kind of runtime object a command or a flag names.
 type Noun int
 
-// ArgsMany in argSpec.args or argSpec.files: every remaining argument.
+// ArgsMany in ArgSpec.Args, Files or Rest: every remaining argument.
 const ArgsMany = -1
 
 // ArgSpec is what a command's arguments are, declared by its constructor
-// (about): its positional arguments, first args objects of noun (argsMany:
-// all of them) then files file names, and what its --id, --name and
-// --state filters name. Completion and the man page synopsis read it.
+// (About): its positional arguments, first Args objects of Noun (ArgsMany:
+// all of them) then Files file names, how many it needs, and what its --id,
+// --name and --state filters name. The arity check (CheckArgs), the
+// synopsis, crictl's help on a wrong count and completion read it.
 type ArgSpec struct {
 	Noun  Noun
 	State string // offer only objects in this state: a container or pod state
