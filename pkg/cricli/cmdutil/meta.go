@@ -89,6 +89,13 @@ func HelpOnArity(c *cli.Command) bool {
 	return n < s.Min || s.MaxArgs() != ArgsMany && n > s.MaxArgs()
 }
 
+// HelpOnTooMany is a CrictlHelp: help when the arguments are more than
+// MaxArgs; too few are the command's error (crictl logs, pull).
+func HelpOnTooMany(c *cli.Command) bool {
+	most := ArgSpecOf(c).MaxArgs()
+	return most != ArgsMany && c.NArg() > most
+}
+
 // HelpWithoutArgsOr is a CrictlHelp: help when the command got no
 // arguments and none of flags (rm without IDs or -a, config without KEY
 // VALUE or --get, --set, --list).

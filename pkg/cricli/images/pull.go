@@ -80,7 +80,7 @@ empty on success.`,
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Rest: 1, Min: 1, Synopsis: "NAME[:TAG|@DIGEST]",
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }},
+			CrictlHelp: cmdutil.HelpOnTooMany},
 			cmdutil.Ex("Pull an image",
 				"ctr cri pull busybox:1.36"),
 			cmdutil.Ex("Pull from a private registry, the password read from standard input",

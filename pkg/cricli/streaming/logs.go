@@ -113,7 +113,7 @@ time without a zone) or a Unix time (1714557600).`,
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: 1, Min: 1, Synopsis: "CONTAINER",
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }},
+			CrictlHelp: cmdutil.HelpOnTooMany},
 			cmdutil.Ex("Follow container app's log from its last 20 lines",
 				"ctr cri logs -f --tail 20 app"),
 			cmdutil.Ex("The newest attempt of a crash-looping container, running or not",
