@@ -434,7 +434,7 @@ func TestCompletionCommand(t *testing.T) {
 	if bare := ctr(t, "", "cri", "completion").ok(t); bare.stdout != r.stdout {
 		t.Errorf("ctr cri completion (no shell) is not the bash script")
 	}
-	ctr(t, "", "cri", "completion", "bash", "zsh").fails(t, ExitUsage, "completion takes one shell")
+	ctr(t, "", "cri", "completion", "bash", "zsh").fails(t, ExitUsage, "completion takes [bash|zsh|fish|pwsh], got 2 arguments")
 
 	var out, errb bytes.Buffer
 	if code := Run(context.Background(), CrictlCommand(), []string{"crictl", "completion", "fish"}, &out, &errb); code != 0 {

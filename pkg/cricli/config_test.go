@@ -62,7 +62,7 @@ func TestConfigBadInputLeavesFileAlone(t *testing.T) {
 		{[]string{"--set", "debug"}, `want KEY=VALUE`},
 		{[]string{"--set", "runtime-endpoint=tcp://x:1"}, "only unix sockets"},
 		{[]string{"--get", "nope"}, `no config option "nope"`},
-		{[]string{"debug"}, "give KEY VALUE"},
+		{[]string{"debug"}, "config takes KEY VALUE, got 1 argument"},
 		{nil, "give one of"},
 	} {
 		ctr(t, "", append([]string{"cri", "-c", p, "config"}, tc.args...)...).fails(t, 2, tc.want)

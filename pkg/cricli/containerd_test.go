@@ -222,7 +222,7 @@ func TestLoadSaveUsageErrors(t *testing.T) {
 	ctr(t, s.Endpoint, "cri", "load", "-", "b.tar").fails(t, 2, "standard input (-) can be loaded only once, as the last archive")
 	ctr(t, s.Endpoint, "cri", "load", "--platform", "linux/amd64/v1/extra", "x.tar").fails(t, 2, "invalid --platform")
 	ctr(t, s.Endpoint, "cri", "save", "busybox").fails(t, 2, "save needs -o FILE")
-	ctr(t, s.Endpoint, "cri", "save", "-o", "x.tar").fails(t, 2, "save needs at least one image")
+	ctr(t, s.Endpoint, "cri", "save", "-o", "x.tar").fails(t, 2, "save takes IMAGE ..., got 0 arguments")
 	ctr(t, s.Endpoint, "cri", "save", "-o", "x.tar", "--platform", "linux/", "busybox").fails(t, 2, "invalid --platform")
 	if calls := s.RuntimeCalls(); len(calls) != 0 {
 		t.Errorf("usage errors made RPCs: %v", calls)

@@ -118,6 +118,8 @@ Exit codes: 0 success, 1 operation failed, 2 usage error, 3 runtime unreachable.
 		),
 	}
 	setUsageErrors(cmd)
+	cmdutil.CheckArity(cmd)
+	cmdutil.FillSynopses(cmd, "ctr cri")
 	urfavex.GluedFormats(cmd, cmdutil.OutputFormatsOf)
 	completion.EnableCompletion(cmd)
 	cmdutil.NewSession(opts).Attach(cmd)
@@ -176,7 +178,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 	cmdutil.WatchAddressEnv(root)
 	cmdutil.InstallGlobals(root)
 	personality := cmdutil.PersonalityOf(root)
-	root.Writer, root.ErrWriter = stdout, stderr
+	cmdutil.SetStreams(root, stdout, stderr)
 	if root.OnUsageError == nil {
 		root.OnUsageError = func(_ context.Context, _ *cli.Command, err error, _ bool) error {
 			return cmdutil.FlagUsageError(err)
@@ -194,7 +196,7 @@ func Run(ctx context.Context, root *cli.Command, args []string, stdout, stderr i
 				sub.Action = func(_ context.Context, cmd *cli.Command) error {
 					script, err := completion.CompletionScript(cmd.Root().Name, cmd.Name)
 					if err == nil {
-						_, err = io.WriteString(cmd.Root().Writer, script)
+						_, err = io.WriteString(cmdutil.Stdout(cmd), script)
 					}
 					return err
 				}

@@ -66,7 +66,7 @@ func TestPullBadInputFailsBeforeAnyRPC(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"pull"}, "pull takes one image reference"},
+		{[]string{"pull"}, "pull takes NAME[:TAG|@DIGEST], got 0 arguments"},
 		{[]string{"pull", "Not A Ref"}, `invalid image reference "Not A Ref"`},
 		{[]string{"pull", "--creds", "a:b", "--auth", "eDp5", "busybox"}, "alternatives"},
 		{[]string{"pull", "--creds", ":pw", "busybox"}, "user name is empty"},

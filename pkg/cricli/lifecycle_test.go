@@ -96,7 +96,7 @@ func TestRunpBadConfigFailsBeforeAnyRPC(t *testing.T) {
 		t.Errorf("want one error line, got %q", r.stderr)
 	}
 	ctr(t, s.Endpoint, "cri", "runp", filepath.Join(t.TempDir(), "missing.yaml")).fails(t, 2, "missing.yaml: cannot read: no such file or directory")
-	ctr(t, s.Endpoint, "cri", "runp").fails(t, 2, "runp takes one pod config file")
+	ctr(t, s.Endpoint, "cri", "runp").fails(t, 2, "runp takes POD-CONFIG.json|yaml, got 0 arguments")
 	ctr(t, s.Endpoint, "cri", "runp", "-T", "-1s", file(t, "p.yaml", podConfigYAML)).fails(t, 2, "invalid --cancel-timeout")
 	if c := calls(s); len(c) != 0 {
 		t.Errorf("bad input still made RPCs: %v", c)
@@ -161,7 +161,7 @@ func TestCreateBadInput(t *testing.T) {
 	ctrCfg, podCfg := file(t, "c.yaml", ctrConfigYAML), file(t, "p.yaml", podConfigYAML)
 	ctr(t, s.Endpoint, "cri", "create", "--with-pull", "--no-pull", "web", ctrCfg, podCfg).fails(t, 2, "contradict")
 	ctr(t, s.Endpoint, "cri", "create", "--pull", "sometimes", "web", ctrCfg, podCfg).fails(t, 2, `invalid --pull "sometimes"`)
-	ctr(t, s.Endpoint, "cri", "create", "web", ctrCfg).fails(t, 2, "create takes POD CONTAINER-CONFIG POD-CONFIG")
+	ctr(t, s.Endpoint, "cri", "create", "web", ctrCfg).fails(t, 2, "create takes POD CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml, got 2 arguments")
 	noImage := file(t, "c.yaml", "metadata: {name: x}\n")
 	ctr(t, s.Endpoint, "cri", "create", "web", noImage, podCfg).fails(t, 2, "image.image: required")
 	if c := calls(s); len(c) != 0 {
@@ -471,7 +471,7 @@ func TestUpdateRejectsNonsense(t *testing.T) {
 			t.Errorf("update %v: exit %d, stderr %q; want one usage error line", tc.args, r.code, r.stderr)
 		}
 	}
-	ctr(t, s.Endpoint, "cri", "update", "--memory", "1g").fails(t, 2, "at least one container")
+	ctr(t, s.Endpoint, "cri", "update", "--memory", "1g").fails(t, 2, "update takes CONTAINER [CONTAINER...], got 0 arguments")
 	if c := calls(s); len(c) != 0 {
 		t.Errorf("invalid updates made RPCs: %v", c)
 	}
@@ -480,7 +480,7 @@ func TestUpdateRejectsNonsense(t *testing.T) {
 func TestCheckpoint(t *testing.T) {
 	s := node(t)
 	ctr(t, s.Endpoint, "cri", "checkpoint", "nginx").fails(t, 2, "needs --export")
-	ctr(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar").fails(t, 2, "at least one container")
+	ctr(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar").fails(t, 2, "checkpoint takes CONTAINER [CONTAINER...], got 0 arguments")
 	// Several containers, one after another, as crictl.
 	s.RuntimeCalls()
 	if r := ctr(t, s.Endpoint, "cri", "checkpoint", "--export", "x.tar", "nginx", "postgres").ok(t); r.stdout != ctrW+"\n"+ctrY+"\n" {

@@ -220,8 +220,8 @@ func TestLogsBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"logs"}, "logs needs exactly one container"},
-		{[]string{"logs", "nginx", "postgres"}, "logs needs exactly one container"},
+		{[]string{"logs"}, "logs takes CONTAINER, got 0 arguments"},
+		{[]string{"logs", "nginx", "postgres"}, "logs takes CONTAINER, got 2 arguments"},
 		{[]string{"logs", "-f", "--tail", "3", "--stream", "stdout", "nginx"}, "--tail with --stream cannot follow"},
 		{[]string{"logs", "--since", "yesterday", "nginx"}, `invalid --since "yesterday"`},
 		{[]string{"logs", "--since", "-5m", "nginx"}, "must not be negative"},

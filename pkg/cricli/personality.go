@@ -83,7 +83,7 @@ func crictlUsageErrors(cmd *cli.Command) {
 		if urfavex.IsValidatorError(err) {
 			return cmdutil.FlagUsageError(err)
 		}
-		fmt.Fprintf(c.Root().Writer, "Incorrect Usage: %s\n\n", printer.Escape(err.Error()))
+		fmt.Fprintf(cmdutil.Stdout(c), "Incorrect Usage: %s\n\n", printer.Escape(err.Error()))
 		if herr := cli.ShowSubcommandHelp(c); herr != nil {
 			return herr
 		}
@@ -153,13 +153,13 @@ func installVersionPrinter() {
 		prev := cli.VersionPrinter
 		cli.VersionPrinter = func(cmd *cli.Command) {
 			if cmdutil.PersonalityOf(cmd.Root()).Standalone {
-				fmt.Fprintf(cmd.Root().Writer, "crictl version %s\n", cmd.Root().Version)
+				fmt.Fprintf(cmdutil.Stdout(cmd), "crictl version %s\n", cmd.Root().Version)
 				return
 			}
 			if cmd.Root().Command("cri") != nil {
 				// One version for the binary (ctr cri version and diagnose
 				// report the same), then the containerd it was built from.
-				fmt.Fprintf(cmd.Root().Writer, "ctr version %s (%s %s)\n", cmdutil.ClientVersion(), ctrdversion.Package, ctrdversion.Version)
+				fmt.Fprintf(cmdutil.Stdout(cmd), "ctr version %s (%s %s)\n", cmdutil.ClientVersion(), ctrdversion.Package, ctrdversion.Version)
 				return
 			}
 			prev(cmd)

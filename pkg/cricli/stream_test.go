@@ -183,7 +183,7 @@ func TestExecBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"exec", "nginx"}, "exec needs a container and a command"},
+		{[]string{"exec", "nginx"}, "exec takes CONTAINER COMMAND [ARG...], got 1 argument"},
 		{[]string{"exec", "--name", "n"}, "exec needs a command"},
 		{[]string{"exec", "-s", "-t", "nginx", "sh"}, "-s runs the command without stdin or a terminal"},
 		{[]string{"exec", "-it", "nginx", "sh"}, "-t needs a terminal on stdin"},
@@ -215,8 +215,8 @@ func TestAttach(t *testing.T) {
 		t.Errorf("stdout %q, want the container's output and stdin echoed", r.stdout)
 	}
 	n.RuntimeCalls()
-	runIn(t, n.Endpoint, nil, "cri", "attach").fails(t, 2, "attach needs exactly one container")
-	runIn(t, n.Endpoint, nil, "cri", "attach", "nginx", "postgres").fails(t, 2, "attach needs exactly one container")
+	runIn(t, n.Endpoint, nil, "cri", "attach").fails(t, 2, "attach takes CONTAINER, got 0 arguments")
+	runIn(t, n.Endpoint, nil, "cri", "attach", "nginx", "postgres").fails(t, 2, "attach takes CONTAINER, got 2 arguments")
 	runIn(t, n.Endpoint, strings.NewReader(""), "cri", "attach", "-it", "nginx").fails(t, 2, "-t needs a terminal on stdin")
 	if calls := n.RuntimeCalls(); len(calls) != 0 {
 		t.Errorf("made RPCs %v for bad command lines", calls)

@@ -19,9 +19,6 @@ func DocCommand(name, usage, category, def string, formats []string, fetch func(
 		Category: category,
 		Flags:    docFlags(def, formats),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := NoArgs(cmd); err != nil {
-				return err
-			}
 			p, err := NewPrinter(cmd)
 			if err != nil {
 				return err
@@ -31,7 +28,7 @@ func DocCommand(name, usage, category, def string, formats []string, fetch func(
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, r)
+				return p.Print(Stdout(cmd), r)
 			})
 		},
 	}
@@ -45,13 +42,4 @@ func docFlags(def string, formats []string) []cli.Flag {
 		flags = append(flags, NoHeadersFlag())
 	}
 	return flags
-}
-
-// NoArgs refuses arguments for a command that takes none (ignored by the
-// personalities that ignore them).
-func NoArgs(cmd *cli.Command) error {
-	if cmd.NArg() > 0 && !crictlIgnoresArgs(cmd) {
-		return UsageErrorf("%s takes no arguments, got %q", cmd.Name, cmd.Args().First())
-	}
-	return nil
 }

@@ -47,9 +47,6 @@ func JSONSchemaCommand(parent string, defaultPod bool) *cli.Command {
 		Aliases: []string{"js"},
 		Usage:   "Print the JSON Schema of the config file (generated from this build's CRI API)",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := NoArgs(cmd); err != nil {
-				return err
-			}
 			pod, ctr := defaultPod, !defaultPod
 			if HasFlag(cmd, "pod") && (cmd.Bool("pod") || cmd.Bool("container")) {
 				pod, ctr = cmd.Bool("pod"), cmd.Bool("container")
@@ -59,12 +56,12 @@ func JSONSchemaCommand(parent string, defaultPod bool) *cli.Command {
 				return err
 			}
 			if pod {
-				if err := p.Print(cmd.Root().Writer, &printer.Resource{Doc: criconfig.PodConfigSchema()}); err != nil {
+				if err := p.Print(Stdout(cmd), &printer.Resource{Doc: criconfig.PodConfigSchema()}); err != nil {
 					return err
 				}
 			}
 			if ctr {
-				return p.Print(cmd.Root().Writer, &printer.Resource{Doc: criconfig.ContainerConfigSchema()})
+				return p.Print(Stdout(cmd), &printer.Resource{Doc: criconfig.ContainerConfigSchema()})
 			}
 			return nil
 		},

@@ -120,7 +120,7 @@ func checkUnknownConfigKeys(cmd *cli.Command, cfg *CrictlConfig, path string) er
 	}
 	what := fmt.Sprintf("config %s: unknown key %s; keys are %s", path, strings.Join(cfg.unknown, ", "), strings.Join(ConfigKeyNames(), ", "))
 	if PersonalityOf(cmd).WarnUnknownConfig {
-		fmt.Fprintf(cmd.Root().ErrWriter, "crictl: warning: %s (ignored)\n", printer.Escape(what))
+		fmt.Fprintf(Stderr(cmd), "crictl: warning: %s (ignored)\n", printer.Escape(what))
 		return nil
 	}
 	return UsageErrorf("%s", what)
@@ -270,7 +270,7 @@ func WithClient(ctx context.Context, cmd *cli.Command, fn func(context.Context, 
 	if root != cmd && HasFlag(root, "connect-timeout") {
 		opts.ConnectTimeout = root.Duration("connect-timeout")
 	}
-	errw := root.ErrWriter
+	errw := Stderr(cmd)
 	if errw == nil {
 		errw = os.Stderr
 	}

@@ -59,7 +59,7 @@ func InspectEach(ctx context.Context, cmd *cli.Command, c *runtime.Client, p pri
 // the exit code is 1 when any target failed.
 func printInspected(cmd *cli.Command, p printer.Printer, items []*views.Inspected, errs []error) error {
 	if len(items) > 0 {
-		if err := p.Print(cmd.Root().Writer, views.Inspect(items)); err != nil {
+		if err := p.Print(Stdout(cmd), views.Inspect(items)); err != nil {
 			return err
 		}
 	} else if len(errs) == 0 {

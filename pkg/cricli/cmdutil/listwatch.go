@@ -54,7 +54,7 @@ func NewListPrinter(cmd *cli.Command) (printer.Printer, *printer.Watch, error) {
 // PrintList prints one listing, or with a watch keeps printing changes
 // until Ctrl-C (a clean exit 0) or an error.
 func PrintList(ctx context.Context, cmd *cli.Command, c *runtime.Client, p printer.Printer, w *printer.Watch, list func(context.Context) (*printer.Resource, error)) error {
-	out := cmd.Root().Writer
+	out := Stdout(cmd)
 	if w == nil {
 		r, err := list(ctx)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 // NewLiveView is the command's live view on stderr (nil: none), off under
 // --debug, whose traces go there too.
 func NewLiveView(cmd *cli.Command) *termui.LiveView {
-	return termui.OpenLiveView(cmd.Root().ErrWriter, func() bool {
+	return termui.OpenLiveView(Stderr(cmd), func() bool {
 		ep, err := ResolveEndpoints(cmd)
 		return err != nil || ep.debug
 	})

@@ -1,19 +1,22 @@
 package cmdutil
 
 import (
+	"strings"
+
 	"github.com/urfave/cli/v3"
 )
 
 // Noun is the kind of runtime object a command or a flag names.
 type Noun int
 
-// ArgsMany in argSpec.args or argSpec.files: every remaining argument.
+// ArgsMany in ArgSpec.Args, Files or Rest: every remaining argument.
 const ArgsMany = -1
 
 // ArgSpec is what a command's arguments are, declared by its constructor
-// (about): its positional arguments, first args objects of noun (argsMany:
-// all of them) then files file names, and what its --id, --name and
-// --state filters name. Completion and the man page synopsis read it.
+// (About): its positional arguments, first Args objects of Noun (ArgsMany:
+// all of them) then Files file names, how many it needs, and what its --id,
+// --name and --state filters name. The arity check (CheckArgs), the
+// synopsis, crictl's help on a wrong count and completion read it.
 type ArgSpec struct {
 	Noun  Noun
 	State string // offer only objects in this state: a container or pod state
@@ -24,6 +27,15 @@ type ArgSpec struct {
 	Rest int
 	// Min is how many arguments the command needs at least.
 	Min int
+	// Synopsis is the arguments as the synopsis writes them ("POD
+	// CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml"); "" derives them
+	// from Noun, Args and Files. The arity check quotes it.
+	Synopsis string
+	// ByFlags: the flags decide how many arguments the command takes
+	// (config --get, exec's filters), so no check runs before its action;
+	// the declaration is the form without those flags, which the action
+	// checks with CheckArgs.
+	ByFlags bool
 	// CrictlHelp is crictl's test (cri-tools v1.37.0) for printing the
 	// command's help on stdout and exiting 0 instead of running it: the
 	// crictl personality applies it; under ctr cri the same command lines
@@ -41,12 +53,54 @@ func (s ArgSpec) MaxArgs() int {
 	return s.Args + s.Files + s.Rest
 }
 
+// ArgWords is how the synopsis and the arity check name the arguments:
+// Synopsis, else "CONTAINER-ID|NAME ..." from the noun, "FILE" per file,
+// in brackets when none is needed.
+func (s ArgSpec) ArgWords() string {
+	if s.Synopsis != "" {
+		return s.Synopsis
+	}
+	arg := map[Noun]string{NounContainers: "CONTAINER-ID|NAME", NounPods: "POD-ID|NAME|NAMESPACE/NAME", NounImages: "IMAGE-ID|REF", NounShells: strings.Join(Shells, "|"), NounConfigKeys: "KEY VALUE"}[s.Noun]
+	var w []string
+	switch {
+	case s.Args == ArgsMany:
+		w = append(w, arg+" ...")
+	case s.Args > 0:
+		w = append(w, arg)
+	}
+	switch {
+	case s.Files == ArgsMany:
+		w = append(w, "FILE ...")
+	case s.Files > 0:
+		w = append(w, strings.TrimSpace(strings.Repeat(" FILE", s.Files)))
+	}
+	words := strings.Join(w, " ")
+	if words != "" && s.Min == 0 {
+		return "[" + words + "]"
+	}
+	return words
+}
+
 // HelpOnArity is a CrictlHelp: help when the arguments are fewer than Min
 // or more than MaxArgs.
 func HelpOnArity(c *cli.Command) bool {
 	s := ArgSpecOf(c)
 	n := c.NArg()
 	return n < s.Min || s.MaxArgs() != ArgsMany && n > s.MaxArgs()
+}
+
+// HelpOnTooMany is a CrictlHelp: help when the arguments are more than
+// MaxArgs; too few are the command's error (crictl logs, pull).
+func HelpOnTooMany(c *cli.Command) bool {
+	most := ArgSpecOf(c).MaxArgs()
+	return most != ArgsMany && c.NArg() > most
+}
+
+// HelpWithoutArgsOr is a CrictlHelp: help when the command got no
+// arguments and none of flags (rm without IDs or -a, config without KEY
+// VALUE or --get, --set, --list).
+func HelpWithoutArgsOr(flags ...string) func(*cli.Command) bool {
+	return func(c *cli.Command) bool { return c.NArg() == 0 && !AnySet(c, flags...) }
 }
 
 // AnySet reports whether any of the named flags of c was given.

@@ -125,7 +125,7 @@ func configOptions(cmd *cli.Command) []criconfig.ConfigOptions {
 	if !PersonalityOf(cmd).WarnUnknownConfig {
 		return nil
 	}
-	w := cmd.Root().ErrWriter
+	w := Stderr(cmd)
 	return []criconfig.ConfigOptions{{Unknown: func(e *criconfig.ConfigError) {
 		fmt.Fprintf(w, "crictl: warning: %s (ignored)\n", printer.Escape(e.Error()))
 	}}}

@@ -119,7 +119,7 @@ func readPassword(cmd *cli.Command, user string) (string, error) {
 	if !ok || err != nil {
 		return "", UsageErrorf("password for %q: stdin is not a terminal to ask on; pipe it with --password-stdin", user)
 	}
-	errw := cmd.Root().ErrWriter
+	errw := Stderr(cmd)
 	fmt.Fprintf(errw, "Password for %s: ", printer.Escape(user))
 	if err := con.DisableEcho(); err != nil {
 		return "", fmt.Errorf("password prompt: %w", err)

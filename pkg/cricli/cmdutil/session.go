@@ -37,11 +37,16 @@ type Options struct {
 }
 
 // Session is one tree's state for one run, shared by every command of it:
-// the options it was built with, crictl.yaml (read once, when first
-// needed), the run's hooks (profiles, trace) and the global flags' proxies.
-// Command builds it; every command finds it through SessionOf.
+// the options it was built with, the output streams, crictl.yaml (read
+// once, when first needed), the run's hooks (profiles, trace) and the
+// global flags' proxies. Command builds it; every command finds it through
+// SessionOf.
 type Session struct {
 	opts Options
+
+	// stdout and stderr are what the run was given (SetStreams); nil:
+	// the root command's, for a tree run without Run.
+	stdout, stderr io.Writer
 
 	config struct {
 		once sync.Once
@@ -80,6 +85,38 @@ func SessionOf(cmd *cli.Command) *Session {
 		return s
 	}
 	return NewSession(Options{}) // a tree built without Command (none ships)
+}
+
+// SetStreams makes stdout and stderr the streams of root (ctr's, with cri
+// below it, or crictl's) and of its cri session: urfave/cli writes help and
+// its own messages to root's, every command to the session's (Stdout,
+// Stderr).
+func SetStreams(root *cli.Command, stdout, stderr io.Writer) {
+	root.Writer, root.ErrWriter = stdout, stderr
+	cri := root
+	if c := root.Command("cri"); c != nil {
+		cri = c
+	}
+	if s, ok := CriCommand(cri).Metadata[sessionKey].(*Session); ok {
+		s.stdout, s.stderr = stdout, stderr
+	}
+}
+
+// Stdout is where cmd writes its results: the stdout of the run.
+func Stdout(cmd *cli.Command) io.Writer {
+	if w := SessionOf(cmd).stdout; w != nil {
+		return w
+	}
+	return cmd.Root().Writer
+}
+
+// Stderr is where cmd writes warnings, progress and errors of its own: the
+// stderr of the run.
+func Stderr(cmd *cli.Command) io.Writer {
+	if w := SessionOf(cmd).stderr; w != nil {
+		return w
+	}
+	return cmd.Root().ErrWriter
 }
 
 // before runs once per command line, before any action: global flags given

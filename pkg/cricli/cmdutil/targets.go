@@ -44,7 +44,7 @@ func ForEachSay(ctx context.Context, cmd *cli.Command, ids []string, failed []er
 // still running after a second is shown on stderr until it ends.
 func ForEachSayWaiting(ctx context.Context, cmd *cli.Command, ids []string, failed []error, describe func(id string) (what, why string), op func(ctx context.Context, id string) ([]string, error)) error {
 	ids = Uniq(ids)
-	w := cmd.Root().Writer
+	w := Stdout(cmd)
 	var wv *termui.WaitView
 	if describe != nil {
 		wv = startWaitView(cmd)
@@ -87,7 +87,7 @@ func ForEachSayWaiting(ctx context.Context, cmd *cli.Command, ids []string, fail
 
 // NothingToDo says on stderr, as crictl does, that -a found no targets.
 func NothingToDo(cmd *cli.Command, what string) {
-	fmt.Fprintf(cmd.Root().ErrWriter, "No %s to remove\n", what)
+	fmt.Fprintf(Stderr(cmd), "No %s to remove\n", what)
 }
 
 // Uniq is ids without repeats, in order.

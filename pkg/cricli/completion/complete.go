@@ -66,7 +66,7 @@ func CompleteUpstream(root *cli.Command) {
 			words := cmd.Root().Args().Slice()
 			typingFlag := len(words) > 0 && strings.HasPrefix(words[len(words)-1], "-")
 			if cmd != cmd.Root() && len(cmd.VisibleCommands()) == 0 && !typingFlag {
-				_, _ = io.WriteString(cmd.Root().Writer, FilesDirective+"\n")
+				_, _ = io.WriteString(cmdutil.Stdout(cmd), FilesDirective+"\n")
 			}
 		}
 		for _, sub := range c.Commands {
@@ -90,9 +90,9 @@ func completeCommand(ctx context.Context, cmd *cli.Command) {
 		last = words[len(words)-1]
 	}
 	cands, files := candidates(ctx, cmd, last)
-	WriteCandidates(cmd.Root().Writer, cands)
+	WriteCandidates(cmdutil.Stdout(cmd), cands)
 	if files {
-		_, _ = io.WriteString(cmd.Root().Writer, FilesDirective+"\n")
+		_, _ = io.WriteString(cmdutil.Stdout(cmd), FilesDirective+"\n")
 	}
 }
 
@@ -597,9 +597,6 @@ so it works for every command. It is the same script as "ctr completion SHELL"
 make install puts the scripts where bash-completion, zsh and fish look.`,
 		Category: cmdutil.CatTools,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() > 1 {
-				return cmdutil.UsageErrorf("completion takes one shell: %s", strings.Join(cmdutil.Shells, ", "))
-			}
 			shell := cmd.Args().First()
 			if shell == "" {
 				shell = "bash" // crictl's default, kept for `source <(crictl completion)`
@@ -608,10 +605,10 @@ make install puts the scripts where bash-completion, zsh and fish look.`,
 			if err != nil {
 				return err
 			}
-			_, err = io.WriteString(cmd.Root().Writer, script)
+			_, err = io.WriteString(cmdutil.Stdout(cmd), script)
 			return err
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounShells, Args: 1, Synopsis: "[bash|zsh|fish|pwsh]", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Enable completion in the running bash",
 				"source <(ctr cri completion bash)"),
 			cmdutil.Ex("Enable it in zsh, after compinit",

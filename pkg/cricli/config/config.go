@@ -221,7 +221,7 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(d.get(k)))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(d.get(k)))
 				return nil
 			case cmd.IsSet("set"):
 				for _, kv := range cmd.StringSlice("set") {
@@ -236,10 +236,10 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, configList(d))
+				return p.Print(cmdutil.Stdout(cmd), configList(d))
 			default:
-				if cmd.NArg() != 2 {
-					return cmdutil.UsageErrorf("config: give KEY VALUE, got %d arguments", cmd.NArg())
+				if err := cmdutil.CheckArgs(cmd); err != nil {
+					return err
 				}
 				sets = append(sets, [2]string{cmd.Args().Get(0), cmd.Args().Get(1)})
 			}
@@ -253,8 +253,8 @@ Edits keep comments, key order and keys ctr cri does not know; invoked as crictl
 			}
 			return d.write()
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounConfigKeys, Args: 1, Rest: 1,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "get", "set", "list") }},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounConfigKeys, Args: 1, Rest: 1, Min: 2, Synopsis: "KEY VALUE", ByFlags: true,
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("get", "set", "list")},
 			cmdutil.Ex("Point crictl's config file at containerd",
 				"ctr cri config --set runtime-endpoint=unix:///run/containerd/containerd.sock"),
 			cmdutil.Ex("Show every option of the config file",

@@ -31,9 +31,6 @@ func NewPsCommand() *cli.Command {
 			cmdutil.VerboseFlag(),
 			cmdutil.NoTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			p, w, err := cmdutil.NewListPrinter(cmd)
 			if err != nil {
 				return err
@@ -86,7 +83,6 @@ func NewInspectCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "inspect",
 		Usage:       "Show the status of one or more containers",
-		UsageText:   "ctr cri inspect [options] [CONTAINER-ID|NAME ...]",
 		Description: "With no containers named, the filters select the targets (running ones unless -a, --state, -l or -n). One target prints an object, several an array.",
 		Category:    cmdutil.CatContainers,
 		Flags:       append(cmdutil.WithShortState(cmdutil.ContainerFilterFlags()), &cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "with no containers named, select all states, not only running ones"}, cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.InspectQuietFlag(), cmdutil.ContainerdFlag()),
@@ -127,7 +123,7 @@ func NewInspectCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany, Synopsis: "[CONTAINER-ID|NAME ...]"},
 			cmdutil.Ex("Status and runtime info of container app",
 				"ctr cri inspect app"),
 			cmdutil.Ex("The PID of container app's main process (for nsenter)",

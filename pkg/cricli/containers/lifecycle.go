@@ -134,9 +134,8 @@ func readCreateOptions(cmd *cli.Command, ctrPath, podPath, def string, configKey
 // pod from a container config and the pod's config; print its ID.
 func NewCreateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "create",
-		Usage:     "Create a container in a pod from a container config and the pod's config; print its ID",
-		UsageText: "ctr cri create [options] POD CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml",
+		Name:  "create",
+		Usage: "Create a container in a pod from a container config and the pod's config; print its ID",
 		Description: `POD is a pod ID, unique ID prefix, name or namespace/name. The image is pulled
 only when the runtime lacks it, unless --pull says otherwise (crictl's config
 key pull-image-on-create: true means --pull always).
@@ -146,9 +145,6 @@ key pull-image-on-create: true means --pull always).
 		Flags:    append(append(pullPolicyFlags("missing", "; always with pull-image-on-create: true"), cmdutil.PullAuthFlags()...), cmdutil.CancelTimeoutFlag()),
 		Commands: []*cli.Command{cmdutil.WithShortOptions(cmdutil.JSONSchemaCommand("create", false))},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 3 {
-				return cmdutil.UsageErrorf("create takes POD CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
-			}
 			args := cmd.Args().Slice()
 			o, err := readCreateOptions(cmd, args[1], args[2], "missing", func(c *cmdutil.CrictlConfig) string {
 				if c.PullImageOnCreate {
@@ -178,11 +174,12 @@ key pull-image-on-create: true means --pull always).
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Files: 2, Min: 3, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Files: 2, Min: 3,
+			Synopsis: "POD CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Create a container in the ready pod web",
 				"ctr cri create web container.yaml pod.yaml"),
 			cmdutil.Ex("Create it without pulling the image",
@@ -195,9 +192,8 @@ key pull-image-on-create: true means --pull always).
 // it (runp + pull + create + start); print the container ID.
 func NewRunCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "run",
-		Usage:     "Run a pod and a container in it (runp + pull + create + start); print the container ID",
-		UsageText: "ctr cri run [options] CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml",
+		Name:  "run",
+		Usage: "Run a pod and a container in it (runp + pull + create + start); print the container ID",
 		Description: `As crictl, the image is pulled every time (refreshing a moved tag), unless --pull
 says otherwise (--pull missing pulls only an absent image; crictl's config key
 disable-pull-on-run: true means --pull never). When a step after the pod started
@@ -208,9 +204,6 @@ fails, the pod is stopped and removed again.
 		Flags:    append(append(append(pullPolicyFlags("always", "; never with disable-pull-on-run: true"), cmdutil.PullAuthFlags()...), cmdutil.CancelTimeoutFlag()), cmdutil.RuntimeHandlerFlag()),
 		Commands: []*cli.Command{cmdutil.WithShortOptions(cmdutil.JSONSchemaCommand("run", false))},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 2 {
-				return cmdutil.UsageErrorf("run takes CONTAINER-CONFIG POD-CONFIG, got %d arguments", cmd.NArg())
-			}
 			o, err := readCreateOptions(cmd, cmd.Args().Get(0), cmd.Args().Get(1), "always", func(c *cmdutil.CrictlConfig) string {
 				if c.DisablePullOnRun {
 					return "never"
@@ -245,11 +238,11 @@ fails, the pod is stopped and removed again.
 					}
 					return fmt.Errorf("%w (the pod it started was removed again)", err)
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 2, Min: 2, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 2, Min: 2, Synopsis: "CONTAINER-CONFIG.json|yaml POD-CONFIG.json|yaml", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Run a pod, pull the image, create and start the container; print its ID",
 				"ctr cri run container.yaml pod.yaml"),
 			cmdutil.Ex("The same with the image already on the node",
@@ -267,9 +260,6 @@ func NewStartCommand() *cli.Command {
 		UsageText: "ctr cri start CONTAINER [CONTAINER...]",
 		Category:  cmdutil.CatContainers,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() == 0 {
-				return cmdutil.UsageErrorf("start needs at least one container ID or name")
-			}
 			return cmdutil.WithClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				res, err := c.ResolveContainers(ctx, cmd.Args().Slice())
 				if err != nil {
@@ -279,7 +269,7 @@ func NewStartCommand() *cli.Command {
 				return cmdutil.ForEach(ctx, cmd, ids, failed, c.StartContainer)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "created", Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "created", Args: cmdutil.ArgsMany, Min: 1, Synopsis: "CONTAINER [CONTAINER...]"},
 			cmdutil.Ex("Start a created container",
 				"ctr cri start app"),
 		),
@@ -315,7 +305,7 @@ func NewStopCommand() *cli.Command {
 				}
 				if cmd.Bool("all") && len(ids) == 0 {
 					// crictl says so on stdout; scripts grep for it.
-					fmt.Fprintln(cmd.Root().Writer, "No running containers found.")
+					fmt.Fprintln(cmdutil.Stdout(cmd), "No running containers found.")
 					return nil
 				}
 				ids, failed, op := cmdutil.StopUnknownAsCrictl(cmd, ids, failed, func(ctx context.Context, id string) error {
@@ -334,7 +324,7 @@ func NewStopCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany, Synopsis: "CONTAINER [CONTAINER...]"},
 			cmdutil.Ex("Stop container app, killing it after 10 seconds",
 				"ctr cri stop -t 10 app"),
 			cmdutil.Ex("Stop every running container",
@@ -363,9 +353,6 @@ another into the same FILE, as crictl does: the last one written stays.`,
 			if export == "" {
 				return cmdutil.UsageErrorf("checkpoint needs --export FILE.tar: where the runtime writes the checkpoint")
 			}
-			if cmd.NArg() == 0 {
-				return cmdutil.UsageErrorf("checkpoint needs at least one container ID or name")
-			}
 			abs, err := filepath.Abs(export)
 			if err != nil {
 				return cmdutil.UsageErrorf("invalid --export %q: %v", export, err)
@@ -382,12 +369,12 @@ another into the same FILE, as crictl does: the last one written stays.`,
 						failed = append(failed, err)
 						continue
 					}
-					fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+					fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				}
 				return errors.Join(failed...)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: cmdutil.ArgsMany, Min: 1, Synopsis: "CONTAINER [CONTAINER...]"},
 			cmdutil.Ex("Checkpoint a running container into an archive",
 				"ctr cri checkpoint --export /var/lib/checkpoints/app.tar app"),
 		),

@@ -82,8 +82,8 @@ container for the log path.`,
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany, Synopsis: "CONTAINER [CONTAINER...]",
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("all")},
 			cmdutil.Ex("Remove an exited container and its logs",
 				"ctr cri rm app"),
 			cmdutil.Ex("Stop and remove a running container, keeping its logs",

@@ -27,9 +27,8 @@ const (
 // one or more containers.
 func NewUpdateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "update",
-		Usage:     "Update the resources of one or more containers",
-		UsageText: "ctr cri update [options] CONTAINER [CONTAINER...]",
+		Name:  "update",
+		Usage: "Update the resources of one or more containers",
 		Description: `Only the resources given are sent; the others keep their current value. As in
 crictl, 0 means "leave unchanged" (CRI has no way to say "no limit" but -1 for the
 CPU quota), and an update without resource flags changes nothing; values the
@@ -48,9 +47,6 @@ resources: a Linux runtime is not sent them, as with crictl.`,
 			&cli.Int64Flag{Name: "oom-score-adj", Usage: "OOM killer score adjustment (-1000-1000)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() == 0 {
-				return cmdutil.UsageErrorf("update needs at least one container ID or name")
-			}
 			res, err := resourcesFrom(cmd)
 			if err != nil {
 				return err
@@ -66,7 +62,7 @@ resources: a Linux runtime is not sent them, as with crictl.`,
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany, Min: 1, Synopsis: "CONTAINER [CONTAINER...]"},
 			cmdutil.Ex("Limit container app to 512 MiB of memory",
 				"ctr cri update --memory 512Mi app"),
 			cmdutil.Ex("Give it half a CPU",

@@ -189,27 +189,15 @@ func manEnvironment(cmd *cli.Command, kind string) string {
 }
 
 // usageFor writes the synopsis of a command that has none, from what its
-// constructor says its arguments are: "ctr cri logs [options] CONTAINER-ID|NAME".
+// constructor says its arguments are: "ctr cri logs [options] CONTAINER".
 func usageFor(cmd *cli.Command, full string) string {
-	u := full + " [options]"
+	if u := cmdutil.Synopsis(cmd, full); u != "" {
+		return u
+	}
 	if len(cmd.Commands) > 0 {
-		return u + " COMMAND [options] [arguments...]"
+		return full + " [options] COMMAND [options] [arguments...]"
 	}
-	spec := cmdutil.ArgSpecOf(cmd)
-	arg := map[cmdutil.Noun]string{cmdutil.NounContainers: "CONTAINER-ID|NAME", cmdutil.NounPods: "POD-ID|NAME|NAMESPACE/NAME", cmdutil.NounImages: "IMAGE-ID|REF", cmdutil.NounShells: strings.Join(cmdutil.Shells, "|"), cmdutil.NounConfigKeys: "KEY VALUE"}[spec.Noun]
-	switch {
-	case spec.Args == cmdutil.ArgsMany:
-		u += " " + arg + " ..."
-	case spec.Args > 0:
-		u += " " + arg
-	}
-	switch {
-	case spec.Files == cmdutil.ArgsMany:
-		u += " FILE ..."
-	case spec.Files > 0:
-		u += strings.Repeat(" FILE", spec.Files)
-	}
-	return u
+	return full + " [options]"
 }
 
 // ExamplesFor is cmd's examples as shown under ctr, or under crictl: there

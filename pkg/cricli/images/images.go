@@ -23,7 +23,6 @@ func NewImagesCommand() *cli.Command {
 		UseShortOptionHandling: true,
 		Aliases:                []string{"image", "img"},
 		Usage:                  "List images, sorted by name",
-		UsageText:              "ctr cri images [options] [REPOSITORY[:TAG]]",
 		Category:               cmdutil.CatImages,
 		Flags: []cli.Flag{
 			imageFilterFlag(),
@@ -37,9 +36,6 @@ func NewImagesCommand() *cli.Command {
 			cmdutil.NoTruncFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() > 1 {
-				return cmdutil.UsageErrorf("images takes at most one REPOSITORY[:TAG], got %d", cmd.NArg())
-			}
 			p, err := cmdutil.NewPrinter(cmd)
 			if err != nil {
 				return err
@@ -55,10 +51,10 @@ func NewImagesCommand() *cli.Command {
 					return err
 				}
 				cols := views.ImageColumns{Digests: cmd.Bool("digests"), Pinned: cmd.Bool("pinned")}
-				return p.Print(cmd.Root().Writer, views.Images(imgs, cols))
+				return p.Print(cmdutil.Stdout(cmd), views.Images(imgs, cols))
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: 1, Synopsis: "[REPOSITORY[:TAG]]", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("List images",
 				"ctr cri images"),
 			cmdutil.Ex("The tags of one repository, with digests",
@@ -76,7 +72,6 @@ func NewInspectImageCommand() *cli.Command {
 		Name:                   "inspecti",
 		UseShortOptionHandling: true,
 		Usage:                  "Show the status of one or more images",
-		UsageText:              "ctr cri inspecti [options] [IMAGE-ID|REF ...]",
 		Description:            "With no images named, --name and -f select the targets (all images without them). One target prints an object, several an array.",
 		Category:               cmdutil.CatImages,
 		Flags: []cli.Flag{
@@ -112,7 +107,7 @@ func NewInspectImageCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany, Synopsis: "[IMAGE-ID|REF ...]"},
 			cmdutil.Ex("Status and runtime info of an image",
 				"ctr cri inspecti busybox"),
 			cmdutil.Ex("The image's size in bytes",

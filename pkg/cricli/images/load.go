@@ -35,9 +35,8 @@ func platformFlags(verb string) []cli.Flag {
 // CRI.
 func NewLoadCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "load",
-		Usage:     "Import image archives (OCI or docker, plain or gzipped) into CRI's containerd namespace, unpacked for CRI",
-		UsageText: "ctr cri load [options] [FILE|- ...]",
+		Name:  "load",
+		Usage: "Import image archives (OCI or docker, plain or gzipped) into CRI's containerd namespace, unpacked for CRI",
 		Description: `Each archive is imported into the namespace CRI uses (k8s.io) and unpacked for
 CRI's snapshotter, so "ctr cri images" and new pods see its images at once; the
 loaded image names are printed, one per line. "-" reads standard input
@@ -113,7 +112,7 @@ succeeds: the same name on the same image is not a conflict.`,
 				for _, file := range files {
 					refs, err := loadFile(ctx, c, file, root.Reader, cmdutil.NewLiveView(cmd), opts)
 					for _, ref := range refs {
-						fmt.Fprintln(root.Writer, ref)
+						fmt.Fprintln(cmdutil.Stdout(cmd), ref)
 					}
 					if err != nil {
 						if runtime.KindOf(err) == runtime.KindUnreachable || termui.Interrupted(ctx, err) {
@@ -129,7 +128,7 @@ succeeds: the same name on the same image is not a conflict.`,
 			}
 			return err
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany, Synopsis: "[FILE|- ...]"},
 			cmdutil.Ex("Load an image archive (OCI or docker, plain or gzipped) for CRI",
 				"ctr cri load app.tar"),
 			cmdutil.Ex("Load an archive from another host through a pipe",

@@ -22,7 +22,6 @@ func NewPullCommand() *cli.Command {
 		Name:                   "pull",
 		UseShortOptionHandling: true,
 		Usage:                  "Pull an image from a registry",
-		UsageText:              "ctr cri pull [options] NAME[:TAG|@DIGEST]",
 		Description: cmdutil.AuthHelp + `
 
 On a terminal, stderr shows the pull's progress while it runs: one line per
@@ -39,9 +38,6 @@ empty on success.`,
 		),
 		Commands: []*cli.Command{cmdutil.JSONSchemaCommand("pull", true)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("pull takes one image reference, got %d arguments", cmd.NArg())
-			}
 			image := cmd.Args().First()
 			if _, err := reference.ParseAnyReference(image); err != nil {
 				return cmdutil.UsageErrorf("invalid image reference %q: %v", image, err)
@@ -79,12 +75,12 @@ empty on success.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.Root().Writer, "Image is up to date for %s\n", printer.Escape(ref))
+				fmt.Fprintf(cmdutil.Stdout(cmd), "Image is up to date for %s\n", printer.Escape(ref))
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Rest: 1,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Rest: 1, Min: 1, Synopsis: "NAME[:TAG|@DIGEST]",
+			CrictlHelp: cmdutil.HelpOnTooMany},
 			cmdutil.Ex("Pull an image",
 				"ctr cri pull busybox:1.36"),
 			cmdutil.Ex("Pull from a private registry, the password read from standard input",

@@ -86,8 +86,8 @@ snapshot. The crictl personality removes it, as crictl does.`,
 				})
 			})
 		},
-		Metadata: cmdutil.WithCrictl(cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all", "prune") }},
+		Metadata: cmdutil.WithCrictl(cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany, Synopsis: "IMAGE [IMAGE...]",
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("all", "prune")},
 			cmdutil.Ex("Remove an image with all its tags",
 				"ctr cri rmi busybox:1.36"),
 			cmdutil.Ex("Remove the images no container uses",

@@ -61,15 +61,11 @@ for that platform is an error.`,
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "archive file to write (- for standard output)", TakesFile: true},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() == 0 {
-				return cmdutil.UsageErrorf("save needs at least one image")
-			}
 			out := cmd.String("output")
 			if out == "" {
 				return cmdutil.UsageErrorf("save needs -o FILE (or -o - for standard output)")
 			}
-			root := cmd.Root()
-			if _, tty := termui.TerminalFd(root.Writer); out == "-" && tty {
+			if _, tty := termui.TerminalFd(cmdutil.Stdout(cmd)); out == "-" && tty {
 				return cmdutil.UsageErrorf("refusing to write an archive to a terminal: use -o FILE or a pipe")
 			}
 			opts := ctrd.SaveOptions{Namespace: runtime.CRINamespace, Platform: cmd.String("platform"), AllPlatforms: cmd.Bool("all-platforms")}
@@ -78,14 +74,14 @@ for that platform is an error.`,
 			}
 			return cmdutil.WithClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				wrap, end := saveProgress(ctx, cmd, c, out, cmd.Args().Slice())
-				err := outfile.Write(ctx, out, root.Writer, func(ctx context.Context, w io.Writer) error {
+				err := outfile.Write(ctx, out, cmdutil.Stdout(cmd), func(ctx context.Context, w io.Writer) error {
 					return ctrd.Save(ctx, c, wrap(w), cmd.Args().Slice(), opts)
 				})
 				end(err)
 				return saveError(err)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounImages, Args: cmdutil.ArgsMany, Min: 1, Synopsis: "IMAGE ..."},
 			cmdutil.Ex("Save an image to an archive that load, docker and podman read",
 				"ctr cri save -o app.tar registry.example.com/team/app:1.4"),
 			cmdutil.Ex("Save two images into one archive",

@@ -56,9 +56,6 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 		},
 		Commands: []*cli.Command{newDiagnoseMergeCommand()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			if cmd.Int("details") < 0 {
 				return cmdutil.UsageErrorf("invalid --details %d: must not be negative", cmd.Int("details"))
 			}
@@ -89,7 +86,7 @@ Exit codes: 0 healthy (warnings allowed), 1 problems of severity error found,
 				if err != nil {
 					return err
 				}
-				if err := p.Print(cmd.Root().Writer, views.Diagnose(rep, now)); err != nil {
+				if err := p.Print(cmdutil.Stdout(cmd), views.Diagnose(rep, now)); err != nil {
 					return err
 				}
 				if !rep.Healthy {
@@ -122,11 +119,11 @@ func diagnoseEvery(ctx context.Context, cmd *cli.Command, c *runtime.Client, p p
 			return nil
 		}
 		if err == nil {
-			err = p.Print(cmd.Root().Writer, views.Diagnose(rep, opts.Now))
+			err = p.Print(cmdutil.Stdout(cmd), views.Diagnose(rep, opts.Now))
 		}
 		if err != nil {
 			for _, line := range cmdutil.ErrorLines(err) {
-				fmt.Fprintf(cmd.Root().ErrWriter, "%s: %s\n", cmd.Root().Name, line)
+				fmt.Fprintf(cmdutil.Stderr(cmd), "%s: %s\n", cmd.Root().Name, line)
 			}
 		}
 		select {
@@ -166,9 +163,8 @@ func (p *problemsFound) ExitCode() int { return cmdutil.ExitFailed }
 
 func newDiagnoseMergeCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "merge",
-		Usage:     "Merge many nodes' diagnose reports into a fleet view: nodes by health, problems grouped, version skew",
-		UsageText: "ctr cri diagnose merge [options] [FILE|DIR|-]...",
+		Name:  "merge",
+		Usage: "Merge many nodes' diagnose reports into a fleet view: nodes by health, problems grouped, version skew",
 		Description: `Reads ctrcri.diagnose/v1 reports from files, directories (every file below,
 in name order) and standard input ("-", the default when it is not a terminal):
 NDJSON, concatenated or indented JSON, and lines prefixed by
@@ -238,7 +234,7 @@ summary line on stderr); 2 usage error.`,
 				mergePath(m, a)
 			}
 			v := m.View()
-			errw := cmd.Root().ErrWriter
+			errw := cmdutil.Stderr(cmd)
 			for i, e := range v.Errors {
 				if i == 20 {
 					fmt.Fprintf(errw, "%s: diagnose merge: … and %d more unreadable inputs (listed in the view)\n", cmd.Root().Name, v.Summary.Errors-i)
@@ -250,7 +246,7 @@ summary line on stderr); 2 usage error.`,
 				}
 				fmt.Fprintf(errw, "%s: diagnose merge: %s%s: %s\n", cmd.Root().Name, printer.Escape(e.Source), printer.Escape(pod), printer.Escape(e.Message))
 			}
-			if err := p.Print(cmd.Root().Writer, views.Fleet(v, cmd.Duration("max-age"))); err != nil {
+			if err := p.Print(cmdutil.Stdout(cmd), views.Fleet(v, cmd.Duration("max-age"))); err != nil {
 				return err
 			}
 			if !v.Healthy {
@@ -258,7 +254,7 @@ summary line on stderr); 2 usage error.`,
 			}
 			return nil
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: cmdutil.ArgsMany, Synopsis: "[FILE|DIR|-]..."},
 			cmdutil.Ex("Merge the reports collected from many nodes",
 				"ctr cri diagnose merge reports/"),
 			cmdutil.Ex("Merge and name the nodes that did not report",

@@ -33,9 +33,6 @@ at that very moment can show up once: run again to confirm.`,
 		Category: cmdutil.CatContainerd,
 		Flags:    []cli.Flag{cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.QuietFlag("orphan"), cmdutil.NoTruncFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			p, err := cmdutil.NewPrinter(cmd)
 			if err != nil {
 				return err
@@ -45,7 +42,7 @@ at that very moment can show up once: run again to confirm.`,
 				if err != nil {
 					return err
 				}
-				return p.Print(cmd.Root().Writer, views.Orphans(rep))
+				return p.Print(cmdutil.Stdout(cmd), views.Orphans(rep))
 			})
 		},
 		Metadata: cmdutil.About(cmdutil.ArgSpec{},

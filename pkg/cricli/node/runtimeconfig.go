@@ -24,9 +24,6 @@ func NewUpdateRuntimeConfigCommand() *cli.Command {
 			&cli.StringFlag{Name: "pod-cidr", Aliases: []string{"p"}, Usage: "pod IP range(s), comma-separated for dual stack; \"\" clears it"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			if !cmd.IsSet("pod-cidr") {
 				return cmdutil.UsageErrorf("update-runtime-config needs --pod-cidr")
 			}

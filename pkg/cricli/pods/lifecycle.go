@@ -15,9 +15,8 @@ import (
 // config file and print its ID.
 func NewRunPodCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "runp",
-		Usage:     "Run a new pod from a pod config file and print its ID",
-		UsageText: "ctr cri runp [options] POD-CONFIG.json|yaml",
+		Name:  "runp",
+		Usage: "Run a new pod from a pod config file and print its ID",
 		Description: cmdutil.ConfigHelp + `
 
 metadata.name and metadata.namespace are required; metadata.uid is generated
@@ -27,9 +26,6 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 		Flags:    []cli.Flag{cmdutil.RuntimeHandlerFlag(), cmdutil.CancelTimeoutFlag()},
 		Commands: []*cli.Command{cmdutil.JSONSchemaCommand("runp", true)},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("runp takes one pod config file, got %d arguments", cmd.NArg())
-			}
 			cfg, err := cmdutil.LoadPodConfig(cmd, cmd.Args().First())
 			if err != nil {
 				return err
@@ -43,11 +39,11 @@ with the cgroupfs driver; see runtime-config), or pod stats will not work.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.Root().Writer, printer.Escape(id))
+				fmt.Fprintln(cmdutil.Stdout(cmd), printer.Escape(id))
 				return nil
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1, Min: 1, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Files: 1, Min: 1, Synopsis: "POD-CONFIG.json|yaml", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Run a pod from a config file and print its ID",
 				"ctr cri runp pod.yaml"),
 			cmdutil.Ex("Run it with another runtime handler",
@@ -99,8 +95,8 @@ func NewStopPodCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: cmdutil.ArgsMany, Synopsis: "POD [POD...]",
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("all")},
 			cmdutil.Ex("Stop pod web of namespace shop",
 				"ctr cri stopp shop/web"),
 			cmdutil.Ex("Stop every ready pod",

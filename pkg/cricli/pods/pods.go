@@ -21,9 +21,6 @@ func NewPodsCommand() *cli.Command {
 		Category:               cmdutil.CatPods,
 		Flags:                  append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.Table, printer.ListFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.WatchListFlag(), cmdutil.QuietFlag("pod"), cmdutil.VerboseFlag(), cmdutil.NoTruncFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			p, w, err := cmdutil.NewListPrinter(cmd)
 			if err != nil {
 				return err
@@ -64,7 +61,6 @@ func NewInspectPodCommand() *cli.Command {
 		Name:                   "inspectp",
 		UseShortOptionHandling: true,
 		Usage:                  "Show the status of one or more pods",
-		UsageText:              "ctr cri inspectp [options] [POD-ID|NAME|NAMESPACE/NAME ...]",
 		Description:            "With no pods named, the filters select the targets. One target prints an object, several an array.",
 		Category:               cmdutil.CatPods,
 		Flags:                  append(cmdutil.WithShortState(cmdutil.PodFilterFlags()), cmdutil.OutputFlag(printer.JSON, printer.ObjectFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag(), cmdutil.InspectQuietFlag(), cmdutil.ContainerdFlag()),
@@ -92,7 +88,7 @@ func NewInspectPodCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany, Synopsis: "[POD-ID|NAME|NAMESPACE/NAME ...]"},
 			cmdutil.Ex("State, network and runtime info of pod web",
 				"ctr cri inspectp web"),
 			cmdutil.Ex("The pod's IP address",

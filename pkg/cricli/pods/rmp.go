@@ -64,8 +64,8 @@ func NewRemovePodCommand() *cli.Command {
 				})
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() == 0 && !cmdutil.AnySet(c, "all") }},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany, Synopsis: "POD [POD...]",
+			CrictlHelp: cmdutil.HelpWithoutArgsOr("all")},
 			cmdutil.Ex("Remove a stopped pod",
 				"ctr cri rmp web"),
 			cmdutil.Ex("Stop and remove every pod",

@@ -15,9 +15,8 @@ import (
 // process of a running container.
 func NewAttachCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "attach",
-		Usage:     "Attach to the main process of a running container",
-		UsageText: "ctr cri attach [options] CONTAINER",
+		Name:  "attach",
+		Usage: "Attach to the main process of a running container",
 		Description: `Streams the container's output; -i also passes stdin, -t treats the container's
 terminal as yours (it must have been created with tty). Detach with ctrl-p ctrl-q
 or Ctrl-C: the container keeps running.`,
@@ -29,14 +28,11 @@ or Ctrl-C: the container keeps running.`,
 		},
 			streamFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("attach needs exactly one container: ctr cri attach [options] CONTAINER")
-			}
 			cfg, err := streamConfig(cmd)
 			if err != nil {
 				return err
 			}
-			o := sessionOptions{stdin: cmd.Bool("stdin"), tty: cmd.Bool("tty"), out: cmd.Root().Writer, errOut: cmd.Root().ErrWriter}
+			o := sessionOptions{stdin: cmd.Bool("stdin"), tty: cmd.Bool("tty"), out: cmdutil.Stdout(cmd), errOut: cmdutil.Stderr(cmd)}
 			if o.tty && o.stdin {
 				if _, ok := termui.TerminalFd(cmd.Root().Reader); !ok {
 					return cmdutil.UsageErrorf("-t needs a terminal on stdin: drop -t to pipe input")
@@ -63,7 +59,7 @@ or Ctrl-C: the container keeps running.`,
 				return err
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1, Min: 1, Synopsis: "CONTAINER",
 			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 && c.Args().First() != "" }},
 			cmdutil.Ex("Attach to the terminal of container web's main process (detach with ctrl-p, ctrl-q)",
 				"ctr cri attach -it web"),

@@ -39,9 +39,6 @@ or when the runtime closes the stream.`,
 			&cli.StringSliceFlag{Name: "type", Usage: "only events of this type: created, started, stopped or deleted (repeatable)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			// As crictl: a template with a document format is a mistake, not ignored.
 			if out := cmd.String("output"); cmd.String("template") != "" && !strings.HasPrefix(out, "go-template") {
 				return cmdutil.UsageErrorf("--template can't be used with %q format (use -o go-template)", out)
@@ -66,7 +63,7 @@ or when the runtime closes the stream.`,
 			defer stop()
 			return cmdutil.WithClient(ctx, cmd, func(ctx context.Context, c *runtime.Client) error {
 				err := c.Events(ctx, f, func(ev *runtimeapi.ContainerEventResponse) error {
-					return p.Print(cmd.Root().Writer, views.Event(ev))
+					return p.Print(cmdutil.Stdout(cmd), views.Event(ev))
 				})
 				if termui.Interrupted(ctx, err) {
 					return nil

@@ -95,7 +95,8 @@ The exit code is the remote command's; 130 if interrupted.`,
 		}, cmdutil.ContainerFilterFlags()...),
 			streamFlags()...),
 		Action: runExec,
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1, Rest: cmdutil.ArgsMany,
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, State: "running", Args: 1, Rest: cmdutil.ArgsMany, Min: 2,
+			Synopsis: "CONTAINER COMMAND [ARG...]", ByFlags: true,
 			CrictlHelp: func(c *cli.Command) bool {
 				return c.NArg() < 1 || c.NArg() < 2 && !cmdutil.AnySet(c, containerFilterNames...)
 			}},
@@ -142,7 +143,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 	case filtered && len(args) == 0:
 		return cmdutil.UsageErrorf("exec needs a command to run")
 	case !filtered && len(args) < 2:
-		return cmdutil.UsageErrorf("exec needs a container and a command: ctr cri exec [options] CONTAINER COMMAND [ARG...]")
+		return cmdutil.CheckArgs(cmd)
 	case !filtered:
 		ref, args = args[0], args[1:]
 	}
@@ -181,7 +182,7 @@ func runExec(ctx context.Context, cmd *cli.Command) error {
 			targets = []runtime.Container{res[0].Item}
 		}
 		if !filtered {
-			err := asTyped(execIn(ctx, cmd, c, targets[0].Id, args, o, cmd.Root().Writer, cmd.Root().ErrWriter), ref, targets[0].Id)
+			err := asTyped(execIn(ctx, cmd, c, targets[0].Id, args, o, cmdutil.Stdout(cmd), cmdutil.Stderr(cmd)), ref, targets[0].Id)
 			var ee *stream.ExitError
 			switch {
 			case errors.As(err, &ee):
@@ -215,12 +216,11 @@ func asTyped(err error, ref, id string) error {
 // more) and reports each failure; the exit code is the first failing
 // container's.
 func execMany(ctx context.Context, cmd *cli.Command, c *runtime.Client, targets []runtime.Container, args []string, o execOptions) error {
-	root := cmd.Root()
 	var outMu, errMu sync.Mutex
 	errs := make([]error, len(targets))
 	run := func(i int) {
 		id := targets[i].Id
-		out, errOut := root.Writer, root.ErrWriter
+		out, errOut := cmdutil.Stdout(cmd), cmdutil.Stderr(cmd)
 		if !o.quiet && !o.parallel {
 			// crictl's header: the full ID and a colon, alone on a line.
 			fmt.Fprintln(out, printer.Escape(id)+":")
@@ -321,7 +321,7 @@ func session(ctx context.Context, cmd *cli.Command, o sessionOptions, run func(c
 			go func() { <-ctx.Done(); raw.Restore() }()
 			s.Stdin = termui.NewDetachReader(root.Reader, func() { detached.Store(true); cancel() })
 		}
-		if fd, ok := termui.TerminalFd(root.Writer); ok {
+		if fd, ok := termui.TerminalFd(cmdutil.Stdout(cmd)); ok {
 			s.Resize = termui.NewSizeQueue(ctx, fd)
 		} else if fd, ok := termui.TerminalFd(root.Reader); ok {
 			s.Resize = termui.NewSizeQueue(ctx, fd)

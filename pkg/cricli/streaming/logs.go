@@ -22,9 +22,8 @@ import (
 // from its CRI log file.
 func NewLogsCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "logs",
-		Usage:     "Print a container's logs from its CRI log file",
-		UsageText: "ctr cri logs [options] CONTAINER",
+		Name:  "logs",
+		Usage: "Print a container's logs from its CRI log file",
 		Description: `Reads the file ContainerStatus.log_path names (kubelet's CRI log format) on this
 machine; lines go to stdout or stderr as the container wrote them. On a terminal,
 control sequences other than colours (screen clears, cursor moves, OSC title and
@@ -50,18 +49,14 @@ time without a zone) or a Unix time (1714557600).`,
 			&cli.BoolFlag{Name: "raw", Usage: "write the container's bytes to a terminal unescaped (escape sequences take effect)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() != 1 {
-				return cmdutil.UsageErrorf("logs needs exactly one container: ctr cri logs [options] CONTAINER")
-			}
 			for _, name := range []string{"tail", "limit-bytes"} {
 				if v := cmd.Int64(name); v < -1 {
 					return cmdutil.UsageErrorf("invalid --%s %d: want 0 or more, or -1 for no limit", name, v)
 				}
 			}
-			root := cmd.Root()
 			o := runtime.LogOptions{
 				Follow: cmd.Bool("follow"), Tail: cmd.Int64("tail"), LimitBytes: cmd.Int64("limit-bytes"),
-				Timestamps: cmd.Bool("timestamps"), Stdout: logWriter(root.Writer, cmd.Bool("raw")), Stderr: logWriter(root.ErrWriter, cmd.Bool("raw")),
+				Timestamps: cmd.Bool("timestamps"), Stdout: logWriter(cmdutil.Stdout(cmd), cmd.Bool("raw")), Stderr: logWriter(cmdutil.Stderr(cmd), cmd.Bool("raw")),
 			}
 			switch strings.ToLower(cmd.String("stream")) {
 			case "stdout":
@@ -117,8 +112,8 @@ time without a zone) or a Unix time (1714557600).`,
 				return err
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: 1,
-			CrictlHelp: func(c *cli.Command) bool { return c.NArg() > 1 }},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: 1, Min: 1, Synopsis: "CONTAINER",
+			CrictlHelp: cmdutil.HelpOnTooMany},
 			cmdutil.Ex("Follow container app's log from its last 20 lines",
 				"ctr cri logs -f --tail 20 app"),
 			cmdutil.Ex("The newest attempt of a crash-looping container, running or not",

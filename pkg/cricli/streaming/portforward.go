@@ -20,9 +20,8 @@ import (
 // ports to ports inside a pod's network namespace.
 func NewPortForwardCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "port-forward",
-		Usage:     "Forward local ports to ports inside a pod's network namespace",
-		UsageText: "ctr cri port-forward [options] POD [LOCAL:]REMOTE...",
+		Name:  "port-forward",
+		Usage: "Forward local ports to ports inside a pod's network namespace",
 		Description: `Listens on localhost (127.0.0.1 and ::1) only. LOCAL defaults to REMOTE; 0 or an
 empty LOCAL (":8080") picks a free port, printed in the "Forwarding from" line.
 Runs until Ctrl-C (exit 0) or until the connection to the pod is lost (exit 1).
@@ -30,9 +29,6 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 		Category: cmdutil.CatStreaming,
 		Flags:    streamFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() < 2 {
-				return cmdutil.UsageErrorf("port-forward needs a pod and at least one port: ctr cri port-forward [options] POD [LOCAL:]REMOTE...")
-			}
 			cfg, err := streamConfig(cmd)
 			if err != nil {
 				return err
@@ -40,9 +36,9 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 			ctx, stop := termui.Interruptible(ctx)
 			defer stop()
 			root := cmd.Root()
-			errOut := termui.NewMessageWriter(root.ErrWriter, &sync.Mutex{}, root.Name+": ")
+			errOut := termui.NewMessageWriter(cmdutil.Stderr(cmd), &sync.Mutex{}, root.Name+": ")
 			defer errOut.Close()
-			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, root.Writer, errOut)
+			fw, err := stream.NewPortForwarder(ctx, cmd.Args().Tail(), cfg, cmdutil.Stdout(cmd), errOut)
 			if err != nil {
 				return &cmdutil.UsageError{Err: err}
 			}
@@ -57,7 +53,8 @@ POD is an ID, a unique prefix, a name or namespace/name.`,
 				return fw.Run(ctx, c, res[0].Item.Id)
 			})
 		},
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Rest: cmdutil.ArgsMany, Min: 2, CrictlHelp: cmdutil.HelpOnArity},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, State: "ready", Args: 1, Rest: cmdutil.ArgsMany, Min: 2,
+			Synopsis: "POD [LOCAL:]REMOTE...", CrictlHelp: cmdutil.HelpOnArity},
 			cmdutil.Ex("Forward localhost:8080 to port 80 of pod web",
 				"ctr cri port-forward web 8080:80"),
 		),

@@ -41,7 +41,7 @@ func newWatcher(cmd *cli.Command, table bool) (*watcher, error) {
 	if secs <= 0 {
 		return nil, cmdutil.UsageErrorf("invalid --seconds %d: must be at least 1", secs)
 	}
-	w := &watcher{watch: cmd.Bool("watch"), interval: time.Duration(secs) * time.Second, out: cmd.Root().Writer}
+	w := &watcher{watch: cmd.Bool("watch"), interval: time.Duration(secs) * time.Second, out: cmdutil.Stdout(cmd)}
 	_, tty := termui.TerminalFd(w.out)
 	w.clear = w.watch && table && tty
 	return w, nil
@@ -98,14 +98,13 @@ func NewStatsCommand() *cli.Command {
 		Name:                   "stats",
 		UseShortOptionHandling: true,
 		Usage:                  "Show container resource usage, sorted by ID",
-		UsageText:              "ctr cri stats [options] [CONTAINER...]",
 		Description: `Tables (also custom-columns) show running containers only unless -a; documents
 (-o json, yaml, go-template, jsonpath) list every container the runtime reports, as
 crictl's do. CPU % is the runtime's own rate when it reports
 one (usage_nano_cores), else measured between two samples --seconds apart. Each
 refresh makes one ListContainerStats call (plus ListContainers and ListPodSandbox
 for state and pod names), whatever the number of containers.`,
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounContainers, Args: cmdutil.ArgsMany, Synopsis: "[CONTAINER...]"},
 			cmdutil.Ex("CPU and memory of the running containers",
 				"ctr cri stats"),
 			cmdutil.Ex("Refresh every 2 seconds until Ctrl-C",
@@ -165,11 +164,10 @@ func NewPodStatsCommand() *cli.Command {
 		Name:                   "statsp",
 		UseShortOptionHandling: true,
 		Usage:                  "Show pod resource usage, sorted by ID",
-		UsageText:              "ctr cri statsp [options] [POD...]",
 		Description: `CPU % is the runtime's own rate when it reports one, else measured between two
 samples --seconds apart. One ListPodSandboxStats call per refresh. The runtime
 needs the pod's cgroup: pods whose config sets no linux.cgroup_parent have none.`,
-		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany},
+		Metadata: cmdutil.About(cmdutil.ArgSpec{Noun: cmdutil.NounPods, Args: cmdutil.ArgsMany, Synopsis: "[POD...]"},
 			cmdutil.Ex("CPU and memory of every pod",
 				"ctr cri statsp"),
 			cmdutil.Ex("Pods labelled app=web, refreshed until Ctrl-C",
@@ -320,9 +318,6 @@ func NewPodMetricsCommand() *cli.Command {
 		Flags: append([]cli.Flag{cmdutil.OutputFlag(printer.JSON, metricsFormats), cmdutil.TemplateFlag(), cmdutil.NoHeadersFlag()},
 			watchFlags("refresh interval with -w")...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := cmdutil.NoArgs(cmd); err != nil {
-				return err
-			}
 			p, err := cmdutil.NewStream(cmd)
 			if err != nil {
 				return err
